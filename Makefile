@@ -1,0 +1,32 @@
+# The README's two commands: `make demo` and `make test`. Each creates .venv and installs
+# the pinned dependency set (constraints.txt) on a fresh machine.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-sqlite test-postgres lock clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	DATABASE_URL= $(BIN)/engage demo
+
+# SQLite by default; ENGAGE_TEST_DATABASE_URL=postgresql+psycopg://... runs it on PostgreSQL.
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-postgres: $(STAMP)
+	scripts/ensure-postgres
+	ENGAGE_TEST_DATABASE_URL=$${ENGAGE_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
+		$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lock: $(STAMP)
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v -i -E '^(pip|setuptools|wheel)==' > constraints.txt
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

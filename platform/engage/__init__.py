@@ -1,0 +1,45 @@
+"""Engage: collaborative investor engagement on human rights and other ESG issues."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from engage import config as config_module
+
+TEMPLATES = config_module.PROJECT_ROOT / "templates"
+MIGRATIONS = config_module.PROJECT_ROOT / "migrations"
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the application. Nothing here touches the database."""
+    app = Flask(
+        __name__,
+        template_folder=str(TEMPLATES),
+        instance_path=str(config_module.INSTANCE_PATH),
+        instance_relative_config=False,
+    )
+    app.config.update(config_module.from_environment())
+    if config:
+        app.config.update(config)
+
+    from engage import models  # noqa: F401  (registers every mapper)
+    from engage.audit import service as _audit  # noqa: F401  (the flush listener)
+    from engage.extensions import babel, csrf, db, htmx, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app)
+    htmx.init_app(app)
+
+    from engage.core.views import bp as core_bp
+
+    app.register_blueprint(core_bp)
+
+    from engage.cli import register
+
+    register(app)
+    return app
+

@@ -1,0 +1,1 @@
+"""The append-only audit trail: every change, who made it, when, and why."""

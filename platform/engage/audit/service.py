@@ -1,0 +1,141 @@
+"""Writing the audit trail.
+
+Every ORM change is recorded automatically after each flush (one multi-row INSERT), so no
+service can forget it; domain events that change no row (a login, a refused login) are
+recorded with :func:`record`. Who acted comes from the session (``set_actor``), which
+organisation from the tenancy scope.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from engage.audit.models import AuditEvent
+from engage.db import utcnow
+from engage.tenancy import SCOPE_KEY, Scope
+
+ACTOR_KEY = "engage.actor_id"
+_SKIPPED = (AuditEvent,)
+
+
+def set_actor(user_id: int | None, session: Session | None = None) -> None:
+    from engage.extensions import db
+
+    (session or db.session()).info[ACTOR_KEY] = user_id
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return str(value)
+
+
+def _columns(obj: Any) -> dict[str, Any]:
+    state = sa.inspect(obj)
+    return {
+        attr.key: _plain(state.attrs[attr.key].loaded_value)
+        for attr in state.mapper.column_attrs
+        if state.attrs[attr.key].loaded_value is not sa.orm.base.NO_VALUE
+    }
+
+
+def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    state = sa.inspect(obj)
+    before, after = {}, {}
+    for attr in state.mapper.column_attrs:
+        history = state.attrs[attr.key].history
+        if history.has_changes():
+            before[attr.key] = _plain(history.deleted[0]) if history.deleted else None
+            after[attr.key] = _plain(history.added[0]) if history.added else None
+    return before, after
+
+
+def _identity(obj: Any) -> str:
+    ident = sa.inspect(obj).identity
+    return ",".join(str(part) for part in ident) if ident else ""
+
+
+def _base_row(session: Session) -> dict[str, Any]:
+    scope: Scope | None = session.info.get(SCOPE_KEY)
+    return {
+        "at": utcnow(),
+        "actor_id": session.info.get(ACTOR_KEY),
+        "organisation_id": scope.org_id if scope else None,
+        "context": scope.label() if scope else "unscoped",
+    }
+
+
+@event.listens_for(Session, "after_flush")
+def _record_flush(session: Session, flush_context: Any) -> None:
+    rows = []
+    base = _base_row(session)
+    for obj in session.new:
+        if not isinstance(obj, _SKIPPED):
+            rows.append(_row(base, obj, "create", None, _columns(obj)))
+    for obj in session.dirty:
+        if isinstance(obj, _SKIPPED) or not session.is_modified(obj, include_collections=False):
+            continue
+        before, after = _changes(obj)
+        if after or before:
+            rows.append(_row(base, obj, "update", before, after))
+    for obj in session.deleted:
+        if not isinstance(obj, _SKIPPED):
+            rows.append(_row(base, obj, "delete", _columns(obj), None))
+    if rows:
+        session.connection().execute(sa.insert(AuditEvent.__table__), rows)
+
+
+def _row(base: dict, obj: Any, verb: str, before: Any, after: Any) -> dict[str, Any]:
+    table = type(obj).__tablename__
+    return {
+        **base,
+        "action": f"{table}.{verb}",
+        "object_type": table,
+        "object_id": _identity(obj),
+        "before": before,
+        "after": after,
+    }
+
+
+def record(
+    action: str,
+    *,
+    object_type: str | None = None,
+    object_id: Any = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    session: Session | None = None,
+    organisation_id: int | None = None,
+) -> None:
+    """Record a domain event that is not itself a row change (login, refusal, export).
+
+    Written through the session's connection: it commits or rolls back with the unit of
+    work it belongs to.
+    """
+    from engage.extensions import db
+
+    sess = session or db.session()
+    row = _base_row(sess)
+    if organisation_id is not None:
+        row["organisation_id"] = organisation_id
+    row.update(
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        before={k: _plain(v) for k, v in before.items()} if before else None,
+        after={k: _plain(v) for k, v in after.items()} if after else None,
+    )
+    sess.connection().execute(sa.insert(AuditEvent.__table__), [row])

@@ -1,0 +1,1 @@
+"""Single sign-on: identities from each organisation's OpenID Connect issuer."""

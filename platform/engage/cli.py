@@ -1,0 +1,92 @@
+"""The ``engage`` command: Flask's CLI (``engage db upgrade``, ``engage run``,
+``engage shell``) plus Engage's own commands."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+
+def _create_app() -> Flask:
+    from engage import create_app
+
+    return create_app()
+
+
+cli = FlaskGroup(
+    create_app=_create_app,
+    add_version_option=False,
+    help="Engage: collaborative investor engagement.",
+)
+
+
+def main() -> None:
+    cli.main(prog_name="engage")
+
+
+def _sqlite_file() -> Path:
+    url = sa.engine.make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        raise click.UsageError(
+            "engage demo starts from a fresh embedded SQLite database and will not wipe "
+            f"{url.render_as_string(hide_password=True)}; unset DATABASE_URL to run the demo, "
+            "or use `engage demo-load` to load the demo data into an empty database."
+        )
+    return Path(url.database)
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Create and load the database, then stop.")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Date the demo data is built around (default: today).",
+)
+@with_appcontext
+def demo_command(host: str, port: int, no_serve: bool, today) -> None:
+    """Run Engage on a fresh SQLite database with demo data."""
+    from flask_migrate import upgrade
+
+    from engage.demo import load_demo
+    from engage.extensions import db
+
+    path = _sqlite_file()
+    db.engine.dispose()
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    upgrade()
+    summary = load_demo(today.date() if today else date.today())
+    click.echo(f"Demo database: {path}")
+    click.echo(summary.describe())
+    if no_serve:
+        return
+    url = f"http://{host}:{port}/"
+    click.echo(f"\nEngage is running at {url}  (Ctrl+C to stop)")
+    current_app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+@click.command("demo-load")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]))
+@with_appcontext
+def demo_load_command(today) -> None:
+    """Load the demo data into the configured, migrated and empty database."""
+    from engage.demo import DemoError, load_demo
+
+    try:
+        summary = load_demo(today.date() if today else date.today())
+    except DemoError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(summary.describe())
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(demo_command)
+    app.cli.add_command(demo_load_command)

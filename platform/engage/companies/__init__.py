@@ -1,0 +1,1 @@
+"""Investee companies, identifiers, ESG ratings, exclusions and holdings."""

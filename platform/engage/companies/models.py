@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engage.db import Base, OrgPrivate, StrEnum, TimestampMixin, enum_type
+
+if TYPE_CHECKING:
+    from engage.engagements.models import Engagement
+
+
+class EsgRating(StrEnum):
+    """The insurer's ESG rating scale (Bijlage 5), best first."""
+
+    AAA = "AAA"
+    AA = "AA"
+    A = "A"
+    BBB = "BBB"
+    BB = "BB"
+    B = "B"
+    CCC = "CCC"
+
+
+class ExclusionCategory(StrEnum):
+    """Exclusion categories of the insurer's list (Bijlage 4)."""
+
+    TOBACCO = "tobacco"
+    CONTROVERSIAL_WEAPONS = "controversial_weapons"
+    NUCLEAR_WEAPONS = "nuclear_weapons"
+    THERMAL_COAL = "thermal_coal"
+    TAR_SANDS = "tar_sands"
+    UNGC_OECD_VIOLATION = "ungc_oecd_violation"
+    HUMAN_RIGHTS = "human_rights"
+    OTHER = "other"
+
+
+class Company(TimestampMixin, Base):
+    """An investee company. Reference data shared by every organisation."""
+
+    __tablename__ = "company"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), index=True)
+    isin: Mapped[str | None] = mapped_column(sa.String(12), unique=True)
+    lei: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
+    country: Mapped[str | None] = mapped_column(sa.String(2))
+    sector: Mapped[str | None] = mapped_column(sa.String(100))
+    esg_rating: Mapped[EsgRating | None] = mapped_column(enum_type(EsgRating, "esg_rating"))
+    rated_on: Mapped[date | None]
+    controversies: Mapped[str] = mapped_column(sa.Text, default="")
+    exclusion_category: Mapped[ExclusionCategory | None] = mapped_column(
+        enum_type(ExclusionCategory, "exclusion_category"), index=True
+    )
+    exclusion_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    excluded_on: Mapped[date | None]
+
+    engagements: Mapped[list[Engagement]] = relationship(back_populates="company")
+    holdings: Mapped[list[Holding]] = relationship(back_populates="company")
+
+    __table_args__ = (
+        sa.CheckConstraint("isin IS NULL OR length(isin) = 12", name="isin_length"),
+        sa.CheckConstraint("lei IS NULL OR length(lei) = 20", name="lei_length"),
+        sa.CheckConstraint("country IS NULL OR length(country) = 2", name="country_iso2"),
+        sa.CheckConstraint(
+            "esg_rating IS NULL OR rated_on IS NOT NULL", name="rating_has_date"
+        ),
+    )
+
+    @property
+    def is_excluded(self) -> bool:
+        return self.exclusion_category is not None
+
+
+class Holding(OrgPrivate, TimestampMixin, Base):
+    """An organisation's position in a company on a date. Private to that organisation."""
+
+    __tablename__ = "holding"
+    __tenant_owner__ = "organisation_id"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("company.id", ondelete="CASCADE"), index=True
+    )
+    value_eur: Mapped[Decimal] = mapped_column(sa.Numeric(20, 2))
+    valued_on: Mapped[date]
+
+    company: Mapped[Company] = relationship(back_populates="holdings")
+
+    __table_args__ = (
+        sa.UniqueConstraint("organisation_id", "company_id", "valued_on"),
+        sa.CheckConstraint("value_eur >= 0", name="value_not_negative"),
+    )

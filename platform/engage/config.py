@@ -1,0 +1,75 @@
+"""Settings, read from environment variables only.
+
+Every variable has a default that runs the embedded set-up (SQLite under ``instance/``);
+production sets ``ENGAGE_ENV=production``, which refuses to start without a real secret.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+INSTANCE_PATH = Path(os.environ.get("ENGAGE_INSTANCE_PATH", PROJECT_ROOT / "instance"))
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a runnable Engage."""
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def database_url() -> str:
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_PATH / 'engage.db'}"
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants a driver name.
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://"):]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def _secret_key(env: str) -> str:
+    key = os.environ.get("ENGAGE_SECRET_KEY")
+    if key:
+        return key
+    if env == "production":
+        raise ConfigError("ENGAGE_SECRET_KEY must be set when ENGAGE_ENV=production")
+    # Development and demo: a random key kept in instance/, so sessions survive a restart
+    # and nothing secret is ever committed.
+    path = INSTANCE_PATH / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    INSTANCE_PATH.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def from_environment() -> dict:
+    env = os.environ.get("ENGAGE_ENV", "development")
+    return {
+        "ENGAGE_ENV": env,
+        "SECRET_KEY": _secret_key(env),
+        "SQLALCHEMY_DATABASE_URI": database_url(),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "PREFECT_API_URL": os.environ.get("PREFECT_API_URL"),
+        "SESSION_COOKIE_SECURE": _bool("ENGAGE_SECURE_COOKIES", env == "production"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "PERMANENT_SESSION_LIFETIME": timedelta(
+            minutes=int(os.environ.get("ENGAGE_SESSION_MINUTES", "480"))
+        ),
+        "BABEL_DEFAULT_LOCALE": os.environ.get("ENGAGE_DEFAULT_LOCALE", "en"),
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("ENGAGE_TIMEZONE", "Europe/Amsterdam"),
+        "ENGAGE_LANGUAGES": ("en", "nl"),
+        "ENGAGE_PAGE_SIZE": int(os.environ.get("ENGAGE_PAGE_SIZE", "25")),
+    }

@@ -1,0 +1,126 @@
+"""Declarative base, column helpers and the mixins that put a model under tenancy.
+
+A model joins the tenancy filter by inheriting from :class:`TenantScoped` (through one of
+the mixins below) and saying, in ``tenant_criteria``, which of its rows an organisation may
+see. :mod:`engage.tenancy` applies that criterion to every ORM statement.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+@sa.event.listens_for(sa.engine.Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    """SQLite enforces foreign keys only when asked, per connection."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA busy_timeout = 10000")
+        cursor.close()
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(sa.TypeDecorator):
+    """Aware UTC datetimes on every backend.
+
+    SQLite has no time zones; storing naive UTC and handing back aware UTC keeps
+    comparisons identical on SQLite and PostgreSQL.
+    """
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; Engage stores aware UTC datetimes")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+    def __repr__(self) -> str:
+        ident = sa.inspect(self).identity
+        return f"<{type(self).__name__} {ident[0] if ident else 'new'}>"
+
+
+def enum_type(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
+    """A portable enum: VARCHAR plus a CHECK constraint, the same on SQLite and PostgreSQL."""
+    return sa.Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=max(len(m.value) for m in enum_cls),
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
+class StrEnum(str, enum.Enum):
+    def __str__(self) -> str:
+        return self.value
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TenantScoped:
+    """Marker: rows of this model are filtered by organisation on every ORM statement."""
+
+    @classmethod
+    def tenant_criteria(cls, org_id: Any) -> sa.ColumnElement[bool]:
+        raise NotImplementedError(f"{cls.__name__} must say which rows an organisation sees")
+
+
+class OrgPrivate(TenantScoped):
+    """Rows that belong to one organisation and are visible to it alone."""
+
+    @declared_attr
+    def organisation_id(cls) -> Mapped[int]:
+        return mapped_column(
+            sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+        )
+
+    @classmethod
+    def tenant_criteria(cls, org_id: Any) -> sa.ColumnElement[bool]:
+        return cls.organisation_id == org_id
+
+
+class EngagementShared(TenantScoped):
+    """Rows of an engagement, visible to the organisations that take part in it."""
+
+    @declared_attr
+    def engagement_id(cls) -> Mapped[int]:
+        return mapped_column(sa.ForeignKey("engagement.id", ondelete="CASCADE"), index=True)
+
+    @classmethod
+    def tenant_criteria(cls, org_id: Any) -> sa.ColumnElement[bool]:
+        from engage.tenancy import visible_engagement_ids
+
+        return cls.engagement_id.in_(visible_engagement_ids(org_id))

@@ -1,0 +1,1 @@
+"""Engagements with companies: objectives, milestones, dialogue, notes, letters."""

@@ -1,0 +1,367 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engage.db import (
+    Base,
+    EngagementShared,
+    OrgPrivate,
+    StrEnum,
+    TenantScoped,
+    TimestampMixin,
+    UTCDateTime,
+    enum_type,
+    utcnow,
+)
+from engage.organisations.models import Organisation, User
+
+if TYPE_CHECKING:
+    from engage.companies.models import Company
+    from engage.escalations.models import EscalationLadder, EscalationReview, LadderStep
+    from engage.initiatives.models import Initiative
+
+
+class EngagementLevel(StrEnum):
+    """The study's three levels of engagement."""
+
+    DIRECT = "direct"
+    COLLABORATIVE = "collaborative"
+    OUTSOURCED = "outsourced"
+
+
+class EngagementTrigger(StrEnum):
+    PROACTIVE = "proactive"
+    REACTIVE = "reactive"
+
+
+class EngagementStatus(StrEnum):
+    ACTIVE = "active"
+    CLOSED_SUCCESS = "closed_success"
+    CLOSED_NO_PROSPECT = "closed_no_prospect"
+
+
+class ParticipantRole(StrEnum):
+    LEAD = "lead"
+    CO_LEAD = "co_lead"
+    SUPPORTER = "supporter"
+
+
+class ObjectiveKind(StrEnum):
+    """Dialogue objectives of the insurer's policy (section 8.4)."""
+
+    END_IMPACT = "end_impact"
+    PROVIDE_REMEDY = "provide_remedy"
+    PREVENT_RECURRENCE = "prevent_recurrence"
+    TRANSPARENCY = "transparency"
+    OTHER = "other"
+
+
+class Horizon(StrEnum):
+    SHORT = "short"
+    MID = "mid"
+    LONG = "long"
+
+
+class DialogueKind(StrEnum):
+    MEETING = "meeting"
+    CALL = "call"
+    LETTER = "letter"
+    EMAIL = "email"
+    AGM_QUESTION = "agm_question"
+    SITE_VISIT = "site_visit"
+    # Rights-holders, NGOs, unions or an advisory board: the study asks engagement to
+    # hear the people affected, not only the company.
+    STAKEHOLDER_CONSULTATION = "stakeholder_consultation"
+
+
+class Visibility(StrEnum):
+    COALITION = "coalition"
+    PRIVATE = "private"
+
+
+class LetterKind(StrEnum):
+    LETTER_TO_BOARD = "letter_to_board"
+    PUBLIC_STATEMENT = "public_statement"
+
+
+class LetterStatus(StrEnum):
+    DRAFT = "draft"
+    OPEN_FOR_SIGNING = "open_for_signing"
+    SENT = "sent"
+
+
+STAGES = {
+    0: "not started",
+    1: "concern raised",
+    2: "concern acknowledged",
+    3: "credible plan",
+    4: "plan implemented, outcome for people verified",
+}
+
+
+class Engagement(TenantScoped, TimestampMixin, Base):
+    """One dialogue with one company: collaborative, direct or outsourced."""
+
+    __tablename__ = "engagement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("company.id", ondelete="RESTRICT"), index=True
+    )
+    initiative_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("initiative.id", ondelete="RESTRICT"), index=True
+    )
+    title: Mapped[str] = mapped_column(sa.String(200))
+    level: Mapped[EngagementLevel] = mapped_column(enum_type(EngagementLevel, "engagement_level"))
+    trigger: Mapped[EngagementTrigger] = mapped_column(
+        enum_type(EngagementTrigger, "engagement_trigger")
+    )
+    issue: Mapped[str] = mapped_column(sa.Text)
+    rights_holders: Mapped[str] = mapped_column(sa.Text, default="")
+    # Severity to people, not to the business (UNGP): scale, scope, irremediability, 1-5.
+    severity_scale: Mapped[int] = mapped_column(sa.SmallInteger)
+    severity_scope: Mapped[int] = mapped_column(sa.SmallInteger)
+    severity_irremediability: Mapped[int] = mapped_column(sa.SmallInteger)
+    status: Mapped[EngagementStatus] = mapped_column(
+        enum_type(EngagementStatus, "engagement_status"), default=EngagementStatus.ACTIVE
+    )
+    started_on: Mapped[date]
+    closed_on: Mapped[date | None]
+    ladder_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("escalation_ladder.id", ondelete="SET NULL")
+    )
+    current_step_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("ladder_step.id", ondelete="SET NULL")
+    )
+
+    company: Mapped[Company] = relationship(back_populates="engagements")
+    initiative: Mapped[Initiative | None] = relationship(back_populates="engagements")
+    participants: Mapped[list[EngagementParticipant]] = relationship(
+        back_populates="engagement", cascade="all, delete-orphan"
+    )
+    objectives: Mapped[list[Objective]] = relationship(
+        back_populates="engagement", cascade="all, delete-orphan"
+    )
+    milestones: Mapped[list[Milestone]] = relationship(
+        back_populates="engagement", cascade="all, delete-orphan", order_by="Milestone.due_on"
+    )
+    dialogue: Mapped[list[DialogueEntry]] = relationship(
+        back_populates="engagement", cascade="all, delete-orphan"
+    )
+    notes: Mapped[list[Note]] = relationship(back_populates="engagement", cascade="all, delete-orphan")
+    letters: Mapped[list[Letter]] = relationship(back_populates="engagement")
+    reviews: Mapped[list[EscalationReview]] = relationship(back_populates="engagement")
+    ladder: Mapped[EscalationLadder | None] = relationship(foreign_keys=[ladder_id])
+    current_step: Mapped[LadderStep | None] = relationship(foreign_keys=[current_step_id])
+
+    __table_args__ = (
+        sa.CheckConstraint("severity_scale BETWEEN 1 AND 5", name="scale_1_5"),
+        sa.CheckConstraint("severity_scope BETWEEN 1 AND 5", name="scope_1_5"),
+        sa.CheckConstraint(
+            "severity_irremediability BETWEEN 1 AND 5", name="irremediability_1_5"
+        ),
+        sa.CheckConstraint(
+            "(level = 'collaborative') = (initiative_id IS NOT NULL)",
+            name="collaborative_has_initiative",
+        ),
+        sa.CheckConstraint(
+            "(status = 'active') = (closed_on IS NULL)", name="closed_has_date"
+        ),
+    )
+
+    @hybrid_property
+    def severity(self) -> int:
+        """Scale x scope x irremediability: the order in which engagements are listed."""
+        return self.severity_scale * self.severity_scope * self.severity_irremediability
+
+    @classmethod
+    def tenant_criteria(cls, org_id: Any) -> sa.ColumnElement[bool]:
+        from engage.tenancy import member_initiative_ids, participant_engagement_ids
+
+        return sa.or_(
+            cls.id.in_(participant_engagement_ids(org_id)),
+            cls.initiative_id.in_(member_initiative_ids(org_id)),
+        )
+
+
+class EngagementParticipant(EngagementShared, Base):
+    __tablename__ = "engagement_participant"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="CASCADE")
+    )
+    role: Mapped[ParticipantRole] = mapped_column(enum_type(ParticipantRole, "participant_role"))
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    engagement: Mapped[Engagement] = relationship(back_populates="participants")
+    organisation: Mapped[Organisation] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("engagement_id", "organisation_id"),
+        sa.Index("ix_engagement_participant_org", "organisation_id", "engagement_id"),
+    )
+
+
+class Objective(EngagementShared, TimestampMixin, Base):
+    __tablename__ = "objective"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[ObjectiveKind] = mapped_column(enum_type(ObjectiveKind, "objective_kind"))
+    description: Mapped[str] = mapped_column(sa.Text)
+
+    engagement: Mapped[Engagement] = relationship(back_populates="objectives")
+    milestones: Mapped[list[Milestone]] = relationship(back_populates="objective")
+
+
+class Milestone(EngagementShared, TimestampMixin, Base):
+    """A dated, checkable target; its stage tracks progress, its outcome the people affected."""
+
+    __tablename__ = "milestone"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    objective_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("objective.id", ondelete="SET NULL"), index=True
+    )
+    title: Mapped[str] = mapped_column(sa.String(300))
+    horizon: Mapped[Horizon] = mapped_column(enum_type(Horizon, "horizon"), default=Horizon.SHORT)
+    due_on: Mapped[date]
+    stage: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
+    met_on: Mapped[date | None]
+    evidence: Mapped[str] = mapped_column(sa.Text, default="")
+    outcome_for_people: Mapped[str] = mapped_column(sa.Text, default="")
+    # Bumped on every extension, so a review of the old deadline can never block or
+    # duplicate a review of the new one.
+    deadline_version: Mapped[int] = mapped_column(default=1)
+
+    engagement: Mapped[Engagement] = relationship(back_populates="milestones")
+    objective: Mapped[Objective | None] = relationship(back_populates="milestones")
+
+    __table_args__ = (
+        sa.CheckConstraint("stage BETWEEN 0 AND 4", name="stage_0_4"),
+        sa.CheckConstraint("deadline_version >= 1", name="deadline_version_positive"),
+        # The sweep's question, "unmet and due before now", answered from an index.
+        sa.Index("ix_milestone_open_due", "due_on", sqlite_where=sa.text("met_on IS NULL"),
+                 postgresql_where=sa.text("met_on IS NULL")),
+    )
+
+    @property
+    def stage_label(self) -> str:
+        return STAGES[self.stage]
+
+
+class DialogueEntry(EngagementShared, TimestampMixin, Base):
+    """A meeting, call, letter, e-mail, AGM question, site visit or stakeholder consultation."""
+
+    __tablename__ = "dialogue_entry"
+    __tenant_owner__ = "organisation_id"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    kind: Mapped[DialogueKind] = mapped_column(enum_type(DialogueKind, "dialogue_kind"))
+    occurred_on: Mapped[date]
+    participants: Mapped[str] = mapped_column(sa.Text, default="")
+    summary: Mapped[str] = mapped_column(sa.Text)
+    outcome: Mapped[str] = mapped_column(sa.Text, default="")
+    visibility: Mapped[Visibility] = mapped_column(
+        enum_type(Visibility, "visibility"), default=Visibility.COALITION
+    )
+
+    engagement: Mapped[Engagement] = relationship(back_populates="dialogue")
+    organisation: Mapped[Organisation] = relationship()
+    author: Mapped[User | None] = relationship()
+
+    @classmethod
+    def tenant_criteria(cls, org_id: Any) -> sa.ColumnElement[bool]:
+        return sa.and_(
+            super().tenant_criteria(org_id),
+            sa.or_(cls.visibility == Visibility.COALITION.value, cls.organisation_id == org_id),
+        )
+
+
+class Note(OrgPrivate, TimestampMixin, Base):
+    """An organisation's private working note on an engagement; never shown to others."""
+
+    __tablename__ = "note"
+    __tenant_owner__ = "organisation_id"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    engagement_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("engagement.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    body: Mapped[str] = mapped_column(sa.Text)
+
+    engagement: Mapped[Engagement] = relationship(back_populates="notes")
+    author: Mapped[User | None] = relationship()
+
+
+class Letter(EngagementShared, TimestampMixin, Base):
+    """A letter or statement drafted by a lead and opened for co-signing."""
+
+    __tablename__ = "letter"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("decision.id", ondelete="SET NULL"), unique=True
+    )
+    kind: Mapped[LetterKind] = mapped_column(enum_type(LetterKind, "letter_kind"))
+    title: Mapped[str] = mapped_column(sa.String(300))
+    body_html: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[LetterStatus] = mapped_column(
+        enum_type(LetterStatus, "letter_status"), default=LetterStatus.DRAFT
+    )
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    sent_on: Mapped[date | None]
+
+    engagement: Mapped[Engagement] = relationship(back_populates="letters")
+    signatures: Mapped[list[Signature]] = relationship(
+        back_populates="letter", cascade="all, delete-orphan"
+    )
+
+
+class Signature(TenantScoped, Base):
+    """One organisation's co-signature of a letter."""
+
+    __tablename__ = "signature"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    letter_id: Mapped[int] = mapped_column(sa.ForeignKey("letter.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    signed_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    letter: Mapped[Letter] = relationship(back_populates="signatures")
+    organisation: Mapped[Organisation] = relationship()
+    signed_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (sa.UniqueConstraint("letter_id", "organisation_id"),)
+
+    @classmethod
+    def tenant_criteria(cls, org_id: Any) -> sa.ColumnElement[bool]:
+        from engage.tenancy import _table, visible_engagement_ids
+
+        letter = _table("letter", "tenancy_letter")
+        return cls.letter_id.in_(
+            sa.select(letter.c.id)
+            .where(letter.c.engagement_id.in_(visible_engagement_ids(org_id)))
+            .correlate(None)
+        )

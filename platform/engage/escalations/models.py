@@ -1,0 +1,243 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engage.db import (
+    Base,
+    EngagementShared,
+    StrEnum,
+    TenantScoped,
+    TimestampMixin,
+    UTCDateTime,
+    enum_type,
+    utcnow,
+)
+from engage.organisations.models import Organisation, User
+
+if TYPE_CHECKING:
+    from engage.engagements.models import Engagement, Milestone
+
+
+class StepKind(StrEnum):
+    """The escalation strategy of the study, mildest first; divestment is the last resort."""
+
+    LETTER_TO_BOARD = "letter_to_board"
+    MEETING_WITH_BOARD = "meeting_with_board"
+    PUBLIC_STATEMENT = "public_statement"
+    WIDEN_COALITION = "widen_coalition"
+    AGM_QUESTION = "agm_question"
+    VOTE_AGAINST_DIRECTORS = "vote_against_directors"
+    VOTE_AGAINST_ANNUAL_REPORT = "vote_against_annual_report"
+    CO_FILE_RESOLUTION = "co_file_resolution"
+    NOMINATE_DIRECTOR = "nominate_director"
+    LEGAL_ACTION = "legal_action"
+    REDUCE_EXPOSURE = "reduce_exposure"
+    DIVESTMENT_REVIEW = "divestment_review"
+
+
+class ReviewReason(StrEnum):
+    MILESTONE_OVERDUE = "milestone_overdue"
+    STEP_WAIT_ELAPSED = "step_wait_elapsed"
+
+
+class ReviewStatus(StrEnum):
+    OPEN = "open"
+    DECIDED = "decided"
+
+
+class DecisionKind(StrEnum):
+    ESCALATE = "escalate"
+    EXTEND = "extend"
+    CLOSE = "close"
+
+
+class CloseOutcome(StrEnum):
+    SUCCESS = "success"
+    NO_PROSPECT = "no_prospect"
+
+
+class ApplyStatus(StrEnum):
+    """Where the workflow that carries out a decision stands (the outbox)."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class DivestmentConclusion(StrEnum):
+    OPEN = "open"
+    STAY_ENGAGED = "stay_engaged"
+    REDUCE_EXPOSURE = "reduce_exposure"
+    DIVEST = "divest"
+
+
+class EscalationLadder(TenantScoped, TimestampMixin, Base):
+    """Ordered escalation steps: an initiative's shared ladder, a template, or one tailored
+    to a single engagement (referenced by ``Engagement.ladder_id``)."""
+
+    __tablename__ = "escalation_ladder"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    initiative_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("initiative.id", ondelete="CASCADE"), unique=True
+    )
+    is_template: Mapped[bool] = mapped_column(default=False)
+
+    steps: Mapped[list[LadderStep]] = relationship(
+        back_populates="ladder", cascade="all, delete-orphan", order_by="LadderStep.position"
+    )
+
+    @classmethod
+    def tenant_criteria(cls, org_id: Any) -> sa.ColumnElement[bool]:
+        from engage.tenancy import visible_ladder_ids
+
+        return cls.id.in_(visible_ladder_ids(org_id))
+
+
+class LadderStep(TenantScoped, Base):
+    __tablename__ = "ladder_step"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ladder_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("escalation_ladder.id", ondelete="CASCADE")
+    )
+    position: Mapped[int] = mapped_column(sa.SmallInteger)
+    kind: Mapped[StepKind] = mapped_column(enum_type(StepKind, "step_kind"))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    # How long the company has to respond once this step is taken, before a review opens.
+    wait_days: Mapped[int] = mapped_column(default=90)
+
+    ladder: Mapped[EscalationLadder] = relationship(back_populates="steps")
+
+    __table_args__ = (
+        sa.UniqueConstraint("ladder_id", "position"),
+        sa.CheckConstraint("position >= 1", name="position_positive"),
+        sa.CheckConstraint("wait_days >= 0", name="wait_not_negative"),
+    )
+
+    @classmethod
+    def tenant_criteria(cls, org_id: Any) -> sa.ColumnElement[bool]:
+        from engage.tenancy import visible_ladder_ids
+
+        return cls.ladder_id.in_(visible_ladder_ids(org_id))
+
+
+class EscalationReview(EngagementShared, Base):
+    """Opened when a deadline passes unmet; the leads decide what happens next.
+
+    ``trigger_key`` names the deadline that opened it (``milestone:<id>:v<version>`` or
+    ``step:<decision id>``) and is unique, so no deadline can ever open two reviews.
+    """
+
+    __tablename__ = "escalation_review"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    milestone_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("milestone.id", ondelete="CASCADE"), index=True
+    )
+    ladder_step_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("ladder_step.id", ondelete="SET NULL")
+    )
+    deadline_version: Mapped[int] = mapped_column(default=1)
+    trigger_key: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    reason: Mapped[ReviewReason] = mapped_column(enum_type(ReviewReason, "review_reason"))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[ReviewStatus] = mapped_column(
+        enum_type(ReviewStatus, "review_status"), default=ReviewStatus.OPEN
+    )
+
+    engagement: Mapped[Engagement] = relationship(back_populates="reviews")
+    milestone: Mapped[Milestone | None] = relationship()
+    ladder_step: Mapped[LadderStep | None] = relationship()
+    decision: Mapped[Decision | None] = relationship(back_populates="review", uselist=False)
+
+    __table_args__ = (
+        sa.UniqueConstraint("engagement_id", "milestone_id", "deadline_version"),
+        sa.CheckConstraint(
+            "(reason = 'milestone_overdue') = (milestone_id IS NOT NULL)",
+            name="milestone_review_has_milestone",
+        ),
+        sa.Index("ix_escalation_review_status_opened", "status", "opened_at"),
+    )
+
+
+class Decision(EngagementShared, Base):
+    """What the leads decided on a review: who, when and why. One per review."""
+
+    __tablename__ = "decision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("escalation_review.id", ondelete="CASCADE"), unique=True
+    )
+    kind: Mapped[DecisionKind] = mapped_column(enum_type(DecisionKind, "decision_kind"))
+    ladder_step_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("ladder_step.id", ondelete="SET NULL")
+    )
+    new_due_on: Mapped[date | None]
+    close_outcome: Mapped[CloseOutcome | None] = mapped_column(
+        enum_type(CloseOutcome, "close_outcome")
+    )
+    reason: Mapped[str] = mapped_column(sa.Text)
+    decided_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    decided_by_organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="RESTRICT")
+    )
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    apply_status: Mapped[ApplyStatus] = mapped_column(
+        enum_type(ApplyStatus, "apply_status"), default=ApplyStatus.PENDING
+    )
+    apply_error: Mapped[str] = mapped_column(sa.Text, default="")
+    flow_run_id: Mapped[str | None] = mapped_column(sa.String(64))
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    review: Mapped[EscalationReview] = relationship(back_populates="decision")
+    ladder_step: Mapped[LadderStep | None] = relationship()
+    decided_by: Mapped[User | None] = relationship()
+    decided_by_organisation: Mapped[Organisation] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(kind = 'escalate') = (ladder_step_id IS NOT NULL)", name="escalate_names_step"
+        ),
+        sa.CheckConstraint("(kind = 'extend') = (new_due_on IS NOT NULL)", name="extend_has_date"),
+        sa.CheckConstraint(
+            "(kind = 'close') = (close_outcome IS NOT NULL)", name="close_has_outcome"
+        ),
+        sa.CheckConstraint("length(trim(reason)) > 0", name="reason_given"),
+        sa.Index("ix_decision_apply_status", "apply_status"),
+    )
+
+
+class DivestmentReview(EngagementShared, TimestampMixin, Base):
+    """The last step: the OECD question answered and recorded before any decision to divest."""
+
+    __tablename__ = "divestment_review"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("decision.id", ondelete="SET NULL"), unique=True
+    )
+    # "When is divestment responsible and when can it be harmful?" (OECD, quoted in the study)
+    responsible_or_harmful: Mapped[str] = mapped_column(sa.Text, default="")
+    leverage_left: Mapped[str] = mapped_column(sa.Text, default="")
+    impact_staying_vs_leaving: Mapped[str] = mapped_column(sa.Text, default="")
+    conclusion: Mapped[DivestmentConclusion] = mapped_column(
+        enum_type(DivestmentConclusion, "divestment_conclusion"),
+        default=DivestmentConclusion.OPEN,
+    )
+    decided_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    engagement: Mapped[Engagement] = relationship()

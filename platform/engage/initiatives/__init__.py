@@ -1,0 +1,1 @@
+"""Collaborative engagement programmes, their members and sign-on."""

@@ -1,0 +1,52 @@
+"""Imports every model, so the metadata is complete for Alembic and the mappers configure."""
+
+from engage.audit.models import AuditEvent
+from engage.auth.models import Identity
+from engage.companies.models import Company, Holding
+from engage.engagements.models import (
+    DialogueEntry,
+    Engagement,
+    EngagementParticipant,
+    Letter,
+    Milestone,
+    Note,
+    Objective,
+    Signature,
+)
+from engage.escalations.models import (
+    Decision,
+    DivestmentReview,
+    EscalationLadder,
+    EscalationReview,
+    LadderStep,
+)
+from engage.initiatives.models import Initiative, InitiativeMember
+from engage.organisations.models import ApiToken, Organisation, OrgMembership, User
+from engage.votes.models import Vote
+
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "Company",
+    "Decision",
+    "DialogueEntry",
+    "DivestmentReview",
+    "Engagement",
+    "EngagementParticipant",
+    "EscalationLadder",
+    "EscalationReview",
+    "Holding",
+    "Identity",
+    "Initiative",
+    "InitiativeMember",
+    "LadderStep",
+    "Letter",
+    "Milestone",
+    "Note",
+    "Objective",
+    "OrgMembership",
+    "Organisation",
+    "Signature",
+    "User",
+    "Vote",
+]

@@ -1,0 +1,1 @@
+"""Tenants (organisations), their users, roles and API tokens."""

@@ -1,0 +1,279 @@
+"""Tenancy that a query cannot forget.
+
+Every ORM statement run through a session is given a ``with_loader_criteria`` option for
+:class:`engage.db.TenantScoped`, so selects, joins, relationship loads, ``Session.get``,
+counts and ORM bulk UPDATE/DELETE see only the rows of the session's scope:
+
+- ``as_organisation(org_id)`` / ``enter_organisation(org_id)``: what one organisation may see;
+- ``system_scope(reason)``: the named escape hatch for cross-organisation jobs (the
+  escalation sweep, demo loading, platform totals). Its reason is written into every
+  audit event recorded inside it;
+- no scope at all: a statement that names a scoped model raises ``TenancyError``; one that
+  reaches a scoped model indirectly (a join, a lazy load) gets no rows of it.
+
+On PostgreSQL the same scope is handed to the database per transaction with
+``set_config(..., true)`` (it cannot leak to the next user of a pooled connection), where
+row-level security on the private tables is the second lock.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+
+from engage.db import Base, TenantScoped
+
+log = logging.getLogger(__name__)
+
+SCOPE_KEY = "engage.scope"
+
+
+class TenancyError(RuntimeError):
+    """A tenant-scoped table was used with no scope, or written for another organisation."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    org_id: int | None = None
+    system_reason: str | None = None
+
+    @property
+    def is_system(self) -> bool:
+        return self.system_reason is not None
+
+    def label(self) -> str:
+        return f"system:{self.system_reason}" if self.is_system else f"org:{self.org_id}"
+
+
+def _session(session: Session | None) -> Session:
+    if session is not None:
+        return session
+    from engage.extensions import db
+
+    return db.session()
+
+
+def current_scope(session: Session | None = None) -> Scope | None:
+    return _session(session).info.get(SCOPE_KEY)
+
+
+def current_org_id(session: Session | None = None) -> int | None:
+    scope = current_scope(session)
+    return scope.org_id if scope else None
+
+
+def _switch(session: Session, scope: Scope | None) -> None:
+    previous = session.info.get(SCOPE_KEY)
+    if previous == scope:
+        return
+    # Objects in the identity map were loaded under the previous scope; Session.get()
+    # would hand them out without asking the database, so they go.
+    if session.identity_map:
+        session.flush()
+        session.expunge_all()
+    if scope is None:
+        session.info.pop(SCOPE_KEY, None)
+    else:
+        session.info[SCOPE_KEY] = scope
+    if session.in_transaction():
+        _push_to_database(session.connection(), scope)
+
+
+def enter_organisation(org_id: int, session: Session | None = None) -> None:
+    """Put the session under one organisation's scope until it ends (one web request)."""
+    if org_id is None:
+        raise TenancyError("an organisation scope needs an organisation id")
+    _switch(_session(session), Scope(org_id=int(org_id)))
+
+
+@contextmanager
+def _scoped(scope: Scope, session: Session | None) -> Iterator[Session]:
+    sess = _session(session)
+    previous = sess.info.get(SCOPE_KEY)
+    _switch(sess, scope)
+    try:
+        yield sess
+    finally:
+        _switch(sess, previous)
+
+
+def as_organisation(org_id: int, session: Session | None = None):
+    """Run the block as one organisation would see the data."""
+    if org_id is None:
+        raise TenancyError("an organisation scope needs an organisation id")
+    return _scoped(Scope(org_id=int(org_id)), session)
+
+
+def system_scope(reason: str, session: Session | None = None):
+    """The named escape hatch: see every organisation's rows, for ``reason``."""
+    if not reason or not reason.strip():
+        raise TenancyError("a system scope must say why it is needed")
+    log.debug("entering system scope: %s", reason)
+    return _scoped(Scope(system_reason=reason.strip()), session)
+
+
+# --- who sees what: subqueries over aliased tables, so the ORM neither correlates nor
+# adapts them when the criteria are applied to an aliased entity ---------------------------
+
+
+def _table(name: str, alias: str) -> sa.Alias:
+    return Base.metadata.tables[name].alias(alias)
+
+
+def member_initiative_ids(org_id: Any, statuses: tuple[str, ...] = ("admitted",)) -> sa.Select:
+    m = _table("initiative_member", "tenancy_im")
+    return (
+        sa.select(m.c.initiative_id)
+        .where(m.c.organisation_id == org_id, m.c.status.in_(statuses))
+        .correlate(None)
+    )
+
+
+def coordinated_initiative_ids(org_id: Any) -> sa.Select:
+    i = _table("initiative", "tenancy_ci")
+    return sa.select(i.c.id).where(i.c.coordinator_organisation_id == org_id).correlate(None)
+
+
+def visible_initiative_ids(org_id: Any) -> sa.Select:
+    """Initiatives an organisation coordinates, belongs to or applied to, or that recruit."""
+    i = _table("initiative", "tenancy_i")
+    m = _table("initiative_member", "tenancy_im2")
+    return (
+        sa.select(i.c.id)
+        .where(
+            sa.or_(
+                i.c.coordinator_organisation_id == org_id,
+                i.c.status == "recruiting",
+                i.c.id.in_(
+                    sa.select(m.c.initiative_id)
+                    .where(m.c.organisation_id == org_id)
+                    .correlate(None)
+                ),
+            )
+        )
+        .correlate(None)
+    )
+
+
+def participant_engagement_ids(org_id: Any) -> sa.Select:
+    p = _table("engagement_participant", "tenancy_ep")
+    return sa.select(p.c.engagement_id).where(p.c.organisation_id == org_id).correlate(None)
+
+
+def visible_engagement_ids(org_id: Any) -> sa.Select:
+    """Engagements an organisation takes part in, directly or as an admitted initiative member."""
+    e = _table("engagement", "tenancy_e")
+    return (
+        sa.select(e.c.id)
+        .where(
+            sa.or_(
+                e.c.id.in_(participant_engagement_ids(org_id)),
+                e.c.initiative_id.in_(member_initiative_ids(org_id)),
+            )
+        )
+        .correlate(None)
+    )
+
+
+# --- the filter ---------------------------------------------------------------------------
+
+
+def _names_scoped_model(state: ORMExecuteState) -> bool:
+    mappers = list(state.all_mappers)
+    if state.bind_mapper is not None:
+        mappers.append(state.bind_mapper)
+    return any(issubclass(m.class_, TenantScoped) for m in mappers)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _apply_tenancy(state: ORMExecuteState) -> None:
+    if state.is_column_load or not (state.is_select or state.is_update or state.is_delete):
+        return
+    scope: Scope | None = state.session.info.get(SCOPE_KEY)
+    if scope is not None and scope.is_system:
+        return
+    if scope is None:
+        if _names_scoped_model(state):
+            raise TenancyError(
+                "query on a tenant-scoped model outside any scope; use "
+                "tenancy.as_organisation() or a named tenancy.system_scope()"
+            )
+        # Reached indirectly (a join, a lazy load): fail closed.
+        state.statement = state.statement.options(
+            with_loader_criteria(TenantScoped, lambda cls: sa.false(), include_aliases=True)
+        )
+        return
+    org_id = scope.org_id
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            TenantScoped, lambda cls: cls.tenant_criteria(org_id), include_aliases=True
+        )
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _check_writes(session: Session, flush_context: Any, instances: Any) -> None:
+    """An organisation writes its own private rows only."""
+    scope: Scope | None = session.info.get(SCOPE_KEY)
+    if scope is not None and scope.is_system:
+        return
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        owner_attr = getattr(type(obj), "__tenant_owner__", None)
+        if not isinstance(obj, TenantScoped) or owner_attr is None:
+            continue
+        if scope is None:
+            raise TenancyError(f"writing {type(obj).__name__} outside any scope")
+        owner = getattr(obj, owner_attr)
+        if owner is None and obj in session.new:
+            setattr(obj, owner_attr, scope.org_id)
+        elif owner != scope.org_id:
+            raise TenancyError(
+                f"organisation {scope.org_id} cannot write a {type(obj).__name__} "
+                f"of organisation {owner}"
+            )
+
+
+def _push_to_database(connection: sa.Connection, scope: Scope | None) -> None:
+    if connection.dialect.name != "postgresql":
+        return
+    connection.exec_driver_sql(
+        "SELECT set_config('engage.org_id', %(org)s, true), "
+        "set_config('engage.bypass', %(bypass)s, true)",
+        {
+            "org": "" if scope is None or scope.org_id is None else str(scope.org_id),
+            "bypass": "on" if scope is not None and scope.is_system else "off",
+        },
+    )
+
+
+@event.listens_for(Session, "after_begin")
+def _begin(session: Session, transaction: Any, connection: sa.Connection) -> None:
+    _push_to_database(connection, session.info.get(SCOPE_KEY))
+
+
+def visible_ladder_ids(org_id: Any) -> sa.Select:
+    """Templates, the ladders of visible initiatives, and ladders tailored to visible engagements."""
+    ladder = _table("escalation_ladder", "tenancy_l")
+    e = _table("engagement", "tenancy_le")
+    return (
+        sa.select(ladder.c.id)
+        .where(
+            sa.or_(
+                ladder.c.is_template.is_(True),
+                ladder.c.initiative_id.in_(visible_initiative_ids(org_id)),
+                ladder.c.id.in_(
+                    sa.select(e.c.ladder_id)
+                    .where(e.c.id.in_(visible_engagement_ids(org_id)))
+                    .correlate(None)
+                ),
+            )
+        )
+        .correlate(None)
+    )

@@ -1,0 +1,1 @@
+"""AGMs, voting instructions and records."""
