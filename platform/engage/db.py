@@ -31,6 +31,15 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA busy_timeout = 10000")
         cursor.close()
+        # pysqlite opens transactions on its own schedule, which breaks SAVEPOINT and
+        # transactional DDL; hand transaction control to SQLAlchemy (its documented recipe).
+        dbapi_connection.isolation_level = None
+
+
+@sa.event.listens_for(sa.engine.Engine, "begin")
+def _sqlite_begin(connection: sa.Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")
 
 
 def utcnow() -> datetime:
@@ -95,7 +104,9 @@ class TenantScoped:
 
     @classmethod
     def tenant_criteria(cls, org_id: Any) -> sa.ColumnElement[bool]:
-        raise NotImplementedError(f"{cls.__name__} must say which rows an organisation sees")
+        # Fail closed. Mapped subclasses override this (a test checks that each does);
+        # SQLAlchemy also calls it once on this class while analysing the criteria lambda.
+        return sa.false()
 
 
 class OrgPrivate(TenantScoped):

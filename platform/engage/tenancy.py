@@ -26,7 +26,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.orm import ORMExecuteState, Session, scoped_session, with_loader_criteria
 
 from engage.db import Base, TenantScoped
 
@@ -52,16 +52,16 @@ class Scope:
         return f"system:{self.system_reason}" if self.is_system else f"org:{self.org_id}"
 
 
-def _session(session: Session | None) -> Session:
-    if session is not None:
-        return session
-    from engage.extensions import db
+def session_of(session: Session | scoped_session | None) -> Session:
+    if session is None:
+        from engage.extensions import db
 
-    return db.session()
+        session = db.session
+    return session() if isinstance(session, scoped_session) else session
 
 
 def current_scope(session: Session | None = None) -> Scope | None:
-    return _session(session).info.get(SCOPE_KEY)
+    return session_of(session).info.get(SCOPE_KEY)
 
 
 def current_org_id(session: Session | None = None) -> int | None:
@@ -90,12 +90,12 @@ def enter_organisation(org_id: int, session: Session | None = None) -> None:
     """Put the session under one organisation's scope until it ends (one web request)."""
     if org_id is None:
         raise TenancyError("an organisation scope needs an organisation id")
-    _switch(_session(session), Scope(org_id=int(org_id)))
+    _switch(session_of(session), Scope(org_id=int(org_id)))
 
 
 @contextmanager
 def _scoped(scope: Scope, session: Session | None) -> Iterator[Session]:
-    sess = _session(session)
+    sess = session_of(session)
     previous = sess.info.get(SCOPE_KEY)
     _switch(sess, scope)
     try:
@@ -210,10 +210,12 @@ def _apply_tenancy(state: ORMExecuteState) -> None:
             with_loader_criteria(TenantScoped, lambda cls: sa.false(), include_aliases=True)
         )
         return
-    org_id = scope.org_id
+    # A bound parameter, not a Python value, so the lambda's cached SQL is shared by every
+    # organisation and only the value changes per execution.
+    org = sa.bindparam("engage_tenant_org_id", scope.org_id, type_=sa.Integer)
     state.statement = state.statement.options(
         with_loader_criteria(
-            TenantScoped, lambda cls: cls.tenant_criteria(org_id), include_aliases=True
+            TenantScoped, lambda cls: cls.tenant_criteria(org), include_aliases=True
         )
     )
 

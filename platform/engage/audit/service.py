@@ -26,9 +26,9 @@ _SKIPPED = (AuditEvent,)
 
 
 def set_actor(user_id: int | None, session: Session | None = None) -> None:
-    from engage.extensions import db
+    from engage.tenancy import _session
 
-    (session or db.session()).info[ACTOR_KEY] = user_id
+    session_of(session).info[ACTOR_KEY] = user_id
 
 
 def _plain(value: Any) -> Any:
@@ -125,9 +125,9 @@ def record(
     Written through the session's connection: it commits or rolls back with the unit of
     work it belongs to.
     """
-    from engage.extensions import db
+    from engage.tenancy import _session
 
-    sess = session or db.session()
+    sess = session_of(session)
     row = _base_row(sess)
     if organisation_id is not None:
         row["organisation_id"] = organisation_id

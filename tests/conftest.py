@@ -1,0 +1,131 @@
+"""Test harness: one migrated database per run, one rolled-back transaction per test.
+
+SQLite by default; set ENGAGE_TEST_DATABASE_URL (e.g.
+postgresql+psycopg://postgres@127.0.0.1:5432/test) to run the same suite on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+# Before engage is imported: no secret written to instance/, no Prefect server started by
+# accident (a stray flow call then fails fast instead of spawning one).
+_INSTANCE = tempfile.mkdtemp(prefix="engage-test-instance-")
+os.environ["ENGAGE_INSTANCE_PATH"] = _INSTANCE
+os.environ.setdefault("ENGAGE_SECRET_KEY", "test-only-secret")
+os.environ["PREFECT_SERVER_EPHEMERAL_ENABLED"] = "false"
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+
+import pytest  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+from flask_sqlalchemy.session import Session as FlaskSession  # noqa: E402
+
+from engage import create_app  # noqa: E402
+from engage.extensions import db  # noqa: E402
+
+POSTGRES_URL = os.environ.get("ENGAGE_TEST_DATABASE_URL")
+
+
+def is_postgres() -> bool:
+    return bool(POSTGRES_URL)
+
+
+def reset_postgres(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+        conn.exec_driver_sql("DROP FUNCTION IF EXISTS engage_can_see(integer)")
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    if POSTGRES_URL:
+        reset_postgres(POSTGRES_URL)
+        return POSTGRES_URL
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'engage-test.db'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    from flask_migrate import upgrade
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+class _ConnectionBoundSession(FlaskSession):
+    """Flask-SQLAlchemy's session picks engines by bind key; in tests every statement
+    goes to the one connection whose outer transaction the test rolls back."""
+
+    def get_bind(self, *args, **kwargs):
+        return self.bind
+
+
+@pytest.fixture
+def db_session(app):
+    """``db.session`` inside a transaction that is rolled back after the test.
+
+    ``commit()`` in the code under test only releases a SAVEPOINT.
+    """
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original = db.session
+        db.session = db._make_scoped_session(
+            {
+                "class_": _ConnectionBoundSession,
+                "bind": connection,
+                "join_transaction_mode": "create_savepoint",
+            }
+        )
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app, db_session):
+    return app.test_client()
+
+
+class QueryCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, conn, cursor, statement, parameters, context, executemany):
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app):
+    """Counts the SQL statements a block runs: ``with count_queries() as q: ...; q.count``."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counting():
+        counter = QueryCounter()
+        with app.app_context():
+            engine = db.engine
+        sa.event.listen(engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", counter)
+
+    return counting
