@@ -26,7 +26,7 @@ _SKIPPED = (AuditEvent,)
 
 
 def set_actor(user_id: int | None, session: Session | None = None) -> None:
-    from engage.tenancy import _session
+    from engage.tenancy import session_of
 
     session_of(session).info[ACTOR_KEY] = user_id
 
@@ -125,7 +125,7 @@ def record(
     Written through the session's connection: it commits or rolls back with the unit of
     work it belongs to.
     """
-    from engage.tenancy import _session
+    from engage.tenancy import session_of
 
     sess = session_of(session)
     row = _base_row(sess)
