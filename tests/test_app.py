@@ -1,0 +1,72 @@
+"""The home page and the health check."""
+
+from __future__ import annotations
+
+import re
+
+from engage.initiatives.models import InitiativeStatus
+from engage.tenancy import system_scope
+from tests import factories as f
+
+
+def _count(html: str, name: str) -> int:
+    match = re.search(rf'data-count="{name}">(\d+)<', html)
+    assert match, f"no {name} count on the page"
+    return int(match.group(1))
+
+
+def _add_initiative_with_engagements(db_session, n: int) -> None:
+    with system_scope("test", db_session):
+        coordinator = f.organisation()
+        for _ in range(n):
+            init = f.initiative(coordinator, status=InitiativeStatus.ACTIVE)
+            supporter = f.organisation()
+            f.member(init, supporter)
+            e = f.engagement(f.company(), coordinator, initiative_=init, supporters=(supporter,))
+            f.milestone(e)
+        db_session.commit()
+
+
+def test_home_shows_platform_counts(client, db_session):
+    _add_initiative_with_engagements(db_session, 2)
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert _count(html, "initiatives") == 2
+    assert _count(html, "engagements") == 2
+    assert _count(html, "overdue") == 2
+    assert _count(html, "organisations") == 3
+    assert "Initiative" in html and "<table>" in html
+
+
+def test_home_empty_state_says_what_to_do(client, db_session):
+    html = client.get("/").get_data(as_text=True)
+    assert "make demo" in html
+    assert _count(html, "engagements") == 0
+
+
+def test_home_query_count_does_not_grow_with_data(client, db_session, count_queries):
+    _add_initiative_with_engagements(db_session, 1)
+    with count_queries() as small:
+        assert client.get("/").status_code == 200
+    _add_initiative_with_engagements(db_session, 12)
+    with count_queries() as large:
+        assert client.get("/").status_code == 200
+    assert small.count == large.count
+    assert large.count <= 4, large.statements
+
+
+def test_healthz_reports_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_says_503_when_the_database_is_gone(tmp_path):
+    from engage import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing-dir/x.db"})
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["status"] == "error"
+
