@@ -122,3 +122,26 @@ def test_system_scope_events_carry_their_reason_and_are_hidden_from_organisation
         event_id = event.id
     with as_organisation(two_orgs["a"], db_session):
         assert db_session.get(AuditEvent, event_id) is None
+
+
+@pytest.mark.skipif(not is_postgres(), reason="row-level security is a PostgreSQL feature")
+def test_orm_scopes_reach_the_database_as_a_plain_role(db_session, two_orgs):
+    """As a non-superuser role (as in production), the scope each ORM transaction hands to
+    PostgreSQL must agree with the ORM filter: switching scope mid-transaction too."""
+    conn = db_session.connection()
+    conn.exec_driver_sql("CREATE ROLE engage_app_probe NOLOGIN")
+    conn.exec_driver_sql("GRANT USAGE ON SCHEMA public TO engage_app_probe")
+    conn.exec_driver_sql("GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO engage_app_probe")
+    conn.exec_driver_sql("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO engage_app_probe")
+    conn.exec_driver_sql("SET LOCAL ROLE engage_app_probe")
+    with as_organisation(two_orgs["b"], db_session):
+        assert set(db_session.scalars(sa.select(Holding.id))) == {two_orgs["holding_b"]}
+        # The audit row this flush writes must pass the RLS check as organisation B.
+        db_session.get(Holding, two_orgs["holding_b"]).value_eur = Decimal("5.00")
+        db_session.flush()
+    with system_scope("test", db_session):
+        assert {two_orgs["holding_a"], two_orgs["holding_b"]} <= set(
+            db_session.scalars(sa.select(Holding.id))
+        )
+    with as_organisation(two_orgs["a"], db_session):
+        assert set(db_session.scalars(sa.select(Holding.id))) == {two_orgs["holding_a"]}

@@ -267,6 +267,13 @@ def test_an_organisation_writes_only_its_own_private_rows(db_session, world):
         assert h.organisation_id == world.b
 
 
+def test_writes_need_a_scope(db_session, world):
+    db_session.add(f.Company(name="Unscoped Ltd"))
+    with pytest.raises(TenancyError, match="outside any scope"):
+        db_session.flush()
+    db_session.rollback()
+
+
 def test_switching_scope_empties_the_identity_map(db_session, world):
     with as_organisation(world.a, db_session):
         assert db_session.get(Holding, world.private_a[Holding]) is not None

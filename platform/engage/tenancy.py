@@ -222,16 +222,21 @@ def _apply_tenancy(state: ORMExecuteState) -> None:
 
 @event.listens_for(Session, "before_flush")
 def _check_writes(session: Session, flush_context: Any, instances: Any) -> None:
-    """An organisation writes its own private rows only."""
+    """Every write happens in a scope (the audit trail names who acted), and an
+    organisation writes its own private rows only."""
     scope: Scope | None = session.info.get(SCOPE_KEY)
-    if scope is not None and scope.is_system:
+    changed = list(session.new) + list(session.dirty) + list(session.deleted)
+    if scope is None and changed:
+        raise TenancyError(
+            f"writing {type(changed[0]).__name__} outside any scope; use "
+            "tenancy.as_organisation() or a named tenancy.system_scope()"
+        )
+    if scope is None or scope.is_system:
         return
-    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+    for obj in changed:
         owner_attr = getattr(type(obj), "__tenant_owner__", None)
         if not isinstance(obj, TenantScoped) or owner_attr is None:
             continue
-        if scope is None:
-            raise TenancyError(f"writing {type(obj).__name__} outside any scope")
         owner = getattr(obj, owner_attr)
         if owner is None and obj in session.new:
             setattr(obj, owner_attr, scope.org_id)
