@@ -1,0 +1,56 @@
+"""The `engage` command: demo set-up and its guard rails."""
+
+from __future__ import annotations
+
+import re
+
+from click.testing import CliRunner
+
+from engage import create_app
+from engage.cli import cli
+
+
+def _engage(*args: str, env: dict[str, str]):
+    return CliRunner().invoke(cli, list(args), env=env)
+
+
+def test_help_lists_the_commands():
+    result = _engage("--help", env={})
+    assert result.exit_code == 0
+    for command in ("demo", "demo-load", "db", "run", "shell"):
+        assert re.search(rf"^\s+{command}\s", result.output, re.M), command
+
+
+def test_demo_builds_a_fresh_database_that_the_home_page_shows(tmp_path):
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    (tmp_path / "demo.db").write_text("not a database: demo must replace it")
+    result = _engage("demo", "--no-serve", "--today", "2026-11-22", env={"DATABASE_URL": url})
+    assert result.exit_code == 0, result.output
+    assert "Demo database:" in result.output
+
+    html = create_app({"SQLALCHEMY_DATABASE_URI": url}).test_client().get("/").get_data(as_text=True)
+    counts = dict(re.findall(r'data-count="(\w+)">(\d+)<', html))
+    assert int(counts["organisations"]) >= 5
+    assert int(counts["excluded"]) >= 90
+    assert int(counts["overdue"]) > 0
+    assert int(counts["engagements"]) > 0
+
+    again = _engage("demo", "--no-serve", "--today", "2026-11-22", env={"DATABASE_URL": url})
+    assert again.exit_code == 0, "a second run starts from scratch again"
+
+
+def test_demo_refuses_to_wipe_a_server_database():
+    result = _engage("demo", "--no-serve", env={"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/prod"})
+    assert result.exit_code == 2
+    assert "will not wipe" in result.output
+    assert "nobody@127.0.0.1:1/prod" in result.output
+
+
+def test_demo_load_refuses_a_database_that_has_data(tmp_path):
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    assert _engage("db", "upgrade", env={"DATABASE_URL": url}).exit_code == 0
+    first = _engage("demo-load", "--today", "2026-11-22", env={"DATABASE_URL": url})
+    assert first.exit_code == 0, first.output
+    second = _engage("demo-load", env={"DATABASE_URL": url})
+    assert second.exit_code == 1
+    assert "Error:" in second.output
