@@ -10,6 +10,7 @@ import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
+from werkzeug.serving import run_simple
 
 
 def _create_app() -> Flask:
@@ -70,7 +71,8 @@ def demo_command(host: str, port: int, no_serve: bool, today) -> None:
         return
     url = f"http://{host}:{port}/"
     click.echo(f"\nEngage is running at {url}  (Ctrl+C to stop)")
-    current_app.run(host=host, port=port, debug=False, use_reloader=False)
+    # Flask's app.run() is a no-op inside its own CLI; serve with Werkzeug directly.
+    run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
 @click.command("demo-load")

@@ -56,7 +56,12 @@ def platform_totals(today: date) -> PlatformTotals:
                 .where(Engagement.status == EngagementStatus.ACTIVE)
                 .scalar_subquery(),
                 sa.select(sa.func.count(Milestone.id))
-                .where(Milestone.met_on.is_(None), Milestone.due_on < today)
+                .join(Engagement, Milestone.engagement_id == Engagement.id)
+                .where(
+                    Milestone.met_on.is_(None),
+                    Milestone.due_on < today,
+                    Engagement.status == EngagementStatus.ACTIVE,
+                )
                 .scalar_subquery(),
             )
         ).one()
