@@ -274,6 +274,17 @@ def test_writes_need_a_scope(db_session, world):
     db_session.rollback()
 
 
+def test_an_error_inside_a_scope_surfaces_as_itself(db_session, world):
+    with pytest.raises(sa.exc.IntegrityError):
+        with as_organisation(world.a, db_session):
+            db_session.add(Holding(company_id=world.company, value_eur=-1, valued_on=f.TODAY))
+            db_session.flush()
+    db_session.rollback()
+    assert tenancy.current_scope(db_session) is None
+    with as_organisation(world.a, db_session):
+        assert world.private_a[Holding] in ids(db_session, Holding)
+
+
 def test_switching_scope_empties_the_identity_map(db_session, world):
     with as_organisation(world.a, db_session):
         assert db_session.get(Holding, world.private_a[Holding]) is not None

@@ -69,20 +69,22 @@ def current_org_id(session: Session | None = None) -> int | None:
     return scope.org_id if scope else None
 
 
-def _switch(session: Session, scope: Scope | None) -> None:
+def _switch(session: Session, scope: Scope | None, flush: bool = True) -> None:
     previous = session.info.get(SCOPE_KEY)
     if previous == scope:
         return
     # Objects in the identity map were loaded under the previous scope; Session.get()
-    # would hand them out without asking the database, so they go.
-    if session.identity_map:
-        session.flush()
+    # would hand them out without asking the database, so they go. Pending changes are
+    # written first, under the scope that made them.
+    if session.identity_map or session.new:
+        if flush:
+            session.flush()
         session.expunge_all()
     if scope is None:
         session.info.pop(SCOPE_KEY, None)
     else:
         session.info[SCOPE_KEY] = scope
-    if session.in_transaction():
+    if session.in_transaction() and session.is_active:
         _push_to_database(session.connection(), scope)
 
 
@@ -100,8 +102,12 @@ def _scoped(scope: Scope, session: Session | None) -> Iterator[Session]:
     _switch(sess, scope)
     try:
         yield sess
-    finally:
-        _switch(sess, previous)
+    except BaseException:
+        # The unit of work is failing: restore the scope without flushing, so the
+        # original error surfaces rather than a second one from the flush.
+        _switch(sess, previous, flush=False)
+        raise
+    _switch(sess, previous)
 
 
 def as_organisation(org_id: int, session: Session | None = None):
