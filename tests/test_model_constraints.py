@@ -123,3 +123,8 @@ def test_unknown_enum_values_are_refused_before_the_database(scope, base):
         with scope.begin_nested():
             scope.add(Milestone(engagement_id=e.id, title="m", due_on=f.TODAY, horizon="someday"))
             scope.flush()
+
+
+def test_foreign_keys_are_enforced(scope, base):
+    a, _, _ = base
+    _refused(scope, f.Holding(organisation_id=a.id, company_id=999_999, value_eur=1, valued_on=f.TODAY))

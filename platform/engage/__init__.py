@@ -26,9 +26,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from engage import models  # noqa: F401  (registers every mapper)
     from engage.audit import service as _audit  # noqa: F401  (the flush listener)
+    from engage.db import configure_engine
     from engage.extensions import babel, csrf, db, htmx, migrate
 
     db.init_app(app)
+    with app.app_context():  # engines exist now; none has connected yet
+        for engine in db.engines.values():
+            configure_engine(engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app)

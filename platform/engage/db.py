@@ -23,11 +23,16 @@ NAMING_CONVENTION = {
 }
 
 
-@sa.event.listens_for(sa.engine.Engine, "connect")
-def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
-    """SQLite enforces foreign keys only when asked, per connection."""
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
+def configure_engine(engine: sa.Engine) -> None:
+    """SQLite settings for Engage's own engines (never global: Prefect's server keeps a
+    SQLite database of its own in the same process, with its own transaction handling)."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @sa.event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor = dbapi_connection.cursor()
+        # Foreign keys are enforced only when asked, per connection.
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA busy_timeout = 10000")
         cursor.close()
@@ -35,10 +40,8 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         # transactional DDL; hand transaction control to SQLAlchemy (its documented recipe).
         dbapi_connection.isolation_level = None
 
-
-@sa.event.listens_for(sa.engine.Engine, "begin")
-def _sqlite_begin(connection: sa.Connection) -> None:
-    if connection.dialect.name == "sqlite":
+    @sa.event.listens_for(engine, "begin")
+    def _begin(connection: sa.Connection) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
