@@ -56,12 +56,7 @@ def platform_totals(today: date) -> PlatformTotals:
                 .where(Engagement.status == EngagementStatus.ACTIVE)
                 .scalar_subquery(),
                 sa.select(sa.func.count(Milestone.id))
-                .join(Engagement, Milestone.engagement_id == Engagement.id)
-                .where(
-                    Milestone.met_on.is_(None),
-                    Milestone.due_on < today,
-                    Engagement.status == EngagementStatus.ACTIVE,
-                )
+                .where(Milestone.overdue(today))
                 .scalar_subquery(),
             )
         ).one()

@@ -254,6 +254,15 @@ class Milestone(EngagementShared, TimestampMixin, Base):
     def stage_label(self) -> str:
         return STAGES[self.stage]
 
+    @classmethod
+    def overdue(cls, today: date) -> sa.ColumnElement[bool]:
+        """Unmet, due before ``today``, on an active engagement: what opens a review."""
+        return sa.and_(
+            cls.met_on.is_(None),
+            cls.due_on < today,
+            cls.engagement.has(Engagement.status == EngagementStatus.ACTIVE),
+        )
+
 
 class DialogueEntry(EngagementShared, TimestampMixin, Base):
     """A meeting, call, letter, e-mail, AGM question, site visit or stakeholder consultation."""
