@@ -129,3 +129,12 @@ def count_queries(app):
             sa.event.remove(engine, "before_cursor_execute", counter)
 
     return counting
+
+
+def login_as(client, user, organisation) -> None:
+    """Put the user in the test client's session, as the SSO callback does after a real
+    sign-in (the end-to-end sign-in itself is tested in tests/auth/)."""
+    with client.session_transaction() as session:
+        session["user_id"] = user.id
+        session["org_id"] = organisation.id
+        session["sso"] = organisation.slug

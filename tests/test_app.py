@@ -4,9 +4,23 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from engage.initiatives.models import InitiativeStatus
 from engage.tenancy import system_scope
 from tests import factories as f
+from tests.conftest import login_as
+
+
+@pytest.fixture
+def client(client, db_session):
+    """Signed in as a member of an organisation of its own."""
+    with system_scope("test", db_session):
+        org = f.organisation("home-viewer")
+        user = f.user(org)
+        db_session.commit()
+        login_as(client, user, org)
+    return client
 
 
 def _count(html: str, name: str) -> int:
@@ -35,7 +49,7 @@ def test_home_shows_platform_counts(client, db_session):
     assert _count(html, "initiatives") == 2
     assert _count(html, "engagements") == 2
     assert _count(html, "overdue") == 2
-    assert _count(html, "organisations") == 3
+    assert _count(html, "organisations") == 4  # three made here, one signed in
     assert "Initiative" in html and "<table>" in html
 
 
@@ -43,6 +57,12 @@ def test_home_empty_state_says_what_to_do(client, db_session):
     html = client.get("/").get_data(as_text=True)
     assert "make demo" in html
     assert _count(html, "engagements") == 0
+
+
+def test_home_needs_sign_in(app, db_session):
+    response = app.test_client().get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
 
 
 def test_home_query_count_does_not_grow_with_data(client, db_session, count_queries):
@@ -53,11 +73,11 @@ def test_home_query_count_does_not_grow_with_data(client, db_session, count_quer
     with count_queries() as large:
         assert client.get("/").status_code == 200
     assert small.count == large.count
-    assert large.count <= 4, large.statements
+    assert large.count <= 5, large.statements  # the signed-in user, then the page
 
 
-def test_healthz_reports_database(client):
-    response = client.get("/healthz")
+def test_healthz_reports_database(app, db_session):
+    response = app.test_client().get("/healthz")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok", "database": "ok"}
 

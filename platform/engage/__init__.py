@@ -35,15 +35,41 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             configure_engine(engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     csrf.init_app(app)
-    babel.init_app(app)
+    babel.init_app(app, locale_selector=_locale)
+    import flask_babel
+
+    for name in ("get_locale", "format_date", "format_datetime", "format_decimal",
+                 "format_currency", "format_percent"):
+        app.jinja_env.globals[name] = getattr(flask_babel, name)
     htmx.init_app(app)
 
+    from engage import errors, security
+
+    security.init_app(app)
+    errors.init_app(app)
+
+    from engage.auth.views import bp as auth_bp
     from engage.core.views import bp as core_bp
+    from engage.organisations.views import bp as organisations_bp
 
     app.register_blueprint(core_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(organisations_bp)
 
     from engage.cli import register
 
     register(app)
     return app
+
+
+def _locale() -> str | None:
+    """The signed-in user's language, else the browser's best match."""
+    from flask import current_app, request
+
+    from engage.security import current_user
+
+    languages = current_app.config["ENGAGE_LANGUAGES"]
+    if current_user and current_user.locale in languages:
+        return current_user.locale
+    return request.accept_languages.best_match(languages)
 

@@ -69,10 +69,22 @@ def demo_command(host: str, port: int, no_serve: bool, today) -> None:
     click.echo(summary.describe())
     if no_serve:
         return
+    from engage.demo.sso import configure_demo_sso, start_providers
+
+    providers = start_providers(db.session)
+    configure_demo_sso(db.session, providers)
+    click.echo("\nSign-in: one local OpenID Connect provider per demo organisation")
+    for slug, issuer in providers.issuers.items():
+        click.echo(f"  {slug:<14} {issuer}")
     url = f"http://{host}:{port}/"
     click.echo(f"\nEngage is running at {url}  (Ctrl+C to stop)")
-    # Flask's app.run() is a no-op inside its own CLI; serve with Werkzeug directly.
-    run_simple(host, port, current_app._get_current_object(), threaded=True)
+    click.echo("Open it, choose an organisation (or type a demo user's e-mail address), then "
+               "pick a user on the provider's page.")
+    try:
+        # Flask's app.run() is a no-op inside its own CLI; serve with Werkzeug directly.
+        run_simple(host, port, current_app._get_current_object(), threaded=True)
+    finally:
+        providers.stop()
 
 
 @click.command("demo-load")
@@ -90,5 +102,8 @@ def demo_load_command(today) -> None:
 
 
 def register(app: Flask) -> None:
+    from engage.organisations.cli import org_cli
+
     app.cli.add_command(demo_command)
     app.cli.add_command(demo_load_command)
+    app.cli.add_command(org_cli)

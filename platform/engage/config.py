@@ -54,6 +54,22 @@ def _secret_key(env: str) -> str:
     return key
 
 
+def _encryption_keys(env: str) -> str | None:
+    keys = os.environ.get("ENGAGE_ENCRYPTION_KEY")
+    if keys or env == "production":
+        return keys  # production without a key: refused when a secret must be stored
+    path = INSTANCE_PATH / "encryption_key"
+    if path.exists():
+        return path.read_text().strip()
+    from cryptography.fernet import Fernet
+
+    INSTANCE_PATH.mkdir(parents=True, exist_ok=True)
+    key = Fernet.generate_key().decode()
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
 def from_environment() -> dict:
     env = os.environ.get("ENGAGE_ENV", "development")
     return {
@@ -72,4 +88,8 @@ def from_environment() -> dict:
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("ENGAGE_TIMEZONE", "Europe/Amsterdam"),
         "ENGAGE_LANGUAGES": ("en", "nl"),
         "ENGAGE_PAGE_SIZE": int(os.environ.get("ENGAGE_PAGE_SIZE", "25")),
+        # Fernet key(s), comma-separated: the first encrypts, all decrypt (key rotation).
+        "ENGAGE_ENCRYPTION_KEY": _encryption_keys(env),
+        # Seconds the app waits for an identity provider (discovery, token, keys).
+        "ENGAGE_OIDC_TIMEOUT": float(os.environ.get("ENGAGE_OIDC_TIMEOUT", "10")),
     }

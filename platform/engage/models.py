@@ -1,7 +1,7 @@
 """Imports every model, so the metadata is complete for Alembic and the mappers configure."""
 
 from engage.audit.models import AuditEvent
-from engage.auth.models import Identity
+from engage.auth.models import Identity, SsoConfig, SsoDomain
 from engage.companies.models import Company, Holding
 from engage.engagements.models import (
     DialogueEntry,
@@ -47,6 +47,8 @@ __all__ = [
     "OrgMembership",
     "Organisation",
     "Signature",
+    "SsoConfig",
+    "SsoDomain",
     "User",
     "Vote",
 ]

@@ -43,10 +43,21 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+REDACTED = "[redacted]"
+
+
+def _value(obj: Any, key: str, value: Any) -> Any:
+    # Secrets (even encrypted or hashed ones) never reach the trail: a model lists them
+    # in ``__audit_redact__``; the trail says that they changed, not what to.
+    if value is not None and key in getattr(obj, "__audit_redact__", ()):
+        return REDACTED
+    return _plain(value)
+
+
 def _columns(obj: Any) -> dict[str, Any]:
     state = sa.inspect(obj)
     return {
-        attr.key: _plain(state.attrs[attr.key].loaded_value)
+        attr.key: _value(obj, attr.key, state.attrs[attr.key].loaded_value)
         for attr in state.mapper.column_attrs
         if state.attrs[attr.key].loaded_value is not sa.orm.base.NO_VALUE
     }
@@ -58,8 +69,10 @@ def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     for attr in state.mapper.column_attrs:
         history = state.attrs[attr.key].history
         if history.has_changes():
-            before[attr.key] = _plain(history.deleted[0]) if history.deleted else None
-            after[attr.key] = _plain(history.added[0]) if history.added else None
+            old = history.deleted[0] if history.deleted else None
+            new = history.added[0] if history.added else None
+            before[attr.key] = _value(obj, attr.key, old)
+            after[attr.key] = _value(obj, attr.key, new)
     return before, after
 
 

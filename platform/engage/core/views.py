@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, render_template
 
 from engage.core.service import platform_totals
+from engage.security import public
 from engage.extensions import db
 
 bp = Blueprint("core", __name__)
@@ -17,6 +18,7 @@ def home():
 
 
 @bp.get("/healthz")
+@public
 def healthz():
     try:
         db.session.execute(sa.text("SELECT 1"))

@@ -79,6 +79,7 @@ class ApiToken(OrgPrivate, TimestampMixin, Base):
 
     __tablename__ = "api_token"
     __tenant_owner__ = "organisation_id"
+    __audit_redact__ = frozenset({"token_hash"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(100))

@@ -1,0 +1,155 @@
+"""Sign-in through each organisation's identity provider, and sign-out."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+
+from engage import security, tenancy
+from engage.audit import service as audit
+from engage.auth import oidc, service
+from engage.auth.models import SsoConfig
+from engage.auth.service import LoginRefused
+from engage.db import utcnow
+from engage.extensions import db
+from engage.organisations.models import Organisation
+
+bp = Blueprint("auth", __name__)
+
+PICKER_LIMIT = 200
+
+
+def _organisation(slug: str) -> Organisation:
+    org = db.session.scalar(sa.select(Organisation).where(Organisation.slug == slug))
+    if org is None:
+        abort(404, description=_("There is no organisation “%(slug)s” on Engage.", slug=slug))
+    # Detached and fully loaded: the scope switches, commits and rollbacks of the sign-in
+    # neither expire it nor need it in the session.
+    db.session.expunge(org)
+    return org
+
+
+def _sso(org: Organisation) -> SsoConfig:
+    """The organisation's configuration; call inside its scope."""
+    config = db.session.scalar(sa.select(SsoConfig).where(SsoConfig.organisation_id == org.id))
+    if config is None or not config.enabled:
+        abort(404, description=_("%(name)s has not set up sign-in to Engage yet.", name=org.name))
+    return config
+
+
+def _refused(org: Organisation | None, exc: LoginRefused, email: str | None = None):
+    if org is not None and sa.inspect(org).session is not None:
+        db.session.expunge(org)
+    db.session.rollback()
+    with tenancy.system_scope("sign-in"):
+        audit.record(
+            "auth.login_failed",
+            object_type="organisation",
+            object_id=org.id if org else None,
+            after={"reason": exc.code, "email": email},
+            organisation_id=org.id if org else None,
+        )
+        db.session.commit()
+    current_app.logger.warning("sign-in refused for %s: %s", org.slug if org else "-", exc.code)
+    return render_template("auth/refused.html", organisation=org, message=exc.message), exc.status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@security.public
+def login():
+    if security.current_user:
+        return redirect(url_for("core.home"))
+    target = security.safe_next(request.values.get("next"))
+    if target:
+        session["login_next"] = target
+    error = None
+    if request.method == "POST":
+        slug = request.form.get("organisation", "").strip()
+        email = request.form.get("email", "").strip()
+        if email:
+            with tenancy.system_scope("sign-in"):
+                org = service.organisation_for_email(db.session, email)
+            if org is not None:
+                return redirect(url_for("auth.start", slug=org.slug))
+            error = _("No organisation on Engage signs in with the address %(email)s. Choose "
+                      "your organisation from the list, or ask your administrator.", email=email)
+        elif slug:
+            return redirect(url_for("auth.start", slug=slug))
+        else:
+            error = _("Enter your work e-mail address or choose your organisation.")
+    with tenancy.system_scope("sign-in"):
+        choices = service.sign_in_choices(db.session, PICKER_LIMIT + 1)
+    return render_template(
+        "auth/login.html",
+        choices=choices[:PICKER_LIMIT],
+        more=len(choices) > PICKER_LIMIT,
+        error=error,
+    ), (400 if error else 200)
+
+
+@bp.get("/login/<slug>")
+@security.public
+def start(slug: str):
+    org = _organisation(slug)
+    redirect_uri = url_for("auth.callback", slug=org.slug, _external=True)
+    try:
+        with tenancy.as_organisation(org.id):
+            return oidc.authorize_redirect(org, _sso(org), redirect_uri)
+    except LoginRefused as exc:
+        return _refused(org, exc)
+
+
+@bp.get("/auth/<slug>/callback")
+@security.public
+def callback(slug: str):
+    org = _organisation(slug)
+    email = None
+    try:
+        with tenancy.as_organisation(org.id):
+            config = _sso(org)
+            result = oidc.finish(org, config)
+            email = result["claims"].get("email")
+            user = service.complete_login(db.session, org, config, result["claims"], now=utcnow())
+            user_id = user.id
+            audit.set_actor(user_id)
+            audit.record("auth.login", object_type="user_account", object_id=user_id,
+                         after={"issuer": config.issuer}, organisation_id=org.id)
+            db.session.commit()
+    except LoginRefused as exc:
+        return _refused(org, exc, email)
+    target = security.sign_in(user_id, org.id, sso_slug=org.slug, id_token=result["id_token"])
+    return redirect(target or url_for("core.home"))
+
+
+@bp.post("/logout")
+def logout():
+    principal = security.current_principal
+    id_token, slug = session.get("id_token"), session.get("sso")
+    if principal is not None:
+        audit.record("auth.logout", object_type="user_account", object_id=principal.user.id,
+                     organisation_id=principal.organisation.id)
+        db.session.commit()
+    session.clear()
+    provider_logout = None
+    if slug:
+        org = db.session.scalar(sa.select(Organisation).where(Organisation.slug == slug))
+        if org is not None:
+            with tenancy.as_organisation(org.id):
+                config = db.session.scalar(
+                    sa.select(SsoConfig).where(SsoConfig.organisation_id == org.id)
+                )
+                if config is not None:
+                    provider_logout = oidc.logout_url(
+                        org, config, id_token, url_for("auth.logged_out", _external=True)
+                    )
+    return redirect(provider_logout or url_for("auth.logged_out"))
+
+
+@bp.get("/logged-out")
+@security.public
+def logged_out():
+    if security.current_user:
+        return redirect(url_for("core.home"))
+    flash(_("You are signed out of Engage."), "info")
+    return redirect(url_for("auth.login"))

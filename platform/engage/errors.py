@@ -1,0 +1,41 @@
+"""Error pages: what went wrong, in words, and never a stack trace or another
+organisation's secret."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+
+def _titles() -> dict[int, tuple[str, str]]:
+    return {
+        400: (_("Bad request"), _("The request could not be understood.")),
+        401: (_("Sign in required"), _("You need to sign in to do this.")),
+        403: (_("Not allowed"), _("You are not allowed to do this.")),
+        404: (_("Not found"), _("There is nothing here, or it is not shared with your organisation.")),
+        405: (_("Not allowed"), _("This address does not accept that kind of request.")),
+        500: (_("Something went wrong"), _("The error has been logged. Please try again.")),
+    }
+
+
+def _page(status: int, reason: str | None = None):
+    title, default = _titles().get(status, (_("Error"), ""))
+    return render_template("errors/error.html", title=title, reason=reason or default), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return _page(400, _("The form expired or did not come from Engage (CSRF check "
+                            "failed). Reload the page and try again."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if exc.code is None or exc.code < 400:
+            return exc
+        # Werkzeug's default 404 text would say nothing useful; keep ours unless a view
+        # gave its own reason.
+        reason = exc.description if exc.description != type(exc).description else None
+        return _page(exc.code, reason)

@@ -1,0 +1,128 @@
+"""``engage org …``: create organisations and point them at their identity provider."""
+
+from __future__ import annotations
+
+import click
+import sqlalchemy as sa
+from flask.cli import AppGroup
+
+from engage import tenancy
+from engage.auth import service as sso
+from engage.auth.models import SsoConfig
+from engage.db import utcnow
+from engage.extensions import db
+from engage.organisations import service
+from engage.organisations.models import Organisation, OrganisationKind, OrgMembership, OrgRole
+
+org_cli = AppGroup("org", help="Organisations (tenants) and their single sign-on.")
+
+
+def _organisation(slug: str) -> Organisation:
+    org = db.session.scalar(sa.select(Organisation).where(Organisation.slug == slug))
+    if org is None:
+        raise click.UsageError(f"no organisation with slug “{slug}” (see `engage org list`)")
+    return org
+
+
+@org_cli.command("create")
+@click.option("--slug", required=True, help="Short lowercase name used in URLs, e.g. groenbank.")
+@click.option("--name", required=True, help="Full name, e.g. 'Groenbank N.V.'.")
+@click.option(
+    "--kind",
+    type=click.Choice([k.value for k in OrganisationKind]),
+    default=OrganisationKind.ASSET_OWNER.value,
+    show_default=True,
+)
+def create_command(slug: str, name: str, kind: str) -> None:
+    """Create an organisation."""
+    with tenancy.system_scope("cli:org-create"):
+        try:
+            org = service.create_organisation(
+                db.session, slug=slug, name=name, kind=OrganisationKind(kind)
+            )
+        except service.OrganisationError as exc:
+            db.session.rollback()
+            raise click.UsageError(str(exc)) from exc
+        db.session.commit()
+        click.echo(f"Created organisation {org.slug} ({org.name}).")
+        click.echo(f"Next: engage org sso {org.slug} --issuer URL --client-id ID "
+                   "--client-secret-env VAR --domain example.org")
+
+
+@org_cli.command("sso")
+@click.argument("slug")
+@click.option("--issuer", required=True, help="The provider's issuer URL (its discovery "
+              "document is ISSUER/.well-known/openid-configuration).")
+@click.option("--client-id", required=True)
+@click.option("--client-secret-env", default=None, metavar="VAR",
+              help="Name of the environment variable that holds the client secret "
+              "(the secret itself is never stored in plain text or passed on the command line).")
+@click.option("--domain", "domains", multiple=True, metavar="DOMAIN",
+              help="Allowed e-mail domain; repeat for several.")
+@click.option("--default-role", type=click.Choice([r.value for r in OrgRole]),
+              default=OrgRole.MEMBER.value, show_default=True,
+              help="Role of people who sign in for the first time.")
+@click.option("--role-claim", default=None, help="Claim whose values decide the role, e.g. groups.")
+@click.option("--role-map", multiple=True, metavar="ROLE=VALUE",
+              help="e.g. admin=engage-admins; repeat for several.")
+@click.option("--scopes", default="openid email profile", show_default=True)
+@click.option("--disable", is_flag=True, help="Keep the settings but refuse sign-in.")
+def sso_command(slug, issuer, client_id, client_secret_env, domains, default_role, role_claim,
+                role_map, scopes, disable) -> None:
+    """Configure an organisation's OpenID Connect provider."""
+    org = _organisation(slug)
+    try:
+        settings = sso.SsoSettings(
+            issuer=issuer,
+            client_id=client_id,
+            client_secret_env=client_secret_env,
+            domains=sso.parse_domains(domains),
+            default_role=OrgRole(default_role),
+            role_claim=role_claim,
+            role_map=sso.parse_role_map(role_map),
+            scopes=scopes,
+            enabled=not disable,
+        )
+        with tenancy.as_organisation(org.id):
+            config = sso.configure(db.session, org, settings, actor_id=None, now=utcnow())
+            db.session.commit()
+            click.echo(f"Single sign-on for {org.slug}: issuer {config.issuer}, "
+                       f"client {config.client_id}.")
+    except sso.SsoConfigError as exc:
+        db.session.rollback()
+        raise click.UsageError(
+            "the configuration was not saved:\n" + "\n".join(f"  --{k.replace('_', '-')}: {v}"
+                                                           for k, v in exc.errors.items())
+        ) from exc
+    if client_secret_env:
+        click.echo(f"The secret is read from ${client_secret_env} on every server that runs Engage.")
+    click.echo(f"Register this redirect URI at the provider: <ENGAGE_URL>/auth/{org.slug}/callback")
+
+
+@org_cli.command("list")
+def list_command() -> None:
+    """List organisations, their members and single sign-on."""
+    with tenancy.system_scope("cli:org-list"):
+        rows = db.session.execute(
+            sa.select(
+                Organisation.slug,
+                Organisation.name,
+                Organisation.kind,
+                SsoConfig.issuer,
+                SsoConfig.enabled,
+                sa.select(sa.func.count(OrgMembership.id))
+                .where(OrgMembership.organisation_id == Organisation.id)
+                .scalar_subquery()
+                .label("members"),
+            )
+            .outerjoin(SsoConfig, SsoConfig.organisation_id == Organisation.id)
+            .order_by(Organisation.slug)
+        ).all()
+    if not rows:
+        click.echo("No organisations yet: engage org create --slug SLUG --name NAME")
+        return
+    width = max(len(r.slug) for r in rows)
+    for r in rows:
+        sso_text = (r.issuer + ("" if r.enabled else " (disabled)")) if r.issuer else "no SSO"
+        click.echo(f"{r.slug:<{width}}  {r.members:>4} people  {r.kind.value:<16}  "
+                   f"{r.name}  —  {sso_text}")

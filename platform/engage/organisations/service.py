@@ -1,0 +1,76 @@
+"""Organisations and their people. Memberships are looked up by organisation here, never
+ad hoc in a view."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from engage.organisations.models import Organisation, OrganisationKind, OrgMembership, OrgRole, User
+
+SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+class OrganisationError(ValueError):
+    """A request about an organisation that cannot be carried out; the message says why."""
+
+
+def create_organisation(
+    session: Session, *, slug: str, name: str, kind: OrganisationKind, aum_eur=None
+) -> Organisation:
+    slug = slug.strip().lower()
+    if not SLUG.match(slug):
+        raise OrganisationError(
+            f"“{slug}” is not a valid slug: lowercase letters, digits and hyphens, 1–63 "
+            "characters, not starting or ending with a hyphen"
+        )
+    if not name.strip():
+        raise OrganisationError("the organisation needs a name")
+    if session.scalar(sa.select(Organisation.id).where(Organisation.slug == slug)):
+        raise OrganisationError(f"an organisation with slug “{slug}” already exists")
+    org = Organisation(slug=slug, name=name.strip(), kind=kind, aum_eur=aum_eur)
+    session.add(org)
+    session.flush()
+    return org
+
+
+def members(session: Session, organisation_id: int, *, page: int, per_page: int):
+    """One page of (user, role), by name, and the total."""
+    base = (
+        sa.select(User, OrgMembership.role)
+        .join(OrgMembership, OrgMembership.user_id == User.id)
+        .where(OrgMembership.organisation_id == organisation_id)
+    )
+    total = session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
+    rows = session.execute(
+        base.order_by(User.name, User.id).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return rows, total
+
+
+def membership(session: Session, organisation_id: int, user_id: int) -> OrgMembership | None:
+    return session.scalar(
+        sa.select(OrgMembership).where(
+            OrgMembership.organisation_id == organisation_id, OrgMembership.user_id == user_id
+        )
+    )
+
+
+def change_role(session: Session, member: OrgMembership, role: OrgRole) -> None:
+    """Change a member's role; an organisation always keeps at least one admin."""
+    if member.role is OrgRole.ADMIN and role is not OrgRole.ADMIN:
+        admins = session.scalar(
+            sa.select(sa.func.count()).where(
+                OrgMembership.organisation_id == member.organisation_id,
+                OrgMembership.role == OrgRole.ADMIN,
+            )
+        )
+        if admins <= 1:
+            raise OrganisationError(
+                "this is the organisation's last administrator; make someone else "
+                "administrator first"
+            )
+    member.role = role
+    session.flush()

@@ -1,0 +1,138 @@
+"""The organisation's own settings: its people and roles, and its single sign-on."""
+
+from __future__ import annotations
+
+import requests
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from engage.auth import service as sso
+from engage.auth.models import SsoConfig
+from engage.db import utcnow
+from engage.extensions import db
+from engage.organisations import service
+from engage.organisations.models import OrgMembership, OrgRole
+from engage.security import Permission, current_org, current_user, requires
+
+bp = Blueprint("organisations", __name__, url_prefix="/organisation")
+
+
+def load_member(user_id: int) -> OrgMembership:
+    """A member of the signed-in organisation; anyone else is 404."""
+    member = service.membership(db.session, current_org.id, user_id)
+    if member is None:
+        abort(404)
+    return member
+
+
+def _page() -> int:
+    try:
+        return max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+@bp.get("/users")
+@requires(Permission.READ)
+def users():
+    per_page = current_app.config["ENGAGE_PAGE_SIZE"]
+    page = _page()
+    rows, total = service.members(db.session, current_org.id, page=page, per_page=per_page)
+    return render_template(
+        "organisations/users.html",
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // per_page)),
+        roles=list(OrgRole),
+    )
+
+
+@bp.post("/users/<int:user_id>/role")
+@requires(Permission.ADMIN, load=load_member)
+def change_role(member: OrgMembership):
+    try:
+        role = OrgRole(request.form.get("role", ""))
+    except ValueError:
+        flash(_("Choose a role: admin, member or viewer."), "error")
+        return redirect(url_for(".users")), 303
+    try:
+        service.change_role(db.session, member, role)
+    except service.OrganisationError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for(".users")), 303
+    db.session.commit()
+    flash(_("Role changed."), "info")
+    return redirect(url_for(".users")), 303
+
+
+def _form_settings(form, config: SsoConfig | None) -> sso.SsoSettings:
+    secret = form.get("client_secret", "").strip()
+    try:
+        default_role = OrgRole(form.get("default_role", "member"))
+    except ValueError:
+        raise sso.SsoConfigError({"default_role": _("choose admin, member or viewer")})
+    return sso.SsoSettings(
+        issuer=form.get("issuer", ""),
+        client_id=form.get("client_id", ""),
+        client_secret=secret or None,
+        client_secret_env=form.get("client_secret_env", "").strip() or None,
+        keep_secret=not secret and not form.get("client_secret_env", "").strip(),
+        domains=sso.parse_domains(form.get("domains", "")),
+        default_role=default_role,
+        role_claim=form.get("role_claim", "").strip() or None,
+        role_map=sso.parse_role_map([form.get("role_map", "")]),
+        enabled=bool(form.get("enabled")),
+    )
+
+
+def _discovery_problem(issuer: str) -> str | None:
+    try:
+        response = requests.get(
+            f"{issuer}/.well-known/openid-configuration",
+            timeout=current_app.config["ENGAGE_OIDC_TIMEOUT"],
+        )
+        response.raise_for_status()
+        found = str(response.json().get("issuer", "")).rstrip("/")
+    except (requests.RequestException, ValueError) as exc:
+        return _("its discovery document could not be read (%(error)s)", error=type(exc).__name__)
+    if found != issuer:
+        return _("its discovery document names the issuer “%(found)s”", found=found)
+    return None
+
+
+@bp.route("/sso", methods=["GET", "POST"])
+@requires(Permission.ADMIN)
+def sso_settings():
+    config = db.session.scalar(
+        sa.select(SsoConfig).where(SsoConfig.organisation_id == current_org.id)
+    )
+    errors: dict[str, str] = {}
+    form = request.form
+    if request.method == "POST":
+        try:
+            settings = _form_settings(form, config)
+            config = sso.configure(db.session, current_org, settings,
+                                   actor_id=current_user.id, now=utcnow())
+        except sso.SsoConfigError as exc:
+            db.session.rollback()
+            errors = exc.errors
+        else:
+            issuer = config.issuer
+            db.session.commit()
+            flash(_("Single sign-on settings saved."), "info")
+            problem = _discovery_problem(issuer)
+            if problem:
+                flash(_("Saved, but the provider at %(issuer)s is not usable yet: %(problem)s.",
+                        issuer=issuer, problem=problem), "error")
+            return redirect(url_for(".sso_settings")), 303
+    return render_template(
+        "organisations/sso.html",
+        config=config,
+        form=form if errors else None,
+        errors=errors,
+        roles=list(OrgRole),
+        callback_url=url_for("auth.callback", slug=current_org.slug, _external=True),
+    ), (400 if errors else 200)

@@ -1,0 +1,260 @@
+"""Who is asking, and may they? The one module that answers.
+
+- Every request is signed in unless its view is marked :func:`public`; the signed-in
+  user's organisation becomes the session's tenancy scope and the audit actor.
+- Permissions are named (:class:`Permission`) and declared on views with
+  :func:`requires`, which loads the object through the tenant-scoped session first:
+  an object the organisation cannot see is 404, never 403, so nobody learns that
+  another organisation's object exists. A refusal is 403 with the reason.
+- Viewers read; nothing a viewer sends can change data (checked here, for every view).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from flask import Flask, abort, g, redirect, request, session, url_for
+from werkzeug.exceptions import Forbidden
+from werkzeug.local import LocalProxy
+
+from engage import tenancy
+from engage.audit import service as audit
+from engage.db import StrEnum
+from engage.extensions import db
+from engage.organisations.models import Organisation, OrgMembership, OrgRole, User
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Endpoints anyone may reach; views add themselves with @public.
+_PUBLIC_ENDPOINTS = {"static"}
+# The only change a viewer may ask for: to leave.
+_VIEWER_MAY_POST = {"auth.logout"}
+
+
+@dataclass(frozen=True)
+class Principal:
+    user: User
+    organisation: Organisation
+    role: OrgRole
+
+    @property
+    def can_write(self) -> bool:
+        return self.role in (OrgRole.ADMIN, OrgRole.MEMBER)
+
+
+def _principal() -> Principal | None:
+    return g.get("principal")
+
+
+current_principal: Principal | None = LocalProxy(_principal)  # type: ignore[assignment]
+current_user: User | None = LocalProxy(lambda: p.user if (p := _principal()) else None)  # type: ignore[assignment]
+current_org: Organisation | None = LocalProxy(  # type: ignore[assignment]
+    lambda: p.organisation if (p := _principal()) else None
+)
+
+
+class Permission(StrEnum):
+    READ = "read"  # any signed-in user, within what tenancy lets them see
+    WRITE = "write"  # change data as the organisation: admins and members
+    ADMIN = "admin"  # the organisation's settings: users, roles, SSO, API tokens
+    COORDINATE_INITIATIVE = "initiative.coordinate"  # the initiative's coordinator org
+    LEAD_ENGAGEMENT = "engagement.lead"  # lead / co-lead organisations of the engagement
+    PARTICIPATE_ENGAGEMENT = "engagement.participate"  # any participating organisation
+
+
+class NotPermitted(Forbidden):
+    """403 whose description says why, shown on the error page."""
+
+
+def public(view: F) -> F:
+    """Mark a view as reachable without signing in (login, health check)."""
+    view.engage_public = True  # type: ignore[attr-defined]
+    return view
+
+
+# --- participation roles --------------------------------------------------------------------
+
+def engagement_role(org_id: int, engagement_id: int) -> str | None:
+    from engage.engagements.models import EngagementParticipant
+
+    return db.session.scalar(
+        sa.select(EngagementParticipant.role).where(
+            EngagementParticipant.engagement_id == engagement_id,
+            EngagementParticipant.organisation_id == org_id,
+        )
+    )
+
+
+def _denial(principal: Principal | None, permission: Permission, obj: Any) -> str | None:
+    """None when allowed, else the reason shown to the user."""
+    if principal is None:
+        return "You need to sign in."
+    if permission is Permission.READ:
+        return None
+    if not principal.can_write:
+        return "Your role is viewer: you can read everything your organisation sees, but not change it."
+    if permission is Permission.WRITE:
+        return None
+    if permission is Permission.ADMIN:
+        if principal.role is not OrgRole.ADMIN:
+            return "Only an administrator of your organisation can change its settings."
+        return None
+    if permission is Permission.COORDINATE_INITIATIVE:
+        if obj is None or obj.coordinator_organisation_id != principal.organisation.id:
+            return "Only the initiative's coordinating organisation can do this."
+        return None
+    engagement_id = getattr(obj, "engagement_id", None) or getattr(obj, "id", None)
+    role = engagement_role(principal.organisation.id, engagement_id) if obj is not None else None
+    if permission is Permission.LEAD_ENGAGEMENT:
+        if role not in ("lead", "co_lead"):
+            return "Only the engagement's lead and co-lead investors can do this."
+        return None
+    if permission is Permission.PARTICIPATE_ENGAGEMENT:
+        if role is None:
+            return "Only organisations that take part in this engagement can do this."
+        return None
+    raise ValueError(f"unknown permission {permission!r}")
+
+
+def can(permission: Permission, obj: Any = None) -> bool:
+    return _denial(_principal(), permission, obj) is None
+
+
+def require(permission: Permission, obj: Any = None) -> None:
+    reason = _denial(_principal(), permission, obj)
+    if reason is not None:
+        raise NotPermitted(description=reason)
+
+
+def load_or_404(model: type, ident: Any) -> Any:
+    """Fetch through the tenant-scoped session: invisible and missing look the same."""
+    obj = db.session.get(model, ident)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def requires(
+    permission: Permission,
+    *,
+    load: Callable[..., Any] | None = None,
+    arg: str | None = None,
+) -> Callable[[F], F]:
+    """Declare a view's permission. ``load`` receives the view's URL arguments and returns
+    the object the permission is about (404 when not visible); it is passed to the view
+    as ``arg`` (default: the loader's name without ``load_``)."""
+
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            obj = None
+            if load is not None:
+                obj = load(**kwargs)
+                name = arg or load.__name__.removeprefix("load_")
+                kwargs = {name: obj}
+            require(permission, obj)
+            return view(*args, **kwargs)
+
+        wrapper.engage_permission = permission  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+# --- the signed-in session ------------------------------------------------------------------
+
+def sign_in(user_id: int, org_id: int, *, sso_slug: str, id_token: str | None) -> str | None:
+    """Start a fresh session (no fixation: everything before it is dropped). Returns the
+    page the user asked for before signing in, if it is on this site."""
+    next_url = safe_next(session.get("login_next"))
+    session.clear()
+    session.permanent = True
+    session["user_id"] = user_id
+    session["org_id"] = org_id
+    session["sso"] = sso_slug
+    if id_token:
+        session["id_token"] = id_token
+    return next_url
+
+
+def _load_principal() -> Principal | None:
+    user_id, org_id = session.get("user_id"), session.get("org_id")
+    if not user_id or not org_id:
+        return None
+    row = db.session.execute(
+        sa.select(User, OrgMembership.role, Organisation)
+        .join(OrgMembership, OrgMembership.user_id == User.id)
+        .join(Organisation, Organisation.id == OrgMembership.organisation_id)
+        .where(User.id == user_id)
+    ).first()
+    if row is None or not row.User.is_active or row.Organisation.id != org_id:
+        session.clear()  # deactivated, deleted or moved: the session ends here
+        return None
+    return Principal(user=row.User, organisation=row.Organisation, role=row.role)
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a path on this site, never an open redirect."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+def _before_request():
+    principal = _load_principal()
+    g.principal = principal
+    if principal is not None:
+        tenancy.enter_organisation(principal.organisation.id)
+        audit.set_actor(principal.user.id)
+    view = current_view()
+    if view is None or getattr(view, "engage_public", False) or request.endpoint in _PUBLIC_ENDPOINTS:
+        return None
+    if principal is None:
+        from engage.extensions import htmx
+
+        login = url_for("auth.login", next=request.full_path.rstrip("?"))
+        if htmx:
+            return "", 401, {"HX-Redirect": url_for("auth.login")}
+        if request.method not in SAFE_METHODS:
+            abort(401)
+        return redirect(login)
+    if (request.method not in SAFE_METHODS and not principal.can_write
+            and request.endpoint not in _VIEWER_MAY_POST):
+        raise NotPermitted(description=_denial(principal, Permission.WRITE, None))
+    return None
+
+
+def current_view() -> Callable[..., Any] | None:
+    from flask import current_app
+
+    if request.endpoint is None:
+        return None
+    return current_app.view_functions.get(request.endpoint)
+
+
+def _teardown(exc: BaseException | None) -> None:
+    # The scoped session ends with the request (Flask-SQLAlchemy removes it); drop the
+    # tenancy scope and actor with it so nothing carries over.
+    sess = db.session()
+    sess.info.pop(tenancy.SCOPE_KEY, None)
+    sess.info.pop(audit.ACTOR_KEY, None)
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_before_request)
+    app.teardown_request(_teardown)
+
+    @app.context_processor
+    def _inject() -> dict[str, Any]:
+        return {
+            "current_user": current_user,
+            "current_org": current_org,
+            "current_principal": current_principal,
+            "can": can,
+            "Permission": Permission,
+        }
