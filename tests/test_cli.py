@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import requests
 from click.testing import CliRunner
 
 from engage import create_app
@@ -29,7 +30,9 @@ def test_demo_builds_a_fresh_database_that_the_home_page_shows(tmp_path):
     assert "Demo database:" in result.output
     printed_overdue = int(re.search(r"overdue milestones\s+(\d+)", result.output).group(1))
 
-    html = create_app({"SQLALCHEMY_DATABASE_URI": url}).test_client().get("/").get_data(as_text=True)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    html = _sign_in_through_the_demo_provider(app, "anna.devries@groenbank.example")
+    assert "Anna de Vries" in html and "Groenbank N.V." in html
     counts = dict(re.findall(r'data-count="(\w+)">(\d+)<', html))
     assert int(counts["organisations"]) >= 5
     assert int(counts["excluded"]) >= 90
@@ -38,6 +41,39 @@ def test_demo_builds_a_fresh_database_that_the_home_page_shows(tmp_path):
 
     again = _engage("demo", "--no-serve", "--today", "2026-11-22", env={"DATABASE_URL": url})
     assert again.exit_code == 0, "a second run starts from scratch again"
+
+
+def _sign_in_through_the_demo_provider(app, email: str) -> str:
+    """What `make demo` sets up after loading (local providers, SSO per organisation),
+    then a newcomer's clicks: choose the organisation, pick the user, land on home."""
+    from engage.demo.sso import configure_demo_sso, start_providers
+    from engage.extensions import db
+    from tests.oidc_support import authorize_at_provider
+
+    with app.app_context():
+        providers = start_providers(db.session)
+        configure_demo_sso(db.session, providers)
+    try:
+        client = app.test_client()
+        picker = client.get("/login").get_data(as_text=True)
+        assert 'data-org="groenbank"' in picker and 'data-org="tallskog"' in picker
+        found = client.post("/login", data={"email": email, "csrf_token": _csrf(picker)})
+        assert found.headers["Location"] == "/login/groenbank"
+        authorize_url = client.get("/login/groenbank").headers["Location"]
+        assert authorize_url.startswith(providers.issuers["groenbank"])
+        consent = requests.get(authorize_url, timeout=10).text
+        assert email in consent  # the provider's page offers the demo users
+        landed = client.get(authorize_at_provider(authorize_url, email))
+        assert landed.status_code == 302, landed.get_data(as_text=True)
+        home = client.get(landed.headers["Location"])
+        assert home.status_code == 200
+        return home.get_data(as_text=True)
+    finally:
+        providers.stop()
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
 
 
 def test_demo_refuses_to_wipe_a_server_database():
