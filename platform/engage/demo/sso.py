@@ -53,8 +53,12 @@ def _claims(user: User, role: OrgRole) -> dict[str, object]:
 
 def start_providers(session: sa.orm.Session) -> DemoProviders:
     """Start one provider per organisation, each knowing that organisation's users."""
-    from oidc_provider_mock import User as ProviderUser
-    from oidc_provider_mock import app as provider_app
+    import warnings
+
+    with warnings.catch_warnings():  # the provider package imports Authlib's old JOSE API
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from oidc_provider_mock import User as ProviderUser
+        from oidc_provider_mock import app as provider_app
 
     rows = session.execute(
         sa.select(Organisation.slug, User, OrgMembership.role)
