@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from engage.audit.models import AuditEvent
 from engage.audit.service import record, set_actor
+from engage.auth.models import SsoConfig
 from engage.companies.models import Holding
 from engage.engagements.models import Visibility
 from engage.tenancy import as_organisation, system_scope
@@ -29,6 +30,11 @@ def two_orgs(db_session):
             "private_a": f.dialogue(e, a, Visibility.PRIVATE).id,
             "coalition_a": f.dialogue(e, a).id,
         }
+        sso_a = SsoConfig(organisation_id=a.id, issuer="https://login.rls-a.example",
+                          client_id="engage", client_secret_env="RLS_A_SECRET")
+        db_session.add(sso_a)
+        db_session.flush()
+        rows["sso_a"] = sso_a.id
         db_session.commit()
     return rows
 
@@ -58,6 +64,10 @@ def test_row_level_security_holds_even_for_raw_sql(db_session, two_orgs):
     assert visible(holdings, str(two_orgs["a"])) == {two_orgs["holding_a"]}
     assert visible(holdings) == set(), "no scope: no private rows"
     assert {two_orgs["holding_a"], two_orgs["holding_b"]} <= visible(holdings, bypass="on")
+
+    sso = "SELECT id FROM sso_config"
+    assert visible(sso, str(two_orgs["a"])) == {two_orgs["sso_a"]}
+    assert visible(sso, str(two_orgs["b"])) == set(), "another organisation's SSO settings"
 
     dialogue = "SELECT id FROM dialogue_entry"
     seen_by_b = visible(dialogue, str(two_orgs["b"]))
