@@ -54,6 +54,17 @@ def _secret_key(env: str) -> str:
     return key
 
 
+def _days(name: str, default: str) -> tuple[int, ...]:
+    raw = os.environ.get(name, default)
+    try:
+        days = tuple(sorted({int(part) for part in raw.split(",") if part.strip()}, reverse=True))
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be comma-separated whole days, e.g. 14,3") from exc
+    if any(d <= 0 for d in days):
+        raise ConfigError(f"{name} must list positive numbers of days")
+    return days
+
+
 def from_environment() -> dict:
     env = os.environ.get("ENGAGE_ENV", "development")
     return {
@@ -72,4 +83,17 @@ def from_environment() -> dict:
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("ENGAGE_TIMEZONE", "Europe/Amsterdam"),
         "ENGAGE_LANGUAGES": ("en", "nl"),
         "ENGAGE_PAGE_SIZE": int(os.environ.get("ENGAGE_PAGE_SIZE", "25")),
+        # The escalation engine (engage.escalations.service, workflows/).
+        "ENGAGE_BASE_URL": os.environ.get("ENGAGE_BASE_URL", "http://127.0.0.1:5000"),
+        "ENGAGE_SWEEP_INTERVAL_SECONDS": int(os.environ.get("ENGAGE_SWEEP_INTERVAL_SECONDS", "60")),
+        "ENGAGE_REMINDER_DAYS": _days("ENGAGE_REMINDER_DAYS", "14,3"),
+        "ENGAGE_APPLY_GRACE_SECONDS": int(os.environ.get("ENGAGE_APPLY_GRACE_SECONDS", "120")),
+        "ENGAGE_APPLY_MAX_ATTEMPTS": int(os.environ.get("ENGAGE_APPLY_MAX_ATTEMPTS", "3")),
+        "ENGAGE_APPLY_STALE_SECONDS": int(os.environ.get("ENGAGE_APPLY_STALE_SECONDS", "900")),
+        "ENGAGE_SMTP_HOST": os.environ.get("ENGAGE_SMTP_HOST") or None,
+        "ENGAGE_SMTP_PORT": int(os.environ.get("ENGAGE_SMTP_PORT", "25")),
+        "ENGAGE_SMTP_FROM": os.environ.get("ENGAGE_SMTP_FROM", "engage@localhost"),
+        "ENGAGE_SMTP_USER": os.environ.get("ENGAGE_SMTP_USER") or None,
+        "ENGAGE_SMTP_PASSWORD": os.environ.get("ENGAGE_SMTP_PASSWORD") or None,
+        "ENGAGE_SMTP_STARTTLS": _bool("ENGAGE_SMTP_STARTTLS", False),
     }
