@@ -33,7 +33,17 @@ def serve_deployments(sweep_interval_seconds: int = 60, limit: int | None = None
     must not delete the sweep's scheduled runs."""
     from prefect import serve
 
-    serve(*deployments(sweep_interval_seconds), pause_on_shutdown=False, limit=limit)
+    served = deployments(sweep_interval_seconds)
+    sweep_now(served[0].apply())
+    serve(*served, pause_on_shutdown=False, limit=limit)
+
+
+def sweep_now(deployment_id) -> None:
+    """A first sweep when a worker starts, rather than at the schedule's next slot: after
+    downtime the backlog is handled at once (and a fresh demo opens its reviews)."""
+    from prefect.deployments import run_deployment
+
+    run_deployment(deployment_id, timeout=0, as_subflow=False)
 
 
 def run_pool_worker(pool: str, sweep_interval_seconds: int = 60) -> None:
@@ -52,8 +62,10 @@ def run_pool_worker(pool: str, sweep_interval_seconds: int = 60) -> None:
                 await client.create_work_pool(WorkPoolCreate(name=pool, type="process"))
             except ObjectAlreadyExists:
                 pass
-        for deployment in deployments(sweep_interval_seconds):
-            await deployment.aapply(work_pool_name=pool)
+        ids = [await d.aapply(work_pool_name=pool) for d in deployments(sweep_interval_seconds)]
+        from prefect.deployments import arun_deployment
+
+        await arun_deployment(ids[0], timeout=0, as_subflow=False)
         async with ProcessWorker(work_pool_name=pool) as worker:
             await worker.start()
 

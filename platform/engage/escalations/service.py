@@ -116,6 +116,7 @@ def open_overdue_reviews(now: datetime) -> list[str]:
                    ~_review_exists(Milestone.id, Milestone.deadline_version))
             .order_by(Milestone.due_on, Milestone.id)
         ).all()
+        db.session.commit()  # end the read: each item below is a unit of its own
         for m in due:
             key = f"milestone:{m.id}:v{m.deadline_version}"
             if _open_review(key, now, engagement_id=m.engagement_id, milestone_id=m.id,
@@ -148,6 +149,7 @@ def open_step_reviews(now: datetime) -> list[str]:
                    ~later_review, ~later_decision)
             .order_by(Decision.id)
         ).all()
+        db.session.commit()
         for d in rows:
             due_at = d.applied_at + timedelta(days=d.wait_days)
             if due_at > now:
@@ -163,7 +165,10 @@ def open_step_reviews(now: datetime) -> list[str]:
 
 
 def _open_review(key: str, now: datetime, *, what: str, **values) -> bool:
-    """Insert the review unless its trigger key exists, notify the leads, commit: one unit."""
+    """Insert the review unless its trigger key exists, notify the leads, commit: one unit.
+
+    The INSERT comes first, so the unit takes the write lock before it reads (on SQLite a
+    transaction that reads and then writes can deadlock with another writer)."""
     try:
         review_id = insert_if_absent(
             EscalationReview, {"trigger_key": key, "opened_at": now, "status": "open", **values})
@@ -203,6 +208,7 @@ def send_reminders(now: datetime) -> list[str]:
                    Engagement.status == EngagementStatus.ACTIVE)
             .order_by(Milestone.due_on, Milestone.id)
         ).all()
+        db.session.commit()
         for m in rows:
             left = (m.due_on - today).days
             n = min(d for d in days if left <= d)  # a late first sweep sends the nearest only

@@ -90,6 +90,7 @@ def deliver_emails(now: datetime, limit: int = 500) -> int:
         .order_by(Notification.created_at, Notification.id)
         .limit(limit)
     ).all()
+    db.session.commit()
     claimed = []
     for row in rows:
         if update_where(Notification, row.id, Notification.emailed_at.is_(None),
