@@ -90,6 +90,7 @@ def from_environment() -> dict:
         "ENGAGE_APPLY_GRACE_SECONDS": int(os.environ.get("ENGAGE_APPLY_GRACE_SECONDS", "120")),
         "ENGAGE_APPLY_MAX_ATTEMPTS": int(os.environ.get("ENGAGE_APPLY_MAX_ATTEMPTS", "3")),
         "ENGAGE_APPLY_STALE_SECONDS": int(os.environ.get("ENGAGE_APPLY_STALE_SECONDS", "900")),
+        "ENGAGE_PREFECT_RETRIES": int(os.environ.get("ENGAGE_PREFECT_RETRIES", "1")),
         "ENGAGE_SMTP_HOST": os.environ.get("ENGAGE_SMTP_HOST") or None,
         "ENGAGE_SMTP_PORT": int(os.environ.get("ENGAGE_SMTP_PORT", "25")),
         "ENGAGE_SMTP_FROM": os.environ.get("ENGAGE_SMTP_FROM", "engage@localhost"),

@@ -33,8 +33,10 @@ def request_apply(decision_id: int) -> str | None:
         from prefect.deployments import run_deployment
         from prefect.settings import PREFECT_API_URL, PREFECT_CLIENT_MAX_RETRIES, temporary_settings
 
-        # One attempt: a web request must not hang on an absent Prefect, the outbox retries.
-        with temporary_settings({PREFECT_API_URL: api_url, PREFECT_CLIENT_MAX_RETRIES: 0}):
+        # Few retries (Prefect backs off 2 s, 4 s, ...): a web request must not hang on an
+        # absent Prefect, and the sweep's outbox applies the decision anyway.
+        retries = current_app.config.get("ENGAGE_PREFECT_RETRIES", 1)
+        with temporary_settings({PREFECT_API_URL: api_url, PREFECT_CLIENT_MAX_RETRIES: retries}):
             flow_run = run_deployment(
                 APPLY_DEPLOYMENT, parameters={"decision_id": decision_id}, timeout=0,
                 idempotency_key=f"decision-{decision_id}", as_subflow=False,
