@@ -212,6 +212,8 @@ def test_a_failing_decision_is_retried_a_bounded_number_of_times(app, world, rev
     assert service.apply_outbox(later) == ([], [])  # three attempts: left failed, with its reason
     assert _get(db_session, Decision, decision.id).apply_attempts == 3
     assert _count(db_session, Letter) == 0
+    given_up = _count(db_session, Notification, Notification.kind == NotificationKind.DECISION_FAILED)
+    assert given_up == 2  # the lead's and the co-lead's user, once
 
 
 def test_the_outbox_waits_for_the_grace_period_then_applies(app, world, review_id, db_session):

@@ -302,11 +302,27 @@ def apply_decision(decision_id: int, now: datetime, flow_run_id: str | None = No
         except Exception as exc:
             db.session.rollback()
             log.exception("decision %s could not be applied", decision_id)
+            error = f"{type(exc).__name__}: {exc}"[:ERROR_LENGTH]
             update_where(Decision, decision_id, Decision.apply_status == ApplyStatus.RUNNING,
-                         {"apply_status": ApplyStatus.FAILED,
-                          "apply_error": f"{type(exc).__name__}: {exc}"[:ERROR_LENGTH]})
+                         {"apply_status": ApplyStatus.FAILED, "apply_error": error})
+            _tell_leads_if_given_up(decision_id, error, now)
             db.session.commit()
             return ApplyStatus.FAILED
+
+
+def _tell_leads_if_given_up(decision_id: int, error: str, now: datetime) -> None:
+    attempts, engagement_id = db.session.execute(
+        sa.select(Decision.apply_attempts, Decision.engagement_id).where(Decision.id == decision_id)
+    ).one()
+    if attempts < current_app.config["ENGAGE_APPLY_MAX_ATTEMPTS"]:
+        return
+    notifications.notify(
+        notifications.recipients(engagement_id),
+        kind=NotificationKind.DECISION_FAILED, key=f"decision-failed:{decision_id}",
+        subject=f"A decision could not be carried out (after {attempts} attempts)",
+        body=f"Decision {decision_id} stays failed: {error}",
+        link=f"/engagements/{engagement_id}", engagement_id=engagement_id, now=now,
+    )
 
 
 def _apply(decision: Decision, now: datetime) -> str:
