@@ -56,13 +56,15 @@ def run_pool_worker(pool: str, sweep_interval_seconds: int = 60) -> None:
     from prefect.exceptions import ObjectAlreadyExists
     from prefect.workers.process import ProcessWorker
 
+    built = deployments(sweep_interval_seconds)  # outside the loop: to_deployment is sync here
+
     async def main() -> None:
         async with get_client() as client:
             try:
                 await client.create_work_pool(WorkPoolCreate(name=pool, type="process"))
             except ObjectAlreadyExists:
                 pass
-        ids = [await d.aapply(work_pool_name=pool) for d in deployments(sweep_interval_seconds)]
+        ids = [await d.aapply(work_pool_name=pool) for d in built]
         from prefect.deployments import arun_deployment
 
         await arun_deployment(ids[0], timeout=0, as_subflow=False)
