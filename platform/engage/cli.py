@@ -45,13 +45,15 @@ def _sqlite_file() -> Path:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="Create and load the database, then stop.")
+@click.option("--no-prefect", is_flag=True,
+              help="Serve the web app only: no Prefect server, no worker, no sweeps.")
 @click.option(
     "--today",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     help="Date the demo data is built around (default: today).",
 )
 @with_appcontext
-def demo_command(host: str, port: int, no_serve: bool, today) -> None:
+def demo_command(host: str, port: int, no_serve: bool, no_prefect: bool, today) -> None:
     """Run Engage on a fresh SQLite database with demo data."""
     from flask_migrate import upgrade
 
@@ -76,15 +78,39 @@ def demo_command(host: str, port: int, no_serve: bool, today) -> None:
     click.echo("\nSign-in: one local OpenID Connect provider per demo organisation")
     for slug, issuer in providers.issuers.items():
         click.echo(f"  {slug:<14} {issuer}")
-    url = f"http://{host}:{port}/"
-    click.echo(f"\nEngage is running at {url}  (Ctrl+C to stop)")
-    click.echo("Open it, choose an organisation (or type a demo user's e-mail address), then "
-               "pick a user on the provider's page.")
+    children = []
     try:
+        children = [] if no_prefect else _start_prefect(path)
+        url = f"http://{host}:{port}/"
+        click.echo(f"\nEngage is running at {url}  (Ctrl+C to stop)")
+        click.echo("Open it, choose an organisation (or type a demo user's e-mail address), then "
+                   "pick a user on the provider's page.")
         # Flask's app.run() is a no-op inside its own CLI; serve with Werkzeug directly.
         run_simple(host, port, current_app._get_current_object(), threaded=True)
     finally:
+        from engage.escalations.runtime import stop
+
+        stop(children)
         providers.stop()
+
+
+def _start_prefect(database: Path) -> list:
+    """Prefect's local server (SQLite under the instance folder) and an Engage worker, so the
+    demo's overdue milestones open reviews within a minute. Returns the child processes."""
+    from engage import config
+    from engage.escalations.runtime import start_prefect_server, start_worker
+
+    home = config.INSTANCE_PATH / "prefect"
+    for leftover in home.glob("prefect.db*"):  # every demo starts from scratch
+        leftover.unlink()
+    click.echo("Starting Prefect's local server ...")
+    server, api_url = start_prefect_server(home)
+    current_app.config["PREFECT_API_URL"] = api_url
+    worker = start_worker(home, api_url, env={"DATABASE_URL": f"sqlite:///{database}"})
+    interval = current_app.config["ENGAGE_SWEEP_INTERVAL_SECONDS"]
+    click.echo(f"Prefect UI: {api_url.removesuffix('/api')}  (escalation-sweep every {interval} s; "
+               f"logs in {home})")
+    return [worker, server]
 
 
 @click.command("demo-load")
@@ -102,8 +128,11 @@ def demo_load_command(today) -> None:
 
 
 def register(app: Flask) -> None:
+    from engage.escalations import cli as escalations_cli
     from engage.organisations.cli import org_cli
 
     app.cli.add_command(demo_command)
     app.cli.add_command(demo_load_command)
     app.cli.add_command(org_cli)
+    app.cli.add_command(escalations_cli.sweep_command)
+    app.cli.add_command(escalations_cli.worker_command)

@@ -68,6 +68,15 @@ def _encryption_keys(env: str) -> str | None:
     path.write_text(key)
     path.chmod(0o600)
     return key
+def _days(name: str, default: str) -> tuple[int, ...]:
+    raw = os.environ.get(name, default)
+    try:
+        days = tuple(sorted({int(part) for part in raw.split(",") if part.strip()}, reverse=True))
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be comma-separated whole days, e.g. 14,3") from exc
+    if any(d <= 0 for d in days):
+        raise ConfigError(f"{name} must list positive numbers of days")
+    return days
 
 
 def from_environment() -> dict:
@@ -92,4 +101,18 @@ def from_environment() -> dict:
         "ENGAGE_ENCRYPTION_KEY": _encryption_keys(env),
         # Seconds the app waits for an identity provider (discovery, token, keys).
         "ENGAGE_OIDC_TIMEOUT": float(os.environ.get("ENGAGE_OIDC_TIMEOUT", "10")),
+        # The escalation engine (engage.escalations.service, workflows/).
+        "ENGAGE_BASE_URL": os.environ.get("ENGAGE_BASE_URL", "http://127.0.0.1:5000"),
+        "ENGAGE_SWEEP_INTERVAL_SECONDS": int(os.environ.get("ENGAGE_SWEEP_INTERVAL_SECONDS", "60")),
+        "ENGAGE_REMINDER_DAYS": _days("ENGAGE_REMINDER_DAYS", "14,3"),
+        "ENGAGE_APPLY_GRACE_SECONDS": int(os.environ.get("ENGAGE_APPLY_GRACE_SECONDS", "120")),
+        "ENGAGE_APPLY_MAX_ATTEMPTS": int(os.environ.get("ENGAGE_APPLY_MAX_ATTEMPTS", "3")),
+        "ENGAGE_APPLY_STALE_SECONDS": int(os.environ.get("ENGAGE_APPLY_STALE_SECONDS", "900")),
+        "ENGAGE_PREFECT_RETRIES": int(os.environ.get("ENGAGE_PREFECT_RETRIES", "1")),
+        "ENGAGE_SMTP_HOST": os.environ.get("ENGAGE_SMTP_HOST") or None,
+        "ENGAGE_SMTP_PORT": int(os.environ.get("ENGAGE_SMTP_PORT", "25")),
+        "ENGAGE_SMTP_FROM": os.environ.get("ENGAGE_SMTP_FROM", "engage@localhost"),
+        "ENGAGE_SMTP_USER": os.environ.get("ENGAGE_SMTP_USER") or None,
+        "ENGAGE_SMTP_PASSWORD": os.environ.get("ENGAGE_SMTP_PASSWORD") or None,
+        "ENGAGE_SMTP_STARTTLS": _bool("ENGAGE_SMTP_STARTTLS", False),
     }

@@ -18,9 +18,12 @@ from engage.escalations.models import (
     DivestmentReview,
     EscalationLadder,
     EscalationReview,
+    EscalationTask,
     LadderStep,
+    MilestoneReminder,
 )
 from engage.initiatives.models import Initiative, InitiativeMember
+from engage.notifications.models import Notification
 from engage.organisations.models import ApiToken, Organisation, OrgMembership, User
 from engage.votes.models import Vote
 
@@ -35,6 +38,7 @@ __all__ = [
     "EngagementParticipant",
     "EscalationLadder",
     "EscalationReview",
+    "EscalationTask",
     "Holding",
     "Identity",
     "Initiative",
@@ -42,7 +46,9 @@ __all__ = [
     "LadderStep",
     "Letter",
     "Milestone",
+    "MilestoneReminder",
     "Note",
+    "Notification",
     "Objective",
     "OrgMembership",
     "Organisation",

@@ -57,6 +57,8 @@ class Company(TimestampMixin, Base):
     )
     exclusion_reason: Mapped[str] = mapped_column(sa.Text, default="")
     excluded_on: Mapped[date | None]
+    # Announced date of the next annual general meeting, when known (votes are prepared for it).
+    next_agm_on: Mapped[date | None]
 
     engagements: Mapped[list[Engagement]] = relationship(back_populates="company")
     holdings: Mapped[list[Holding]] = relationship(back_populates="company")

@@ -336,6 +336,8 @@ class Letter(EngagementShared, TimestampMixin, Base):
         sa.ForeignKey("user_account.id", ondelete="SET NULL")
     )
     sent_on: Mapped[date | None]
+    # The printable letter (WeasyPrint), loaded only when asked for.
+    pdf: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
 
     engagement: Mapped[Engagement] = relationship(back_populates="letters")
     signatures: Mapped[list[Signature]] = relationship(

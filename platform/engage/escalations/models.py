@@ -199,6 +199,10 @@ class Decision(EngagementShared, Base):
     apply_error: Mapped[str] = mapped_column(sa.Text, default="")
     flow_run_id: Mapped[str | None] = mapped_column(sa.String(64))
     applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The outbox's bookkeeping: how often applying was tried, and when the current try
+    # claimed the decision (a claim older than the stale limit was lost with its worker).
+    apply_attempts: Mapped[int] = mapped_column(default=0)
+    apply_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     review: Mapped[EscalationReview] = relationship(back_populates="decision")
     ladder_step: Mapped[LadderStep | None] = relationship()
@@ -227,6 +231,8 @@ class DivestmentReview(EngagementShared, TimestampMixin, Base):
     decision_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("decision.id", ondelete="SET NULL"), unique=True
     )
+    # The questions to answer, as they stood when the review was opened.
+    questions: Mapped[str] = mapped_column(sa.Text, default="")
     # "When is divestment responsible and when can it be harmful?" (OECD, quoted in the study)
     responsible_or_harmful: Mapped[str] = mapped_column(sa.Text, default="")
     leverage_left: Mapped[str] = mapped_column(sa.Text, default="")
@@ -241,3 +247,57 @@ class DivestmentReview(EngagementShared, TimestampMixin, Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     engagement: Mapped[Engagement] = relationship()
+
+
+class TaskStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+
+
+class EscalationTask(EngagementShared, TimestampMixin, Base):
+    """Work an escalation step asks of a lead: a meeting to request, a resolution to co-file."""
+
+    __tablename__ = "escalation_task"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("decision.id", ondelete="SET NULL")
+    )
+    kind: Mapped[StepKind] = mapped_column(enum_type(StepKind, "task_kind"))
+    title: Mapped[str] = mapped_column(sa.String(300))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    owner_organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="RESTRICT"), index=True
+    )
+    owner_user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    due_on: Mapped[date]
+    status: Mapped[TaskStatus] = mapped_column(
+        enum_type(TaskStatus, "task_status"), default=TaskStatus.OPEN
+    )
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    engagement: Mapped[Engagement] = relationship()
+    owner_organisation: Mapped[Organisation] = relationship()
+    owner_user: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        # Applying a decision twice creates its task once.
+        sa.UniqueConstraint("decision_id", "kind"),
+        sa.CheckConstraint("(status = 'done') = (done_at IS NOT NULL)", name="done_has_time"),
+    )
+
+
+class MilestoneReminder(EngagementShared, Base):
+    """A reminder sent N days before a milestone's deadline: one per deadline version and N."""
+
+    __tablename__ = "milestone_reminder"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    milestone_id: Mapped[int] = mapped_column(sa.ForeignKey("milestone.id", ondelete="CASCADE"))
+    deadline_version: Mapped[int]
+    days_before: Mapped[int] = mapped_column(sa.SmallInteger)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (sa.UniqueConstraint("milestone_id", "deadline_version", "days_before"),)

@@ -57,4 +57,6 @@ class Vote(OrgPrivate, TimestampMixin, Base):
 
     __table_args__ = (
         sa.UniqueConstraint("organisation_id", "company_id", "agm_on", "item"),
+        # An escalation asks each organisation once, however often its decision is applied.
+        sa.UniqueConstraint("decision_id", "organisation_id"),
     )

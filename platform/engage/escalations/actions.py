@@ -1,0 +1,187 @@
+"""What each escalation step does once the leads decide to take it.
+
+Every effect is an insert-if-absent keyed by the decision, so applying a decision twice
+has one effect. Nothing here sells or votes on anyone's behalf: a vote is a request that
+each organisation decides for itself (no block voting), divestment is a review.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from engage.core.writes import insert_if_absent
+from engage.engagements.models import (
+    Engagement,
+    EngagementParticipant,
+    Letter,
+    LetterKind,
+    LetterStatus,
+)
+from engage.escalations import letters
+from engage.escalations.models import (
+    Decision,
+    DivestmentReview,
+    EscalationTask,
+    LadderStep,
+    StepKind,
+    TaskStatus,
+)
+from engage.extensions import db
+from engage.notifications import service as notifications
+from engage.notifications.models import NotificationKind
+from engage.votes.models import Vote, VoteInstruction, VoteStatus
+
+LETTER_KINDS = {StepKind.LETTER_TO_BOARD, StepKind.PUBLIC_STATEMENT}
+VOTE_ITEMS = {
+    StepKind.VOTE_AGAINST_DIRECTORS: "Re-election of the directors responsible for {issue}",
+    StepKind.VOTE_AGAINST_ANNUAL_REPORT: "Adoption of the annual report and accounts",
+}
+# Step kind -> (task title, days until due). Each title names what the owner must do.
+TASKS = {
+    StepKind.MEETING_WITH_BOARD: ("Request a meeting with the board or its chair of {company}", 30),
+    StepKind.WIDEN_COALITION: ("Invite further investors to join the engagement with {company}", 60),
+    StepKind.AGM_QUESTION: ("Table a question at the AGM of {company}", 30),
+    StepKind.CO_FILE_RESOLUTION: ("Prepare and (co-)file a shareholder resolution at {company}", 45),
+    StepKind.NOMINATE_DIRECTOR: ("Prepare a nomination for election to the board of {company}", 60),
+    StepKind.LEGAL_ACTION: ("Take legal advice on remedies against {company}", 30),
+    StepKind.REDUCE_EXPOSURE: (
+        "Consider reducing exposure to {company} (each investor decides on its own holdings)", 30),
+}
+# The OECD question the study asks before any decision to divest, and what answering it needs.
+DIVESTMENT_QUESTIONS = (
+    "When is divestment responsible and when can it be harmful? Could divesting harm the "
+    "people affected (workers, communities) rather than help them?\n"
+    "What leverage is left: alone, with other investors, through voting or the board?\n"
+    "What is the impact of staying engaged compared with leaving (\"business as is\" and "
+    "\"divestment\") on the rights of the people affected?\n"
+    "Divestment is the last resort of the escalation strategy, and may be temporary "
+    "\"until the company has improved its practices\"."
+)
+AGM_FALLBACK = (6, 30)  # 30 June
+AGM_MIN_NOTICE_DAYS = 30
+
+
+def next_agm(company_next_agm_on: date | None, today: date) -> date:
+    """The company's next AGM; when it is not known, the next 30 June at least 30 days away.
+
+    Most European companies with a calendar financial year hold their AGM by the end of
+    June; the lead corrects the date once the meeting is convened.
+    """
+    if company_next_agm_on and company_next_agm_on >= today:
+        return company_next_agm_on
+    earliest = today + timedelta(days=AGM_MIN_NOTICE_DAYS)
+    candidate = date(earliest.year, *AGM_FALLBACK)
+    return candidate if candidate >= earliest else date(earliest.year + 1, *AGM_FALLBACK)
+
+
+def _link(engagement: Engagement) -> str:
+    return f"/engagements/{engagement.id}"
+
+
+def take_step(decision: Decision, step: LadderStep, engagement: Engagement, now: datetime, today: date) -> str:
+    """Carry out ``step`` for ``decision``; returns a one-line description of the effect."""
+    if step.kind in LETTER_KINDS:
+        return _letter(decision, step, engagement, now, today)
+    if step.kind in VOTE_ITEMS:
+        return _votes(decision, step, engagement, now, today)
+    if step.kind == StepKind.DIVESTMENT_REVIEW:
+        return _divestment_review(decision, engagement, now)
+    return _task(decision, step, engagement, now, today)
+
+
+def _letter(decision, step, engagement, now, today) -> str:
+    exists = db.session.scalar(sa.select(Letter.id).where(Letter.decision_id == decision.id))
+    if exists:
+        return f"letter {exists} already drafted"
+    title, html = letters.render_html(engagement, decision, step, today)
+    letter_id = insert_if_absent(Letter, {
+        "decision_id": decision.id, "engagement_id": engagement.id,
+        "kind": LetterKind(step.kind.value), "title": title, "body_html": html,
+        "status": LetterStatus.OPEN_FOR_SIGNING, "created_by_id": decision.decided_by_id,
+        "pdf": letters.render_pdf(html), "created_at": now,
+    })
+    if letter_id is None:
+        return "letter already drafted"
+    notifications.notify(
+        notifications.recipients(engagement.id, notifications.EVERYONE),
+        kind=NotificationKind.LETTER_TO_SIGN, key=f"letter:{letter_id}",
+        subject=f"To co-sign: {title}",
+        body=f"A draft {step.kind.value.replace('_', ' ')} on {engagement.company.name} is open "
+             f"for co-signing. Decided: {decision.reason}",
+        link=f"{_link(engagement)}/letters/{letter_id}", engagement_id=engagement.id, now=now,
+    )
+    return f"letter {letter_id} open for signing"
+
+
+def _votes(decision, step, engagement, now, today) -> str:
+    agm_on = next_agm(engagement.company.next_agm_on, today)
+    item = VOTE_ITEMS[step.kind].format(issue=engagement.issue.strip().rstrip("."))[:300]
+    orgs = db.session.scalars(
+        sa.select(EngagementParticipant.organisation_id)
+        .where(EngagementParticipant.engagement_id == engagement.id)
+        .order_by(EngagementParticipant.organisation_id)
+    ).all()
+    created = 0
+    for org_id in orgs:
+        vote_id = insert_if_absent(Vote, {
+            "organisation_id": org_id, "company_id": engagement.company_id,
+            "engagement_id": engagement.id, "decision_id": decision.id, "agm_on": agm_on,
+            "item": item, "instruction": VoteInstruction.AGAINST,
+            "requested_instruction": VoteInstruction.AGAINST, "status": VoteStatus.PROPOSED,
+            "rationale": (f"Requested by the engagement \"{engagement.title}\": {decision.reason} "
+                          "Each organisation decides its own vote."),
+            "created_at": now,
+        })
+        if vote_id is None:
+            continue
+        created += 1
+        notifications.notify(
+            notifications.recipients(engagement.id, notifications.EVERYONE, [org_id]),
+            kind=NotificationKind.VOTE_REQUESTED, key=f"vote:{vote_id}",
+            subject=f"Vote requested: against \"{item}\" at {engagement.company.name}, AGM {agm_on}",
+            body="The engagement's leads ask participants to vote against this item. The vote "
+                 "is your organisation's own decision.",
+            link=f"/votes/{vote_id}", engagement_id=engagement.id, now=now,
+        )
+    return f"{created} voting request(s) for the AGM of {agm_on}"
+
+
+def _divestment_review(decision, engagement, now) -> str:
+    review_id = insert_if_absent(DivestmentReview, {
+        "decision_id": decision.id, "engagement_id": engagement.id,
+        "questions": DIVESTMENT_QUESTIONS, "created_at": now,
+    })
+    if review_id is None:
+        return "divestment review already open"
+    notifications.notify(
+        notifications.recipients(engagement.id),
+        kind=NotificationKind.DIVESTMENT_REVIEW, key=f"divestment:{review_id}",
+        subject=f"Divestment review opened: {engagement.company.name}",
+        body="Answer the OECD questions before any decision: when is divestment responsible "
+             "and when can it be harmful?",
+        link=f"{_link(engagement)}/divestment/{review_id}", engagement_id=engagement.id, now=now,
+    )
+    return f"divestment review {review_id} opened"
+
+
+def _task(decision, step, engagement, now, today) -> str:
+    template, days = TASKS[step.kind]
+    title = template.format(company=engagement.company.name)[:300]
+    task_id = insert_if_absent(EscalationTask, {
+        "decision_id": decision.id, "engagement_id": engagement.id, "kind": step.kind,
+        "title": title, "description": step.description or "",
+        "owner_organisation_id": decision.decided_by_organisation_id,
+        "owner_user_id": decision.decided_by_id, "due_on": today + timedelta(days=days),
+        "status": TaskStatus.OPEN, "created_at": now,
+    })
+    if task_id is None:
+        return "task already open"
+    notifications.notify(
+        notifications.recipients(engagement.id, organisation_ids=[decision.decided_by_organisation_id]),
+        kind=NotificationKind.TASK_ASSIGNED, key=f"task:{task_id}", subject=f"Task: {title}",
+        body=f"Due {today + timedelta(days=days)}. Decided: {decision.reason}",
+        link=f"{_link(engagement)}/tasks/{task_id}", engagement_id=engagement.id, now=now,
+    )
+    return f"task {task_id}: {title}"

@@ -1,0 +1,149 @@
+"""Recording a lead's decision on a review: validated, committed, then handed to Prefect."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from engage.audit import service as audit
+from engage.core.writes import update_where
+from engage.engagements.models import Engagement, EngagementParticipant, ParticipantRole
+from engage.escalations.models import (
+    CloseOutcome,
+    Decision,
+    DecisionKind,
+    EscalationReview,
+    LadderStep,
+    ReviewStatus,
+)
+from engage.extensions import db
+from engage.organisations.models import OrgMembership, User
+from engage.tenancy import as_organisation
+
+
+class DecisionError(ValueError):
+    """The decision cannot be recorded as given; the message says why. Nothing was written."""
+
+
+class NotALead(DecisionError):
+    """Only the lead and co-lead organisations of an engagement decide its reviews."""
+
+
+class ReviewNotOpen(DecisionError):
+    """The review does not exist for this organisation, or it has been decided already."""
+
+
+def record_decision(
+    review_id: int,
+    kind: DecisionKind | str,
+    *,
+    actor: User,
+    organisation_id: int,
+    reason: str,
+    now: datetime,
+    ladder_step_id: int | None = None,
+    new_due_on: date | None = None,
+    close_outcome: CloseOutcome | str | None = None,
+    today: date | None = None,
+) -> Decision:
+    """Record the decision, mark the review decided and commit; then ask Prefect to apply
+    it (if Prefect is unreachable the decision stays pending and the sweep applies it)."""
+    from engage.escalations.runs import request_apply
+    from engage.escalations.service import local_date
+
+    today = today or local_date(now)
+    session = db.session
+    try:
+        with as_organisation(organisation_id):
+            decision = _validated(review_id, kind, actor, organisation_id, reason, now, today,
+                                  ladder_step_id, new_due_on, close_outcome)
+            audit.set_actor(actor.id)
+            session.add(decision)
+            session.flush()
+            if not update_where(EscalationReview, review_id,
+                                EscalationReview.status == ReviewStatus.OPEN,
+                                {"status": ReviewStatus.DECIDED}):
+                raise ReviewNotOpen(f"review {review_id} has been decided already")
+            session.commit()
+            session.refresh(decision)
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        audit.set_actor(None)
+    flow_run_id = request_apply(decision.id)
+    if flow_run_id:
+        decision.flow_run_id = flow_run_id
+    return decision
+
+
+def _validated(review_id, kind, actor, organisation_id, reason, now, today,
+               ladder_step_id, new_due_on, close_outcome) -> Decision:
+    session = db.session
+    try:
+        kind = DecisionKind(kind)
+    except ValueError:
+        raise DecisionError(f"unknown decision {kind!r}: escalate, extend or close") from None
+    member_of = session.scalar(
+        sa.select(OrgMembership.organisation_id).where(OrgMembership.user_id == actor.id))
+    if member_of != organisation_id:
+        raise NotALead(f"{actor.email} does not act for organisation {organisation_id}")
+    review = session.get(EscalationReview, review_id)
+    if review is None:
+        raise ReviewNotOpen(f"there is no review {review_id} for this organisation")
+    role = session.scalar(
+        sa.select(EngagementParticipant.role).where(
+            EngagementParticipant.engagement_id == review.engagement_id,
+            EngagementParticipant.organisation_id == organisation_id,
+        ))
+    if role not in (ParticipantRole.LEAD, ParticipantRole.CO_LEAD):
+        raise NotALead("only the lead and co-lead organisations of the engagement decide reviews")
+    if review.status != ReviewStatus.OPEN:
+        raise ReviewNotOpen(f"review {review_id} has been decided already")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DecisionError("a decision needs a reason: who decided what, and why")
+    decision = Decision(
+        review_id=review.id, engagement_id=review.engagement_id, kind=kind, reason=reason,
+        decided_by_id=actor.id, decided_by_organisation_id=organisation_id, decided_at=now,
+    )
+    if kind != DecisionKind.ESCALATE and ladder_step_id is not None:
+        raise DecisionError("only an escalation names a ladder step")
+    if kind != DecisionKind.EXTEND and new_due_on is not None:
+        raise DecisionError("only an extension gives a new date")
+    if kind != DecisionKind.CLOSE and close_outcome is not None:
+        raise DecisionError("only a closing decision has an outcome")
+    if kind == DecisionKind.ESCALATE:
+        decision.ladder_step_id = _step(review.engagement, ladder_step_id).id
+    elif kind == DecisionKind.EXTEND:
+        if review.milestone_id is None:
+            raise DecisionError("only a milestone's deadline can be extended; escalate or close")
+        if new_due_on is None or new_due_on <= today:
+            raise DecisionError(f"the new date must be after today ({today.isoformat()})")
+        decision.new_due_on = new_due_on
+    else:
+        try:
+            decision.close_outcome = CloseOutcome(close_outcome)
+        except ValueError:
+            raise DecisionError("closing needs an outcome: success or no_prospect") from None
+    return decision
+
+
+def _step(engagement: Engagement, ladder_step_id: int | None) -> LadderStep:
+    if engagement.ladder_id is None:
+        raise DecisionError("the engagement has no escalation ladder to escalate on")
+    if ladder_step_id is not None:
+        step = db.session.get(LadderStep, ladder_step_id)
+        if step is None or step.ladder_id != engagement.ladder_id:
+            raise DecisionError("the step is not on this engagement's escalation ladder")
+        return step
+    current = engagement.current_step.position if engagement.current_step else 0
+    step = db.session.scalar(
+        sa.select(LadderStep)
+        .where(LadderStep.ladder_id == engagement.ladder_id, LadderStep.position > current)
+        .order_by(LadderStep.position)
+        .limit(1))
+    if step is None:
+        raise DecisionError("the engagement is on the last step of its ladder; close it instead")
+    return step

@@ -1,0 +1,350 @@
+"""The escalation engine's rules: what the Prefect flows call, and what operators run.
+
+The database is the source of truth: deadlines, reviews and decisions live here and every
+rule takes ``now``. Each due item is handled in a transaction of its own and guarded by a
+unique key (``trigger_key``, one reminder per milestone, deadline version and N days, one
+effect per decision), so two sweeps at once, a sweep run twice or a worker killed halfway
+never open a review twice and never lose one.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+
+from engage.core.writes import insert_if_absent, update_where
+from engage.engagements.models import Engagement, EngagementStatus, Milestone
+from engage.escalations import actions
+from engage.escalations.decisions import (  # noqa: F401  (the service's public API)
+    DecisionError,
+    NotALead,
+    ReviewNotOpen,
+    record_decision,
+)
+from engage.escalations.models import (
+    ApplyStatus,
+    CloseOutcome,
+    Decision,
+    DecisionKind,
+    EscalationReview,
+    LadderStep,
+    MilestoneReminder,
+    ReviewReason,
+)
+from engage.escalations.runs import flow_run_url  # noqa: F401
+from engage.extensions import db
+from engage.notifications import service as notifications
+from engage.notifications.models import NotificationKind
+from engage.tenancy import system_scope
+
+log = logging.getLogger(__name__)
+
+SWEEP = "escalation-sweep"
+APPLY = "apply-decision"
+ERROR_LENGTH = 2000
+
+
+@dataclass
+class SweepReport:
+    now: datetime
+    reviews_opened: list[str] = field(default_factory=list)
+    reminders_sent: list[str] = field(default_factory=list)
+    decisions_applied: list[int] = field(default_factory=list)
+    decisions_failed: list[int] = field(default_factory=list)
+    emails_sent: int = 0
+
+    def describe(self) -> str:
+        lines = [f"Sweep at {self.now.isoformat()}"]
+        lines.append(f"  reviews opened      {len(self.reviews_opened)}  {' '.join(self.reviews_opened)}".rstrip())
+        lines.append(f"  reminders sent      {len(self.reminders_sent)}  {' '.join(self.reminders_sent)}".rstrip())
+        lines.append(f"  decisions applied   {len(self.decisions_applied)}  {' '.join(map(str, self.decisions_applied))}".rstrip())
+        lines.append(f"  decisions failed    {len(self.decisions_failed)}  {' '.join(map(str, self.decisions_failed))}".rstrip())
+        lines.append(f"  e-mails sent        {self.emails_sent}")
+        return "\n".join(lines)
+
+
+def local_date(now: datetime) -> date:
+    """The calendar day at ``now`` where the platform runs (ENGAGE_TIMEZONE): a deadline
+    passes at local midnight."""
+    if now.tzinfo is None:
+        raise ValueError("now must be an aware datetime")
+    tz = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "UTC")
+    return now.astimezone(tz).date()
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=timezone.utc)
+
+
+# --- the sweep -------------------------------------------------------------------------------
+
+
+def sweep(now: datetime) -> SweepReport:
+    """One pass: open due reviews, send due reminders, apply what the outbox holds, e-mail."""
+    report = SweepReport(now=now)
+    report.reviews_opened += open_overdue_reviews(now)
+    report.reviews_opened += open_step_reviews(now)
+    report.reminders_sent += send_reminders(now)
+    applied, failed = apply_outbox(now)
+    report.decisions_applied += applied
+    report.decisions_failed += failed
+    report.emails_sent = deliver_emails(now)
+    return report
+
+
+def _review_exists(milestone_id, version) -> sa.ColumnElement[bool]:
+    return sa.exists().where(
+        EscalationReview.milestone_id == milestone_id,
+        EscalationReview.deadline_version == version,
+    )
+
+
+def open_overdue_reviews(now: datetime) -> list[str]:
+    """A review for every milestone past due and unmet (``Milestone.overdue``)."""
+    today = local_date(now)
+    opened = []
+    with system_scope(SWEEP):
+        due = db.session.execute(
+            sa.select(Milestone.id, Milestone.engagement_id, Milestone.deadline_version,
+                      Milestone.due_on, Milestone.title)
+            .where(Milestone.overdue(today),
+                   ~_review_exists(Milestone.id, Milestone.deadline_version))
+            .order_by(Milestone.due_on, Milestone.id)
+        ).all()
+        db.session.commit()  # end the read: each item below is a unit of its own
+        for m in due:
+            key = f"milestone:{m.id}:v{m.deadline_version}"
+            if _open_review(key, now, engagement_id=m.engagement_id, milestone_id=m.id,
+                            deadline_version=m.deadline_version, due_at=_midnight(m.due_on),
+                            reason=ReviewReason.MILESTONE_OVERDUE,
+                            what=f"Milestone \"{m.title}\" was due on {m.due_on} and is unmet."):
+                opened.append(key)
+    return opened
+
+
+def open_step_reviews(now: datetime) -> list[str]:
+    """A review when an escalation step's waiting time has run out with nothing newer."""
+    opened = []
+    later_review = sa.exists().where(
+        EscalationReview.engagement_id == Decision.engagement_id,
+        EscalationReview.opened_at > Decision.decided_at,
+    )
+    later = sa.orm.aliased(Decision)
+    later_decision = sa.exists().where(
+        later.engagement_id == Decision.engagement_id, later.decided_at > Decision.decided_at)
+    with system_scope(SWEEP):
+        rows = db.session.execute(
+            sa.select(Decision.id, Decision.engagement_id, Decision.applied_at,
+                      LadderStep.id.label("step_id"), LadderStep.wait_days, LadderStep.kind)
+            .join(LadderStep, LadderStep.id == Decision.ladder_step_id)
+            .join(Engagement, Engagement.id == Decision.engagement_id)
+            .where(Decision.kind == DecisionKind.ESCALATE,
+                   Decision.apply_status == ApplyStatus.DONE,
+                   Engagement.status == EngagementStatus.ACTIVE,
+                   ~later_review, ~later_decision)
+            .order_by(Decision.id)
+        ).all()
+        db.session.commit()
+        for d in rows:
+            due_at = d.applied_at + timedelta(days=d.wait_days)
+            if due_at > now:
+                continue
+            key = f"step:{d.id}"
+            if _open_review(key, now, engagement_id=d.engagement_id, ladder_step_id=d.step_id,
+                            due_at=due_at, reason=ReviewReason.STEP_WAIT_ELAPSED,
+                            what=f"The {d.wait_days} days' wait after the step "
+                                 f"\"{d.kind.value.replace('_', ' ')}\" ran out on "
+                                 f"{due_at.date()}."):
+                opened.append(key)
+    return opened
+
+
+def _open_review(key: str, now: datetime, *, what: str, **values) -> bool:
+    """Insert the review unless its trigger key exists, notify the leads, commit: one unit.
+
+    The INSERT comes first, so the unit takes the write lock before it reads (on SQLite a
+    transaction that reads and then writes can deadlock with another writer)."""
+    try:
+        review_id = insert_if_absent(
+            EscalationReview, {"trigger_key": key, "opened_at": now, "status": "open", **values})
+        if review_id is not None:
+            engagement_id = values["engagement_id"]
+            title = db.session.scalar(sa.select(Engagement.title).where(Engagement.id == engagement_id))
+            notifications.notify(
+                notifications.recipients(engagement_id),
+                kind=NotificationKind.REVIEW_OPENED, key=f"review:{review_id}",
+                subject=f"Escalation review: {title}",
+                body=f"{what} Decide: escalate to the next step, extend the deadline "
+                     "(with a reason), or close the engagement.",
+                link=f"/engagements/{engagement_id}/reviews/{review_id}",
+                engagement_id=engagement_id, now=now,
+            )
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return review_id is not None
+
+
+def send_reminders(now: datetime) -> list[str]:
+    """Remind the leads N days before a deadline (ENGAGE_REMINDER_DAYS), once per N."""
+    today = local_date(now)
+    days = sorted(current_app.config["ENGAGE_REMINDER_DAYS"])
+    if not days:
+        return []
+    sent = []
+    with system_scope(SWEEP):
+        rows = db.session.execute(
+            sa.select(Milestone.id, Milestone.engagement_id, Milestone.deadline_version,
+                      Milestone.due_on, Milestone.title)
+            .join(Engagement, Engagement.id == Milestone.engagement_id)
+            .where(Milestone.met_on.is_(None), Milestone.due_on >= today,
+                   Milestone.due_on <= today + timedelta(days=days[-1]),
+                   Engagement.status == EngagementStatus.ACTIVE)
+            .order_by(Milestone.due_on, Milestone.id)
+        ).all()
+        db.session.commit()
+        for m in rows:
+            left = (m.due_on - today).days
+            n = min(d for d in days if left <= d)  # a late first sweep sends the nearest only
+            try:
+                reminder_id = insert_if_absent(MilestoneReminder, {
+                    "milestone_id": m.id, "engagement_id": m.engagement_id,
+                    "deadline_version": m.deadline_version, "days_before": n, "sent_at": now,
+                })
+                if reminder_id is not None:
+                    notifications.notify(
+                        notifications.recipients(m.engagement_id),
+                        kind=NotificationKind.REMINDER,
+                        key=f"reminder:{m.id}:v{m.deadline_version}:d{n}",
+                        subject=f"Due in {left} day(s): {m.title}",
+                        body=f"Milestone \"{m.title}\" is due on {m.due_on}. If it is not met "
+                             "by then, an escalation review opens.",
+                        link=f"/engagements/{m.engagement_id}", engagement_id=m.engagement_id,
+                        now=now,
+                    )
+                    sent.append(f"milestone:{m.id}:v{m.deadline_version}:{n}d")
+                db.session.commit()
+            except BaseException:
+                db.session.rollback()
+                raise
+    return sent
+
+
+def deliver_emails(now: datetime) -> int:
+    with system_scope(SWEEP):
+        return notifications.deliver_emails(now)
+
+
+# --- applying decisions (the outbox) ----------------------------------------------------------
+
+
+def _claimable(now: datetime) -> sa.ColumnElement[bool]:
+    cfg = current_app.config
+    stale = now - timedelta(seconds=cfg["ENGAGE_APPLY_STALE_SECONDS"])
+    return sa.or_(
+        Decision.apply_status == ApplyStatus.PENDING,
+        sa.and_(Decision.apply_status == ApplyStatus.FAILED,
+                Decision.apply_attempts < cfg["ENGAGE_APPLY_MAX_ATTEMPTS"]),
+        sa.and_(Decision.apply_status == ApplyStatus.RUNNING, Decision.apply_claimed_at <= stale),
+    )
+
+
+def apply_outbox(now: datetime) -> tuple[list[int], list[int]]:
+    """Apply decisions that Prefect did not (pending past the grace period), retry failed
+    ones up to ENGAGE_APPLY_MAX_ATTEMPTS, and take over claims lost with their worker."""
+    grace = now - timedelta(seconds=current_app.config["ENGAGE_APPLY_GRACE_SECONDS"])
+    with system_scope(SWEEP):
+        ids = db.session.scalars(
+            sa.select(Decision.id)
+            .where(_claimable(now),
+                   sa.or_(Decision.apply_status != ApplyStatus.PENDING,
+                          Decision.decided_at <= grace))
+            .order_by(Decision.decided_at)
+        ).all()
+        db.session.commit()
+    applied, failed = [], []
+    for decision_id in ids:
+        outcome = apply_decision(decision_id, now)
+        if outcome == ApplyStatus.DONE:
+            applied.append(decision_id)
+        elif outcome == ApplyStatus.FAILED:
+            failed.append(decision_id)
+    return applied, failed
+
+
+def apply_decision(decision_id: int, now: datetime, flow_run_id: str | None = None) -> ApplyStatus | None:
+    """Carry out a decision once: claim it (a conditional UPDATE), apply its effects and
+    mark it done in one transaction; on error mark it failed with the reason. Returns the
+    new status, or None when someone else holds it or it is done."""
+    with system_scope(APPLY):
+        values = {"apply_status": ApplyStatus.RUNNING, "apply_claimed_at": now,
+                  "apply_attempts": Decision.__table__.c.apply_attempts + 1, "apply_error": ""}
+        if flow_run_id:
+            values["flow_run_id"] = flow_run_id
+        claimed = update_where(Decision, decision_id, _claimable(now), values)
+        db.session.commit()
+        if not claimed:
+            return None
+        try:
+            decision = db.session.get(Decision, decision_id)
+            effect = _apply(decision, now)
+            decision.apply_status = ApplyStatus.DONE
+            decision.applied_at = now
+            db.session.commit()
+            log.info("decision %s applied: %s", decision_id, effect)
+            return ApplyStatus.DONE
+        except Exception as exc:
+            db.session.rollback()
+            log.exception("decision %s could not be applied", decision_id)
+            error = f"{type(exc).__name__}: {exc}"[:ERROR_LENGTH]
+            update_where(Decision, decision_id, Decision.apply_status == ApplyStatus.RUNNING,
+                         {"apply_status": ApplyStatus.FAILED, "apply_error": error})
+            _tell_leads_if_given_up(decision_id, error, now)
+            db.session.commit()
+            return ApplyStatus.FAILED
+
+
+def _tell_leads_if_given_up(decision_id: int, error: str, now: datetime) -> None:
+    attempts, engagement_id = db.session.execute(
+        sa.select(Decision.apply_attempts, Decision.engagement_id).where(Decision.id == decision_id)
+    ).one()
+    if attempts < current_app.config["ENGAGE_APPLY_MAX_ATTEMPTS"]:
+        return
+    notifications.notify(
+        notifications.recipients(engagement_id),
+        kind=NotificationKind.DECISION_FAILED, key=f"decision-failed:{decision_id}",
+        subject=f"A decision could not be carried out (after {attempts} attempts)",
+        body=f"Decision {decision_id} stays failed: {error}",
+        link=f"/engagements/{engagement_id}", engagement_id=engagement_id, now=now,
+    )
+
+
+def _apply(decision: Decision, now: datetime) -> str:
+    today = local_date(now)
+    review = decision.review
+    engagement = review.engagement
+    if decision.kind == DecisionKind.ESCALATE:
+        step = decision.ladder_step
+        if step is None:
+            raise ValueError("the ladder step of this decision no longer exists")
+        engagement.current_step_id = step.id
+        return actions.take_step(decision, step, engagement, now, today)
+    if decision.kind == DecisionKind.EXTEND:
+        milestone = review.milestone
+        # Only the deadline the review was about moves; applied twice it moves once.
+        if milestone.deadline_version == review.deadline_version:
+            milestone.due_on = decision.new_due_on
+            milestone.deadline_version = review.deadline_version + 1
+        return f"milestone {milestone.id} due on {milestone.due_on} (v{milestone.deadline_version})"
+    if engagement.status == EngagementStatus.ACTIVE:
+        engagement.status = (EngagementStatus.CLOSED_SUCCESS
+                             if decision.close_outcome == CloseOutcome.SUCCESS
+                             else EngagementStatus.CLOSED_NO_PROSPECT)
+        engagement.closed_on = today
+    return f"engagement {engagement.id} {engagement.status.value}"

@@ -1,0 +1,1 @@
+"""In-app notifications for the people an escalation concerns, e-mailed once when SMTP is set."""

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engage.db import Base, OrgPrivate, StrEnum, TimestampMixin, UTCDateTime, enum_type
+from engage.organisations.models import User
+
+
+class NotificationKind(StrEnum):
+    REVIEW_OPENED = "review_opened"
+    REMINDER = "reminder"
+    LETTER_TO_SIGN = "letter_to_sign"
+    VOTE_REQUESTED = "vote_requested"
+    TASK_ASSIGNED = "task_assigned"
+    DIVESTMENT_REVIEW = "divestment_review"
+    DECISION_FAILED = "decision_failed"
+
+
+class Notification(OrgPrivate, TimestampMixin, Base):
+    """A message to one user, private to the user's organisation.
+
+    ``dedupe_key`` names the event and the user (``review:12:user:7``), so an event that is
+    processed twice notifies once; ``emailed_at`` is set before sending, so a notification
+    is e-mailed at most once.
+    """
+
+    __tablename__ = "notification"
+    __tenant_owner__ = "organisation_id"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[NotificationKind] = mapped_column(enum_type(NotificationKind, "notification_kind"))
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    body: Mapped[str] = mapped_column(sa.Text, default="")
+    link: Mapped[str] = mapped_column(sa.String(500), default="")
+    engagement_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("engagement.id", ondelete="CASCADE")
+    )
+    dedupe_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (
+        # The mailer's question, "what is not yet e-mailed", answered from an index.
+        sa.Index(
+            "ix_notification_unsent", "created_at",
+            sqlite_where=sa.text("emailed_at IS NULL"),
+            postgresql_where=sa.text("emailed_at IS NULL"),
+        ),
+    )

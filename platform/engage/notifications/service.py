@@ -1,0 +1,126 @@
+"""Who hears about an escalation, and the e-mail that tells them (at most once)."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from collections.abc import Iterable
+from datetime import datetime
+from email.message import EmailMessage
+
+import sqlalchemy as sa
+from flask import current_app
+
+from engage.core.writes import insert_if_absent, update_where
+from engage.engagements.models import EngagementParticipant, ParticipantRole
+from engage.extensions import db
+from engage.notifications.models import Notification, NotificationKind
+from engage.organisations.models import OrgMembership, User
+
+log = logging.getLogger(__name__)
+
+LEADS = (ParticipantRole.LEAD, ParticipantRole.CO_LEAD)
+EVERYONE = tuple(ParticipantRole)
+
+
+def recipients(
+    engagement_id: int,
+    roles: Iterable[ParticipantRole] = LEADS,
+    organisation_ids: Iterable[int] | None = None,
+) -> list[tuple[int, int]]:
+    """(user id, organisation id) of the active users of the engagement's participants."""
+    stmt = (
+        sa.select(User.id, OrgMembership.organisation_id)
+        .join(OrgMembership, OrgMembership.user_id == User.id)
+        .join(
+            EngagementParticipant,
+            EngagementParticipant.organisation_id == OrgMembership.organisation_id,
+        )
+        .where(
+            EngagementParticipant.engagement_id == engagement_id,
+            EngagementParticipant.role.in_(list(roles)),
+            User.is_active.is_(True),
+        )
+        .order_by(User.id)
+    )
+    if organisation_ids is not None:
+        stmt = stmt.where(OrgMembership.organisation_id.in_(list(organisation_ids)))
+    return [(r[0], r[1]) for r in db.session.execute(stmt)]
+
+
+def notify(
+    people: Iterable[tuple[int, int]],
+    *,
+    kind: NotificationKind,
+    key: str,
+    subject: str,
+    body: str,
+    link: str,
+    engagement_id: int | None,
+    now: datetime,
+) -> int:
+    """One notification per person for the event ``key``; returns how many were new."""
+    created = 0
+    for user_id, organisation_id in people:
+        new = insert_if_absent(Notification, {
+            "user_id": user_id, "organisation_id": organisation_id, "kind": kind,
+            "subject": subject[:300], "body": body, "link": link,
+            "engagement_id": engagement_id, "dedupe_key": f"{key}:user:{user_id}",
+            "created_at": now,
+        })
+        created += new is not None
+    return created
+
+
+def smtp_configured() -> bool:
+    return bool(current_app.config.get("ENGAGE_SMTP_HOST"))
+
+
+def deliver_emails(now: datetime, limit: int = 500) -> int:
+    """E-mail the notifications not yet e-mailed. Each is claimed (``emailed_at`` set and
+    committed) before it is sent, so none is sent twice; one that fails to send is logged
+    and not retried. Call inside a system scope."""
+    if not smtp_configured():
+        return 0
+    rows = db.session.execute(
+        sa.select(Notification.id, Notification.subject, Notification.body,
+                  Notification.link, User.email)
+        .join(User, User.id == Notification.user_id)
+        .where(Notification.emailed_at.is_(None))
+        .order_by(Notification.created_at, Notification.id)
+        .limit(limit)
+    ).all()
+    db.session.commit()
+    claimed = []
+    for row in rows:
+        if update_where(Notification, row.id, Notification.emailed_at.is_(None),
+                        {"emailed_at": now}):
+            claimed.append(row)
+        db.session.commit()
+    if not claimed:
+        return 0
+    cfg = current_app.config
+    base_url = cfg["ENGAGE_BASE_URL"].rstrip("/")
+    sent = 0
+    try:
+        with smtplib.SMTP(cfg["ENGAGE_SMTP_HOST"], cfg["ENGAGE_SMTP_PORT"], timeout=30) as smtp:
+            if cfg.get("ENGAGE_SMTP_STARTTLS"):
+                smtp.starttls()
+            if cfg.get("ENGAGE_SMTP_USER"):
+                smtp.login(cfg["ENGAGE_SMTP_USER"], cfg.get("ENGAGE_SMTP_PASSWORD") or "")
+            for row in claimed:
+                msg = EmailMessage()
+                msg["From"] = cfg["ENGAGE_SMTP_FROM"]
+                msg["To"] = row.email
+                msg["Subject"] = row.subject
+                link = f"\n\n{base_url}{row.link}" if row.link else ""
+                msg.set_content(f"{row.body}{link}\n")
+                try:
+                    smtp.send_message(msg)
+                    sent += 1
+                except smtplib.SMTPException:
+                    log.exception("e-mail of notification %s to %s failed", row.id, row.email)
+    except (OSError, smtplib.SMTPException):
+        log.exception("SMTP server %s unavailable; %d e-mail(s) not sent",
+                      cfg["ENGAGE_SMTP_HOST"], len(claimed) - sent)
+    return sent

@@ -1,0 +1,120 @@
+"""The flows against a real Prefect server, on a committed database."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta, timezone
+
+import sqlalchemy as sa
+
+from engage.escalations import service
+from engage.escalations.models import ApplyStatus, Decision, EscalationReview
+from engage.escalations.runtime import free_port, start_worker, stop
+from engage.extensions import db
+from engage.notifications.models import Notification
+from engage.tenancy import system_scope
+from tests.escalations.conftest import NOW
+from workflows.escalation import apply_decision, escalation_sweep
+
+
+def _decision(app, decision_id) -> Decision:
+    with app.app_context(), system_scope("test"):
+        decision = db.session.get(Decision, decision_id)
+        db.session.expunge(decision)
+        db.session.commit()
+        return decision
+
+
+def _record(app, world, now=NOW, **kw):
+    with app.app_context():
+        with system_scope("test"):
+            review_id = db.session.scalar(sa.select(EscalationReview.id))
+            db.session.commit()
+        return service.record_decision(review_id, "escalate", actor=world.lead_user,
+                                       organisation_id=world.lead.id, reason="No roadmap",
+                                       now=now, **kw)
+
+
+def test_the_sweep_flow_opens_reviews_and_notifies(flow_app):
+    app, _, world = flow_app
+    result = escalation_sweep(now=NOW)
+    assert result["reviews_opened"] == [f"milestone:{world.milestone.id}:v1"]
+    assert escalation_sweep(now=NOW)["reviews_opened"] == []
+    with app.app_context(), system_scope("test"):
+        assert db.session.scalar(sa.select(sa.func.count(EscalationReview.id))) == 1
+        assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == 2
+        db.session.commit()
+
+
+def test_the_apply_decision_flow_applies_once_and_records_its_run(flow_app):
+    app, _, world = flow_app
+    escalation_sweep(now=NOW)
+    decision = _record(app, world)
+    assert decision.apply_status == ApplyStatus.PENDING  # no PREFECT_API_URL: left to the sweep
+    assert apply_decision(decision_id=decision.id, now=NOW) == "done"
+    assert apply_decision(decision_id=decision.id, now=NOW) is None
+    applied = _decision(app, decision.id)
+    assert applied.apply_status == ApplyStatus.DONE and applied.applied_at == NOW
+    assert applied.flow_run_id
+
+
+def test_an_unreachable_prefect_leaves_the_decision_pending_for_the_sweep(flow_app):
+    app, _, world = flow_app
+    escalation_sweep(now=NOW)
+    app.config["PREFECT_API_URL"] = f"http://127.0.0.1:{free_port()}/api"
+    started = time.monotonic()
+    decision = _record(app, world)
+    assert time.monotonic() - started < 10
+    assert _decision(app, decision.id).apply_status == ApplyStatus.PENDING
+    assert _decision(app, decision.id).flow_run_id is None
+    result = escalation_sweep(now=NOW + timedelta(minutes=3))
+    assert result["applied"] == [decision.id]
+    assert _decision(app, decision.id).apply_status == ApplyStatus.DONE
+
+
+def test_a_recorded_decision_is_applied_by_the_worker(flow_app, prefect_api_url, tmp_path):
+    """End to end: record_decision -> run_deployment -> `engage worker` runs apply-decision."""
+    app, url, world = flow_app
+    with app.app_context():
+        service.open_overdue_reviews(NOW)
+    worker = start_worker(tmp_path, prefect_api_url, env={
+        "DATABASE_URL": url, "PREFECT_RUNNER_POLL_FREQUENCY": "1",
+        "ENGAGE_SWEEP_INTERVAL_SECONDS": "3600", "ENGAGE_INSTANCE_PATH": str(tmp_path)})
+    try:
+        app.config["PREFECT_API_URL"] = prefect_api_url
+        deadline = time.monotonic() + 60
+        decision = None
+        while time.monotonic() < deadline:  # the deployment exists once the worker serves it
+            decision = decision or _record_when_deployed(app, world)
+            if decision and _decision(app, decision.id).apply_status == ApplyStatus.DONE:
+                break
+            time.sleep(0.5)
+        assert decision is not None, (tmp_path / "worker.log").read_text()[-3000:]
+        done = _decision(app, decision.id)
+        assert done.apply_status == ApplyStatus.DONE, (tmp_path / "worker.log").read_text()[-3000:]
+        assert done.flow_run_id == decision.flow_run_id
+        assert service.flow_run_url(done.flow_run_id, prefect_api_url).endswith(done.flow_run_id)
+    finally:
+        app.config["PREFECT_API_URL"] = None
+        stop([worker])
+
+
+def _record_when_deployed(app, world):
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    from engage.escalations.runs import APPLY_DEPLOYMENT, request_apply
+
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_deployment_by_name(APPLY_DEPLOYMENT)
+        except ObjectNotFound:
+            return None
+    decision = _record(app, world, now=datetime.now(timezone.utc))
+    if not decision.flow_run_id:
+        # A busy test server may answer 503 twice; ask again, as an operator would (the
+        # idempotency key keeps it one flow run).
+        with app.app_context():
+            decision.flow_run_id = request_apply(decision.id)
+    assert decision.flow_run_id, "run_deployment should have created a flow run"
+    return decision

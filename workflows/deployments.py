@@ -1,0 +1,74 @@
+"""The deployments a worker serves: the scheduled sweep and the on-demand apply-decision."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from prefect.deployments.runner import EntrypointType, RunnerDeployment
+
+from workflows.escalation import apply_decision, escalation_sweep
+
+SWEEP_NAME = "escalation-sweep"
+APPLY_NAME = "apply-decision"
+
+
+def deployments(sweep_interval_seconds: int = 60) -> list[RunnerDeployment]:
+    # Module entrypoints: a flow run's process imports the installed package, whatever
+    # directory the worker was started from.
+    return [
+        escalation_sweep.to_deployment(
+            name=SWEEP_NAME, interval=timedelta(seconds=sweep_interval_seconds),
+            entrypoint_type=EntrypointType.MODULE_PATH,
+            description="Opens escalation reviews when deadlines pass; idempotent.",
+        ),
+        apply_decision.to_deployment(
+            name=APPLY_NAME, entrypoint_type=EntrypointType.MODULE_PATH,
+            description="Carries out one recorded escalation decision; idempotent.",
+        ),
+    ]
+
+
+def serve_deployments(sweep_interval_seconds: int = 60, limit: int | None = None) -> None:
+    """Serve both deployments until stopped. pause_on_shutdown=False: a restarted worker
+    must not delete the sweep's scheduled runs."""
+    from prefect import serve
+
+    served = deployments(sweep_interval_seconds)
+    sweep_now(served[0].apply())
+    serve(*served, pause_on_shutdown=False, limit=limit)
+
+
+def sweep_now(deployment_id) -> None:
+    """A first sweep when a worker starts, rather than at the schedule's next slot: after
+    downtime the backlog is handled at once (and a fresh demo opens its reviews)."""
+    from prefect.deployments import run_deployment
+
+    run_deployment(deployment_id, timeout=0, as_subflow=False)
+
+
+def run_pool_worker(pool: str, sweep_interval_seconds: int = 60) -> None:
+    """Register the deployments on the process work pool ``pool`` and work on it; start
+    this on as many hosts as needed, they share the pool's queue."""
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.exceptions import ObjectAlreadyExists
+    from prefect.workers.process import ProcessWorker
+
+    built = deployments(sweep_interval_seconds)  # outside the loop: to_deployment is sync here
+
+    async def main() -> None:
+        async with get_client() as client:
+            try:
+                await client.create_work_pool(WorkPoolCreate(name=pool, type="process"))
+            except ObjectAlreadyExists:
+                pass
+        ids = [await d.aapply(work_pool_name=pool) for d in built]
+        from prefect.deployments import arun_deployment
+
+        await arun_deployment(ids[0], timeout=0, as_subflow=False)
+        async with ProcessWorker(work_pool_name=pool) as worker:
+            await worker.start()
+
+    asyncio.run(main())
