@@ -50,11 +50,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from engage.auth.views import bp as auth_bp
     from engage.core.views import bp as core_bp
+    from engage.engagements.views import bp as engagements_bp
+    from engage.escalations.views import bp as escalations_bp
     from engage.organisations.views import bp as organisations_bp
 
-    app.register_blueprint(core_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(organisations_bp)
+    for blueprint in (core_bp, auth_bp, organisations_bp, engagements_bp, escalations_bp):
+        app.register_blueprint(blueprint)
 
     from engage.cli import register
 

@@ -26,6 +26,12 @@ def _page(status: int, reason: str | None = None):
 
 
 def init_app(app: Flask) -> None:
+    @app.after_request
+    def _vary(response):
+        # One URL answers with a page or an htmx fragment: caches must keep them apart.
+        response.vary.add("HX-Request")
+        return response
+
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
         return _page(400, _("The form expired or did not come from Engage (CSRF check "

@@ -1,0 +1,92 @@
+"""Engagements: the list (by severity to people) and one engagement's page."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, render_template, request
+from sqlalchemy.orm import selectinload
+
+from engage.companies.models import Company
+from engage.engagements.models import Engagement, EngagementStatus, Letter, Milestone
+from engage.escalations.models import Decision, EscalationLadder, EscalationReview, EscalationTask
+from engage.extensions import db
+from engage.security import Permission, current_org, engagement_role, load_or_404, requires
+from engage.votes.models import Vote
+
+bp = Blueprint("engagements", __name__, url_prefix="/engagements")
+
+
+def load_engagement(engagement_id: int) -> Engagement:
+    return load_or_404(Engagement, engagement_id)
+
+
+def page_number() -> int:
+    try:
+        return max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+@bp.get("")
+@requires(Permission.READ)
+def index():
+    """Every engagement the organisation can see, most severe for people first."""
+    per_page = current_app.config["ENGAGE_PAGE_SIZE"]
+    page = page_number()
+    next_due = (
+        sa.select(sa.func.min(Milestone.due_on))
+        .where(Milestone.engagement_id == Engagement.id, Milestone.met_on.is_(None))
+        .correlate(Engagement)
+        .scalar_subquery()
+    )
+    query = (
+        sa.select(Engagement, Company.name, next_due.label("next_due_on"))
+        .join(Company, Company.id == Engagement.company_id)
+        .order_by(Engagement.status != EngagementStatus.ACTIVE, Engagement.severity.desc(),
+                  Engagement.id)
+    )
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Engagement))
+    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return render_template("engagements/index.html", rows=rows, page=page, total=total,
+                           pages=max(1, -(-total // per_page)))
+
+
+@bp.get("/<int:engagement_id>")
+@requires(Permission.READ, load=load_engagement)
+def show(engagement: Engagement):
+    reviews = db.session.scalars(
+        sa.select(EscalationReview)
+        .where(EscalationReview.engagement_id == engagement.id)
+        .options(selectinload(EscalationReview.decision).selectinload(Decision.ladder_step),
+                 selectinload(EscalationReview.milestone))
+        .order_by(EscalationReview.opened_at.desc())
+    ).all()
+    ladder = None
+    if engagement.ladder_id:
+        ladder = db.session.scalar(
+            sa.select(EscalationLadder).where(EscalationLadder.id == engagement.ladder_id)
+            .options(selectinload(EscalationLadder.steps))
+        )
+    letters = db.session.scalars(
+        sa.select(Letter).where(Letter.engagement_id == engagement.id)
+        .options(selectinload(Letter.signatures)).order_by(Letter.id.desc())
+    ).all()
+    tasks = db.session.scalars(
+        sa.select(EscalationTask).where(EscalationTask.engagement_id == engagement.id)
+        .order_by(EscalationTask.due_on)
+    ).all()
+    votes = db.session.scalars(
+        sa.select(Vote).where(Vote.engagement_id == engagement.id).order_by(Vote.agm_on)
+    ).all()  # tenancy: only this organisation's own votes
+    role = engagement_role(current_org.id, engagement.id)
+    return render_template(
+        "engagements/show.html",
+        engagement=engagement,
+        milestones=engagement.milestones,
+        reviews=reviews,
+        ladder=ladder,
+        letters=letters,
+        tasks=tasks,
+        votes=votes,
+        my_role=role,
+    )

@@ -1,0 +1,132 @@
+"""Reviews and decisions in the browser: the inbox, the decision form, the workflow's state
+while Prefect carries a decision out, and the letters it produces."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from engage.db import utcnow
+from engage.engagements.models import Engagement, EngagementParticipant, Letter, ParticipantRole
+from engage.escalations.models import ApplyStatus, Decision, EscalationReview, ReviewStatus
+from engage.extensions import db, htmx
+from engage.security import Permission, can, current_org, current_user, load_or_404, requires
+
+bp = Blueprint("escalations", __name__)
+
+FINISHED = (ApplyStatus.DONE, ApplyStatus.FAILED)
+POLL_STOP = 286  # htmx stops polling on this status
+
+
+def load_review(review_id: int) -> EscalationReview:
+    return load_or_404(EscalationReview, review_id)
+
+
+def load_decision(decision_id: int) -> Decision:
+    return load_or_404(Decision, decision_id)
+
+
+def load_letter(letter_id: int) -> Letter:
+    return load_or_404(Letter, letter_id)
+
+
+@bp.get("/reviews")
+@requires(Permission.READ)
+def inbox():
+    """Every open review this organisation leads, oldest first."""
+    reviews = db.session.scalars(
+        sa.select(EscalationReview)
+        .join(EngagementParticipant,
+              (EngagementParticipant.engagement_id == EscalationReview.engagement_id)
+              & (EngagementParticipant.organisation_id == current_org.id))
+        .where(EscalationReview.status == ReviewStatus.OPEN,
+               EngagementParticipant.role.in_([ParticipantRole.LEAD, ParticipantRole.CO_LEAD]))
+        .options(selectinload(EscalationReview.engagement).selectinload(Engagement.company),
+                 selectinload(EscalationReview.milestone))
+        .order_by(EscalationReview.opened_at, EscalationReview.id)
+        .limit(200)
+    ).all()
+    return render_template("escalations/inbox.html", reviews=reviews)
+
+
+def _date(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(_("“%(value)s” is not a date (use YYYY-MM-DD).", value=value)) from None
+
+
+def _int(value: str | None) -> int | None:
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(_("Choose a step of the ladder.")) from None
+
+
+@bp.post("/reviews/<int:review_id>/decision")
+@requires(Permission.LEAD_ENGAGEMENT, load=load_review)
+def decide(review: EscalationReview):
+    from engage.escalations.service import DecisionError, record_decision
+
+    engagement_id = review.engagement_id
+    back = url_for("engagements.show", engagement_id=engagement_id) + f"#review-{review.id}"
+    kind = request.form.get("kind", "")
+    try:
+        decision = record_decision(
+            review.id,
+            kind,
+            actor=current_user._get_current_object(),
+            organisation_id=current_org.id,
+            reason=request.form.get("reason", ""),
+            now=utcnow(),
+            ladder_step_id=_int(request.form.get("ladder_step_id")) if kind == "escalate" else None,
+            new_due_on=_date(request.form.get("new_due_on")) if kind == "extend" else None,
+            close_outcome=(request.form.get("close_outcome") or None) if kind == "close" else None,
+        )
+    except (DecisionError, ValueError) as exc:
+        db.session.rollback()
+        flash(_("The decision was not recorded: %(reason)s", reason=str(exc)), "error")
+        return redirect(back), 303
+    flash(_("Decision recorded; the workflow is carrying it out."), "info")
+    return redirect(url_for("engagements.show", engagement_id=engagement_id)
+                    + f"#decision-{decision.id}"), 303
+
+
+@bp.get("/decisions/<int:decision_id>/state")
+@requires(Permission.READ, load=load_decision)
+def decision_state(decision: Decision):
+    """The workflow's state; a polling fragment that stops (286) once it is final."""
+    from engage.escalations.runs import flow_run_url
+
+    html = render_template(
+        "escalations/_decision_state.html",
+        decision=decision,
+        prefect_url=flow_run_url(decision.flow_run_id) if can(Permission.ADMIN) else None,
+    )
+    if not htmx:
+        return render_template("escalations/decision.html", decision=decision, fragment=html)
+    response = make_response(html)
+    if decision.apply_status in FINISHED:
+        response.status_code = POLL_STOP
+    return response
+
+
+@bp.get("/letters/<int:letter_id>.pdf")
+@requires(Permission.READ, load=load_letter)
+def letter_pdf(letter: Letter):
+    pdf = db.session.scalar(sa.select(Letter.pdf).where(Letter.id == letter.id))
+    if not pdf:
+        flash(_("This letter has no PDF yet."), "error")
+        return redirect(url_for("engagements.show", engagement_id=letter.engagement_id)), 303
+    response = make_response(pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="engage-letter-{letter.id}.pdf"'
+    return response

@@ -1,0 +1,145 @@
+"""Reviews and decisions in the browser: who may decide, what the page shows while the
+workflow works, and the letter it produces."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from engage.db import utcnow
+from engage.escalations import service
+from engage.escalations.models import ApplyStatus, Decision, EscalationReview, ReviewStatus
+from engage.engagements.models import Letter
+from engage.organisations.models import OrgMembership, OrgRole
+from engage.tenancy import system_scope
+from tests import factories as f
+from tests.conftest import login_as
+from tests.escalations.conftest import NOW
+from tests.oidc_support import csrf_token
+
+
+def _open_review(world) -> int:
+    service.open_overdue_reviews(NOW)
+    from engage.extensions import db
+
+    with system_scope("test"):
+        return db.session.scalar(sa.select(EscalationReview.id))
+
+
+def _as(client, user, org) -> str:
+    login_as(client, user, org)
+    return csrf_token(client)
+
+
+def _decide(client, review_id, token, **form):
+    form.setdefault("kind", "escalate")
+    form.setdefault("reason", "No credible plan after two letters")
+    return client.post(f"/reviews/{review_id}/decision", data={**form, "csrf_token": token})
+
+
+def test_the_lead_sees_the_review_in_the_inbox_and_on_the_engagement(client, db_session, world):
+    review_id = _open_review(world)
+    _as(client, world.lead_user, world.lead)
+    inbox = client.get("/reviews").get_data(as_text=True)
+    assert f'data-review="{review_id}"' in inbox
+    page = client.get(f"/engagements/{world.engagement.id}").get_data(as_text=True)
+    assert f'action="/reviews/{review_id}/decision"' in page
+    # A supporter sees the review but gets no decision form, and no inbox entry.
+    _as(client, world.supporter_user, world.supporter)
+    assert f'data-review="{review_id}"' not in client.get("/reviews").get_data(as_text=True)
+    page = client.get(f"/engagements/{world.engagement.id}").get_data(as_text=True)
+    assert f'data-review="{review_id}"' in page and "/decision" not in page
+
+
+def test_escalating_to_a_letter_from_the_page(client, db_session, world):
+    review_id = _open_review(world)
+    token = _as(client, world.lead_user, world.lead)
+    letter_step = world.steps[0]
+    response = _decide(client, review_id, token, ladder_step_id=str(letter_step.id))
+    assert response.status_code == 303
+    decision_url = re.search(r"#decision-(\d+)", response.headers["Location"])
+    decision_id = int(decision_url.group(1))
+    # Prefect is not configured in the tests: the decision waits in the outbox, and the
+    # page shows a polling fragment.
+    fragment = client.get(f"/decisions/{decision_id}/state", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and 'data-state="pending"' in fragment.get_data(as_text=True)
+    assert 'hx-trigger="every 2s"' in fragment.get_data(as_text=True)
+    assert "HX-Request" in fragment.headers["Vary"]
+    # The sweep's outbox carries it out; the fragment then stops polling (286).
+    # (The page records decisions at the real time, so the outbox runs after it.)
+    service.apply_outbox(utcnow() + timedelta(hours=1))
+    done = client.get(f"/decisions/{decision_id}/state", headers={"HX-Request": "true"})
+    assert done.status_code == 286 and 'data-state="done"' in done.get_data(as_text=True)
+    assert "hx-trigger" not in done.get_data(as_text=True)
+    # Without htmx the same URL is a full page.
+    assert "<html" in client.get(f"/decisions/{decision_id}/state").get_data(as_text=True)
+
+    page = client.get(f"/engagements/{world.engagement.id}").get_data(as_text=True)
+    letter_id = int(re.search(r'data-letter="(\d+)" data-letter-status="open_for_signing"', page).group(1))
+    # Every participant can read the PDF; an outsider cannot even learn that it exists.
+    _as(client, world.supporter_user, world.supporter)
+    pdf = client.get(f"/letters/{letter_id}.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert pdf.headers["Content-Type"] == "application/pdf"
+    _as(client, world.outsider_user, world.outsider)
+    assert client.get(f"/letters/{letter_id}.pdf").status_code == 404
+    assert client.get(f"/decisions/{decision_id}/state").status_code == 404
+
+
+def test_only_leads_decide_and_outsiders_get_404(client, db_session, world):
+    review_id = _open_review(world)
+    token = _as(client, world.supporter_user, world.supporter)
+    refused = _decide(client, review_id, token)
+    assert refused.status_code == 403
+    assert "lead and co-lead investors can do this" in refused.get_data(as_text=True)
+    token = _as(client, world.outsider_user, world.outsider)
+    assert _decide(client, review_id, token).status_code == 404
+    assert client.get(f"/engagements/{world.engagement.id}").status_code == 404
+    with system_scope("test"):
+        assert db_session.scalar(sa.select(sa.func.count()).select_from(Decision)) == 0
+
+
+def test_a_viewer_of_the_lead_organisation_cannot_decide(client, db_session, world):
+    review_id = _open_review(world)
+    with system_scope("test", db_session):
+        viewer = f.user(db_session.get(type(world.lead), world.lead.id), OrgRole.VIEWER)
+        db_session.commit()
+        viewer_id = viewer.id
+    token = _as(client, type("U", (), {"id": viewer_id}), world.lead)
+    response = _decide(client, review_id, token)
+    assert response.status_code == 403 and "Your role is viewer" in response.get_data(as_text=True)
+
+
+def test_bad_decisions_are_explained_and_nothing_is_written(client, db_session, world):
+    review_id = _open_review(world)
+    token = _as(client, world.lead_user, world.lead)
+    for form, message in [
+        ({"kind": "extend", "new_due_on": "next week"}, "is not a date"),
+        ({"kind": "extend", "new_due_on": "2020-01-01"}, "after today"),
+        ({"kind": "close", "close_outcome": "maybe"}, "needs an outcome"),
+        ({"reason": "  "}, "needs a reason"),
+        ({"ladder_step_id": "x"}, "Choose a step"),
+        ({"kind": "surrender"}, "unknown decision"),
+    ]:
+        response = _decide(client, review_id, token, **form)
+        assert response.status_code == 303
+        followed = client.get(response.headers["Location"]).get_data(as_text=True)
+        assert "The decision was not recorded" in followed and message in followed, form
+    with system_scope("test"):
+        assert db_session.scalar(sa.select(sa.func.count()).select_from(Decision)) == 0
+        assert db_session.get(EscalationReview, review_id).status is ReviewStatus.OPEN
+
+
+def test_engagement_list_sorts_by_severity_to_people(client, db_session, world):
+    with system_scope("test", db_session):
+        lead = db_session.get(type(world.lead), world.lead.id)
+        worse = f.engagement(f.company(), lead, severity_scale=5, severity_scope=5,
+                             severity_irremediability=5, title="Forced labour in cotton")
+        db_session.commit()
+        worse_id = worse.id
+    _as(client, world.lead_user, world.lead)
+    html = client.get("/engagements").get_data(as_text=True)
+    ids = [int(i) for i in re.findall(r'data-engagement="(\d+)"', html)]
+    assert ids[0] == worse_id and world.engagement.id in ids
