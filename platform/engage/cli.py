@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import signal
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -79,6 +81,8 @@ def demo_command(host: str, port: int, no_serve: bool, no_prefect: bool, today) 
     for slug, issuer in providers.issuers.items():
         click.echo(f"  {slug:<14} {issuer}")
     children = []
+    # A plain `kill` stops the demo like Ctrl+C does: the finally below stops the children.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         children = [] if no_prefect else _start_prefect(path)
         url = f"http://{host}:{port}/"
