@@ -52,9 +52,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from engage.core.views import bp as core_bp
     from engage.engagements.views import bp as engagements_bp
     from engage.escalations.views import bp as escalations_bp
+    from engage.notifications.views import bp as notifications_bp
     from engage.organisations.views import bp as organisations_bp
 
-    for blueprint in (core_bp, auth_bp, organisations_bp, engagements_bp, escalations_bp):
+    for blueprint in (core_bp, auth_bp, organisations_bp, engagements_bp, escalations_bp,
+                      notifications_bp):
         app.register_blueprint(blueprint)
 
     from engage.cli import register

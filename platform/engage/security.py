@@ -32,8 +32,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Endpoints anyone may reach; views add themselves with @public.
 _PUBLIC_ENDPOINTS = {"static"}
-# The only change a viewer may ask for: to leave.
-_VIEWER_MAY_POST = {"auth.logout"}
+# What a viewer may send: leaving, and marking their own notifications read.
+_VIEWER_MAY_POST = {"auth.logout", "notifications.open_", "notifications.read_all"}
 
 
 @dataclass(frozen=True)

@@ -143,3 +143,50 @@ def test_engagement_list_sorts_by_severity_to_people(client, db_session, world):
     html = client.get("/engagements").get_data(as_text=True)
     ids = [int(i) for i in re.findall(r'data-engagement="(\d+)"', html)]
     assert ids[0] == worse_id and world.engagement.id in ids
+
+
+def test_notifications_in_the_app(client, db_session, world):
+    from engage.notifications.models import Notification
+
+    review_id = _open_review(world)
+    token = _as(client, world.lead_user, world.lead)
+    home = client.get("/").get_data(as_text=True)
+    assert 'data-unread="1"' in home
+    page = client.get("/notifications").get_data(as_text=True)
+    note_id = int(re.search(r'data-notification="(\d+)" data-kind="review_opened"', page).group(1))
+    opened = client.post(f"/notifications/{note_id}/open", data={"csrf_token": token})
+    assert opened.status_code == 303
+    assert opened.headers["Location"] == f"/engagements/{world.engagement.id}#review-{review_id}"
+    assert "data-unread" not in client.get("/").get_data(as_text=True)
+    # Someone else, even of the same organisation, cannot open it.
+    with system_scope("test", db_session):
+        colleague = f.user(db_session.get(type(world.lead), world.lead.id))
+        db_session.commit()
+        colleague_id = colleague.id
+    token = _as(client, type("U", (), {"id": colleague_id}), world.lead)
+    assert client.post(f"/notifications/{note_id}/open", data={"csrf_token": token}).status_code == 404
+    with system_scope("test"):
+        assert db_session.get(Notification, note_id).user_id == world.lead_user.id
+
+
+def test_admins_get_a_link_to_the_flow_run_in_prefect(app, client, db_session, world):
+    review_id = _open_review(world)
+    token = _as(client, world.lead_user, world.lead)
+    _decide(client, review_id, token, ladder_step_id=str(world.steps[0].id))
+    with system_scope("test"):
+        decision = db_session.scalar(sa.select(Decision))
+        decision.flow_run_id = "0b5e3f00-0000-4000-8000-000000000001"
+        db_session.commit()
+        decision_id = decision.id
+    app.config["PREFECT_API_URL"] = "http://127.0.0.1:4200/api"
+    try:
+        member_view = client.get(f"/decisions/{decision_id}/state").get_data(as_text=True)
+        assert "Flow run in Prefect" not in member_view
+        with system_scope("test", db_session):
+            db_session.scalar(sa.select(OrgMembership).where(
+                OrgMembership.user_id == world.lead_user.id)).role = OrgRole.ADMIN
+            db_session.commit()
+        admin_view = client.get(f"/engagements/{world.engagement.id}").get_data(as_text=True)
+        assert "http://127.0.0.1:4200/runs/flow-run/0b5e3f00-0000-4000-8000-000000000001" in admin_view
+    finally:
+        app.config["PREFECT_API_URL"] = None

@@ -8,7 +8,13 @@ from sqlalchemy.orm import selectinload
 
 from engage.companies.models import Company
 from engage.engagements.models import Engagement, EngagementStatus, Letter, Milestone
-from engage.escalations.models import Decision, EscalationLadder, EscalationReview, EscalationTask
+from engage.escalations.models import (
+    Decision,
+    DivestmentReview,
+    EscalationLadder,
+    EscalationReview,
+    EscalationTask,
+)
 from engage.extensions import db
 from engage.security import Permission, current_org, engagement_role, load_or_404, requires
 from engage.votes.models import Vote
@@ -78,6 +84,10 @@ def show(engagement: Engagement):
     votes = db.session.scalars(
         sa.select(Vote).where(Vote.engagement_id == engagement.id).order_by(Vote.agm_on)
     ).all()  # tenancy: only this organisation's own votes
+    divestment_reviews = db.session.scalars(
+        sa.select(DivestmentReview).where(DivestmentReview.engagement_id == engagement.id)
+        .order_by(DivestmentReview.id)
+    ).all()
     role = engagement_role(current_org.id, engagement.id)
     return render_template(
         "engagements/show.html",
@@ -88,5 +98,6 @@ def show(engagement: Engagement):
         letters=letters,
         tasks=tasks,
         votes=votes,
+        divestment_reviews=divestment_reviews,
         my_role=role,
     )

@@ -110,7 +110,7 @@ def _letter(decision, step, engagement, now, today) -> str:
         subject=f"To co-sign: {title}",
         body=f"A draft {step.kind.value.replace('_', ' ')} on {engagement.company.name} is open "
              f"for co-signing. Decided: {decision.reason}",
-        link=f"{_link(engagement)}/letters/{letter_id}", engagement_id=engagement.id, now=now,
+        link=f"{_link(engagement)}#letter-{letter_id}", engagement_id=engagement.id, now=now,
     )
     return f"letter {letter_id} open for signing"
 
@@ -143,7 +143,7 @@ def _votes(decision, step, engagement, now, today) -> str:
             subject=f"Vote requested: against \"{item}\" at {engagement.company.name}, AGM {agm_on}",
             body="The engagement's leads ask participants to vote against this item. The vote "
                  "is your organisation's own decision.",
-            link=f"/votes/{vote_id}", engagement_id=engagement.id, now=now,
+            link=f"{_link(engagement)}#vote-{vote_id}", engagement_id=engagement.id, now=now,
         )
     return f"{created} voting request(s) for the AGM of {agm_on}"
 
@@ -161,7 +161,7 @@ def _divestment_review(decision, engagement, now) -> str:
         subject=f"Divestment review opened: {engagement.company.name}",
         body="Answer the OECD questions before any decision: when is divestment responsible "
              "and when can it be harmful?",
-        link=f"{_link(engagement)}/divestment/{review_id}", engagement_id=engagement.id, now=now,
+        link=f"{_link(engagement)}#divestment-{review_id}", engagement_id=engagement.id, now=now,
     )
     return f"divestment review {review_id} opened"
 
@@ -182,6 +182,6 @@ def _task(decision, step, engagement, now, today) -> str:
         notifications.recipients(engagement.id, organisation_ids=[decision.decided_by_organisation_id]),
         kind=NotificationKind.TASK_ASSIGNED, key=f"task:{task_id}", subject=f"Task: {title}",
         body=f"Due {today + timedelta(days=days)}. Decided: {decision.reason}",
-        link=f"{_link(engagement)}/tasks/{task_id}", engagement_id=engagement.id, now=now,
+        link=f"{_link(engagement)}#task-{task_id}", engagement_id=engagement.id, now=now,
     )
     return f"task {task_id}: {title}"

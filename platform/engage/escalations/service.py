@@ -181,7 +181,7 @@ def _open_review(key: str, now: datetime, *, what: str, **values) -> bool:
                 subject=f"Escalation review: {title}",
                 body=f"{what} Decide: escalate to the next step, extend the deadline "
                      "(with a reason), or close the engagement.",
-                link=f"/engagements/{engagement_id}/reviews/{review_id}",
+                link=f"/engagements/{engagement_id}#review-{review_id}",
                 engagement_id=engagement_id, now=now,
             )
         db.session.commit()

@@ -22,6 +22,14 @@ FINISHED = (ApplyStatus.DONE, ApplyStatus.FAILED)
 POLL_STOP = 286  # htmx stops polling on this status
 
 
+@bp.app_template_global("prefect_run_url")
+def prefect_run_url(decision: Decision) -> str | None:
+    """The decision's flow run in Prefect's UI, for the organisation's admins."""
+    from engage.escalations.runs import flow_run_url
+
+    return flow_run_url(decision.flow_run_id) if can(Permission.ADMIN) else None
+
+
 def load_review(review_id: int) -> EscalationReview:
     return load_or_404(EscalationReview, review_id)
 
@@ -104,12 +112,8 @@ def decide(review: EscalationReview):
 @requires(Permission.READ, load=load_decision)
 def decision_state(decision: Decision):
     """The workflow's state; a polling fragment that stops (286) once it is final."""
-    from engage.escalations.runs import flow_run_url
-
     html = render_template(
-        "escalations/_decision_state.html",
-        decision=decision,
-        prefect_url=flow_run_url(decision.flow_run_id) if can(Permission.ADMIN) else None,
+        "escalations/_decision_state.html", decision=decision, prefect_url=prefect_run_url(decision)
     )
     if not htmx:
         return render_template("escalations/decision.html", decision=decision, fragment=html)

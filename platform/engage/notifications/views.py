@@ -1,0 +1,76 @@
+"""A person's in-app notifications: reviews to decide, letters to sign, votes asked for."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+
+from engage.db import utcnow
+from engage.extensions import db
+from engage.notifications.models import Notification
+from engage.security import Permission, current_user, requires, safe_next
+
+bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+
+
+@bp.app_template_global("unread_notifications")
+def _unread_notifications() -> int:
+    return unread_count() if current_user else 0
+
+
+def _mine():
+    # Tenancy limits notifications to the organisation; a person sees only their own.
+    return sa.select(Notification).where(Notification.user_id == current_user.id)
+
+
+def unread_count() -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(
+            _mine().where(Notification.read_at.is_(None)).subquery()
+        )
+    )
+
+
+def load_notification(notification_id: int) -> Notification:
+    note = db.session.scalar(_mine().where(Notification.id == notification_id))
+    if note is None:
+        abort(404)
+    return note
+
+
+@bp.get("")
+@requires(Permission.READ)
+def index():
+    from engage.engagements.views import page_number
+
+    per_page = current_app.config["ENGAGE_PAGE_SIZE"]
+    page = page_number()
+    rows = db.session.scalars(
+        _mine().order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(per_page + 1).offset((page - 1) * per_page)
+    ).all()
+    return render_template("notifications/index.html", rows=rows[:per_page], page=page,
+                           more=len(rows) > per_page)
+
+
+# Marking one's own notification read is not a change to the organisation's data, so
+# viewers may do it too: the permission is READ on an object only its owner can load.
+@bp.post("/<int:notification_id>/open")
+@requires(Permission.READ, load=load_notification, arg="note")
+def open_(note: Notification):
+    if note.read_at is None:
+        note.read_at = utcnow()
+        db.session.commit()
+    return redirect(safe_next(note.link) or url_for(".index")), 303
+
+
+@bp.post("/read")
+@requires(Permission.READ)
+def read_all():
+    db.session.execute(
+        sa.update(Notification)
+        .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    db.session.commit()
+    return redirect(url_for(".index")), 303
