@@ -34,6 +34,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         for engine in db.engines.values():
             configure_engine(engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
+    from engage import errors, security
+
+    # First of the request hooks: who is asking (and their tenancy scope) is known before
+    # anything else runs, the CSRF check included.
+    security.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_locale)
     import flask_babel
@@ -43,9 +48,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.jinja_env.globals[name] = getattr(flask_babel, name)
     htmx.init_app(app)
 
-    from engage import errors, security
-
-    security.init_app(app)
     errors.init_app(app)
 
     from engage.auth.views import bp as auth_bp
