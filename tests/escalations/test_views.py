@@ -190,3 +190,27 @@ def test_admins_get_a_link_to_the_flow_run_in_prefect(app, client, db_session, w
         assert "http://127.0.0.1:4200/runs/flow-run/0b5e3f00-0000-4000-8000-000000000001" in admin_view
     finally:
         app.config["PREFECT_API_URL"] = None
+
+
+def test_engagement_list_paginates_with_a_constant_number_of_queries(app, client, db_session, world, count_queries):
+    _as(client, world.lead_user, world.lead)
+
+    def add(n):
+        with system_scope("test", db_session):
+            lead = db_session.get(type(world.lead), world.lead.id)
+            for _ in range(n):
+                f.milestone(f.engagement(f.company(), lead))
+            db_session.commit()
+
+    add(2)
+    with count_queries() as few:
+        assert client.get("/engagements").status_code == 200
+    add(30)
+    with count_queries() as many:
+        html = client.get("/engagements").get_data(as_text=True)
+    assert few.count == many.count, (few.statements, many.statements)
+    assert len(re.findall(r'data-engagement="\d+"', html)) == app.config["ENGAGE_PAGE_SIZE"]
+    assert "Page 1 of 2" in html
+    second = client.get("/engagements?page=2").get_data(as_text=True)
+    assert len(re.findall(r'data-engagement="\d+"', second)) == 33 - app.config["ENGAGE_PAGE_SIZE"]
+    assert client.get("/engagements?page=x").status_code == 200  # a bad page number is page 1

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, render_template
 from sqlalchemy.orm import selectinload
 
 from engage.companies.models import Company
+from engage.core.paging import current_page
 from engage.engagements.models import Engagement, EngagementStatus, Letter, Milestone
 from engage.escalations.models import (
     Decision,
@@ -26,19 +27,11 @@ def load_engagement(engagement_id: int) -> Engagement:
     return load_or_404(Engagement, engagement_id)
 
 
-def page_number() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
-
-
 @bp.get("")
 @requires(Permission.READ)
 def index():
     """Every engagement the organisation can see, most severe for people first."""
-    per_page = current_app.config["ENGAGE_PAGE_SIZE"]
-    page = page_number()
+    page = current_page()
     next_due = (
         sa.select(sa.func.min(Milestone.due_on))
         .where(Milestone.engagement_id == Engagement.id, Milestone.met_on.is_(None))
@@ -52,9 +45,9 @@ def index():
                   Engagement.id)
     )
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Engagement))
-    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
-    return render_template("engagements/index.html", rows=rows, page=page, total=total,
-                           pages=max(1, -(-total // per_page)))
+    rows = db.session.execute(query.limit(page.size).offset(page.offset)).all()
+    return render_template("engagements/index.html", rows=rows, page=page.number, total=total,
+                           pages=page.count(total))
 
 
 @bp.get("/<int:engagement_id>")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 
+from engage.core.paging import current_page
 from engage.db import utcnow
 from engage.extensions import db
 from engage.notifications.models import Notification
@@ -41,16 +42,13 @@ def load_notification(notification_id: int) -> Notification:
 @bp.get("")
 @requires(Permission.READ)
 def index():
-    from engage.engagements.views import page_number
-
-    per_page = current_app.config["ENGAGE_PAGE_SIZE"]
-    page = page_number()
+    page = current_page()
     rows = db.session.scalars(
         _mine().order_by(Notification.created_at.desc(), Notification.id.desc())
-        .limit(per_page + 1).offset((page - 1) * per_page)
+        .limit(page.size + 1).offset(page.offset)
     ).all()
-    return render_template("notifications/index.html", rows=rows[:per_page], page=page,
-                           more=len(rows) > per_page)
+    return render_template("notifications/index.html", rows=rows[: page.size], page=page.number,
+                           more=len(rows) > page.size)
 
 
 # Marking one's own notification read is not a change to the organisation's data, so

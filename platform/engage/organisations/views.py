@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from engage.auth import service as sso
 from engage.auth.models import SsoConfig
+from engage.core.paging import current_page
 from engage.db import utcnow
 from engage.extensions import db
 from engage.organisations import service
@@ -26,25 +27,17 @@ def load_member(user_id: int) -> OrgMembership:
     return member
 
 
-def _page() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
-
-
 @bp.get("/users")
 @requires(Permission.READ)
 def users():
-    per_page = current_app.config["ENGAGE_PAGE_SIZE"]
-    page = _page()
-    rows, total = service.members(db.session, current_org.id, page=page, per_page=per_page)
+    page = current_page()
+    rows, total = service.members(db.session, current_org.id, page=page.number, per_page=page.size)
     return render_template(
         "organisations/users.html",
         rows=rows,
         total=total,
-        page=page,
-        pages=max(1, -(-total // per_page)),
+        page=page.number,
+        pages=page.count(total),
         roles=list(OrgRole),
     )
 
