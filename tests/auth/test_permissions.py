@@ -24,7 +24,7 @@ def coalition(db_session):
         ids = {"lead": lead.id, "co_lead": co_lead.id, "supporter": supporter.id,
                "other": other.id}
         # What the rules read of the objects, as plain stand-ins that outlive the session.
-        ids["initiative"] = type("I", (), {"coordinator_organisation_id": lead.id})()
+        ids["initiative"] = type("I", (), {"coordinator_organisation_id": init.coordinator_organisation_id})()
         ids["engagement"] = type("E", (), {"id": e.id})()
         db_session.commit()
         return ids

@@ -10,8 +10,7 @@ import sqlalchemy as sa
 
 from engage.db import utcnow
 from engage.escalations import service
-from engage.escalations.models import ApplyStatus, Decision, EscalationReview, ReviewStatus
-from engage.engagements.models import Letter
+from engage.escalations.models import Decision, EscalationReview, ReviewStatus
 from engage.organisations.models import OrgMembership, OrgRole
 from engage.tenancy import system_scope
 from tests import factories as f
