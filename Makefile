@@ -8,6 +8,7 @@ STAMP := $(VENV)/.installed
 .PHONY: demo test test-sqlite test-postgres lock clean
 
 $(STAMP): pyproject.toml constraints.txt
+	scripts/ensure-system-libs
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[demo,test]'
