@@ -161,3 +161,13 @@ def test_sso_config_is_private_to_its_organisation(db_session, people):
         db_session.commit()
     with tenancy.as_organisation(people["b"].id, db_session):
         assert db_session.scalars(sa.select(SsoConfig)).all() == []
+
+
+def test_htmx_requests_send_the_csrf_token_in_a_header(client, db_session, people):
+    token = _as(client, db_session, people, "member_a")
+    page = client.get("/").get_data(as_text=True)
+    assert f'hx-headers=\'{{"X-CSRFToken": "{token}"}}\'' in page  # every htmx request sends it
+    headers = {"HX-Request": "true"}
+    assert client.post("/notifications/read", headers=headers).status_code == 400
+    accepted = client.post("/notifications/read", headers={**headers, "X-CSRFToken": token})
+    assert accepted.status_code == 303

@@ -74,7 +74,6 @@ def test_two_sweeps_at_once_open_each_review_once(committed):
         except Exception as exc:  # reported below, with the round
             errors.append(exc)
 
-    started = time.monotonic()
     all_overdue, all_upcoming = [], []
     for _ in range(ROUNDS):
         ids = _add_milestones(app, world, overdue=2, upcoming=1)
@@ -91,7 +90,6 @@ def test_two_sweeps_at_once_open_each_review_once(committed):
     assert {m: reviews.get(m) for m in all_overdue} == {m: 1 for m in all_overdue}
     assert {m: reminders.get(m) for m in all_upcoming} == {m: 1 for m in all_upcoming}
     assert duplicates == {}
-    assert time.monotonic() - started < 120
 
 
 SLOW_SWEEP = """
