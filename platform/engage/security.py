@@ -24,7 +24,7 @@ from werkzeug.local import LocalProxy
 from engage import tenancy
 from engage.audit import service as audit
 from engage.db import StrEnum
-from engage.extensions import db
+from engage.extensions import db, htmx
 from engage.organisations.models import Organisation, OrgMembership, OrgRole, User
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -80,14 +80,9 @@ def public(view: F) -> F:
 # --- participation roles --------------------------------------------------------------------
 
 def engagement_role(org_id: int, engagement_id: int) -> str | None:
-    from engage.engagements.models import EngagementParticipant
+    from engage.engagements.service import participant_role
 
-    return db.session.scalar(
-        sa.select(EngagementParticipant.role).where(
-            EngagementParticipant.engagement_id == engagement_id,
-            EngagementParticipant.organisation_id == org_id,
-        )
-    )
+    return participant_role(engagement_id, org_id)
 
 
 def _denial(principal: Principal | None, permission: Permission, obj: Any) -> str | None:
@@ -134,6 +129,14 @@ def require(permission: Permission, obj: Any = None) -> None:
 def load_or_404(model: type, ident: Any) -> Any:
     """Fetch through the tenant-scoped session: invisible and missing look the same."""
     obj = db.session.get(model, ident)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def one_or_404(statement: sa.Select) -> Any:
+    """The one row an org-aware lookup finds; none is 404, as for a missing object."""
+    obj = db.session.scalar(statement)
     if obj is None:
         abort(404)
     return obj
@@ -215,8 +218,6 @@ def _before_request():
     if view is None or getattr(view, "engage_public", False) or request.endpoint in _PUBLIC_ENDPOINTS:
         return None
     if principal is None:
-        from engage.extensions import htmx
-
         login = url_for("auth.login", next=request.full_path.rstrip("?"))
         if htmx:
             return "", 401, {"HX-Redirect": url_for("auth.login")}

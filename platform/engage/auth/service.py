@@ -144,8 +144,8 @@ def configure(
     config = session.scalar(
         sa.select(SsoConfig).where(SsoConfig.organisation_id == organisation.id)
     )
-    if settings.keep_secret and not (config and config.client_secret_encrypted):
-        settings.keep_secret = False
+    # "Keep the stored secret" only means something when there is one to keep.
+    keep_secret = settings.keep_secret and bool(config and config.client_secret_encrypted)
     taken = session.execute(
         sa.select(SsoDomain.domain, Organisation.name)
         .join(Organisation, Organisation.id == SsoDomain.organisation_id)
@@ -168,7 +168,7 @@ def configure(
         session.add(config)
     config.issuer = normalise_issuer(settings.issuer)
     config.client_id = settings.client_id.strip()
-    if not settings.keep_secret:
+    if not keep_secret:
         config.client_secret_encrypted = encrypted
     config.client_secret_env = (settings.client_secret_env or None) if not encrypted else None
     config.scopes = " ".join(settings.scopes.split())

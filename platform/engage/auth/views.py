@@ -39,9 +39,7 @@ def _sso(org: Organisation) -> SsoConfig:
 
 
 def _refused(org: Organisation | None, exc: LoginRefused, email: str | None = None):
-    if org is not None and sa.inspect(org).session is not None:
-        db.session.expunge(org)
-    db.session.rollback()
+    db.session.rollback()  # ``org`` is detached (see _organisation): it stays readable
     with tenancy.system_scope("sign-in"):
         audit.record(
             "auth.login_failed",

@@ -17,7 +17,7 @@ from engage.escalations.models import (
     EscalationTask,
 )
 from engage.extensions import db
-from engage.security import Permission, current_org, engagement_role, load_or_404, requires
+from engage.security import Permission, can, current_org, engagement_role, load_or_404, requires
 from engage.votes.models import Vote
 
 bp = Blueprint("engagements", __name__, url_prefix="/engagements")
@@ -82,6 +82,7 @@ def show(engagement: Engagement):
         .order_by(DivestmentReview.id)
     ).all()
     role = engagement_role(current_org.id, engagement.id)
+    may_decide = can(Permission.LEAD_ENGAGEMENT, engagement)
     return render_template(
         "engagements/show.html",
         engagement=engagement,
@@ -93,4 +94,5 @@ def show(engagement: Engagement):
         votes=votes,
         divestment_reviews=divestment_reviews,
         my_role=role,
+        may_decide=may_decide,
     )

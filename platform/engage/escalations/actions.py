@@ -123,6 +123,7 @@ def _votes(decision, step, engagement, now, today) -> str:
         .where(EngagementParticipant.engagement_id == engagement.id)
         .order_by(EngagementParticipant.organisation_id)
     ).all()
+    people = notifications.recipients(engagement.id, notifications.EVERYONE)
     created = 0
     for org_id in orgs:
         vote_id = insert_if_absent(Vote, {
@@ -138,7 +139,7 @@ def _votes(decision, step, engagement, now, today) -> str:
             continue
         created += 1
         notifications.notify(
-            notifications.recipients(engagement.id, notifications.EVERYONE, [org_id]),
+            [(user_id, org) for user_id, org in people if org == org_id],
             kind=NotificationKind.VOTE_REQUESTED, key=f"vote:{vote_id}",
             subject=f"Vote requested: against \"{item}\" at {engagement.company.name}, AGM {agm_on}",
             body="The engagement's leads ask participants to vote against this item. The vote "

@@ -8,7 +8,8 @@ import sqlalchemy as sa
 
 from engage.audit import service as audit
 from engage.core.writes import update_where
-from engage.engagements.models import Engagement, EngagementParticipant, ParticipantRole
+from engage.engagements.models import Engagement, ParticipantRole
+from engage.engagements.service import participant_role
 from engage.escalations.models import (
     CloseOutcome,
     Decision,
@@ -92,11 +93,7 @@ def _validated(review_id, kind, actor, organisation_id, reason, now, today,
     review = session.get(EscalationReview, review_id)
     if review is None:
         raise ReviewNotOpen(f"there is no review {review_id} for this organisation")
-    role = session.scalar(
-        sa.select(EngagementParticipant.role).where(
-            EngagementParticipant.engagement_id == review.engagement_id,
-            EngagementParticipant.organisation_id == organisation_id,
-        ))
+    role = participant_role(review.engagement_id, organisation_id)
     if role not in (ParticipantRole.LEAD, ParticipantRole.CO_LEAD):
         raise NotALead("only the lead and co-lead organisations of the engagement decide reviews")
     if review.status != ReviewStatus.OPEN:

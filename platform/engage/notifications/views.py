@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, url_for
 
 from engage.core.paging import current_page
 from engage.db import utcnow
 from engage.extensions import db
 from engage.notifications.models import Notification
-from engage.security import Permission, current_user, requires, safe_next
+from engage.security import Permission, current_user, one_or_404, requires, safe_next
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -33,10 +33,7 @@ def unread_count() -> int:
 
 
 def load_notification(notification_id: int) -> Notification:
-    note = db.session.scalar(_mine().where(Notification.id == notification_id))
-    if note is None:
-        abort(404)
-    return note
+    return one_or_404(_mine().where(Notification.id == notification_id))
 
 
 @bp.get("")

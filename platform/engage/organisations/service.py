@@ -50,11 +50,10 @@ def members(session: Session, organisation_id: int, *, page: int, per_page: int)
     return rows, total
 
 
-def membership(session: Session, organisation_id: int, user_id: int) -> OrgMembership | None:
-    return session.scalar(
-        sa.select(OrgMembership).where(
-            OrgMembership.organisation_id == organisation_id, OrgMembership.user_id == user_id
-        )
+def membership_query(organisation_id: int, user_id: int) -> sa.Select:
+    """The user's membership, only if it is in this organisation."""
+    return sa.select(OrgMembership).where(
+        OrgMembership.organisation_id == organisation_id, OrgMembership.user_id == user_id
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engage.auth import service as sso
@@ -14,17 +14,14 @@ from engage.db import utcnow
 from engage.extensions import db
 from engage.organisations import service
 from engage.organisations.models import OrgMembership, OrgRole
-from engage.security import Permission, current_org, current_user, requires
+from engage.security import Permission, current_org, current_user, one_or_404, requires
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisation")
 
 
 def load_member(user_id: int) -> OrgMembership:
     """A member of the signed-in organisation; anyone else is 404."""
-    member = service.membership(db.session, current_org.id, user_id)
-    if member is None:
-        abort(404)
-    return member
+    return one_or_404(service.membership_query(current_org.id, user_id))
 
 
 @bp.get("/users")
@@ -61,7 +58,7 @@ def change_role(member: OrgMembership):
     return redirect(url_for(".users")), 303
 
 
-def _form_settings(form, config: SsoConfig | None) -> sso.SsoSettings:
+def _form_settings(form) -> sso.SsoSettings:
     secret = form.get("client_secret", "").strip()
     try:
         default_role = OrgRole(form.get("default_role", "member"))
@@ -106,7 +103,7 @@ def sso_settings():
     form = request.form
     if request.method == "POST":
         try:
-            settings = _form_settings(form, config)
+            settings = _form_settings(form)
             config = sso.configure(db.session, current_org, settings,
                                    actor_id=current_user.id, now=utcnow())
         except sso.SsoConfigError as exc:
