@@ -7,11 +7,16 @@ import re
 from decimal import Decimal
 
 import sqlalchemy as sa
-
-from engage.engagements.models import EngagementParticipant, LetterStatus, ParticipantRole, Signature
+from engage.engagements.models import (
+    EngagementParticipant,
+    LetterStatus,
+    ParticipantRole,
+    Signature,
+)
 from engage.tenancy import system_scope
+
 from tests import factories as f
-from tests.engagements.conftest import HX, act_as, audit_actions, post, viewer_of
+from tests.engagements.conftest import act_as, audit_actions, post, viewer_of
 
 
 def _open_letter(db_session, engagement, *signers):
