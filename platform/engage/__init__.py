@@ -43,9 +43,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=_locale)
     import flask_babel
 
+    # Flask-Babel keeps the locale on ``g``; each request asks again, after the principal
+    # is known (an app context can outlive a request: the CLI, tests).
+    app.before_request(flask_babel.refresh)
+
     for name in ("get_locale", "format_date", "format_datetime", "format_decimal",
                  "format_currency", "format_percent"):
         app.jinja_env.globals[name] = getattr(flask_babel, name)
+    from engage.core.labels import label
+
+    app.jinja_env.globals["label"] = label
     htmx.init_app(app)
 
     errors.init_app(app)
@@ -74,8 +81,7 @@ def _locale() -> str | None:
     from engage.security import current_user
 
     if not has_request_context():
-        return None  # a flow or a command: the default language
-
+        return None  # the CLI and the workflows: the default locale
     languages = current_app.config["ENGAGE_LANGUAGES"]
     if current_user and current_user.locale in languages:
         return current_user.locale
