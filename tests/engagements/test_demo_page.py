@@ -24,6 +24,7 @@ def test_the_demo_letter_is_open_for_co_signing(client, db_session):
         user = db_session.scalar(sa.select(User).join(OrgMembership).where(
             OrgMembership.organisation_id == org.id, OrgMembership.role == OrgRole.MEMBER))
         org_id, user_id = org.id, user.id
+        user.locale = "en"  # the demo's people read Dutch; this test reads the English page
     token = act_as(client, type("U", (), {"id": user_id}), type("O", (), {"id": org_id, "slug": "pf-vakmensen"}))
     page = client.get(f"/engagements/{engagement_id}").get_data(as_text=True)
     assert "Letter to the Board of H &amp; M" in page and ">Co-sign<" in page
