@@ -26,6 +26,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from engage import models  # noqa: F401  (registers every mapper)
     from engage.audit import service as _audit  # noqa: F401  (the flush listener)
+    from engage.companies import service as _followers  # noqa: F401  (tells followers)
     from engage.db import configure_engine
     from engage.extensions import babel, csrf, db, htmx, migrate
 
@@ -69,10 +70,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _locale() -> str | None:
     """The signed-in user's language, else the browser's best match."""
-    from flask import current_app, request
+    from flask import current_app, has_request_context, request
 
     from engage.security import current_user
 
+    if not has_request_context():
+        return None  # a flow or a CLI command: the default language
     languages = current_app.config["ENGAGE_LANGUAGES"]
     if current_user and current_user.locale in languages:
         return current_user.locale
