@@ -50,7 +50,12 @@ def coalition(db_session) -> Coalition:
         company = f.company("Garment Group plc", isin="GB0000000001")
         engagement = f.engagement(company, coordinator, initiative, supporters=(member,),
                                   title="Living wage at Garment Group")
-        db_session.flush()
-        return Coalition(coordinator, member, applicant, stranger, coordinator_user,
-                         member_user, applicant_user, applicant_viewer, stranger_user,
-                         initiative, private, company, engagement, ladder)
+        world = Coalition(coordinator, member, applicant, stranger, coordinator_user,
+                          member_user, applicant_user, applicant_viewer, stranger_user,
+                          initiative, private, company, engagement, ladder)
+        # Committed (a savepoint of the test's transaction), so a request that rolls back
+        # its own work keeps the world; ids are read again before the scope detaches them.
+        db_session.commit()
+        for obj in vars(world).values():
+            assert obj.id
+        return world
