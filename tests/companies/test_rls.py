@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-
 from engage.audit.service import set_actor
 from engage.companies import service
 from engage.companies.models import Company
@@ -13,6 +12,7 @@ from engage.initiatives.models import Initiative, InitiativeStatus
 from engage.notifications.models import Notification, NotificationKind
 from engage.organisations.models import Organisation
 from engage.tenancy import as_organisation, system_scope
+
 from tests import factories as f
 from tests.conftest import is_postgres
 

@@ -6,11 +6,11 @@ import re
 from datetime import date
 
 import sqlalchemy as sa
-
 from engage.companies.models import CompanyFollow, EsgRating, ExclusionCategory
 from engage.initiatives.models import InitiativeStatus
 from engage.notifications.models import Notification, NotificationKind
 from engage.tenancy import system_scope
+
 from tests import factories as f
 from tests.conftest import login_as
 from tests.oidc_support import csrf_token

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-
 from engage.initiatives import service
 from engage.initiatives.models import Initiative, InitiativeMember
 from engage.notifications.models import Notification, NotificationKind
 from engage.tenancy import as_organisation
+
 from tests.conftest import is_postgres
 
 pytestmark = pytest.mark.skipif(not is_postgres(), reason="row-level security is a PostgreSQL feature")
