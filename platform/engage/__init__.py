@@ -26,6 +26,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from engage import models  # noqa: F401  (registers every mapper)
     from engage.audit import service as _audit  # noqa: F401  (the flush listener)
+    from engage.companies import service as _followers  # noqa: F401  (tells followers)
     from engage.db import configure_engine
     from engage.extensions import babel, csrf, db, htmx, migrate
 
@@ -51,14 +52,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
 
     from engage.auth.views import bp as auth_bp
+    from engage.companies.views import bp as companies_bp
     from engage.core.views import bp as core_bp
     from engage.engagements.views import bp as engagements_bp
     from engage.escalations.views import bp as escalations_bp
+    from engage.initiatives.views import bp as initiatives_bp
     from engage.notifications.views import bp as notifications_bp
     from engage.organisations.views import bp as organisations_bp
 
     for blueprint in (core_bp, auth_bp, organisations_bp, engagements_bp, escalations_bp,
-                      notifications_bp):
+                      notifications_bp, initiatives_bp, companies_bp):
         app.register_blueprint(blueprint)
 
     from engage import api
@@ -73,10 +76,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _locale() -> str | None:
     """The signed-in user's language, else the browser's best match."""
-    from flask import current_app, request
+    from flask import current_app, has_request_context, request
 
     from engage.security import current_user
 
+    if not has_request_context():
+        return None  # a flow or a CLI command: the default language
     languages = current_app.config["ENGAGE_LANGUAGES"]
     if current_user and current_user.locale in languages:
         return current_user.locale
