@@ -228,6 +228,7 @@ def safe_next(target: str | None) -> str | None:
 
 
 def _before_request():
+    g.principal = None  # until known: a refused token must not leave an earlier principal
     principal = _load_principal()
     g.principal = principal
     if principal is not None:

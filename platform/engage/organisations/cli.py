@@ -173,10 +173,10 @@ def token_create_command(slug: str, name: str, scope: str, email: str | None) ->
         except TokenError as exc:
             db.session.rollback()
             raise click.UsageError(str(exc)) from exc
-        token_id = new.token.id
+        token_id, email, slug = new.token.id, user.email, org.slug
         db.session.commit()
-    click.echo(f"Created {scope} token {token_id} “{name.strip()}” for {org.slug}, acting for "
-               f"{user.email}. Copy it now; it is not shown again:")
+    click.echo(f"Created {scope} token {token_id} “{name.strip()}” for {slug}, acting for "
+               f"{email}. Copy it now; it is not shown again:")
     click.echo(new.secret)
 
 
@@ -218,6 +218,6 @@ def token_revoke_command(slug: str, token_id: int) -> None:
             revoke_token(token, now=utcnow())
         except TokenError as exc:
             raise click.UsageError(str(exc)) from exc
-        name = token.name
+        name, slug = token.name, org.slug
         db.session.commit()
-    click.echo(f"Revoked token {token_id} “{name}” of {org.slug}.")
+    click.echo(f"Revoked token {token_id} “{name}” of {slug}.")
