@@ -50,6 +50,9 @@ bp.after_request(touch_token)
 def init_app(app: Flask) -> None:
     from engage.extensions import csrf
 
+    from engage.api.routing import IdConverter
+
+    app.url_map.converters["id"] = IdConverter
     _load_features()
     csrf.exempt(bp)
     app.register_blueprint(bp)

@@ -65,7 +65,7 @@ def _path_parameters(rule: str) -> list[dict[str, Any]]:
     params = []
     for converter, name in _RULE_PARAM.findall(rule):
         schema: dict[str, Any] = {"type": "string"}
-        if converter == "int":
+        if converter == "id":
             schema = {"type": "integer", "minimum": 1, "maximum": api_fields.ID_MAX}
         params.append({"in": "path", "name": name, "required": True, "schema": schema})
     return params

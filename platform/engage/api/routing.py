@@ -19,18 +19,31 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, Response, request
 from marshmallow import Schema, ValidationError
+from werkzeug.routing import BaseConverter
 
 from engage.api.errors import ApiError
-from engage.api.fields import QueryInt
+from engage.api.fields import ID_MAX, QueryInt
 from engage.extensions import db
 
-# Path parameters are positive PostgreSQL integers; anything else is a 404 from the router.
-ID = "int(min=1, max=2147483647)"
 MAX_BODY_BYTES = 256 * 1024
 PER_PAGE_MAX = 100
 PER_PAGE_DEFAULT = 25
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+class IdConverter(BaseConverter):
+    """``<id:name>``: an object id. Digits beyond PostgreSQL's integer range cannot name an
+    object, so they become 0 (which names none): a 404, never a database overflow."""
+
+    regex = r"\d{1,30}"
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        return number if number <= ID_MAX else 0
+
+    def to_url(self, value: int) -> str:
+        return str(int(value))
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from engage.api.routing import ID, operation, paginate
+from engage.api.routing import operation, paginate
 from engage.audit.models import AuditEvent
 from engage.audit.schemas import AuditEventListArgs, AuditEventSchema
 from engage.api.errors import ApiError
@@ -28,7 +28,7 @@ def list_audit_events(args):
     return paginate(stmt, args)
 
 
-@operation("GET", f"/audit-events/<{ID}:event_id>", tag="audit",
+@operation("GET", "/audit-events/<id:event_id>", tag="audit",
            summary="Get an audit event (admins)", response=AuditEventSchema)
 def get_audit_event(event_id):
     _admins_only()

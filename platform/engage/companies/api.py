@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from engage.api.routing import ID, operation, paginate
+from engage.api.routing import operation, paginate
 from engage.companies.models import Company
 from engage.companies.schemas import CompanyListArgs, CompanySchema
 from engage.security import load_or_404
@@ -38,7 +38,7 @@ def list_companies(args):
     return paginate(stmt, args)
 
 
-@operation("GET", f"/companies/<{ID}:company_id>", tag="companies", summary="Get a company",
+@operation("GET", "/companies/<id:company_id>", tag="companies", summary="Get a company",
            response=CompanySchema)
 def get_company(company_id):
     return load_or_404(Company, company_id)

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from engage.api.errors import service_error
-from engage.api.routing import ID, operation, paginate
+from engage.api.routing import operation, paginate
 from engage.companies.api import like
 from engage.engagements.models import (
     DialogueEntry,
@@ -70,7 +70,7 @@ def list_engagements(args):
     return paginate(stmt, args, *_ENGAGEMENT_LOADS)
 
 
-@operation("GET", f"/engagements/<{ID}:engagement_id>", tag="engagements",
+@operation("GET", "/engagements/<id:engagement_id>", tag="engagements",
            summary="Get an engagement", response=EngagementSchema)
 def get_engagement(engagement_id):
     return one_or_404(sa.select(Engagement).where(Engagement.id == engagement_id)
@@ -96,7 +96,7 @@ def create_engagement(data):
 # --- milestones -------------------------------------------------------------------------------
 
 
-@operation("GET", f"/engagements/<{ID}:engagement_id>/milestones", tag="engagements",
+@operation("GET", "/engagements/<id:engagement_id>/milestones", tag="engagements",
            summary="List an engagement's milestones", response=MilestoneSchema, paginated=True)
 def list_milestones(engagement_id, args):
     engagement = load_engagement(engagement_id)
@@ -105,7 +105,7 @@ def list_milestones(engagement_id, args):
     return paginate(stmt, args)
 
 
-@operation("POST", f"/engagements/<{ID}:engagement_id>/milestones", tag="engagements",
+@operation("POST", "/engagements/<id:engagement_id>/milestones", tag="engagements",
            summary="Add a milestone (leads)", body=MilestoneCreateSchema,
            response=MilestoneSchema, status=201)
 def create_milestone(engagement_id, data):
@@ -122,7 +122,7 @@ def create_milestone(engagement_id, data):
     return milestone
 
 
-@operation("GET", f"/engagements/<{ID}:engagement_id>/milestones/<{ID}:milestone_id>",
+@operation("GET", "/engagements/<id:engagement_id>/milestones/<id:milestone_id>",
            tag="engagements", summary="Get a milestone", response=MilestoneSchema)
 def get_milestone(engagement_id, milestone_id):
     return load_milestone(engagement_id, milestone_id)
@@ -133,7 +133,7 @@ def load_milestone(engagement_id: int, milestone_id: int) -> Milestone:
                                                  Milestone.engagement_id == engagement_id))
 
 
-@operation("PATCH", f"/engagements/<{ID}:engagement_id>/milestones/<{ID}:milestone_id>",
+@operation("PATCH", "/engagements/<id:engagement_id>/milestones/<id:milestone_id>",
            tag="engagements", summary="Change a milestone (leads)", body=MilestoneUpdateSchema,
            response=MilestoneSchema, partial=True)
 def update_milestone(engagement_id, milestone_id, data):
@@ -154,7 +154,7 @@ def update_milestone(engagement_id, milestone_id, data):
 # --- dialogue ---------------------------------------------------------------------------------
 
 
-@operation("GET", f"/engagements/<{ID}:engagement_id>/dialogue", tag="engagements",
+@operation("GET", "/engagements/<id:engagement_id>/dialogue", tag="engagements",
            summary="List an engagement's dialogue", query=DialogueListArgs,
            response=DialogueSchema, paginated=True)
 def list_dialogue(engagement_id, args):
@@ -168,7 +168,7 @@ def list_dialogue(engagement_id, args):
                     selectinload(DialogueEntry.author))
 
 
-@operation("POST", f"/engagements/<{ID}:engagement_id>/dialogue", tag="engagements",
+@operation("POST", "/engagements/<id:engagement_id>/dialogue", tag="engagements",
            summary="Log dialogue (participants)", body=DialogueCreateSchema,
            response=DialogueSchema, status=201)
 def create_dialogue(engagement_id, data):

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from engage.api.errors import ApiError, service_error
-from engage.api.routing import ID, operation, paginate
+from engage.api.routing import operation, paginate
 from engage.db import utcnow
 from engage.engagements.models import Letter, Signature
 from engage.escalations.models import Decision, EscalationReview
@@ -51,13 +51,13 @@ def list_reviews(args):
         selectinload(Decision.decided_by), selectinload(Decision.decided_by_organisation)]))
 
 
-@operation("GET", f"/reviews/<{ID}:review_id>", tag="reviews", summary="Get a review",
+@operation("GET", "/reviews/<id:review_id>", tag="reviews", summary="Get a review",
            response=ReviewSchema)
 def get_review(review_id):
     return load_review(review_id)
 
 
-@operation("GET", f"/reviews/<{ID}:review_id>/decision", tag="reviews",
+@operation("GET", "/reviews/<id:review_id>/decision", tag="reviews",
            summary="Get a review's decision", response=DecisionSchema)
 def get_decision(review_id):
     review = load_review(review_id)
@@ -65,7 +65,7 @@ def get_decision(review_id):
                       .options(*_DECISION_LOADS))
 
 
-@operation("POST", f"/reviews/<{ID}:review_id>/decision", tag="reviews",
+@operation("POST", "/reviews/<id:review_id>/decision", tag="reviews",
            summary="Decide a review (leads)", body=DecisionCreateSchema,
            response=DecisionSchema, status=201, errors=(409,))
 def create_decision(review_id, data):
@@ -110,13 +110,13 @@ def list_letters(args):
     return paginate(stmt, args, selectinload(Letter.signatures).options(*_SIGNATURE_LOADS))
 
 
-@operation("GET", f"/letters/<{ID}:letter_id>", tag="letters", summary="Get a letter",
+@operation("GET", "/letters/<id:letter_id>", tag="letters", summary="Get a letter",
            response=LetterSchema)
 def get_letter(letter_id):
     return load_letter(letter_id)
 
 
-@operation("GET", f"/letters/<{ID}:letter_id>/signatures", tag="letters",
+@operation("GET", "/letters/<id:letter_id>/signatures", tag="letters",
            summary="List a letter's signatures", response=SignatureSchema, paginated=True)
 def list_signatures(letter_id, args):
     letter = load_letter(letter_id)
@@ -125,7 +125,7 @@ def list_signatures(letter_id, args):
     return paginate(stmt, args, *_SIGNATURE_LOADS)
 
 
-@operation("POST", f"/letters/<{ID}:letter_id>/signatures", tag="letters",
+@operation("POST", "/letters/<id:letter_id>/signatures", tag="letters",
            summary="Co-sign a letter", response=SignatureSchema, status=201)
 def create_signature(letter_id):
     """Your organisation co-signs a letter that is open for signing (no body)."""

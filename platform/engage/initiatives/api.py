@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from engage.api.errors import service_error
-from engage.api.routing import ID, operation, paginate
+from engage.api.routing import operation, paginate
 from engage.companies.api import like
 from engage.extensions import db
 from engage.initiatives.models import Initiative, InitiativeMember
@@ -40,13 +40,13 @@ def load_initiative(initiative_id: int) -> Initiative:
     return load_or_404(Initiative, initiative_id)
 
 
-@operation("GET", f"/initiatives/<{ID}:initiative_id>", tag="initiatives",
+@operation("GET", "/initiatives/<id:initiative_id>", tag="initiatives",
            summary="Get an initiative", response=InitiativeSchema)
 def get_initiative(initiative_id):
     return load_initiative(initiative_id)
 
 
-@operation("GET", f"/initiatives/<{ID}:initiative_id>/members", tag="initiatives",
+@operation("GET", "/initiatives/<id:initiative_id>/members", tag="initiatives",
            summary="List an initiative's members", query=MemberListArgs, response=MemberSchema,
            paginated=True)
 def list_members(initiative_id, args):
@@ -59,7 +59,7 @@ def list_members(initiative_id, args):
     return paginate(stmt, args, selectinload(InitiativeMember.organisation))
 
 
-@operation("POST", f"/initiatives/<{ID}:initiative_id>/members", tag="initiatives",
+@operation("POST", "/initiatives/<id:initiative_id>/members", tag="initiatives",
            summary="Sign on to an initiative", body=SignOnSchema, response=MemberSchema,
            status=201, errors=(409,))
 def sign_on(initiative_id, data):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from engage.api.routing import ID, operation, paginate
+from engage.api.routing import operation, paginate
 from engage.security import load_or_404
 from engage.votes.models import Vote
 from engage.votes.schemas import VoteListArgs, VoteSchema
@@ -26,7 +26,7 @@ def list_votes(args):
     return paginate(stmt, args, selectinload(Vote.company))
 
 
-@operation("GET", f"/votes/<{ID}:vote_id>", tag="votes", summary="Get a vote",
+@operation("GET", "/votes/<id:vote_id>", tag="votes", summary="Get a vote",
            response=VoteSchema)
 def get_vote(vote_id):
     return load_or_404(Vote, vote_id)
