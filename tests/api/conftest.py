@@ -13,12 +13,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-
 from engage.engagements.models import LetterStatus, Visibility
 from engage.initiatives.models import InitiativeStatus, MemberRole
 from engage.organisations.models import OrgRole
 from engage.organisations.tokens import create_token
 from engage.tenancy import as_organisation, system_scope
+
 from tests import factories as f
 from tests.escalations.conftest import LADDER, TODAY
 

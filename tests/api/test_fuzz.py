@@ -17,6 +17,9 @@ import os
 
 import pytest
 import schemathesis
+from engage.api import _load_features
+from engage.api.openapi import path_of
+from engage.api.routing import OPERATIONS
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import (
@@ -25,10 +28,6 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-
-from engage.api import _load_features
-from engage.api.openapi import path_of
-from engage.api.routing import OPERATIONS
 
 FUZZ_EXAMPLES = int(os.environ.get("ENGAGE_FUZZ_EXAMPLES", "40"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,

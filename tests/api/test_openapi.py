@@ -7,15 +7,15 @@ case is run as organisation B against organisation A's private objects.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from openapi_spec_validator import validate
-
 from engage.audit.models import AuditEvent
 from engage.engagements.models import Engagement, Milestone
 from engage.tenancy import as_organisation
+from openapi_spec_validator import validate
+
 from tests.api.conftest import ApiClient
 from tests.conftest import login_as
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-
 from engage.escalations.models import Decision
 from engage.tenancy import as_organisation
 
@@ -60,6 +59,7 @@ def test_sign_on_to_a_recruiting_initiative(as_token, api_world):
 def test_co_sign_a_letter_once(as_token, api_world, db_session):
     from engage.engagements.models import EngagementParticipant, ParticipantRole
     from engage.tenancy import system_scope
+
     from tests import factories as f
 
     with system_scope("test"):

@@ -7,10 +7,10 @@ import hashlib
 import re
 
 import sqlalchemy as sa
-
 from engage.audit.models import AuditEvent
 from engage.organisations.models import ApiToken
 from engage.tenancy import as_organisation
+
 from tests.api.conftest import ApiClient
 from tests.conftest import login_as
 from tests.oidc_support import csrf_token
@@ -145,8 +145,8 @@ def test_a_token_acts_for_its_creator_and_the_audit_trail_names_the_token(
                        json={"title": "Audit of suppliers published", "due_on": "2027-06-30"})
     assert created.status_code == 201, created.get_data(as_text=True)
     with as_organisation(api_world.a.id):
-        event = [e for e in db_session.scalars(sa.select(AuditEvent).where(
-            AuditEvent.action == "milestone.create")) if e.after["id"] == created.get_json()["id"]][0]
+        event = next(e for e in db_session.scalars(sa.select(AuditEvent).where(
+            AuditEvent.action == "milestone.create")) if e.after["id"] == created.get_json()["id"])
     assert event.actor_id == api_world.a_member.id
     assert "via token:" in event.context and "(a write)" in event.context
 

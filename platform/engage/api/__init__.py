@@ -48,9 +48,8 @@ bp.after_request(touch_token)
 
 
 def init_app(app: Flask) -> None:
-    from engage.extensions import csrf
-
     from engage.api.routing import IdConverter
+    from engage.extensions import csrf
 
     app.url_map.converters["id"] = IdConverter
     _load_features()

@@ -54,7 +54,7 @@ class Int(fields.Integer):
             raise self.make_error("invalid") from None
 
 
-def Id(**kw: Any) -> Int:  # noqa: N802  (a field factory reads like a field class)
+def Id(**kw: Any) -> Int:
     return Int(minimum=1, **kw)
 
 
@@ -74,7 +74,7 @@ class Money(fields.Decimal):
     """An amount in euros, given and returned as a decimal string (or a JSON number)."""
 
     def __init__(self, **kw: Any):
-        kw.setdefault("validate", validate.Range(min=Decimal(0), max=Decimal("999999999999999999")))
+        kw.setdefault("validate", validate.Range(min=Decimal(0), max=Decimal(999999999999999999)))
         super().__init__(places=2, as_string=True, allow_nan=False, **kw)
 
     def _validated(self, value: Any) -> Decimal:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from engage.api.errors import ApiError
 from engage.api.routing import operation, paginate
 from engage.audit.models import AuditEvent
 from engage.audit.schemas import AuditEventListArgs, AuditEventSchema
-from engage.api.errors import ApiError
 from engage.security import Permission, can, load_or_404
 
 

@@ -71,7 +71,12 @@ def get_decision(review_id):
 def create_decision(review_id, data):
     """Escalate, extend or close, with the reason; recorded with who and when, then carried
     out by the apply-decision workflow (``apply_status`` follows it)."""
-    from engage.escalations.decisions import DecisionError, NotALead, ReviewNotOpen, record_decision
+    from engage.escalations.decisions import (
+        DecisionError,
+        NotALead,
+        ReviewNotOpen,
+        record_decision,
+    )
 
     review = load_review(review_id)
     require(Permission.LEAD_ENGAGEMENT, review)

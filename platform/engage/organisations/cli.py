@@ -13,7 +13,12 @@ from engage.auth.models import SsoConfig
 from engage.db import utcnow
 from engage.extensions import db
 from engage.organisations import service
-from engage.organisations.models import Organisation, OrganisationKind, OrgMembership, OrgRole
+from engage.organisations.models import (
+    Organisation,
+    OrganisationKind,
+    OrgMembership,
+    OrgRole,
+)
 
 org_cli = AppGroup("org", help="Organisations (tenants) and their single sign-on.")
 

@@ -8,7 +8,13 @@ import re
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from engage.organisations.models import Organisation, OrganisationKind, OrgMembership, OrgRole, User
+from engage.organisations.models import (
+    Organisation,
+    OrganisationKind,
+    OrgMembership,
+    OrgRole,
+    User,
+)
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 

@@ -19,7 +19,13 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from engage.db import StrEnum
-from engage.organisations.models import ApiToken, Organisation, OrgMembership, OrgRole, User
+from engage.organisations.models import (
+    ApiToken,
+    Organisation,
+    OrgMembership,
+    OrgRole,
+    User,
+)
 
 PREFIX = "eng_"
 FORMAT = re.compile(r"eng_[A-Za-z0-9_-]{43}")
