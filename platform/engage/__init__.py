@@ -71,6 +71,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                       notifications_bp, initiatives_bp, companies_bp):
         app.register_blueprint(blueprint)
 
+    from engage import api
+
+    api.init_app(app)
+
     from engage.cli import register
 
     register(app)

@@ -133,10 +133,11 @@ def demo_load_command(today) -> None:
 
 def register(app: Flask) -> None:
     from engage.escalations import cli as escalations_cli
-    from engage.organisations.cli import org_cli
+    from engage.organisations.cli import org_cli, token_cli
 
     app.cli.add_command(demo_command)
     app.cli.add_command(demo_load_command)
     app.cli.add_command(org_cli)
+    app.cli.add_command(token_cli)
     app.cli.add_command(escalations_cli.sweep_command)
     app.cli.add_command(escalations_cli.worker_command)

@@ -8,6 +8,9 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from engage.api.errors import from_http_exception as api_problem
+from engage.api.errors import is_api_request
+
 
 def _titles() -> dict[int, tuple[str, str]]:
     return {
@@ -34,6 +37,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
+        if is_api_request():
+            return api_problem(exc)
         return _page(400, _("The form expired or did not come from Engage (CSRF check "
                             "failed). Reload the page and try again."))
 
@@ -41,6 +46,8 @@ def init_app(app: Flask) -> None:
     def http_error(exc: HTTPException):
         if exc.code is None or exc.code < 400:
             return exc
+        if is_api_request():  # the API answers in one format, application/problem+json
+            return api_problem(exc)
         # Werkzeug's default 404 text would say nothing useful; keep ours unless a view
         # gave its own reason.
         reason = exc.description if exc.description != type(exc).description else None

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from flask import Flask, abort, g, redirect, request, session, url_for
 from flask_babel import gettext as _
-from werkzeug.exceptions import Forbidden
+from werkzeug.exceptions import Forbidden, Unauthorized
 from werkzeug.local import LocalProxy
 
 from engage import tenancy
@@ -30,6 +30,7 @@ from engage.organisations.models import Organisation, OrgMembership, OrgRole, Us
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+API_PREFIX = "/api/"  # bearer tokens are accepted here only
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Endpoints anyone may reach; views add themselves with @public.
 _PUBLIC_ENDPOINTS = {"static"}
@@ -43,6 +44,8 @@ class Principal:
     user: User
     organisation: Organisation
     role: OrgRole
+    # Set when an API token (engage.api.auth.TokenIdentity) speaks for the user.
+    token: Any = None
 
     @property
     def can_write(self) -> bool:
@@ -93,6 +96,9 @@ def _denial(principal: Principal | None, permission: Permission, obj: Any) -> st
         return _("You need to sign in.")
     if permission is Permission.READ:
         return None
+    if not principal.can_write and principal.token is not None:
+        return _("This API token is read-only, or acts for a viewer: it cannot change data. "
+                 "An organisation admin can create a write token.")
     if not principal.can_write:
         return _("Your role is viewer: you can read everything your organisation sees, but "
                  "not change it.")
@@ -189,7 +195,14 @@ def sign_in(user_id: int, org_id: int, *, sso_slug: str, id_token: str | None) -
 
 
 def _load_principal() -> Principal | None:
-    user_id, org_id = session.get("user_id"), session.get("org_id")
+    token = None
+    if request.path.startswith(API_PREFIX) and "Authorization" in request.headers:
+        from engage.api.auth import token_identity
+
+        token = token_identity(request.headers["Authorization"])  # 401 unless valid
+        user_id, org_id = token.user_id, token.organisation_id
+    else:
+        user_id, org_id = session.get("user_id"), session.get("org_id")
     if not user_id or not org_id:
         return None
     row = db.session.execute(
@@ -199,8 +212,14 @@ def _load_principal() -> Principal | None:
         .where(User.id == user_id)
     ).first()
     if row is None or not row.User.is_active or row.Organisation.id != org_id:
+        if token is not None:
+            raise Unauthorized(description="The API token's creator is no longer an active "
+                               "member of its organisation; create a new token.")
         session.clear()  # deactivated, deleted or moved: the session ends here
         return None
+    if token is not None:
+        return Principal(user=row.User, organisation=row.Organisation,
+                         role=token.cap(row.role), token=token)
     return Principal(user=row.User, organisation=row.Organisation, role=row.role)
 
 
@@ -212,14 +231,19 @@ def safe_next(target: str | None) -> str | None:
 
 
 def _before_request():
+    g.principal = None  # until known: a refused token must not leave an earlier principal
     principal = _load_principal()
     g.principal = principal
     if principal is not None:
         tenancy.enter_organisation(principal.organisation.id)
         audit.set_actor(principal.user.id)
+        if principal.token is not None:
+            audit.set_via(principal.token.label())
     view = current_view()
     if view is None or getattr(view, "engage_public", False) or request.endpoint in _PUBLIC_ENDPOINTS:
         return None
+    if principal is None and request.path.startswith(API_PREFIX):
+        raise Unauthorized()
     if principal is None:
         login = url_for("auth.login", next=request.full_path.rstrip("?"))
         if htmx:
@@ -247,6 +271,7 @@ def _teardown(exc: BaseException | None) -> None:
     sess = db.session()
     sess.info.pop(tenancy.SCOPE_KEY, None)
     sess.info.pop(audit.ACTOR_KEY, None)
+    sess.info.pop(audit.VIA_KEY, None)
 
 
 def init_app(app: Flask) -> None:

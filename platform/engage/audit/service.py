@@ -22,6 +22,7 @@ from engage.db import utcnow
 from engage.tenancy import SCOPE_KEY, Scope
 
 ACTOR_KEY = "engage.actor_id"
+VIA_KEY = "engage.actor_via"  # how the actor acts when not in person, e.g. an API token
 _SKIPPED = (AuditEvent,)
 
 
@@ -29,6 +30,13 @@ def set_actor(user_id: int | None, session: Session | None = None) -> None:
     from engage.tenancy import session_of
 
     session_of(session).info[ACTOR_KEY] = user_id
+
+
+def set_via(label: str | None, session: Session | None = None) -> None:
+    """Record, with every event of the session, how the actor acts (e.g. ``token:3 (sync)``)."""
+    from engage.tenancy import session_of
+
+    session_of(session).info[VIA_KEY] = label
 
 
 def _plain(value: Any) -> Any:
@@ -87,8 +95,14 @@ def _base_row(session: Session) -> dict[str, Any]:
         "at": utcnow(),
         "actor_id": session.info.get(ACTOR_KEY),
         "organisation_id": scope.org_id if scope else None,
-        "context": scope.label() if scope else "unscoped",
+        "context": _context(session, scope),
     }
+
+
+def _context(session: Session, scope: Scope | None) -> str:
+    label = scope.label() if scope else "unscoped"
+    via = session.info.get(VIA_KEY)
+    return f"{label} via {via}"[:200] if via else label
 
 
 @event.listens_for(Session, "after_flush")

@@ -7,12 +7,18 @@ import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from engage import tenancy
+from engage.audit import service as audit
 from engage.auth import service as sso
 from engage.auth.models import SsoConfig
 from engage.db import utcnow
 from engage.extensions import db
 from engage.organisations import service
-from engage.organisations.models import Organisation, OrganisationKind, OrgMembership, OrgRole
+from engage.organisations.models import (
+    Organisation,
+    OrganisationKind,
+    OrgMembership,
+    OrgRole,
+)
 
 org_cli = AppGroup("org", help="Organisations (tenants) and their single sign-on.")
 
@@ -126,3 +132,97 @@ def list_command() -> None:
         sso_text = (r.issuer + ("" if r.enabled else " (disabled)")) if r.issuer else "no SSO"
         click.echo(f"{r.slug:<{width}}  {r.members:>4} people  {r.kind.value:<16}  "
                    f"{r.name}  —  {sso_text}")
+
+
+# --- API tokens ---------------------------------------------------------------------------
+
+token_cli = AppGroup("token", help="Organisation API tokens (only a hash is stored).")
+
+
+def _acting_user(org: Organisation, email: str | None):
+    from engage.organisations.models import User
+    from engage.organisations.tokens import default_owner
+
+    if email:
+        user = db.session.scalar(
+            sa.select(User).join(OrgMembership, OrgMembership.user_id == User.id)
+            .where(sa.func.lower(User.email) == email.strip().lower(),
+                   OrgMembership.organisation_id == org.id))
+        if user is None:
+            raise click.UsageError(f"{email} is not a member of {org.slug}")
+        return user
+    user = default_owner(db.session, org.id)
+    if user is None:
+        raise click.UsageError(f"{org.slug} has no active administrator yet; name the user the "
+                               "token acts for with --user EMAIL")
+    return user
+
+
+@token_cli.command("create")
+@click.option("--org", "slug", required=True, help="The organisation's slug.")
+@click.option("--name", required=True, help="What the token is for, e.g. 'portfolio sync'.")
+@click.option("--scope", type=click.Choice(["read", "write"]), default="read", show_default=True)
+@click.option("--user", "email", default=None, metavar="EMAIL",
+              help="The member the token acts for (default: the organisation's first admin).")
+def token_create_command(slug: str, name: str, scope: str, email: str | None) -> None:
+    """Create an API token and print it once."""
+    from engage.organisations.tokens import TokenError, create_token
+
+    org = _organisation(slug)
+    with tenancy.as_organisation(org.id):
+        user = _acting_user(org, email)
+        audit.set_actor(user.id)
+        try:
+            new = create_token(db.session, organisation=org, name=name, scope=scope,
+                               created_by=user)
+        except TokenError as exc:
+            db.session.rollback()
+            raise click.UsageError(str(exc)) from exc
+        token_id, email, slug = new.token.id, user.email, org.slug
+        db.session.commit()
+    click.echo(f"Created {scope} token {token_id} “{name.strip()}” for {slug}, acting for "
+               f"{email}. Copy it now; it is not shown again:")
+    click.echo(new.secret)
+
+
+@token_cli.command("list")
+@click.option("--org", "slug", required=True)
+def token_list_command(slug: str) -> None:
+    """List an organisation's API tokens (never the tokens themselves)."""
+    from engage.organisations.tokens import tokens_query
+
+    org = _organisation(slug)
+    with tenancy.as_organisation(org.id):
+        rows = db.session.execute(tokens_query(org.id)).all()
+        if not rows:
+            click.echo(f"{org.slug} has no API tokens: engage token create --org {org.slug} "
+                       "--name NAME")
+            return
+        for token, user in rows:
+            state = (f"revoked {token.revoked_at:%Y-%m-%d %H:%M}" if token.revoked_at
+                     else "active")
+            used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never"
+            click.echo(f"{token.id:>5}  {token.scope:<5}  {state:<24}  last used {used:<16}  "
+                       f"{user.email if user else '-':<30}  {token.name}")
+
+
+@token_cli.command("revoke")
+@click.option("--org", "slug", required=True)
+@click.argument("token_id", type=int)
+def token_revoke_command(slug: str, token_id: int) -> None:
+    """Revoke an API token: requests with it are refused from now on."""
+    from engage.organisations.models import ApiToken
+    from engage.organisations.tokens import TokenError, revoke_token
+
+    org = _organisation(slug)
+    with tenancy.as_organisation(org.id):
+        token = db.session.get(ApiToken, token_id)
+        if token is None:
+            raise click.UsageError(f"{org.slug} has no API token {token_id} (see engage token list)")
+        try:
+            revoke_token(token, now=utcnow())
+        except TokenError as exc:
+            raise click.UsageError(str(exc)) from exc
+        name, slug = token.name, org.slug
+        db.session.commit()
+    click.echo(f"Revoked token {token_id} “{name}” of {slug}.")

@@ -9,7 +9,13 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from engage.organisations.models import Organisation, OrganisationKind, OrgMembership, OrgRole, User
+from engage.organisations.models import (
+    Organisation,
+    OrganisationKind,
+    OrgMembership,
+    OrgRole,
+    User,
+)
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 

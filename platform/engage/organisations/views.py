@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import requests
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from engage.auth import service as sso
@@ -14,7 +23,14 @@ from engage.db import utcnow
 from engage.extensions import db
 from engage.organisations import service
 from engage.organisations.models import OrgMembership, OrgRole
-from engage.security import Permission, current_org, current_user, one_or_404, requires
+from engage.security import (
+    Permission,
+    current_org,
+    current_user,
+    load_or_404,
+    one_or_404,
+    requires,
+)
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisation")
 
@@ -126,3 +142,63 @@ def sso_settings():
         roles=list(OrgRole),
         callback_url=url_for("auth.callback", slug=current_org.slug, _external=True),
     ), (400 if errors else 200)
+
+
+# --- API tokens -------------------------------------------------------------------------------
+
+
+def load_token(token_id: int):
+    from engage.organisations.models import ApiToken
+
+    return load_or_404(ApiToken, token_id)
+
+
+def _tokens_page(*, new_token=None, errors=None, form=None, status=200):
+    from engage.organisations.tokens import tokens_query
+
+    rows = db.session.execute(tokens_query(current_org.id)).all()
+    response = make_response(render_template(
+        "organisations/tokens.html", rows=rows, new_token=new_token, errors=errors or {},
+        form=form or {}), status)
+    # The page may show a new token once: keep it out of every cache.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/tokens")
+@requires(Permission.ADMIN)
+def tokens():
+    return _tokens_page()
+
+
+@bp.post("/tokens")
+@requires(Permission.ADMIN)
+def create_token():
+    from engage.organisations.tokens import TokenError
+    from engage.organisations.tokens import create_token as create
+
+    try:
+        new = create(db.session, organisation=current_org, name=request.form.get("name", ""),
+                     scope=request.form.get("scope", ""), created_by=current_user)
+    except TokenError as exc:
+        db.session.rollback()
+        return _tokens_page(errors={"name": str(exc)}, form=request.form, status=400)
+    db.session.commit()
+    return _tokens_page(new_token=new.secret, status=201)
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@requires(Permission.ADMIN, load=load_token)
+def revoke_token(token):
+    from engage.organisations.tokens import TokenError
+    from engage.organisations.tokens import revoke_token as revoke
+
+    try:
+        revoke(token, now=utcnow())
+    except TokenError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for(".tokens")), 303
+    db.session.commit()
+    flash(_("Token revoked: requests with it are refused from now on."), "info")
+    return redirect(url_for(".tokens")), 303

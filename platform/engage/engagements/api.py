@@ -1,0 +1,185 @@
+"""``/api/v1/engagements``, their milestones and their dialogue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from engage.api.errors import service_error
+from engage.api.routing import operation, paginate
+from engage.companies.api import like
+from engage.engagements.models import (
+    DialogueEntry,
+    Engagement,
+    EngagementParticipant,
+    Milestone,
+)
+from engage.engagements.schemas import (
+    DialogueCreateSchema,
+    DialogueListArgs,
+    DialogueSchema,
+    EngagementCreateSchema,
+    EngagementListArgs,
+    EngagementSchema,
+    MilestoneCreateSchema,
+    MilestoneSchema,
+    MilestoneUpdateSchema,
+)
+from engage.extensions import db
+from engage.security import (
+    Permission,
+    current_org,
+    current_user,
+    load_or_404,
+    one_or_404,
+    require,
+)
+
+_ENGAGEMENT_LOADS = (
+    selectinload(Engagement.company),
+    selectinload(Engagement.participants).selectinload(EngagementParticipant.organisation),
+    selectinload(Engagement.objectives),
+)
+
+
+def load_engagement(engagement_id: int) -> Engagement:
+    return load_or_404(Engagement, engagement_id)
+
+
+def _actor() -> dict[str, Any]:
+    return {"actor": current_user._get_current_object(), "organisation_id": current_org.id}
+
+
+@operation("GET", "/engagements", tag="engagements", summary="List engagements",
+           query=EngagementListArgs, response=EngagementSchema, paginated=True)
+def list_engagements(args):
+    """Engagements your organisation takes part in or sees through its initiatives, most
+    severe first."""
+    stmt = sa.select(Engagement).order_by(
+        (Engagement.severity_scale * Engagement.severity_scope
+         * Engagement.severity_irremediability).desc(), Engagement.id)
+    for key in ("status", "level", "company_id", "initiative_id"):
+        if args[key] is not None:
+            stmt = stmt.where(getattr(Engagement, key) == args[key])
+    if args["q"]:
+        pattern = like(args["q"].lower())
+        stmt = stmt.where(sa.or_(sa.func.lower(Engagement.title).like(pattern, escape="\\"),
+                                 sa.func.lower(Engagement.issue).like(pattern, escape="\\")))
+    return paginate(stmt, args, *_ENGAGEMENT_LOADS)
+
+
+@operation("GET", "/engagements/<id:engagement_id>", tag="engagements",
+           summary="Get an engagement", response=EngagementSchema)
+def get_engagement(engagement_id):
+    return one_or_404(sa.select(Engagement).where(Engagement.id == engagement_id)
+                      .options(*_ENGAGEMENT_LOADS))
+
+
+@operation("POST", "/engagements", tag="engagements", summary="Start an engagement",
+           body=EngagementCreateSchema, response=EngagementSchema, status=201)
+def create_engagement(data):
+    from engage.engagements.service import EngagementError
+    from engage.engagements.service import create_engagement as create
+
+    require(Permission.WRITE)
+    try:
+        engagement = create(data=data, **_actor())
+    except EngagementError as exc:
+        db.session.rollback()
+        raise service_error(exc) from None
+    db.session.commit()
+    return engagement
+
+
+# --- milestones -------------------------------------------------------------------------------
+
+
+@operation("GET", "/engagements/<id:engagement_id>/milestones", tag="engagements",
+           summary="List an engagement's milestones", response=MilestoneSchema, paginated=True)
+def list_milestones(engagement_id, args):
+    engagement = load_engagement(engagement_id)
+    stmt = (sa.select(Milestone).where(Milestone.engagement_id == engagement.id)
+            .order_by(Milestone.due_on, Milestone.id))
+    return paginate(stmt, args)
+
+
+@operation("POST", "/engagements/<id:engagement_id>/milestones", tag="engagements",
+           summary="Add a milestone (leads)", body=MilestoneCreateSchema,
+           response=MilestoneSchema, status=201)
+def create_milestone(engagement_id, data):
+    from engage.engagements.service import EngagementError, add_milestone
+
+    engagement = load_engagement(engagement_id)
+    require(Permission.LEAD_ENGAGEMENT, engagement)
+    try:
+        milestone = add_milestone(engagement, **_actor(), **data)
+    except EngagementError as exc:
+        db.session.rollback()
+        raise service_error(exc) from None
+    db.session.commit()
+    return milestone
+
+
+@operation("GET", "/engagements/<id:engagement_id>/milestones/<id:milestone_id>",
+           tag="engagements", summary="Get a milestone", response=MilestoneSchema)
+def get_milestone(engagement_id, milestone_id):
+    return load_milestone(engagement_id, milestone_id)
+
+
+def load_milestone(engagement_id: int, milestone_id: int) -> Milestone:
+    return one_or_404(sa.select(Milestone).where(Milestone.id == milestone_id,
+                                                 Milestone.engagement_id == engagement_id))
+
+
+@operation("PATCH", "/engagements/<id:engagement_id>/milestones/<id:milestone_id>",
+           tag="engagements", summary="Change a milestone (leads)", body=MilestoneUpdateSchema,
+           response=MilestoneSchema, partial=True)
+def update_milestone(engagement_id, milestone_id, data):
+    from engage.engagements.service import EngagementError
+    from engage.engagements.service import update_milestone as update
+
+    milestone = load_milestone(engagement_id, milestone_id)
+    require(Permission.LEAD_ENGAGEMENT, milestone)
+    try:
+        update(milestone, **_actor(), **data)
+    except EngagementError as exc:
+        db.session.rollback()
+        raise service_error(exc) from None
+    db.session.commit()
+    return milestone
+
+
+# --- dialogue ---------------------------------------------------------------------------------
+
+
+@operation("GET", "/engagements/<id:engagement_id>/dialogue", tag="engagements",
+           summary="List an engagement's dialogue", query=DialogueListArgs,
+           response=DialogueSchema, paginated=True)
+def list_dialogue(engagement_id, args):
+    """Coalition entries, and your organisation's private ones; newest first."""
+    engagement = load_engagement(engagement_id)
+    stmt = (sa.select(DialogueEntry).where(DialogueEntry.engagement_id == engagement.id)
+            .order_by(DialogueEntry.occurred_on.desc(), DialogueEntry.id.desc()))
+    if args["kind"] is not None:
+        stmt = stmt.where(DialogueEntry.kind == args["kind"])
+    return paginate(stmt, args, selectinload(DialogueEntry.organisation),
+                    selectinload(DialogueEntry.author))
+
+
+@operation("POST", "/engagements/<id:engagement_id>/dialogue", tag="engagements",
+           summary="Log dialogue (participants)", body=DialogueCreateSchema,
+           response=DialogueSchema, status=201)
+def create_dialogue(engagement_id, data):
+    from engage.engagements.service import EngagementError, add_dialogue
+
+    engagement = load_engagement(engagement_id)
+    require(Permission.PARTICIPATE_ENGAGEMENT, engagement)
+    try:
+        entry = add_dialogue(engagement, **_actor(), **data)
+    except EngagementError as exc:
+        db.session.rollback()
+        raise service_error(exc) from None
+    db.session.commit()
+    return entry

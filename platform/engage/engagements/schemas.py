@@ -1,0 +1,156 @@
+"""Engagements, their milestones and dialogue in the API."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+from engage.api.fields import Id, Int, QueryInt, Str
+from engage.api.routing import PageArgs
+from engage.api.schemas import CompanyRefSchema, OrganisationRefSchema, UserRefSchema
+from engage.engagements.models import (
+    DialogueKind,
+    EngagementLevel,
+    EngagementStatus,
+    EngagementTrigger,
+    Horizon,
+    ObjectiveKind,
+    ParticipantRole,
+    Visibility,
+)
+
+TITLE_MAX = 200
+MILESTONE_TITLE_MAX = 300
+
+
+class ParticipantSchema(Schema):
+    organisation = fields.Nested(OrganisationRefSchema, required=True)
+    role = fields.Enum(ParticipantRole, by_value=True, required=True)
+
+
+class ObjectiveSchema(Schema):
+    id = fields.Integer(required=True)
+    kind = fields.Enum(ObjectiveKind, by_value=True, required=True)
+    description = fields.String(required=True)
+
+
+class EngagementSchema(Schema):
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    company = fields.Nested(CompanyRefSchema, required=True)
+    initiative_id = fields.Integer(allow_none=True)
+    level = fields.Enum(EngagementLevel, by_value=True, required=True)
+    trigger = fields.Enum(EngagementTrigger, by_value=True, required=True)
+    issue = fields.String(required=True)
+    rights_holders = fields.String()
+    severity_scale = fields.Integer(required=True)
+    severity_scope = fields.Integer(required=True)
+    severity_irremediability = fields.Integer(required=True)
+    severity = fields.Integer(required=True, metadata={
+        "description": "Scale x scope x irremediability: risk to people, 1-125."})
+    status = fields.Enum(EngagementStatus, by_value=True, required=True)
+    started_on = fields.Date(required=True)
+    closed_on = fields.Date(allow_none=True)
+    participants = fields.List(fields.Nested(ParticipantSchema), required=True)
+    objectives = fields.List(fields.Nested(ObjectiveSchema), required=True)
+    created_at = fields.DateTime(required=True)
+
+
+class EngagementListArgs(PageArgs):
+    status = fields.Enum(EngagementStatus, by_value=True, load_default=None)
+    level = fields.Enum(EngagementLevel, by_value=True, load_default=None)
+    company_id = QueryInt(minimum=1, load_default=None)
+    initiative_id = QueryInt(minimum=1, load_default=None)
+    q = Str(100, load_default=None, metadata={"description": "Part of the title or issue."})
+
+
+def _severity() -> Int:
+    return Int(minimum=1, maximum=5, required=True)
+
+
+class EngagementCreateSchema(Schema):
+    """A new engagement; your organisation becomes its lead. In an initiative, only its
+    coordinator or an admitted lead or co-lead member may start one."""
+
+    company_id = Id(required=True)
+    initiative_id = Id(load_default=None, allow_none=True,
+                       metadata={"description": "None for a direct engagement."})
+    level = fields.Enum(EngagementLevel, by_value=True, load_default=None, allow_none=True,
+                        metadata={"description": "direct or outsourced without an initiative."})
+    title = Str(TITLE_MAX, min_length=1, required=True)
+    issue = Str(min_length=1, required=True)
+    rights_holders = Str(load_default="")
+    trigger = fields.Enum(EngagementTrigger, by_value=True, required=True)
+    severity_scale = _severity()
+    severity_scope = _severity()
+    severity_irremediability = _severity()
+    started_on = fields.Date(required=True)
+    objective = Str(load_default="")
+    objective_kind = fields.Enum(ObjectiveKind, by_value=True, load_default=None, allow_none=True)
+    milestone_title = Str(MILESTONE_TITLE_MAX, load_default="")
+    milestone_due_on = fields.Date(load_default=None, allow_none=True)
+
+
+class MilestoneSchema(Schema):
+    id = fields.Integer(required=True)
+    engagement_id = fields.Integer(required=True)
+    objective_id = fields.Integer(allow_none=True)
+    title = fields.String(required=True)
+    horizon = fields.Enum(Horizon, by_value=True, required=True)
+    due_on = fields.Date(required=True)
+    stage = fields.Integer(required=True, metadata={
+        "description": "0 not started, 1 concern raised, 2 acknowledged, 3 credible plan, "
+                       "4 implemented and outcome for people verified."})
+    stage_label = fields.String(required=True)
+    met_on = fields.Date(allow_none=True)
+    evidence = fields.String()
+    outcome_for_people = fields.String()
+    deadline_version = fields.Integer(required=True)
+
+
+class MilestoneCreateSchema(Schema):
+    title = Str(MILESTONE_TITLE_MAX, min_length=1, required=True)
+    due_on = fields.Date(required=True)
+    horizon = fields.Enum(Horizon, by_value=True, load_default=Horizon.SHORT)
+    objective_id = Id(load_default=None, allow_none=True)
+
+
+class MilestoneUpdateSchema(Schema):
+    """Any of the fields; a new due date is a new deadline (its version goes up)."""
+
+    title = Str(MILESTONE_TITLE_MAX, min_length=1)
+    due_on = fields.Date()
+    stage = Int(minimum=0, maximum=4)
+    met_on = fields.Date(allow_none=True)
+    evidence = Str()
+    outcome_for_people = Str()
+
+
+class DialogueSchema(Schema):
+    id = fields.Integer(required=True)
+    engagement_id = fields.Integer(required=True)
+    organisation = fields.Nested(OrganisationRefSchema, required=True)
+    author = fields.Nested(UserRefSchema, allow_none=True)
+    kind = fields.Enum(DialogueKind, by_value=True, required=True)
+    occurred_on = fields.Date(required=True)
+    participants = fields.String()
+    summary = fields.String(required=True)
+    outcome = fields.String()
+    visibility = fields.Enum(Visibility, by_value=True, required=True)
+    created_at = fields.DateTime(required=True)
+
+
+class DialogueListArgs(PageArgs):
+    kind = fields.Enum(DialogueKind, by_value=True, load_default=None)
+
+
+class DialogueCreateSchema(Schema):
+    """Log dialogue that has taken place; "private" entries are seen by your organisation only."""
+
+    kind = fields.Enum(DialogueKind, by_value=True, required=True)
+    occurred_on = fields.Date(required=True)
+    summary = Str(min_length=1, required=True)
+    participants = Str(load_default="")
+    outcome = Str(load_default="")
+    visibility = fields.Enum(Visibility, by_value=True, load_default=Visibility.COALITION)
+
+

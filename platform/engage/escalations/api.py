@@ -1,0 +1,148 @@
+"""``/api/v1/reviews`` (and their decisions) and ``/api/v1/letters`` (and their signatures)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from engage.api.errors import ApiError, service_error
+from engage.api.routing import operation, paginate
+from engage.db import utcnow
+from engage.engagements.models import Letter, Signature
+from engage.escalations.models import Decision, EscalationReview
+from engage.escalations.schemas import (
+    DecisionCreateSchema,
+    DecisionSchema,
+    LetterListArgs,
+    LetterSchema,
+    ReviewListArgs,
+    ReviewSchema,
+    SignatureSchema,
+)
+from engage.extensions import db
+from engage.security import (
+    Permission,
+    current_org,
+    current_user,
+    load_or_404,
+    one_or_404,
+    require,
+)
+
+_DECISION_LOADS = (selectinload(Decision.decided_by),
+                   selectinload(Decision.decided_by_organisation))
+_SIGNATURE_LOADS = (selectinload(Signature.organisation), selectinload(Signature.signed_by))
+
+
+def load_review(review_id: int) -> EscalationReview:
+    return load_or_404(EscalationReview, review_id)
+
+
+@operation("GET", "/reviews", tag="reviews", summary="List escalation reviews",
+           query=ReviewListArgs, response=ReviewSchema, paginated=True)
+def list_reviews(args):
+    """Reviews of the engagements your organisation sees, oldest first."""
+    stmt = sa.select(EscalationReview).order_by(EscalationReview.opened_at, EscalationReview.id)
+    if args["status"] is not None:
+        stmt = stmt.where(EscalationReview.status == args["status"])
+    if args["engagement_id"] is not None:
+        stmt = stmt.where(EscalationReview.engagement_id == args["engagement_id"])
+    return paginate(stmt, args, selectinload(EscalationReview.decision).options(*[
+        selectinload(Decision.decided_by), selectinload(Decision.decided_by_organisation)]))
+
+
+@operation("GET", "/reviews/<id:review_id>", tag="reviews", summary="Get a review",
+           response=ReviewSchema)
+def get_review(review_id):
+    return load_review(review_id)
+
+
+@operation("GET", "/reviews/<id:review_id>/decision", tag="reviews",
+           summary="Get a review's decision", response=DecisionSchema)
+def get_decision(review_id):
+    review = load_review(review_id)
+    return one_or_404(sa.select(Decision).where(Decision.review_id == review.id)
+                      .options(*_DECISION_LOADS))
+
+
+@operation("POST", "/reviews/<id:review_id>/decision", tag="reviews",
+           summary="Decide a review (leads)", body=DecisionCreateSchema,
+           response=DecisionSchema, status=201, errors=(409,))
+def create_decision(review_id, data):
+    """Escalate, extend or close, with the reason; recorded with who and when, then carried
+    out by the apply-decision workflow (``apply_status`` follows it)."""
+    from engage.escalations.decisions import (
+        DecisionError,
+        NotALead,
+        ReviewNotOpen,
+        record_decision,
+    )
+
+    review = load_review(review_id)
+    require(Permission.LEAD_ENGAGEMENT, review)
+    try:
+        decision = record_decision(review.id, data["kind"],
+                                   actor=current_user._get_current_object(),
+                                   organisation_id=current_org.id, reason=data["reason"],
+                                   now=utcnow(), ladder_step_id=data["ladder_step_id"],
+                                   new_due_on=data["new_due_on"],
+                                   close_outcome=data["close_outcome"])
+    except NotALead as exc:
+        raise ApiError(403, str(exc)) from None
+    except ReviewNotOpen as exc:
+        raise ApiError(409, str(exc)) from None
+    except DecisionError as exc:
+        raise service_error(exc) from None
+    return decision
+
+
+# --- letters ------------------------------------------------------------------------------------
+
+
+def load_letter(letter_id: int) -> Letter:
+    return load_or_404(Letter, letter_id)
+
+
+@operation("GET", "/letters", tag="letters", summary="List letters",
+           query=LetterListArgs, response=LetterSchema, paginated=True)
+def list_letters(args):
+    """Letters and statements of the engagements your organisation sees, newest first."""
+    stmt = sa.select(Letter).order_by(Letter.created_at.desc(), Letter.id.desc())
+    if args["status"] is not None:
+        stmt = stmt.where(Letter.status == args["status"])
+    if args["engagement_id"] is not None:
+        stmt = stmt.where(Letter.engagement_id == args["engagement_id"])
+    return paginate(stmt, args, selectinload(Letter.signatures).options(*_SIGNATURE_LOADS))
+
+
+@operation("GET", "/letters/<id:letter_id>", tag="letters", summary="Get a letter",
+           response=LetterSchema)
+def get_letter(letter_id):
+    return load_letter(letter_id)
+
+
+@operation("GET", "/letters/<id:letter_id>/signatures", tag="letters",
+           summary="List a letter's signatures", response=SignatureSchema, paginated=True)
+def list_signatures(letter_id, args):
+    letter = load_letter(letter_id)
+    stmt = (sa.select(Signature).where(Signature.letter_id == letter.id)
+            .order_by(Signature.signed_at, Signature.id))
+    return paginate(stmt, args, *_SIGNATURE_LOADS)
+
+
+@operation("POST", "/letters/<id:letter_id>/signatures", tag="letters",
+           summary="Co-sign a letter", response=SignatureSchema, status=201)
+def create_signature(letter_id):
+    """Your organisation co-signs a letter that is open for signing (no body)."""
+    from engage.engagements.service import EngagementError, co_sign
+
+    letter = load_letter(letter_id)
+    require(Permission.PARTICIPATE_ENGAGEMENT, letter)
+    try:
+        signature = co_sign(letter, actor=current_user._get_current_object(),
+                            organisation_id=current_org.id)
+    except EngagementError as exc:
+        db.session.rollback()
+        raise service_error(exc) from None
+    db.session.commit()
+    return signature

@@ -1,0 +1,91 @@
+"""Escalation reviews, decisions, letters and signatures in the API."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+from engage.api.fields import Id, QueryInt, Str
+from engage.api.routing import PageArgs
+from engage.api.schemas import OrganisationRefSchema, UserRefSchema
+from engage.engagements.models import LetterKind, LetterStatus
+from engage.escalations.models import (
+    ApplyStatus,
+    CloseOutcome,
+    DecisionKind,
+    ReviewReason,
+    ReviewStatus,
+)
+
+
+class DecisionSchema(Schema):
+    id = fields.Integer(required=True)
+    review_id = fields.Integer(required=True)
+    engagement_id = fields.Integer(required=True)
+    kind = fields.Enum(DecisionKind, by_value=True, required=True)
+    ladder_step_id = fields.Integer(allow_none=True)
+    new_due_on = fields.Date(allow_none=True)
+    close_outcome = fields.Enum(CloseOutcome, by_value=True, allow_none=True)
+    reason = fields.String(required=True)
+    decided_by = fields.Nested(UserRefSchema, allow_none=True)
+    decided_by_organisation = fields.Nested(OrganisationRefSchema, required=True)
+    decided_at = fields.DateTime(required=True)
+    apply_status = fields.Enum(ApplyStatus, by_value=True, required=True, metadata={
+        "description": "Where the workflow that carries the decision out stands."})
+    apply_error = fields.String()
+    applied_at = fields.DateTime(allow_none=True)
+
+
+class ReviewSchema(Schema):
+    id = fields.Integer(required=True)
+    engagement_id = fields.Integer(required=True)
+    milestone_id = fields.Integer(allow_none=True)
+    ladder_step_id = fields.Integer(allow_none=True)
+    reason = fields.Enum(ReviewReason, by_value=True, required=True)
+    due_at = fields.DateTime(required=True)
+    opened_at = fields.DateTime(required=True)
+    status = fields.Enum(ReviewStatus, by_value=True, required=True)
+    decision = fields.Nested(DecisionSchema, allow_none=True)
+
+
+class ReviewListArgs(PageArgs):
+    status = fields.Enum(ReviewStatus, by_value=True, load_default=None)
+    engagement_id = QueryInt(minimum=1, load_default=None)
+
+
+class DecisionCreateSchema(Schema):
+    """escalate (optionally naming the ladder step), extend (with a new date after today)
+    or close (with an outcome). Every decision gives its reason."""
+
+    kind = fields.Enum(DecisionKind, by_value=True, required=True)
+    reason = Str(min_length=1, required=True)
+    ladder_step_id = Id(load_default=None, allow_none=True)
+    new_due_on = fields.Date(load_default=None, allow_none=True)
+    close_outcome = fields.Enum(CloseOutcome, by_value=True, load_default=None, allow_none=True)
+
+
+
+class SignatureSchema(Schema):
+    id = fields.Integer(required=True)
+    letter_id = fields.Integer(required=True)
+    organisation = fields.Nested(OrganisationRefSchema, required=True)
+    signed_by = fields.Nested(UserRefSchema, allow_none=True)
+    signed_at = fields.DateTime(required=True)
+
+
+class LetterSchema(Schema):
+    id = fields.Integer(required=True)
+    engagement_id = fields.Integer(required=True)
+    decision_id = fields.Integer(allow_none=True)
+    kind = fields.Enum(LetterKind, by_value=True, required=True)
+    title = fields.String(required=True)
+    body_html = fields.String(required=True)
+    status = fields.Enum(LetterStatus, by_value=True, required=True)
+    sent_on = fields.Date(allow_none=True)
+    created_at = fields.DateTime(required=True)
+    signatures = fields.List(fields.Nested(SignatureSchema), required=True)
+
+
+class LetterListArgs(PageArgs):
+    status = fields.Enum(LetterStatus, by_value=True, load_default=None)
+    engagement_id = QueryInt(minimum=1, load_default=None)
+

@@ -1,0 +1,81 @@
+"""``/api/v1/initiatives`` and signing on to one."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from engage.api.errors import service_error
+from engage.api.routing import operation, paginate
+from engage.companies.api import like
+from engage.extensions import db
+from engage.initiatives.models import Initiative, InitiativeMember
+from engage.initiatives.schemas import (
+    InitiativeListArgs,
+    InitiativeSchema,
+    MemberListArgs,
+    MemberSchema,
+    SignOnSchema,
+)
+from engage.security import Permission, current_org, current_user, load_or_404, require
+
+
+@operation("GET", "/initiatives", tag="initiatives", summary="List initiatives",
+           query=InitiativeListArgs, response=InitiativeSchema, paginated=True)
+def list_initiatives(args):
+    """Initiatives your organisation coordinates or belongs to, and those recruiting."""
+    stmt = sa.select(Initiative).order_by(Initiative.title, Initiative.id)
+    if args["status"] is not None:
+        stmt = stmt.where(Initiative.status == args["status"])
+    if args["theme"]:
+        stmt = stmt.where(Initiative.theme == args["theme"])
+    if args["q"]:
+        pattern = like(args["q"].lower())
+        stmt = stmt.where(sa.or_(sa.func.lower(Initiative.title).like(pattern, escape="\\"),
+                                 sa.func.lower(Initiative.theme).like(pattern, escape="\\")))
+    return paginate(stmt, args, selectinload(Initiative.coordinator))
+
+
+def load_initiative(initiative_id: int) -> Initiative:
+    return load_or_404(Initiative, initiative_id)
+
+
+@operation("GET", "/initiatives/<id:initiative_id>", tag="initiatives",
+           summary="Get an initiative", response=InitiativeSchema)
+def get_initiative(initiative_id):
+    return load_initiative(initiative_id)
+
+
+@operation("GET", "/initiatives/<id:initiative_id>/members", tag="initiatives",
+           summary="List an initiative's members", query=MemberListArgs, response=MemberSchema,
+           paginated=True)
+def list_members(initiative_id, args):
+    """Members of an initiative you belong to or coordinate; otherwise your own application."""
+    initiative = load_initiative(initiative_id)
+    stmt = (sa.select(InitiativeMember).where(InitiativeMember.initiative_id == initiative.id)
+            .order_by(InitiativeMember.joined_at, InitiativeMember.id))
+    if args["status"] is not None:
+        stmt = stmt.where(InitiativeMember.status == args["status"])
+    return paginate(stmt, args, selectinload(InitiativeMember.organisation))
+
+
+@operation("POST", "/initiatives/<id:initiative_id>/members", tag="initiatives",
+           summary="Sign on to an initiative", body=SignOnSchema, response=MemberSchema,
+           status=201, errors=(409,))
+def sign_on(initiative_id, data):
+    """Your organisation applies to join, with its role and committed resources; the
+    coordinator admits or declines. Re-applying after a decline or leaving is allowed."""
+    from engage.initiatives.service import InitiativeError
+    from engage.initiatives.service import sign_on as sign_on_service
+
+    initiative = load_initiative(initiative_id)
+    require(Permission.WRITE)
+    try:
+        member = sign_on_service(initiative, actor=current_user._get_current_object(),
+                                 organisation_id=current_org.id, **data)
+    except InitiativeError as exc:
+        db.session.rollback()
+        raise service_error(exc) from None
+    db.session.commit()
+    return member
+

@@ -1,0 +1,205 @@
+"""The OpenAPI document is valid, and every operation in it keeps organisations apart.
+
+The tenancy test is driven by the document: each operation it lists must have a case
+below (a new route without one fails ``test_every_operation_has_a_tenancy_case``), and each
+case is run as organisation B against organisation A's private objects.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from engage.audit.models import AuditEvent
+from engage.engagements.models import Engagement, Milestone
+from engage.tenancy import as_organisation
+from openapi_spec_validator import validate
+
+from tests.api.conftest import ApiClient
+from tests.conftest import login_as
+
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def operations(document: dict) -> list[tuple[str, str]]:
+    return [(method.upper(), path) for path, item in document["paths"].items()
+            for method in item if method in METHODS]
+
+
+@pytest.fixture
+def document(client):
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def test_the_document_is_valid_openapi_3(document):
+    validate(document)
+    assert document["openapi"].startswith("3.")
+    assert document["servers"] == [{"url": "/api/v1"}]
+    # Every list is paginated the same way, and every error is a problem document.
+    for method, path in operations(document):
+        op = document["paths"][path][method.lower()]
+        for status, response in op["responses"].items():
+            if status.startswith(("4", "5")):
+                assert list(response["content"]) == ["application/problem+json"], (path, status)
+
+
+def test_the_docs_page_loads_vendored_swagger_ui(client):
+    html = client.get("/api/v1/docs").get_data(as_text=True)
+    assert "/static/vendor/swagger-ui-5.35.0/swagger-ui-bundle.js" in html
+    assert "/api/v1/openapi.json" in html
+    assert "http://" not in html and "https://" not in html  # no CDN
+    assert client.get("/static/vendor/swagger-ui-5.35.0/swagger-ui-bundle.js").status_code == 200
+
+
+# --- tenancy, one case per operation -------------------------------------------------------
+
+# kind: "hidden"  B gets 404 for A's object (A itself gets a 2xx for reads);
+#       "list"    B's list lacks A's object, which A's list has;
+#       "refused" B's write naming A's objects is refused (400/404) and writes nothing;
+#       "shared"  reference data every organisation reads (companies);
+#       "own"     answers with B's own organisation.
+W = Any
+CASES: dict[str, dict[str, Any]] = {
+    "GET /organisations/me": {"kind": "own"},
+    "GET /companies": {"kind": "shared"},
+    "GET /companies/{company_id}": {"kind": "shared",
+                                    "params": lambda w: {"company_id": w.company.id}},
+    "GET /initiatives": {"kind": "list", "object": lambda w: w.initiative.id},
+    "GET /initiatives/{initiative_id}": {
+        "kind": "hidden", "params": lambda w: {"initiative_id": w.initiative.id}},
+    "GET /initiatives/{initiative_id}/members": {
+        "kind": "hidden", "params": lambda w: {"initiative_id": w.initiative.id}},
+    "POST /initiatives/{initiative_id}/members": {
+        "kind": "hidden", "params": lambda w: {"initiative_id": w.initiative.id},
+        "body": {"role": "supporter", "committed_resources": "one analyst",
+                 "independence_confirmed": True}},
+    "GET /engagements": {"kind": "list", "object": lambda w: w.engagement.id},
+    "POST /engagements": {
+        "kind": "refused", "count": Engagement,
+        "body": lambda w: {"company_id": w.company.id, "initiative_id": w.initiative.id,
+                           "title": "Taken over", "issue": "x", "trigger": "reactive",
+                           "severity_scale": 3, "severity_scope": 3,
+                           "severity_irremediability": 3, "started_on": "2026-01-01"}},
+    "GET /engagements/{engagement_id}": {
+        "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id}},
+    "GET /engagements/{engagement_id}/milestones": {
+        "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id}},
+    "POST /engagements/{engagement_id}/milestones": {
+        "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id},
+        "body": {"title": "Ours now", "due_on": "2027-01-01"}, "count": Milestone},
+    "GET /engagements/{engagement_id}/milestones/{milestone_id}": {
+        "kind": "hidden",
+        "params": lambda w: {"engagement_id": w.engagement.id, "milestone_id": w.milestone.id}},
+    "PATCH /engagements/{engagement_id}/milestones/{milestone_id}": {
+        "kind": "hidden", "body": {"stage": 4},
+        "params": lambda w: {"engagement_id": w.engagement.id, "milestone_id": w.milestone.id}},
+    "GET /engagements/{engagement_id}/dialogue": {
+        "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id}},
+    "POST /engagements/{engagement_id}/dialogue": {
+        "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id},
+        "body": {"kind": "call", "occurred_on": "2026-11-01", "summary": "Listened in"}},
+    "GET /reviews": {"kind": "list", "object": lambda w: w.review.id},
+    "GET /reviews/{review_id}": {"kind": "hidden", "params": lambda w: {"review_id": w.review.id}},
+    "GET /reviews/{review_id}/decision": {
+        "kind": "hidden", "params": lambda w: {"review_id": w.review.id}, "a_status": 404},
+    "POST /reviews/{review_id}/decision": {
+        "kind": "hidden", "params": lambda w: {"review_id": w.review.id},
+        "body": {"kind": "close", "close_outcome": "success", "reason": "Not ours to close"}},
+    "GET /letters": {"kind": "list", "object": lambda w: w.letter.id},
+    "GET /letters/{letter_id}": {"kind": "hidden", "params": lambda w: {"letter_id": w.letter.id}},
+    "GET /letters/{letter_id}/signatures": {
+        "kind": "hidden", "params": lambda w: {"letter_id": w.letter.id}},
+    "POST /letters/{letter_id}/signatures": {
+        "kind": "hidden", "params": lambda w: {"letter_id": w.letter.id}},
+    "GET /votes": {"kind": "list", "object": lambda w: w.vote.id},
+    "GET /votes/{vote_id}": {"kind": "hidden", "params": lambda w: {"vote_id": w.vote.id}},
+    "GET /audit-events": {"kind": "list", "admin": True, "object": lambda w: w.audit_event_id},
+    "GET /audit-events/{event_id}": {
+        "kind": "hidden", "admin": True, "params": lambda w: {"event_id": w.audit_event_id}},
+}
+
+
+def test_every_operation_has_a_tenancy_case(document):
+    missing = [f"{m} {p}" for m, p in operations(document) if f"{m} {p}" not in CASES]
+    assert not missing, f"operations without a tenancy case in CASES: {missing}"
+    stale = set(CASES) - {f"{m} {p}" for m, p in operations(document)}
+    assert not stale, f"cases for operations the document no longer has: {stale}"
+
+
+def _value(case: dict, key: str, world, default=None):
+    value = case.get(key, default)
+    return value(world) if callable(value) else value
+
+
+def _clients(app, world, admin: bool) -> tuple[ApiClient, ApiClient]:
+    """A's and B's clients: write tokens, or admin sessions for admin-only resources."""
+    if not admin:
+        return (ApiClient(app.test_client(), world.tokens["a_write"]),
+                ApiClient(app.test_client(), world.tokens["b_write"]))
+    a, b = app.test_client(), app.test_client()
+    login_as(a, world.a_admin, world.a)
+    login_as(b, world.b_admin, world.b)
+    return ApiClient(a, None), ApiClient(b, None)
+
+
+def _count(db_session, model, org_id) -> int:
+    with as_organisation(org_id):
+        return db_session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def _session_write(api: ApiClient, method: str, path: str, body):
+    """Session clients send the CSRF token, as the docs page and htmx do."""
+    from tests.oidc_support import csrf_token
+
+    if api.headers:
+        return api.request(method, path, json=body)
+    return api.request(method, path, json=body, headers={"X-CSRFToken": csrf_token(api.client)})
+
+
+@pytest.mark.parametrize("operation", sorted(CASES))
+def test_organisation_b_cannot_reach_organisation_a(operation, app, client, db_session,
+                                                    api_world, document):
+    method, path = operation.split(" ", 1)
+    assert path in document["paths"]
+    case = CASES[operation]
+    world = api_world
+    with as_organisation(world.a.id):
+        world.audit_event_id = db_session.scalar(
+            sa.select(sa.func.max(AuditEvent.id)).where(AuditEvent.organisation_id == world.a.id))
+    a, b = _clients(app, world, case.get("admin", False))
+    url = path.format(**(_value(case, "params", world) or {}))
+    body = _value(case, "body", world)
+    kind = case["kind"]
+    if kind == "own":
+        assert b.get(url).get_json()["id"] == world.b.id
+    elif kind == "shared":
+        assert b.get(url).status_code == 200
+    elif kind == "list":
+        object_id = _value(case, "object", world)
+        seen_by_a = [i["id"] for i in a.get(url, query_string={"per_page": 100}).get_json()["items"]]
+        assert object_id in seen_by_a
+        response = b.get(url, query_string={"per_page": 100})
+        assert response.status_code == 200
+        assert object_id not in [i["id"] for i in response.get_json()["items"]]
+    elif kind == "hidden":
+        if method == "GET":
+            assert a.get(url).status_code == case.get("a_status", 200)
+        model = case.get("count")
+        before = _count(db_session, model, world.a.id) if model else None
+        response = _session_write(b, method, url, body) if method != "GET" else b.get(url)
+        assert response.status_code == 404, response.get_data(as_text=True)
+        assert response.mimetype == "application/problem+json"
+        if model:
+            assert _count(db_session, model, world.a.id) == before
+    elif kind == "refused":
+        model = case["count"]
+        before = _count(db_session, model, world.b.id)
+        response = _session_write(b, method, url, body)
+        assert response.status_code in (400, 403, 404), response.get_data(as_text=True)
+        assert response.mimetype == "application/problem+json"
+        assert _count(db_session, model, world.b.id) == before
+    else:  # pragma: no cover
+        raise AssertionError(f"unknown case kind {kind}")
