@@ -51,6 +51,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
 
     from engage.auth.views import bp as auth_bp
+    from engage.companies.views import bp as companies_bp
     from engage.core.views import bp as core_bp
     from engage.engagements.views import bp as engagements_bp
     from engage.escalations.views import bp as escalations_bp
@@ -58,7 +59,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from engage.organisations.views import bp as organisations_bp
 
     for blueprint in (core_bp, auth_bp, organisations_bp, engagements_bp, escalations_bp,
-                      notifications_bp):
+                      notifications_bp, companies_bp):
         app.register_blueprint(blueprint)
 
     from engage.cli import register
@@ -69,10 +70,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _locale() -> str | None:
     """The signed-in user's language, else the browser's best match."""
-    from flask import current_app, request
+    from flask import current_app, has_request_context, request
 
     from engage.security import current_user
 
+    if not has_request_context():  # the CLI: the default locale
+        return None
     languages = current_app.config["ENGAGE_LANGUAGES"]
     if current_user and current_user.locale in languages:
         return current_user.locale

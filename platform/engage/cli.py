@@ -132,6 +132,7 @@ def demo_load_command(today) -> None:
 
 
 def register(app: Flask) -> None:
+    from engage.companies.cli import import_cli
     from engage.escalations import cli as escalations_cli
     from engage.organisations.cli import org_cli
 
@@ -140,3 +141,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(org_cli)
     app.cli.add_command(escalations_cli.sweep_command)
     app.cli.add_command(escalations_cli.worker_command)
+    app.cli.add_command(import_cli)
