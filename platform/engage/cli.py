@@ -135,6 +135,7 @@ def register(app: Flask) -> None:
     from engage.companies.cli import import_cli
     from engage.escalations import cli as escalations_cli
     from engage.organisations.cli import org_cli
+    from engage.reports.cli import report_command
 
     app.cli.add_command(demo_command)
     app.cli.add_command(demo_load_command)
@@ -142,3 +143,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(escalations_cli.sweep_command)
     app.cli.add_command(escalations_cli.worker_command)
     app.cli.add_command(import_cli)
+    app.cli.add_command(report_command)

@@ -33,7 +33,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Endpoints anyone may reach; views add themselves with @public.
 _PUBLIC_ENDPOINTS = {"static"}
 # What a viewer may send: leaving, and marking their own notifications read.
-_VIEWER_MAY_POST = {"auth.logout", "notifications.open_", "notifications.read_all"}
+_VIEWER_MAY_POST = {"auth.logout", "notifications.open_", "notifications.read_all",
+                    "calendars.regenerate"}
 
 
 @dataclass(frozen=True)
