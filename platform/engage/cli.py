@@ -71,6 +71,11 @@ def demo_command(host: str, port: int, no_serve: bool, no_prefect: bool, today) 
     summary = load_demo(today.date() if today else date.today())
     click.echo(f"Demo database: {path}")
     click.echo(summary.describe())
+    if not current_app.config.get("ENGAGE_REGISTER_ORGS"):
+        from engage.demo.data import REGISTER_ORGS
+
+        current_app.config["ENGAGE_REGISTER_ORGS"] = REGISTER_ORGS
+    click.echo(f"Company register kept by: {', '.join(current_app.config['ENGAGE_REGISTER_ORGS'])}")
     if no_serve:
         return
     from engage.demo.sso import configure_demo_sso, start_providers

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -23,7 +24,7 @@ def import_cli() -> None:
 def _run(kind: str, path: Path, importer, scope) -> None:
     raw = path.read_bytes()
     lines = max(1, raw.count(b"\n"))
-    with click.progressbar(length=lines, label=f"Importing {kind}", file=click.get_text_stream("stderr")) as bar, scope:
+    with click.progressbar(length=lines, label=f"Importing {kind}", file=sys.stderr) as bar, scope:
         try:
             result = importer(raw, path.name, progress=bar.update)
         except ImportFileError as exc:
