@@ -13,6 +13,7 @@ from engage.audit.models import AuditEvent
 from engage.companies import imports
 from engage.companies.csvfile import ImportFileError
 from engage.companies.models import Company, EsgRating, ExclusionCategory, Holding
+from engage.db import utcnow
 from engage.extensions import db
 from engage.tenancy import as_organisation, system_scope
 from tests.imports.conftest import APPLE, APPLE_LEI, INDITEX, counts
@@ -157,6 +158,9 @@ def test_companies_add_identifiers_to_known_names(iworld):
         assert (result.created, result.updated) == (1, 1)
         apple = db.session.get(Company, iworld.apple)
         assert apple.sector == "Technology Hardware" and apple.next_agm_on == date(2027, 2, 24)
+        heineken = db.session.scalar(sa.select(Company).where(Company.isin == "NL0000009165"))
+        assert heineken.created_at.tzinfo is not None
+        assert abs((heineken.created_at - utcnow()).total_seconds()) < 120
 
 
 def test_holdings_are_private_and_take_new_values(iworld):

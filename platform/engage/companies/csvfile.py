@@ -124,21 +124,20 @@ def read_table(raw: bytes, required: tuple[str, ...], aliases: dict[str, str] | 
 
 # --- cell parsers -------------------------------------------------------------------------------
 
+# ISO 6166 check digit: letters become two digits (A=10 ... Z=35), then Luhn from the right.
+_AS_DIGITS = {ch: str(int(ch, 36)) for ch in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+_DOUBLED = {str(d): (2 * d) // 10 + (2 * d) % 10 for d in range(10)}
+
+
 def isin(value: str) -> str:
     """An ISIN: two letters, nine letters or digits, a check digit (ISO 6166, Luhn)."""
     code = value.replace(" ", "").upper()
     if not _ISIN.match(code):
         raise CellError(_("“%(value)s” is not an ISIN (two letters, nine letters or digits, "
                           "one check digit)", value=value))
-    digits = "".join(str(int(ch, 36)) for ch in code[:-1])
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2 == 0:  # the rightmost digit before the check digit is doubled
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
+    digits = "".join([_AS_DIGITS[ch] for ch in code[:-1]])[::-1]
+    # The rightmost digit before the check digit is doubled, then every second one.
+    total = sum([_DOUBLED[d] for d in digits[0::2]]) + sum(map(int, digits[1::2]))
     if (10 - total % 10) % 10 != int(code[-1]):
         raise CellError(_("ISIN %(value)s has a wrong check digit", value=code))
     return code
