@@ -9,9 +9,8 @@ Revises: 0003
 Create Date: 2026-11-22 22:00:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0005'
 down_revision = '0003'

@@ -7,12 +7,12 @@ from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
-
 from engage.audit.models import AuditEvent
 from engage.companies.models import Company, EsgRating, Holding
 from engage.extensions import db
 from engage.organisations.models import OrgRole
 from engage.tenancy import system_scope
+
 from tests import factories as f
 
 INDITEX = "ES0148396007"

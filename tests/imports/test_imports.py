@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-
 from engage import config
 from engage.audit.models import AuditEvent
 from engage.companies import imports
@@ -16,6 +15,7 @@ from engage.companies.models import Company, EsgRating, ExclusionCategory, Holdi
 from engage.db import utcnow
 from engage.extensions import db
 from engage.tenancy import as_organisation, system_scope
+
 from tests.imports.conftest import APPLE, APPLE_LEI, INDITEX, counts
 
 

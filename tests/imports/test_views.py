@@ -6,13 +6,13 @@ import io
 from datetime import date
 
 import sqlalchemy as sa
-from flask import render_template
-
 from engage.companies.cli import import_cli
 from engage.companies.models import Company, EsgRating, ExclusionCategory
 from engage.companies.screening import flagged_holdings
 from engage.extensions import db
 from engage.tenancy import as_organisation, system_scope
+from flask import render_template
+
 from tests.conftest import login_as
 from tests.imports.conftest import APPLE, INDITEX, counts
 from tests.oidc_support import csrf_token
@@ -54,8 +54,9 @@ def test_holdings_upload_and_the_screening(client, iworld):
 
 def test_screening_is_one_query_and_limited(client, iworld, count_queries):
     with system_scope("test"):
-        from tests import factories as f
         from engage.organisations.models import Organisation
+
+        from tests import factories as f
 
         org = db.session.get(Organisation, iworld.investor.id)
         for i in range(8):

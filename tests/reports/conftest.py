@@ -6,7 +6,6 @@ from datetime import date, datetime, timezone
 from types import SimpleNamespace
 
 import pytest
-
 from engage.engagements.models import DialogueKind, EngagementStatus, Visibility
 from engage.escalations.models import (
     Decision,
@@ -19,6 +18,7 @@ from engage.extensions import db
 from engage.organisations.models import OrgRole
 from engage.tenancy import system_scope
 from engage.votes.models import Vote, VoteInstruction, VoteStatus
+
 from tests import factories as f
 
 
@@ -50,7 +50,7 @@ def rworld(db_session):
         f.member(init, b)
         lad = f.ladder(init, kinds=(StepKind.LETTER_TO_BOARD, StepKind.VOTE_AGAINST_DIRECTORS))
         e1 = f.engagement(c1, a, init, supporters=(b,), started_on=date(2025, 6, 1))
-        m1 = f.milestone(e1, due_on=date(2026, 2, 1), stage=3, met_on=date(2026, 3, 1))
+        f.milestone(e1, due_on=date(2026, 2, 1), stage=3, met_on=date(2026, 3, 1))
         m2 = f.milestone(e1, due_on=date(2026, 5, 1), stage=1)
         e2 = f.engagement(c2, a, started_on=date(2026, 2, 1), status=EngagementStatus.CLOSED_SUCCESS,
                           closed_on=date(2026, 10, 1))
@@ -84,7 +84,7 @@ def rworld(db_session):
         _vote(b, c1, date(2026, 4, 20), VoteInstruction.FOR, VoteInstruction.AGAINST,
               item="B's private vote")
         db.session.flush()
-        plain = lambda o: SimpleNamespace(id=o.id, slug=getattr(o, "slug", None))  # noqa: E731
+        plain = lambda o: SimpleNamespace(id=o.id, slug=getattr(o, "slug", None))
         return SimpleNamespace(a=plain(a), b=plain(b), a_member=plain(a_member),
                                a_viewer=plain(a_viewer), b_member=plain(b_member),
                                c1=plain(c1), e1=plain(e1), e4=plain(e4), init=plain(init))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
 from engage.reports.service import ReportError, build_report
 from engage.tenancy import as_organisation, system_scope
+
 from tests import factories as f
 
 
@@ -69,8 +69,8 @@ def test_the_query_count_does_not_grow_with_the_data(rworld, count_queries):
     with count_queries() as before:
         _report(rworld.a.id)
     with system_scope("more data"):
-        from engage.organisations.models import Organisation
         from engage.extensions import db
+        from engage.organisations.models import Organisation
 
         a = db.session.get(Organisation, rworld.a.id)
         for i in range(5):

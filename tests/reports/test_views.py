@@ -7,12 +7,12 @@ import io
 import re
 from datetime import date
 
-from icalendar import Calendar
-from openpyxl import load_workbook
-
 from engage.audit.models import AuditEvent
 from engage.reports.cli import report_command
 from engage.tenancy import system_scope
+from icalendar import Calendar
+from openpyxl import load_workbook
+
 from tests.conftest import login_as
 from tests.oidc_support import csrf_token
 
@@ -40,6 +40,12 @@ def test_bad_periods_are_400(client, rworld):
         assert response.status_code == 400, query
         assert 'role="alert"' in response.get_data(as_text=True)
     assert client.get("/reports/download.doc?year=2026").status_code == 404
+    # htmx asks for the preview alone (the errors too, which the form swaps in).
+    fragment = client.get("/reports?year=abc", headers={"HX-Request": "true"})
+    assert fragment.status_code == 400 and "<html" not in fragment.get_data(as_text=True)
+    fragment = client.get("/reports?year=2026", headers={"HX-Request": "true"})
+    html = fragment.get_data(as_text=True)
+    assert "<html" not in html and 'data-section="votes"' in html and "HX-Request" in fragment.headers["Vary"]
 
 
 def test_each_format_downloads_and_parses(client, rworld):
@@ -61,8 +67,8 @@ def test_each_format_downloads_and_parses(client, rworld):
     response = client.get("/reports/download.pdf?year=2026")
     assert response.mimetype == "application/pdf" and response.get_data().startswith(b"%PDF")
     with system_scope("test"):
-        from engage.extensions import db
         import sqlalchemy as sa
+        from engage.extensions import db
 
         exports = db.session.scalars(sa.select(AuditEvent.object_id)
                                      .where(AuditEvent.action == "report.export")).all()

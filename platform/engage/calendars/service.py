@@ -16,9 +16,9 @@ import sqlalchemy as sa
 
 from engage.calendars.models import CalendarFeed
 from engage.companies.models import Company
+from engage.db import utcnow
 from engage.engagements.models import Engagement, Milestone
 from engage.escalations.models import EscalationReview, ReviewStatus
-from engage.db import utcnow
 from engage.extensions import db
 from engage.organisations.models import OrgMembership, User
 from engage.tenancy import as_organisation, system_scope
@@ -49,20 +49,20 @@ def new_token(user_id: int) -> str:
     return token
 
 
-def owner_of(token: str) -> tuple[int, int] | None:
-    """(user id, organisation id) of a token, while that person is active in that
-    organisation; None for any other token."""
+def owner_of(token: str) -> tuple[int, int, str | None] | None:
+    """(user id, organisation id, language) of a token, while that person is active in
+    that organisation; None for any other token."""
     if not token or len(token) > 100:
         return None
     with system_scope("calendar feed token lookup"):
         row = db.session.execute(
-            sa.select(CalendarFeed.user_id, CalendarFeed.organisation_id)
+            sa.select(CalendarFeed.user_id, CalendarFeed.organisation_id, User.locale)
             .join(User, User.id == CalendarFeed.user_id)
             .join(OrgMembership, sa.and_(OrgMembership.user_id == User.id,
                                          OrgMembership.organisation_id == CalendarFeed.organisation_id))
             .where(CalendarFeed.token_hash == _hash(token), User.is_active.is_(True))
         ).first()
-    return (row.user_id, row.organisation_id) if row else None
+    return (row.user_id, row.organisation_id, row.locale) if row else None
 
 
 def _event(cal, uid: str, day: date, summary: str, description: str = "") -> None:
@@ -80,7 +80,9 @@ def _event(cal, uid: str, day: date, summary: str, description: str = "") -> Non
 
 
 def build_ics(organisation_id: int, today: date, name: str = "Engage") -> bytes:
-    """Milestone deadlines, open reviews and AGMs that the organisation may see."""
+    """Milestone deadlines, open reviews and AGMs that the organisation may see (the
+    caller picks the language: calendar programs send none)."""
+    from flask_babel import gettext as _
     from icalendar import Calendar
 
     since = today - timedelta(days=PAST_DAYS)
@@ -118,9 +120,10 @@ def build_ics(organisation_id: int, today: date, name: str = "Engage") -> bytes:
     for m in milestones:
         state = " ✓" if m.met_on else ""
         _event(cal, f"milestone-{m.id}-v{m.deadline_version}", m.due_on,
-               f"{m.company}: {m.title}{state}", m.engagement)
+               _("%(company)s: %(milestone)s", company=m.company, milestone=m.title) + state,
+               m.engagement)
     for r in reviews:
-        _event(cal, f"review-{r.id}", r.due_at.date(), f"Review due: {r.company}", r.engagement)
+        _event(cal, f"review-{r.id}", r.due_at.date(), _("Review due: %(company)s", company=r.company), r.engagement)
     for company_id, company, on in agms:
-        _event(cal, f"agm-{company_id}-{on.isoformat()}", on, f"AGM: {company}")
+        _event(cal, f"agm-{company_id}-{on.isoformat()}", on, _("AGM: %(company)s", company=company))
     return cal.to_ical()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, url_for
+from flask_babel import force_locale
 
 from engage.calendars import service
 from engage.extensions import db
@@ -37,8 +38,9 @@ def feed(token: str):
     owner = service.owner_of(token)
     if owner is None:
         abort(404)
-    _user_id, org_id = owner
-    body = service.build_ics(org_id, date.today())
+    _user_id, org_id, locale = owner
+    with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        body = service.build_ics(org_id, date.today())
     return Response(body, mimetype="text/calendar", headers={
         "Content-Disposition": 'inline; filename="engage.ics"',
         "Cache-Control": "private, no-store",

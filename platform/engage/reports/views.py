@@ -9,9 +9,14 @@ from flask_babel import gettext as _
 
 from engage.audit import service as audit
 from engage.companies.csvfile import CellError, a_date
-from engage.extensions import db
+from engage.extensions import db, htmx
 from engage.reports import render
-from engage.reports.service import ReportError, StewardshipReport, build_report, period_of_year
+from engage.reports.service import (
+    ReportError,
+    StewardshipReport,
+    build_report,
+    period_of_year,
+)
 from engage.security import Permission, current_org, requires
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -46,7 +51,8 @@ def _report() -> tuple[StewardshipReport | None, dict[str, str], str | None]:
 @requires(Permission.READ)
 def index():
     report, params, error = _report()
-    return render_template("reports/index.html", report=report, params=params, error=error,
+    template = "reports/_preview.html" if htmx else "reports/index.html"
+    return render_template(template, report=report, params=params, error=error,
                            tables=report.tables() if report else [],
                            formats=render.FORMATS), 400 if error else 200
 
