@@ -59,6 +59,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
 
     from engage.auth.views import bp as auth_bp
+    from engage.calendars.views import bp as calendars_bp
+    from engage.companies.import_views import bp as imports_bp
     from engage.companies.views import bp as companies_bp
     from engage.core.views import bp as core_bp
     from engage.engagements.views import bp as engagements_bp
@@ -66,9 +68,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from engage.initiatives.views import bp as initiatives_bp
     from engage.notifications.views import bp as notifications_bp
     from engage.organisations.views import bp as organisations_bp
+    from engage.reports.views import bp as reports_bp
 
     for blueprint in (core_bp, auth_bp, organisations_bp, engagements_bp, escalations_bp,
-                      notifications_bp, initiatives_bp, companies_bp):
+                      notifications_bp, initiatives_bp, companies_bp, imports_bp,
+                      reports_bp, calendars_bp):
         app.register_blueprint(blueprint)
 
     from engage import api

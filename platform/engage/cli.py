@@ -71,6 +71,11 @@ def demo_command(host: str, port: int, no_serve: bool, no_prefect: bool, today) 
     summary = load_demo(today.date() if today else date.today())
     click.echo(f"Demo database: {path}")
     click.echo(summary.describe())
+    if not current_app.config.get("ENGAGE_REGISTER_ORGS"):
+        from engage.demo.data import REGISTER_ORGS
+
+        current_app.config["ENGAGE_REGISTER_ORGS"] = REGISTER_ORGS
+    click.echo(f"Company register kept by: {', '.join(current_app.config['ENGAGE_REGISTER_ORGS'])}")
     if no_serve:
         return
     from engage.demo.sso import configure_demo_sso, start_providers
@@ -132,8 +137,10 @@ def demo_load_command(today) -> None:
 
 
 def register(app: Flask) -> None:
+    from engage.companies.cli import import_cli
     from engage.escalations import cli as escalations_cli
     from engage.organisations.cli import org_cli, token_cli
+    from engage.reports.cli import report_command
 
     app.cli.add_command(demo_command)
     app.cli.add_command(demo_load_command)
@@ -141,3 +148,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(token_cli)
     app.cli.add_command(escalations_cli.sweep_command)
     app.cli.add_command(escalations_cli.worker_command)
+    app.cli.add_command(import_cli)
+    app.cli.add_command(report_command)

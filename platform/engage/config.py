@@ -79,6 +79,10 @@ def _days(name: str, default: str) -> tuple[int, ...]:
     return days
 
 
+def _slugs(name: str) -> tuple[str, ...]:
+    return tuple(s.strip().lower() for s in os.environ.get(name, "").split(",") if s.strip())
+
+
 def from_environment() -> dict:
     env = os.environ.get("ENGAGE_ENV", "development")
     return {
@@ -115,4 +119,7 @@ def from_environment() -> dict:
         "ENGAGE_SMTP_USER": os.environ.get("ENGAGE_SMTP_USER") or None,
         "ENGAGE_SMTP_PASSWORD": os.environ.get("ENGAGE_SMTP_PASSWORD") or None,
         "ENGAGE_SMTP_STARTTLS": _bool("ENGAGE_SMTP_STARTTLS", False),
+        # Organisations whose admins keep the shared company register (companies,
+        # exclusions, ratings imports): comma-separated slugs.
+        "ENGAGE_REGISTER_ORGS": _slugs("ENGAGE_REGISTER_ORGS"),
     }

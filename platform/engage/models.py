@@ -2,6 +2,7 @@
 
 from engage.audit.models import AuditEvent
 from engage.auth.models import Identity, SsoConfig, SsoDomain
+from engage.calendars.models import CalendarFeed
 from engage.companies.models import Company, CompanyFollow, Holding
 from engage.engagements.models import (
     DialogueEntry,
@@ -30,6 +31,7 @@ from engage.votes.models import Vote
 __all__ = [
     "ApiToken",
     "AuditEvent",
+    "CalendarFeed",
     "Company",
     "CompanyFollow",
     "Decision",

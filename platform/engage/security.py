@@ -34,9 +34,10 @@ API_PREFIX = "/api/"  # bearer tokens are accepted here only
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Endpoints anyone may reach; views add themselves with @public.
 _PUBLIC_ENDPOINTS = {"static"}
-# What a viewer may send: leaving, marking their own notifications read, their language.
+# What a viewer may send: leaving, marking their own notifications read, their language,
+# their own calendar address.
 _VIEWER_MAY_POST = {"auth.logout", "notifications.open_", "notifications.read_all",
-                    "core.profile"}
+                    "core.profile", "calendars.regenerate"}
 
 
 @dataclass(frozen=True)

@@ -118,7 +118,8 @@ def test_forms_without_csrf_token_are_refused(client, db_session, people):
 def test_every_page_but_the_public_ones_needs_sign_in(app, db_session):
     """Walks the URL map: a view nobody marked public cannot be reached signed out."""
     public = {"/login", "/login/<slug>", "/auth/<slug>/callback", "/logged-out", "/healthz",
-              "/static/<path:filename>", "/api/v1/openapi.json", "/api/v1/docs"}
+              "/static/<path:filename>", "/api/v1/openapi.json", "/api/v1/docs",
+              "/calendar/<token>.ics"}  # authenticated by its token (tests/reports)
     client = app.test_client()
     checked = 0
     for rule in app.url_map.iter_rules():

@@ -48,6 +48,11 @@ USERS = [
     ("tallskog", "sofia.bergstrom", "Sofia Bergström", "viewer", "en"),
 ]
 
+# The fiduciary manager keeps the exclusion list ("De lijst van uitsluitingen wordt door de
+# fiduciair manager actief onderhouden", section 8.2): its admins import the company register
+# (ENGAGE_REGISTER_ORGS, when the environment does not set it).
+REGISTER_ORGS = ("amstelhof",)
+
 # --- the insurer's exclusion list (Bijlage 4; rows in data/exclusion-list-2020.csv) ----------
 EXCLUSION_LIST_FILE = ("data", "exclusion-list-2020.csv")
 EXCLUDED_ON = (2020, 12, 31)  # "Bijlage 4 van dit document bevat het overzicht per ultimo 2020"

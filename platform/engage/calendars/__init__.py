@@ -1,0 +1,1 @@
+"""A private calendar feed (ICS) per person: milestone deadlines, review due dates, AGMs."""

@@ -1,0 +1,92 @@
+"""The imports page: holdings for organisation admins; the shared company register
+(companies, exclusions, ratings) for admins of the organisations in ENGAGE_REGISTER_ORGS."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from engage.companies import imports
+from engage.companies.csvfile import ImportFileError
+from engage.companies.screening import screening_flags
+from engage.security import NotPermitted, Permission, can, current_org, requires
+
+bp = Blueprint("imports", __name__)
+
+KIND_LABELS = {
+    "holdings": _l("Holdings"),
+    "companies": _l("Companies"),
+    "exclusions": _l("Exclusion list"),
+    "ratings": _l("ESG ratings"),
+}
+KIND_COLUMNS = {
+    "holdings": "isin | lei | company, value_eur, valued_on",
+    "companies": "name, isin, lei, country, sector, next_agm_on",
+    "exclusions": "company, country, category, isin, lei, reason, excluded_on",
+    "ratings": "isin | lei | company, rating, rated_on",
+}
+
+
+@bp.app_template_global("screening_flags")
+def _screening_flags():
+    return screening_flags()
+
+
+def keeps_register() -> bool:
+    """May the signed-in person import into the shared company register?"""
+    return bool(current_org) and can(Permission.ADMIN) and (
+        current_org.slug in current_app.config["ENGAGE_REGISTER_ORGS"])
+
+
+def _kinds() -> list[str]:
+    kinds = ["holdings"] if can(Permission.ADMIN) else []
+    if keeps_register():
+        kinds += ["companies", "exclusions", "ratings"]
+    return kinds
+
+
+def _page(status: int = 200, **context):
+    return render_template("companies/imports.html", kinds=_kinds(), labels=KIND_LABELS,
+                           columns=KIND_COLUMNS, **context), status
+
+
+@bp.get("/imports")
+@requires(Permission.READ)
+def index():
+    return _page()
+
+
+@bp.post("/imports/<kind>")
+@requires(Permission.ADMIN)
+def upload(kind: str):
+    if kind not in imports.KINDS:
+        abort(404)
+    if kind != "holdings" and not keeps_register():
+        raise NotPermitted(description=_(
+            "Only administrators of the organisations that keep the company register can "
+            "import companies, exclusions and ratings."))
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        return _page(400, kind=kind, errors=[_("Choose a CSV file to upload.")])
+    raw = file.read()
+    try:
+        if kind == "holdings":
+            result = imports.import_holdings(raw, file.filename, current_org.id)
+        else:
+            result = imports.IMPORTERS[kind](raw, file.filename)
+    except ImportFileError as exc:
+        return _page(400, kind=kind, filename=file.filename, errors=[str(e) for e in exc.errors])
+    flash(_("%(file)s imported: %(lines)d lines, %(created)d new, %(updated)d updated.",
+            file=result.filename, lines=result.lines, created=result.created,
+            updated=result.updated), "info")
+    return redirect(url_for(".index")), 303

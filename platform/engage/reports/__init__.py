@@ -1,0 +1,1 @@
+"""Stewardship reports (SRD II, SFDR, UK Stewardship Code) per organisation and period."""

@@ -1,0 +1,54 @@
+"""``engage report --org SLUG --year 2026 --format pdf|csv|xlsx [--output FILE]``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask.cli import with_appcontext
+
+from engage.audit import service as audit
+from engage.extensions import db
+from engage.organisations.models import Organisation
+from engage.reports import render
+from engage.reports.service import ReportError, build_report, period_of_year
+from engage.tenancy import as_organisation
+
+
+@click.command("report")
+@click.option("--org", "slug", required=True, help="The organisation reported on.")
+@click.option("--year", type=int, help="A calendar year (or --from and --to).")
+@click.option("--from", "start", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.option("--to", "end", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.option("--format", "fmt", type=click.Choice(sorted(render.FORMATS)), default="pdf",
+              show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (default: stewardship-FROM-TO.FORMAT here).")
+@with_appcontext
+def report_command(slug, year, start, end, fmt, output) -> None:
+    """Write an organisation's stewardship report for a year or a period."""
+    org_id = db.session.scalar(sa.select(Organisation.id).where(Organisation.slug == slug))
+    if org_id is None:
+        raise click.BadParameter(f"no organisation {slug!r}", param_hint="--org")
+    try:
+        if start or end:
+            if not (start and end):
+                raise click.UsageError("give both --from and --to")
+            period = start.date(), end.date()
+        elif year:
+            period = period_of_year(year)
+        else:
+            raise click.UsageError("give --year, or --from and --to")
+        with as_organisation(org_id):
+            report = build_report(org_id, *period)
+            body = render.render(report, fmt)
+            audit.record("report.export", object_type="report", object_id=fmt,
+                         after={"format": fmt, "start": report.start, "end": report.end})
+            db.session.commit()
+    except ReportError as exc:
+        raise click.UsageError(str(exc)) from None
+    path = output or Path(render.filename(report, fmt))
+    path.write_bytes(body)
+    click.echo(f"{path} ({len(body)} bytes): {report.engagements} engagements with "
+               f"{report.companies_engaged} companies, {len(report.votes)} votes")

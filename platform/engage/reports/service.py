@@ -1,0 +1,254 @@
+"""The stewardship report of one organisation for a period: the numbers.
+
+One function, :func:`build_report`, runs a fixed set of aggregate queries (their number does
+not depend on the data) in the organisation's tenancy scope, so another organisation's
+private votes, notes and dialogue never count. Renderers (:mod:`engage.reports.render`)
+turn the :class:`StewardshipReport` into HTML, CSV, XLSX and PDF.
+
+An engagement counts for a period when the organisation takes part in it (lead, co-lead or
+supporter) and it was active at some time in the period.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from engage.companies.models import Company
+from engage.engagements.models import (
+    STAGES,
+    DialogueEntry,
+    Engagement,
+    EngagementParticipant,
+    EngagementStatus,
+    Milestone,
+)
+from engage.escalations.models import Decision, EscalationReview, LadderStep
+from engage.extensions import db
+from engage.initiatives.models import Initiative
+from engage.organisations.models import Organisation
+from engage.tenancy import TenancyError, current_scope
+from engage.votes.models import Vote, VoteStatus
+
+
+class ReportError(ValueError):
+    """The period asked for is not a period."""
+
+
+# What each section serves: the regulation or code it answers to.
+SRD = _l("SRD II art. 3g(1)(b): implementation of the engagement policy")
+SFDR = _l("SFDR principal adverse impact statement: engagement policies")
+UK9 = _l("UK Stewardship Code Principle 9: engagement")
+UK10 = _l("UK Stewardship Code Principle 10: collaboration")
+UK11 = _l("UK Stewardship Code Principle 11: escalation")
+UK12 = _l("UK Stewardship Code Principle 12: exercising rights (voting)")
+
+
+@dataclass(frozen=True)
+class VoteLine:
+    company: str
+    agm_on: date
+    item: str
+    instruction: str
+    requested: str | None
+    status: str
+    rationale: str
+
+    @property
+    def matched(self) -> bool | None:
+        """Did the vote follow what the engagement asked for? None when nothing was asked."""
+        return None if self.requested is None else self.requested == self.instruction
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str
+    title: Any
+    serves: tuple[Any, ...]
+    headers: tuple[Any, ...]
+    rows: list[tuple[Any, ...]]
+
+
+@dataclass
+class StewardshipReport:
+    organisation: str
+    start: date
+    end: date
+    companies_engaged: int = 0
+    engagements: int = 0
+    by_level: dict[str, int] = field(default_factory=dict)
+    by_topic: list[tuple[str | None, int]] = field(default_factory=list)
+    by_stage: dict[int, int] = field(default_factory=dict)
+    milestones_met: int = 0
+    reviews_opened: int = 0
+    escalations: list[tuple[str, int]] = field(default_factory=list)
+    extensions: int = 0
+    closed_success: int = 0
+    closed_no_prospect: int = 0
+    dialogue: list[tuple[str, int]] = field(default_factory=list)
+    votes: list[VoteLine] = field(default_factory=list)
+
+    @property
+    def closed(self) -> int:
+        return self.closed_success + self.closed_no_prospect
+
+    @property
+    def success_rate(self) -> float | None:
+        return self.closed_success / self.closed if self.closed else None
+
+    @property
+    def votes_with_request(self) -> int:
+        return sum(1 for v in self.votes if v.requested is not None)
+
+    @property
+    def votes_matched(self) -> int:
+        return sum(1 for v in self.votes if v.matched)
+
+    def tables(self) -> list[Table]:
+        """The report as titled tables, each saying what it serves (every renderer's input)."""
+        rate = "" if self.success_rate is None else f"{self.success_rate:.0%}"
+        return [
+            Table("engagement", _l("Engagement activity"), (SRD, SFDR, UK9),
+                  (_l("Measure"), _l("Number")),
+                  [(_l("Companies engaged"), self.companies_engaged),
+                   (_l("Engagements"), self.engagements),
+                   (_l("Milestones met in the period"), self.milestones_met)]),
+            Table("topics", _l("Topics"), (SRD, SFDR, UK9), (_l("Topic"), _l("Engagements")),
+                  [(t or _l("(no initiative: direct or outsourced)"), n) for t, n in self.by_topic]),
+            Table("levels", _l("Collaborative and direct engagement"), (UK10, SRD),
+                  (_l("Level"), _l("Engagements")),
+                  [(level, self.by_level.get(level, 0))
+                   for level in ("collaborative", "direct", "outsourced")]),
+            Table("progress", _l("Progress by stage"), (UK9, SFDR),
+                  (_l("Stage"), _l("Description"), _l("Engagements")),
+                  [(stage, label, self.by_stage.get(stage, 0)) for stage, label in STAGES.items()]),
+            Table("escalations", _l("Escalations"), (UK11, SFDR),
+                  (_l("Step"), _l("Times taken")),
+                  [(_l("Reviews opened"), self.reviews_opened),
+                   *[(kind, n) for kind, n in self.escalations],
+                   (_l("Deadlines extended"), self.extensions)]),
+            Table("outcomes", _l("Outcomes of closed engagements"), (UK9, UK11, SRD),
+                  (_l("Outcome"), _l("Engagements")),
+                  [(_l("Closed: objectives met"), self.closed_success),
+                   (_l("Closed: no prospect of success"), self.closed_no_prospect),
+                   (_l("Success rate"), rate)]),
+            Table("dialogue", _l("Dialogue with companies"), (SRD, UK9),
+                  (_l("Kind"), _l("Entries")), list(self.dialogue)),
+            Table("votes", _l("Votes"), (SRD, UK12, SFDR),
+                  (_l("Company"), _l("AGM"), _l("Item"), _l("Vote"), _l("Engagement asked"),
+                   _l("Matched the ask"), _l("Status"), _l("Rationale")),
+                  [(v.company, v.agm_on, v.item, v.instruction, v.requested or "",
+                    "" if v.matched is None else (_l("yes") if v.matched else _l("no")),
+                    v.status, v.rationale) for v in self.votes]),
+        ]
+
+
+def period_of_year(year: int) -> tuple[date, date]:
+    if not 1900 < year < 3000:
+        raise ReportError(_l("Choose a year between 1901 and 2999."))
+    return date(year, 1, 1), date(year, 12, 31)
+
+
+def _moment(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.utc)
+
+
+def build_report(organisation_id: int, start: date, end: date) -> StewardshipReport:
+    """The organisation's stewardship numbers for ``start``..``end`` (both included)."""
+    if end < start:
+        raise ReportError(_l("The period ends before it starts."))
+    scope = current_scope()
+    if scope is None or not (scope.is_system or scope.org_id == organisation_id):
+        raise TenancyError("a report is built in its organisation's scope")
+    s = db.session
+    org_name = s.scalar(sa.select(Organisation.name).where(Organisation.id == organisation_id))
+    report = StewardshipReport(org_name or "", start, end)
+    since, until = _moment(start), _moment(end + timedelta(days=1))
+
+    active = (
+        sa.select(Engagement.id)
+        .join(EngagementParticipant, EngagementParticipant.engagement_id == Engagement.id)
+        .where(EngagementParticipant.organisation_id == organisation_id,
+               Engagement.started_on <= end,
+               sa.or_(Engagement.closed_on.is_(None), Engagement.closed_on >= start))
+    )
+    in_active = Engagement.id.in_(active)
+
+    counts = s.execute(
+        sa.select(Engagement.level, sa.func.count()).where(in_active).group_by(Engagement.level)
+    ).all()
+    report.by_level = {level.value: n for level, n in counts}
+    report.engagements = sum(report.by_level.values())
+    report.companies_engaged = s.scalar(
+        sa.select(sa.func.count(sa.distinct(Engagement.company_id))).where(in_active)) or 0
+
+    report.by_topic = [
+        (theme, n) for theme, n in s.execute(
+            sa.select(Initiative.theme, sa.func.count(Engagement.id))
+            .select_from(Engagement).outerjoin(Initiative, Initiative.id == Engagement.initiative_id)
+            .where(in_active).group_by(Initiative.theme)
+            .order_by(sa.func.count(Engagement.id).desc(), Initiative.theme)
+        )
+    ]
+
+    furthest = (
+        sa.select(sa.func.coalesce(sa.func.max(Milestone.stage), 0).label("stage"))
+        .select_from(Engagement).outerjoin(Milestone, Milestone.engagement_id == Engagement.id)
+        .where(in_active).group_by(Engagement.id).subquery()
+    )
+    report.by_stage = dict(s.execute(
+        sa.select(furthest.c.stage, sa.func.count()).group_by(furthest.c.stage)).all())
+    report.milestones_met = s.scalar(
+        sa.select(sa.func.count(Milestone.id))
+        .where(Milestone.engagement_id.in_(active), Milestone.met_on.between(start, end))) or 0
+
+    report.reviews_opened = s.scalar(
+        sa.select(sa.func.count(EscalationReview.id))
+        .where(EscalationReview.engagement_id.in_(active),
+               EscalationReview.opened_at >= since, EscalationReview.opened_at < until)) or 0
+    decisions = s.execute(
+        sa.select(Decision.kind, LadderStep.kind, sa.func.count(Decision.id))
+        .select_from(Decision).outerjoin(LadderStep, LadderStep.id == Decision.ladder_step_id)
+        .where(Decision.engagement_id.in_(active), Decision.decided_at >= since,
+               Decision.decided_at < until)
+        .group_by(Decision.kind, LadderStep.kind)
+    ).all()
+    report.escalations = sorted(
+        ((step.value, n) for kind, step, n in decisions if kind.value == "escalate" and step),
+        key=lambda pair: (-pair[1], pair[0]))
+    report.extensions = sum(n for kind, _step, n in decisions if kind.value == "extend")
+
+    outcomes = dict(s.execute(
+        sa.select(Engagement.status, sa.func.count())
+        .where(in_active, Engagement.closed_on.between(start, end)).group_by(Engagement.status)
+    ).all())
+    report.closed_success = outcomes.get(EngagementStatus.CLOSED_SUCCESS, 0)
+    report.closed_no_prospect = outcomes.get(EngagementStatus.CLOSED_NO_PROSPECT, 0)
+
+    report.dialogue = [
+        (kind.value, n) for kind, n in s.execute(
+            sa.select(DialogueEntry.kind, sa.func.count())
+            .where(DialogueEntry.engagement_id.in_(active),
+                   DialogueEntry.occurred_on.between(start, end))
+            .group_by(DialogueEntry.kind).order_by(sa.func.count().desc(), DialogueEntry.kind)
+        )
+    ]
+
+    report.votes = [
+        VoteLine(r.name, r.agm_on, r.item, r.instruction.value,
+                 r.requested_instruction.value if r.requested_instruction else None,
+                 r.status.value, r.rationale)
+        for r in s.execute(
+            sa.select(Company.name, Vote.agm_on, Vote.item, Vote.instruction,
+                      Vote.requested_instruction, Vote.status, Vote.rationale)
+            .join(Company, Company.id == Vote.company_id)
+            .where(Vote.organisation_id == organisation_id, Vote.agm_on.between(start, end),
+                   Vote.status != VoteStatus.PROPOSED)
+            .order_by(Vote.agm_on, Company.name, Vote.item)
+        )
+    ]
+    return report
