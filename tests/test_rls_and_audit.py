@@ -3,6 +3,7 @@ audit trail (database triggers), plus the automatic audit of every ORM change.""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -117,6 +118,17 @@ def test_every_orm_change_is_audited_with_actor_scope_and_diff(db_session, two_o
     assert update.context == f"org:{two_orgs['a']}"
     assert update.before == {"value_eur": "1000000.00"}
     assert update.after == {"value_eur": "42.00"}
+
+
+def test_a_created_row_is_audited_under_its_new_id(db_session, two_orgs):
+    with as_organisation(two_orgs["a"], db_session):
+        holding = Holding(company_id=db_session.get(Holding, two_orgs["holding_a"]).company_id,
+                          value_eur=Decimal("7.00"), valued_on=date(2026, 9, 30))
+        db_session.add(holding)
+        db_session.flush()
+        created = db_session.scalar(sa.select(AuditEvent).where(
+            AuditEvent.action == "holding.create", AuditEvent.object_id == str(holding.id)))
+    assert created is not None and created.after["value_eur"] == "7.00"
 
 
 def test_system_scope_events_carry_their_reason_and_are_hidden_from_organisations(db_session, two_orgs):

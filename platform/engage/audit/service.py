@@ -85,8 +85,11 @@ def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def _identity(obj: Any) -> str:
-    ident = sa.inspect(obj).identity
-    return ",".join(str(part) for part in ident) if ident else ""
+    # A row created in this flush has its primary key by now, but no identity key yet
+    # (SQLAlchemy assigns that after the flush): read the key from the instance.
+    state = sa.inspect(obj)
+    ident = state.identity or state.mapper.primary_key_from_instance(obj)
+    return ",".join(str(part) for part in ident if part is not None)
 
 
 def _base_row(session: Session) -> dict[str, Any]:
