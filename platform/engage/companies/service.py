@@ -17,6 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from engage.companies.models import Company, CompanyFollow
+from engage.core.labels import label
 from engage.core.writes import insert_if_absent
 from engage.db import Base, utcnow
 from engage.extensions import db
@@ -144,7 +145,8 @@ def notify_followers(company_id: int, event_kind: str, *, object_id: int,
             kind = NotificationKind.COMPANY_VOTE
             subject = _("Vote recorded on %(company)s: %(item)s", company=name, item=row.item)
             body = _("Your organisation's instruction: %(instruction)s (AGM of %(date)s).",
-                     instruction=row.instruction, date=row.agm_on.isoformat())
+                     instruction=label("vote_instruction", row.instruction),
+                     date=row.agm_on.isoformat())
             link = f"/companies/{company_id}#votes"
             engagement_id = None
         else:

@@ -54,6 +54,45 @@ LABELS = {
         "extend": _l("extend the deadline"),
         "close": _l("close the engagement"),
     },
+    "level": {
+        "direct": _l("direct"),
+        "collaborative": _l("collaborative"),
+        "outsourced": _l("outsourced"),
+    },
+    # A step of the escalation ladder named within a sentence or a list (lower case).
+    "step_kind": {
+        "letter_to_board": _l("letter to board"),
+        "meeting_with_board": _l("meeting with board"),
+        "public_statement": _l("public statement"),
+        "widen_coalition": _l("widen coalition"),
+        "agm_question": _l("AGM question"),
+        "vote_against_directors": _l("vote against directors"),
+        "vote_against_annual_report": _l("vote against annual report"),
+        "co_file_resolution": _l("co-file resolution"),
+        "nominate_director": _l("nominate director"),
+        "legal_action": _l("legal action"),
+        "reduce_exposure": _l("reduce exposure"),
+        "divestment_review": _l("divestment review"),
+    },
+    "letter_status": {
+        "draft": _l("draft"),
+        "open_for_signing": _l("open for signing"),
+        "sent": _l("sent"),
+    },
+    "close_outcome": {
+        "success": _l("success"),
+        "no_prospect": _l("no prospect"),
+    },
+    "vote_instruction": {
+        "for": _l("for"),
+        "against": _l("against"),
+        "abstain": _l("abstain"),
+    },
+    "vote_status": {
+        "proposed": _l("proposed"),
+        "instructed": _l("instructed"),
+        "cast": _l("cast"),
+    },
     "org_role": {
         "admin": _l("admin"),
         "member": _l("member"),

@@ -19,6 +19,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from engage.companies.models import Company
+from engage.core.labels import label
+from engage.engagements.labels import STAGES as STAGE_WORDS
 from engage.engagements.models import (
     STAGES,
     DialogueEntry,
@@ -121,15 +123,15 @@ class StewardshipReport:
                   [(t or _l("(no initiative: direct or outsourced)"), n) for t, n in self.by_topic]),
             Table("levels", _l("Collaborative and direct engagement"), (UK10, SRD),
                   (_l("Level"), _l("Engagements")),
-                  [(level, self.by_level.get(level, 0))
+                  [(label("level", level), self.by_level.get(level, 0))
                    for level in ("collaborative", "direct", "outsourced")]),
             Table("progress", _l("Progress by stage"), (UK9, SFDR),
                   (_l("Stage"), _l("Description"), _l("Engagements")),
-                  [(stage, label, self.by_stage.get(stage, 0)) for stage, label in STAGES.items()]),
+                  [(stage, STAGE_WORDS[stage], self.by_stage.get(stage, 0)) for stage in STAGES]),
             Table("escalations", _l("Escalations"), (UK11, SFDR),
                   (_l("Step"), _l("Times taken")),
                   [(_l("Reviews opened"), self.reviews_opened),
-                   *[(kind, n) for kind, n in self.escalations],
+                   *[(label("step_kind", kind), n) for kind, n in self.escalations],
                    (_l("Deadlines extended"), self.extensions)]),
             Table("outcomes", _l("Outcomes of closed engagements"), (UK9, UK11, SRD),
                   (_l("Outcome"), _l("Engagements")),
@@ -137,13 +139,15 @@ class StewardshipReport:
                    (_l("Closed: no prospect of success"), self.closed_no_prospect),
                    (_l("Success rate"), rate)]),
             Table("dialogue", _l("Dialogue with companies"), (SRD, UK9),
-                  (_l("Kind"), _l("Entries")), list(self.dialogue)),
+                  (_l("Kind"), _l("Entries")),
+                  [(label("dialogue", kind), n) for kind, n in self.dialogue]),
             Table("votes", _l("Votes"), (SRD, UK12, SFDR),
                   (_l("Company"), _l("AGM"), _l("Item"), _l("Vote"), _l("Engagement asked"),
                    _l("Matched the ask"), _l("Status"), _l("Rationale")),
-                  [(v.company, v.agm_on, v.item, v.instruction, v.requested or "",
+                  [(v.company, v.agm_on, v.item, label("vote_instruction", v.instruction),
+                    label("vote_instruction", v.requested) if v.requested else "",
                     "" if v.matched is None else (_l("yes") if v.matched else _l("no")),
-                    v.status, v.rationale) for v in self.votes]),
+                    label("vote_status", v.status), v.rationale) for v in self.votes]),
         ]
 
 
