@@ -38,6 +38,9 @@ def test_holdings_upload_and_the_screening(client, iworld):
     assert response.status_code == 303
     page = client.get("/imports").get_data(as_text=True)
     assert f'data-flag="{iworld.inditex}"' in page and f'data-flag="{iworld.apple}"' in page
+    home = client.get("/").get_data(as_text=True)  # the dashboard shows the same flags
+    assert 'id="screening"' in home
+    assert f'data-flag="{iworld.inditex}"' in home and f'data-flag="{iworld.apple}"' in home
     with as_organisation(iworld.investor.id):
         screening = flagged_holdings(iworld.investor.id)
     assert [f.company_id for f in screening.flags] == [iworld.inditex, iworld.apple]  # excluded first
