@@ -51,9 +51,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for name in ("get_locale", "format_date", "format_datetime", "format_decimal",
                  "format_currency", "format_percent"):
         app.jinja_env.globals[name] = getattr(flask_babel, name)
-    from engage.core.labels import label
+    from engage.core.labels import format_aum, label
 
     app.jinja_env.globals["label"] = label
+    app.jinja_env.globals["format_aum"] = format_aum
     htmx.init_app(app)
 
     errors.init_app(app)

@@ -110,3 +110,13 @@ def label(group: str, value: object) -> str:
         return _("Q%(quarter)s %(year)s", quarter=quarter, year=year)
     words = LABELS.get(group, {}).get(str(key))
     return str(words) if words is not None else str(key)
+
+
+def format_aum(amount) -> str:
+    """Assets under management the way investors say them: €2.5B, € 2,5 mld."""
+    from babel.numbers import format_compact_currency
+    from flask_babel import get_locale
+
+    if amount is None:
+        return "—"
+    return format_compact_currency(amount, "EUR", locale=get_locale() or "en", fraction_digits=1)
