@@ -14,13 +14,13 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-
 from engage import tenancy
 from engage.companies.models import EsgRating
 from engage.escalations.models import StepKind
 from engage.extensions import db
 from engage.initiatives.models import InitiativeStatus
 from engage.organisations.models import OrganisationKind
+
 from tests import factories as f
 from tests.browser.live import LiveServer
 from tests.escalations.committed_db import committed_database

@@ -8,7 +8,6 @@ role and text, as a person finds them.
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, time, timedelta, timezone
 
 from playwright.sync_api import Page, expect
@@ -97,15 +96,15 @@ def test_lead_and_supporter_escalate_and_co_sign(site, new_page, screenshots):
 
 
 def _engagement_until_the_form_exists(site: Site) -> int:
+    import sqlalchemy as sa
     from engage import tenancy
-    from engage.engagements.models import EngagementParticipant, ParticipantRole
+    from engage.companies.models import Company
     from engage.escalations.models import EscalationLadder
     from engage.extensions import db
     from engage.initiatives.models import Initiative
-    from engage.companies.models import Company
     from engage.organisations.models import Organisation
+
     from tests import factories as f
-    import sqlalchemy as sa
 
     with site.app.app_context(), tenancy.system_scope("browser test data"):
         alpha = db.session.get(Organisation, site.alpha_id)
