@@ -1,11 +1,58 @@
-"""Engagement rules shared by the pages, the permission checks and the escalation engine."""
+"""Engagement rules shared by the pages, the API, the permission checks and the escalation
+engine: creating an engagement, its milestones and dialogue, signing on and co-signing.
+
+Every function validates everything first and raises :class:`EngagementError` before
+anything is written; none commits (the caller commits once per unit of work). Audit
+events come from the ORM flush listener.
+"""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+from datetime import date
+from typing import Any
 
-from engage.engagements.models import EngagementParticipant, ParticipantRole
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from engage.db import utcnow
+from engage.engagements.models import (
+    STAGES,
+    DialogueEntry,
+    DialogueKind,
+    Engagement,
+    EngagementLevel,
+    EngagementParticipant,
+    EngagementTrigger,
+    Horizon,
+    Letter,
+    LetterStatus,
+    Milestone,
+    Objective,
+    ObjectiveKind,
+    ParticipantRole,
+    Signature,
+    Visibility,
+)
 from engage.extensions import db
+from engage.organisations.models import OrgMembership, User
+
+TITLE_MAX = 200
+MILESTONE_TITLE_MAX = 300
+TEXT_MAX = 20_000
+LEADS = (ParticipantRole.LEAD, ParticipantRole.CO_LEAD)
+
+
+class EngagementError(ValueError):
+    """The request cannot be carried out as given; nothing was written.
+
+    ``errors`` maps a form field to its message ("" for a message about the whole form).
+    """
+
+    def __init__(self, errors: dict[str, str] | str):
+        if isinstance(errors, str):
+            errors = {"": errors}
+        self.errors = dict(errors)
+        super().__init__("; ".join(f"{k}: {v}" if k else v for k, v in self.errors.items()))
 
 
 def participant_role(engagement_id: int, organisation_id: int) -> ParticipantRole | None:
@@ -16,3 +63,349 @@ def participant_role(engagement_id: int, organisation_id: int) -> ParticipantRol
             EngagementParticipant.organisation_id == organisation_id,
         )
     )
+
+
+# --- parsing helpers shared with the views ---------------------------------------------------
+
+
+def parse_date(value: Any, field: str, errors: dict[str, str], *, required: bool = True) -> date | None:
+    if isinstance(value, date):
+        return value
+    value = (value or "").strip() if isinstance(value, str) else value
+    if not value:
+        if required:
+            errors[field] = _("Give a date.")
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        errors[field] = _("“%(value)s” is not a date (use YYYY-MM-DD).", value=value)
+        return None
+
+
+def parse_int(value: Any, field: str, errors: dict[str, str], *, low: int, high: int,
+              required: bool = True) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            errors[field] = _("Choose a number from %(low)d to %(high)d.", low=low, high=high)
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        errors[field] = _("“%(value)s” is not a whole number.", value=value)
+        return None
+    if not low <= number <= high:
+        errors[field] = _("Choose a number from %(low)d to %(high)d.", low=low, high=high)
+        return None
+    return number
+
+
+def parse_text(value: Any, field: str, errors: dict[str, str], *, max_length: int = TEXT_MAX,
+               required: bool = False) -> str:
+    text = (value or "").strip() if isinstance(value, str) else ("" if value is None else str(value))
+    if required and not text:
+        errors[field] = _("This cannot be empty.")
+    elif len(text) > max_length:
+        errors[field] = _("At most %(num)d characters (%(given)d given).", num=max_length,
+                          given=len(text))
+    return text
+
+
+def parse_choice(value: Any, enum_cls: type, field: str, errors: dict[str, str], *,
+                 default: Any = None) -> Any:
+    if value is None or value == "":
+        if default is None:
+            errors[field] = _("Choose one of the options.")
+        return default
+    try:
+        return enum_cls(value)
+    except ValueError:
+        errors[field] = _("“%(value)s” is not one of the options.", value=value)
+        return default
+
+
+def _check_actor(actor: User, organisation_id: int) -> None:
+    member_of = db.session.scalar(
+        sa.select(OrgMembership.organisation_id).where(OrgMembership.user_id == actor.id))
+    if member_of != organisation_id:
+        raise EngagementError(_("You do not act for this organisation."))
+
+
+def _require_lead(engagement_id: int, organisation_id: int) -> None:
+    if participant_role(engagement_id, organisation_id) not in LEADS:
+        raise EngagementError(_("Only the engagement's lead and co-lead investors can do this."))
+
+
+# --- creating an engagement ------------------------------------------------------------------
+
+
+def may_create_in(initiative_id: int, organisation_id: int) -> bool:
+    """The coordinator, or an admitted lead / co-lead member, starts engagements in an initiative."""
+    from engage.initiatives.models import Initiative, InitiativeMember, MemberRole, MemberStatus
+
+    coordinator = db.session.scalar(
+        sa.select(Initiative.coordinator_organisation_id).where(Initiative.id == initiative_id))
+    if coordinator is None:
+        return False
+    if coordinator == organisation_id:
+        return True
+    return db.session.scalar(
+        sa.select(sa.func.count(InitiativeMember.id)).where(
+            InitiativeMember.initiative_id == initiative_id,
+            InitiativeMember.organisation_id == organisation_id,
+            InitiativeMember.status == MemberStatus.ADMITTED,
+            InitiativeMember.role.in_([MemberRole.LEAD, MemberRole.CO_LEAD]),
+        )) > 0
+
+
+def _ladder_for(initiative_id: int | None) -> int | None:
+    """The initiative's shared ladder; for a direct engagement the first template ladder."""
+    from engage.escalations.models import EscalationLadder
+
+    if initiative_id is not None:
+        ladder_id = db.session.scalar(
+            sa.select(EscalationLadder.id).where(EscalationLadder.initiative_id == initiative_id))
+        if ladder_id is not None:
+            return ladder_id
+    return db.session.scalar(
+        sa.select(EscalationLadder.id).where(EscalationLadder.is_template.is_(True))
+        .order_by(EscalationLadder.id).limit(1))
+
+
+def create_engagement(*, actor: User, organisation_id: int, data: dict) -> Engagement:
+    """A new engagement led by ``organisation_id``, with its first objective and milestone."""
+    from engage.companies.models import Company
+
+    _check_actor(actor, organisation_id)
+    errors: dict[str, str] = {}
+    company_id = parse_int(data.get("company_id"), "company_id", errors, low=1, high=2**31 - 1)
+    if company_id is not None and db.session.get(Company, company_id) is None:
+        errors["company_id"] = _("Choose a company from the list.")
+    if "company_id" in errors:
+        errors["company_id"] = _("Choose a company from the list.")
+    initiative_id = data.get("initiative_id") or None
+    if initiative_id is not None:
+        initiative_id = parse_int(initiative_id, "initiative_id", errors, low=1, high=2**31 - 1)
+        if initiative_id is not None and not may_create_in(initiative_id, organisation_id):
+            errors["initiative_id"] = _("Only the initiative's coordinator or its admitted lead "
+                                        "and co-lead members start engagements in it.")
+    title = parse_text(data.get("title"), "title", errors, max_length=TITLE_MAX, required=True)
+    issue = parse_text(data.get("issue"), "issue", errors, required=True)
+    rights_holders = parse_text(data.get("rights_holders"), "rights_holders", errors)
+    trigger = parse_choice(data.get("trigger"), EngagementTrigger, "trigger", errors)
+    severity = {
+        key: parse_int(data.get(key), key, errors, low=1, high=5)
+        for key in ("severity_scale", "severity_scope", "severity_irremediability")
+    }
+    started_on = parse_date(data.get("started_on"), "started_on", errors)
+    objective = parse_text(data.get("objective"), "objective", errors)
+    objective_kind = parse_choice(data.get("objective_kind"), ObjectiveKind, "objective_kind",
+                                  errors, default=ObjectiveKind.END_IMPACT)
+    milestone_title = parse_text(data.get("milestone_title"), "milestone_title", errors,
+                                 max_length=MILESTONE_TITLE_MAX)
+    milestone_due_on = parse_date(data.get("milestone_due_on"), "milestone_due_on", errors,
+                                  required=bool(milestone_title))
+    if milestone_due_on and not milestone_title and "milestone_title" not in errors:
+        errors["milestone_title"] = _("Give the milestone a title, or leave both empty.")
+    if milestone_due_on and started_on and milestone_due_on < started_on:
+        errors["milestone_due_on"] = _("The milestone cannot be due before the engagement starts.")
+    level = EngagementLevel.COLLABORATIVE
+    if initiative_id is None:
+        level = parse_choice(data.get("level"), EngagementLevel, "level", errors,
+                             default=EngagementLevel.DIRECT)
+        if level == EngagementLevel.COLLABORATIVE:
+            errors["level"] = _("A collaborative engagement belongs to an initiative: choose one.")
+    if errors:
+        raise EngagementError(errors)
+
+    engagement = Engagement(
+        company_id=company_id, initiative_id=initiative_id, title=title, level=level,
+        trigger=trigger, issue=issue, rights_holders=rights_holders, started_on=started_on,
+        ladder_id=_ladder_for(initiative_id), **severity,
+    )
+    db.session.add(engagement)
+    db.session.flush()
+    db.session.add(EngagementParticipant(engagement_id=engagement.id,
+                                         organisation_id=organisation_id,
+                                         role=ParticipantRole.LEAD))
+    objective_row = None
+    if objective:
+        objective_row = Objective(engagement_id=engagement.id, kind=objective_kind,
+                                  description=objective)
+        db.session.add(objective_row)
+        db.session.flush()
+    if milestone_title:
+        db.session.add(Milestone(
+            engagement_id=engagement.id, title=milestone_title, due_on=milestone_due_on,
+            objective_id=objective_row.id if objective_row else None))
+    db.session.flush()
+    return engagement
+
+
+# --- milestones ---------------------------------------------------------------------------
+
+
+def add_milestone(engagement: Engagement, *, actor: User, organisation_id: int, title: str,
+                  due_on: date | str, horizon: str = "short",
+                  objective_id: int | None = None) -> Milestone:
+    _check_actor(actor, organisation_id)
+    _require_lead(engagement.id, organisation_id)
+    errors: dict[str, str] = {}
+    title = parse_text(title, "title", errors, max_length=MILESTONE_TITLE_MAX, required=True)
+    due = parse_date(due_on, "due_on", errors)
+    if due and due < engagement.started_on:
+        errors["due_on"] = _("The milestone cannot be due before the engagement starts.")
+    horizon_value = parse_choice(horizon, Horizon, "horizon", errors, default=Horizon.SHORT)
+    objective_id = _objective(engagement, objective_id, errors)
+    if errors:
+        raise EngagementError(errors)
+    milestone = Milestone(engagement_id=engagement.id, title=title, due_on=due,
+                          horizon=horizon_value, objective_id=objective_id)
+    db.session.add(milestone)
+    db.session.flush()
+    return milestone
+
+
+def _objective(engagement: Engagement, objective_id: Any, errors: dict[str, str]) -> int | None:
+    if objective_id in (None, ""):
+        return None
+    number = parse_int(objective_id, "objective_id", errors, low=1, high=2**31 - 1)
+    if number is not None and db.session.scalar(
+            sa.select(Objective.id).where(Objective.id == number,
+                                          Objective.engagement_id == engagement.id)) is None:
+        errors["objective_id"] = _("Choose one of this engagement's objectives.")
+    return number
+
+
+MILESTONE_FIELDS = ("title", "due_on", "stage", "met_on", "evidence", "outcome_for_people")
+
+
+def update_milestone(milestone: Milestone, *, actor: User, organisation_id: int,
+                     **changes: Any) -> Milestone:
+    """Change a milestone. A new due date is a new deadline: its version goes up, so the
+    escalation engine reminds and reviews it afresh (a review of the old date stays as it is)."""
+    _check_actor(actor, organisation_id)
+    _require_lead(milestone.engagement_id, organisation_id)
+    unknown = set(changes) - set(MILESTONE_FIELDS)
+    if unknown:
+        raise EngagementError(_("Unknown fields: %(names)s", names=", ".join(sorted(unknown))))
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    if "title" in changes:
+        values["title"] = parse_text(changes["title"], "title", errors,
+                                     max_length=MILESTONE_TITLE_MAX, required=True)
+    if "due_on" in changes:
+        values["due_on"] = parse_date(changes["due_on"], "due_on", errors)
+        started_on = milestone.engagement.started_on
+        if values["due_on"] and values["due_on"] < started_on:
+            errors["due_on"] = _("The milestone cannot be due before the engagement starts.")
+    if "stage" in changes:
+        values["stage"] = parse_int(changes["stage"], "stage", errors, low=0, high=max(STAGES))
+    if "met_on" in changes:
+        values["met_on"] = parse_date(changes["met_on"], "met_on", errors, required=False)
+        if values["met_on"] and values["met_on"] > date.today():
+            errors["met_on"] = _("A milestone cannot be met in the future.")
+    for key in ("evidence", "outcome_for_people"):
+        if key in changes:
+            values[key] = parse_text(changes[key], key, errors)
+    if errors:
+        raise EngagementError(errors)
+    if "due_on" in values and values["due_on"] != milestone.due_on:
+        milestone.deadline_version = milestone.deadline_version + 1
+    for key, value in values.items():
+        setattr(milestone, key, value)
+    db.session.flush()
+    return milestone
+
+
+# --- dialogue -------------------------------------------------------------------------------
+
+
+def add_dialogue(engagement: Engagement, *, actor: User, organisation_id: int, kind: str,
+                 occurred_on: date | str, summary: str, participants: str = "",
+                 outcome: str = "", visibility: str = "coalition") -> DialogueEntry:
+    """Log a meeting, call, letter, e-mail, AGM question, site visit or consultation.
+    A private entry is seen by the author's organisation only."""
+    _check_actor(actor, organisation_id)
+    if participant_role(engagement.id, organisation_id) is None:
+        raise EngagementError(_("Only organisations that take part in this engagement can log "
+                                "dialogue."))
+    errors: dict[str, str] = {}
+    kind_value = parse_choice(kind, DialogueKind, "kind", errors)
+    day = parse_date(occurred_on, "occurred_on", errors)
+    if day and day > date.today():
+        errors["occurred_on"] = _("Log dialogue that has taken place: the date is in the future.")
+    summary = parse_text(summary, "summary", errors, required=True)
+    participants = parse_text(participants, "participants", errors)
+    outcome = parse_text(outcome, "outcome", errors)
+    visibility_value = parse_choice(visibility, Visibility, "visibility", errors,
+                                    default=Visibility.COALITION)
+    if errors:
+        raise EngagementError(errors)
+    entry = DialogueEntry(
+        engagement_id=engagement.id, organisation_id=organisation_id, author_id=actor.id,
+        kind=kind_value, occurred_on=day, summary=summary, participants=participants,
+        outcome=outcome, visibility=visibility_value)
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+# --- signing on and co-signing -----------------------------------------------------------------
+
+
+def sign_on_role(engagement: Engagement, organisation_id: int) -> ParticipantRole | None:
+    """The role the organisation would take by signing on, or None when it may not."""
+    from engage.initiatives.models import InitiativeMember, MemberRole, MemberStatus
+
+    if engagement.initiative_id is None:
+        return None
+    member_role = db.session.scalar(
+        sa.select(InitiativeMember.role).where(
+            InitiativeMember.initiative_id == engagement.initiative_id,
+            InitiativeMember.organisation_id == organisation_id,
+            InitiativeMember.status == MemberStatus.ADMITTED))
+    if member_role is None or member_role == MemberRole.OBSERVER:
+        return None
+    if member_role in (MemberRole.LEAD, MemberRole.CO_LEAD):
+        return ParticipantRole.CO_LEAD
+    return ParticipantRole.SUPPORTER
+
+
+def sign_on_engagement(engagement: Engagement, *, actor: User,
+                       organisation_id: int) -> EngagementParticipant:
+    _check_actor(actor, organisation_id)
+    if participant_role(engagement.id, organisation_id) is not None:
+        raise EngagementError(_("Your organisation already takes part in this engagement."))
+    role = sign_on_role(engagement, organisation_id)
+    if role is None:
+        raise EngagementError(_("Only admitted members of the engagement's initiative (not "
+                                "observers) can sign on."))
+    from engage.engagements.models import EngagementStatus
+
+    if engagement.status != EngagementStatus.ACTIVE:
+        raise EngagementError(_("This engagement is closed."))
+    participant = EngagementParticipant(engagement_id=engagement.id,
+                                        organisation_id=organisation_id, role=role)
+    db.session.add(participant)
+    db.session.flush()
+    return participant
+
+
+def co_sign(letter: Letter, *, actor: User, organisation_id: int) -> Signature:
+    """The organisation co-signs a letter open for signing; once per organisation."""
+    _check_actor(actor, organisation_id)
+    if participant_role(letter.engagement_id, organisation_id) is None:
+        raise EngagementError(_("Only organisations that take part in this engagement can "
+                                "co-sign its letters."))
+    if letter.status != LetterStatus.OPEN_FOR_SIGNING:
+        raise EngagementError(_("This letter is not open for signing."))
+    signed = db.session.scalar(sa.select(Signature.id).where(
+        Signature.letter_id == letter.id, Signature.organisation_id == organisation_id))
+    if signed is not None:
+        raise EngagementError(_("Your organisation has signed this letter already."))
+    signature = Signature(letter_id=letter.id, organisation_id=organisation_id,
+                          signed_by_id=actor.id, signed_at=utcnow())
+    db.session.add(signature)
+    db.session.flush()
+    return signature

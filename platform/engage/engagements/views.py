@@ -1,14 +1,33 @@
-"""Engagements: the list (by severity to people) and one engagement's page."""
+"""Engagements: the list (by severity to people), one engagement's page, and starting one.
+
+The page's actions (milestones, dialogue, signing on, co-signing, tasks, divestment
+review) are in :mod:`engage.engagements.actions`; both share this blueprint.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from engage.companies.models import Company
 from engage.core.paging import current_page
-from engage.engagements.models import Engagement, EngagementStatus, Letter, Milestone
+from engage.engagements import labels, timeline
+from engage.engagements.models import (
+    STAGES,
+    Engagement,
+    EngagementParticipant,
+    EngagementStatus,
+    Letter,
+    Milestone,
+    Objective,
+    Signature,
+)
+from engage.engagements.service import EngagementError, create_engagement, sign_on_role
+from engage.escalations import followup
 from engage.escalations.models import (
     Decision,
     DivestmentReview,
@@ -16,11 +35,25 @@ from engage.escalations.models import (
     EscalationReview,
     EscalationTask,
 )
-from engage.extensions import db
-from engage.security import Permission, can, current_org, engagement_role, load_or_404, requires
+from engage.extensions import db, htmx
+from engage.security import (
+    Permission,
+    can,
+    current_org,
+    current_user,
+    engagement_role,
+    load_or_404,
+    requires,
+)
 from engage.votes.models import Vote
 
 bp = Blueprint("engagements", __name__, url_prefix="/engagements")
+COMPANY_CHOICES = 50
+
+
+@bp.context_processor
+def _labels() -> dict[str, Any]:
+    return {**labels.context(), "stages": STAGES}
 
 
 def load_engagement(engagement_id: int) -> Engagement:
@@ -50,9 +83,28 @@ def index():
                            pages=page.count(total))
 
 
-@bp.get("/<int:engagement_id>")
-@requires(Permission.READ, load=load_engagement)
-def show(engagement: Engagement):
+# --- one engagement's page ------------------------------------------------------------------
+
+
+def timeline_context(engagement: Engagement) -> dict[str, Any]:
+    page = current_page()
+    total = timeline.count(engagement.id)
+    return {"timeline": timeline.page(engagement.id, limit=page.size, offset=page.offset),
+            "timeline_page": page.number, "timeline_pages": page.count(total),
+            "timeline_total": total}
+
+
+def letters_of(engagement_id: int, letter_id: int | None = None) -> list[Letter]:
+    query = (sa.select(Letter).where(Letter.engagement_id == engagement_id)
+             .options(selectinload(Letter.signatures).selectinload(Signature.organisation))
+             .order_by(Letter.id.desc()))
+    if letter_id is not None:
+        query = query.where(Letter.id == letter_id)
+    return db.session.scalars(query).all()
+
+
+def page_context(engagement: Engagement) -> dict[str, Any]:
+    """Everything the engagement page shows: a fixed number of queries, whatever the data."""
     reviews = db.session.scalars(
         sa.select(EscalationReview)
         .where(EscalationReview.engagement_id == engagement.id)
@@ -66,10 +118,6 @@ def show(engagement: Engagement):
             sa.select(EscalationLadder).where(EscalationLadder.id == engagement.ladder_id)
             .options(selectinload(EscalationLadder.steps))
         )
-    letters = db.session.scalars(
-        sa.select(Letter).where(Letter.engagement_id == engagement.id)
-        .options(selectinload(Letter.signatures)).order_by(Letter.id.desc())
-    ).all()
     tasks = db.session.scalars(
         sa.select(EscalationTask).where(EscalationTask.engagement_id == engagement.id)
         .order_by(EscalationTask.due_on)
@@ -81,18 +129,140 @@ def show(engagement: Engagement):
         sa.select(DivestmentReview).where(DivestmentReview.engagement_id == engagement.id)
         .order_by(DivestmentReview.id)
     ).all()
+    participants = db.session.scalars(
+        sa.select(EngagementParticipant)
+        .where(EngagementParticipant.engagement_id == engagement.id)
+        .options(selectinload(EngagementParticipant.organisation))
+        .order_by(EngagementParticipant.role, EngagementParticipant.id)
+    ).all()
+    objectives = db.session.scalars(
+        sa.select(Objective).where(Objective.engagement_id == engagement.id).order_by(Objective.id)
+    ).all()
+    milestones = db.session.scalars(
+        sa.select(Milestone).where(Milestone.engagement_id == engagement.id)
+        .order_by(Milestone.due_on, Milestone.id)
+    ).all()
     role = engagement_role(current_org.id, engagement.id)
-    may_decide = can(Permission.LEAD_ENGAGEMENT, engagement)
+    return {
+        "engagement": engagement,
+        "milestones": milestones,
+        "objectives": objectives,
+        "participants": participants,
+        "reviews": reviews,
+        "ladder": ladder,
+        "letters": letters_of(engagement.id),
+        "tasks": tasks,
+        "votes": votes,
+        "divestment_reviews": divestment_reviews,
+        "my_role": role,
+        "may_decide": can(Permission.LEAD_ENGAGEMENT, engagement),
+        "may_lead": can(Permission.LEAD_ENGAGEMENT, engagement),
+        "may_participate": can(Permission.PARTICIPATE_ENGAGEMENT, engagement),
+        "may_sign_on": (role is None and can(Permission.WRITE)
+                        and engagement.status == EngagementStatus.ACTIVE
+                        and sign_on_role(engagement, current_org.id) is not None),
+        "may_complete": followup.may_complete,
+        "errors": {},
+        "values": {},
+        **timeline_context(engagement),
+    }
+
+
+def render_page(engagement: Engagement, status: int = 200, **overrides: Any):
+    context = page_context(engagement)
+    context.update(overrides)
+    return render_template("engagements/show.html", **context), status
+
+
+@bp.get("/<int:engagement_id>")
+@requires(Permission.READ, load=load_engagement)
+def show(engagement: Engagement):
+    return render_page(engagement)
+
+
+@bp.get("/<int:engagement_id>/timeline")
+@requires(Permission.READ, load=load_engagement)
+def timeline_view(engagement: Engagement):
+    """The timeline, one page: the fragment for htmx, else the engagement page at that page."""
+    if not htmx:
+        return render_page(engagement)
+    return render_template("engagements/_timeline.html", engagement=engagement,
+                           **timeline_context(engagement))
+
+
+# --- starting an engagement -------------------------------------------------------------------
+
+
+def _company_choices(query: str, selected: Any = None) -> list[Company]:
+    stmt = sa.select(Company).order_by(Company.name).limit(COMPANY_CHOICES)
+    query = query.strip()
+    if query:
+        like = f"%{query.lower()}%"
+        stmt = stmt.where(sa.or_(sa.func.lower(Company.name).like(like),
+                                 sa.func.lower(Company.isin).like(like)))
+    companies = list(db.session.scalars(stmt).all())
+    try:
+        selected_id = int(selected) if selected else None
+    except ValueError:
+        selected_id = None
+    if selected_id and all(c.id != selected_id for c in companies):
+        chosen = db.session.get(Company, selected_id)
+        if chosen is not None:
+            companies.insert(0, chosen)
+    return companies
+
+
+def _initiative_choices() -> list[Any]:
+    """Initiatives this organisation may start an engagement in."""
+    from engage.initiatives.models import Initiative, InitiativeMember, MemberRole, MemberStatus
+
+    leads = (sa.select(InitiativeMember.initiative_id)
+             .where(InitiativeMember.organisation_id == current_org.id,
+                    InitiativeMember.status == MemberStatus.ADMITTED,
+                    InitiativeMember.role.in_([MemberRole.LEAD, MemberRole.CO_LEAD])))
+    return db.session.scalars(
+        sa.select(Initiative)
+        .where(sa.or_(Initiative.coordinator_organisation_id == current_org.id,
+                      Initiative.id.in_(leads)))
+        .order_by(Initiative.title)
+    ).all()
+
+
+FIELDS = ("company_id", "initiative_id", "level", "title", "issue", "rights_holders", "trigger",
+          "severity_scale", "severity_scope", "severity_irremediability", "started_on",
+          "objective_kind", "objective", "milestone_title", "milestone_due_on")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires(Permission.WRITE)
+def new():
+    values = {k: request.values.get(k, "") for k in FIELDS}
+    values["initiative_id"] = request.values.get("initiative_id") or request.args.get("initiative", "")
+    query = request.values.get("q", "")
+    if request.method == "GET" and htmx and request.headers.get("HX-Target") == "company-choices":
+        return render_template("engagements/_company_options.html",
+                               companies=_company_choices(query, values["company_id"]),
+                               values=values)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            engagement = create_engagement(actor=current_user._get_current_object(),
+                                           organisation_id=current_org.id, data=values)
+            db.session.commit()
+        except EngagementError as exc:
+            db.session.rollback()
+            errors = exc.errors
+        else:
+            target = url_for("engagements.show", engagement_id=engagement.id)
+            if htmx:
+                return "", 204, {"HX-Redirect": target}
+            return redirect(target, 303)
+    status = 400 if errors else 200
     return render_template(
-        "engagements/show.html",
-        engagement=engagement,
-        milestones=engagement.milestones,
-        reviews=reviews,
-        ladder=ladder,
-        letters=letters,
-        tasks=tasks,
-        votes=votes,
-        divestment_reviews=divestment_reviews,
-        my_role=role,
-        may_decide=may_decide,
-    )
+        "engagements/new.html", values=values, errors=errors, q=query,
+        companies=_company_choices(query, values["company_id"]),
+        initiatives=_initiative_choices(), company_limit=COMPANY_CHOICES,
+    ), status
+
+
+from engage.engagements import actions  # noqa: E402,F401  (registers the page's actions)

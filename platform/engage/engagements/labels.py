@@ -1,0 +1,57 @@
+"""Translatable names of the engagement enums, for forms and pages."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+DIALOGUE_KINDS = {
+    "meeting": _l("Meeting"),
+    "call": _l("Call"),
+    "letter": _l("Letter"),
+    "email": _l("E-mail"),
+    "agm_question": _l("AGM question"),
+    "site_visit": _l("Site visit"),
+    "stakeholder_consultation": _l("Consultation of rights-holders or stakeholders"),
+}
+VISIBILITIES = {
+    "coalition": _l("The coalition (every participant)"),
+    "private": _l("Private to my organisation"),
+}
+TRIGGERS = {
+    "proactive": _l("Proactive: a risk to people found before harm is reported"),
+    "reactive": _l("Reactive: responding to a reported harm or controversy"),
+}
+LEVELS = {
+    "direct": _l("Direct (my organisation alone)"),
+    "outsourced": _l("Outsourced (through a service provider)"),
+    "collaborative": _l("Collaborative (within an initiative)"),
+}
+OBJECTIVE_KINDS = {
+    "end_impact": _l("End the negative impact"),
+    "provide_remedy": _l("Provide remedy"),
+    "prevent_recurrence": _l("Prevent recurrence"),
+    "transparency": _l("Be transparent about the measures taken"),
+    "other": _l("Other"),
+}
+HORIZONS = {"short": _l("Short term"), "mid": _l("Mid term"), "long": _l("Long term")}
+ROLES = {"lead": _l("lead"), "co_lead": _l("co-lead"), "supporter": _l("supporter")}
+CONCLUSIONS = {
+    "open": _l("Open: still being answered"),
+    "stay_engaged": _l("Stay engaged"),
+    "reduce_exposure": _l("Reduce exposure"),
+    "divest": _l("Divest (responsibly)"),
+}
+SEVERITY = {
+    "severity_scale": (_l("Scale"), _l("How grave is the harm to the people affected? "
+                                       "1 minor – 5 life, health or liberty at stake.")),
+    "severity_scope": (_l("Scope"), _l("How many people are or could be affected? "
+                                       "1 a few – 5 very many.")),
+    "severity_irremediability": (_l("Irremediability"), _l(
+        "How hard is it to put right? 1 easily remedied – 5 cannot be undone.")),
+}
+
+
+def context() -> dict:
+    return {"dialogue_kinds": DIALOGUE_KINDS, "visibilities": VISIBILITIES, "triggers": TRIGGERS,
+            "levels": LEVELS, "objective_kinds": OBJECTIVE_KINDS, "horizons": HORIZONS,
+            "role_labels": ROLES, "conclusions": CONCLUSIONS, "severity_fields": SEVERITY}
