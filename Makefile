@@ -5,7 +5,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-sqlite test-postgres lock clean
+.PHONY: demo test test-sqlite test-postgres lock clean translations
+
+# Translations: the .po catalogues are source, the .mo files build output (git-ignored).
+TRANSLATIONS := platform/engage/translations
+PO := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
+MO := $(PO:.po=.mo)
+BABEL_KEYWORDS := -k lazy_gettext -k _l
 
 $(STAMP): pyproject.toml constraints.txt
 	scripts/ensure-system-libs
@@ -14,17 +20,29 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[demo,test]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+%.mo: %.po | $(STAMP)
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+# Extract every marked string (babel.cfg) and merge it into each language's catalogue;
+# then translate the new, empty entries in nl/messages.po and run tests/test_i18n.py.
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output \
+		--project Engage -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) \
+		--no-fuzzy-matching --ignore-obsolete --no-location
+	$(MAKE) $(MO)
+
+demo: $(STAMP) $(MO)
 	DATABASE_URL= $(BIN)/engage demo
 
 # SQLite by default; ENGAGE_TEST_DATABASE_URL=postgresql+psycopg://... runs it on PostgreSQL.
 # scripts/ensure-browser installs Chromium for tests/browser/ where it is missing (quick
 # when present).
-test: $(STAMP)
+test: $(STAMP) $(MO)
 	scripts/ensure-browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-postgres: $(STAMP)
+test-postgres: $(STAMP) $(MO)
 	scripts/ensure-postgres
 	scripts/ensure-browser
 	ENGAGE_TEST_DATABASE_URL=$${ENGAGE_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \

@@ -46,6 +46,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for name in ("get_locale", "format_date", "format_datetime", "format_decimal",
                  "format_currency", "format_percent"):
         app.jinja_env.globals[name] = getattr(flask_babel, name)
+    from engage.core.labels import label
+
+    app.jinja_env.globals["label"] = label
     htmx.init_app(app)
 
     errors.init_app(app)

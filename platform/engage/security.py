@@ -32,8 +32,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Endpoints anyone may reach; views add themselves with @public.
 _PUBLIC_ENDPOINTS = {"static"}
-# What a viewer may send: leaving, and marking their own notifications read.
-_VIEWER_MAY_POST = {"auth.logout", "notifications.open_", "notifications.read_all"}
+# What a viewer may send: leaving, marking their own notifications read, their language.
+_VIEWER_MAY_POST = {"auth.logout", "notifications.open_", "notifications.read_all",
+                    "core.profile"}
 
 
 @dataclass(frozen=True)

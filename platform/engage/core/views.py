@@ -1,20 +1,80 @@
+"""The home page (the organisation's dashboard), the profile page and the health check."""
+
 from __future__ import annotations
 
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
+from engage.core import dashboard
+from engage.core.charts import bar_chart, stacked_chart
+from engage.core.paging import current_page
 from engage.core.service import platform_totals
-from engage.security import public
+from engage.engagements.models import Engagement
+from engage.escalations.decisions import count_decidable_reviews, decidable_reviews
+from engage.escalations.models import EscalationReview
 from engage.extensions import db
+from engage.organisations import service as organisations
+from engage.security import Permission, current_org, current_user, public, requires
 
 bp = Blueprint("core", __name__)
 
+REVIEWS_SHOWN = 5
+
 
 @bp.get("/")
+@requires(Permission.READ)
 def home():
-    return render_template("core/home.html", totals=platform_totals(date.today()))
+    today = date.today()
+    org_id = current_org.id
+    page = current_page()
+    engagements, total = dashboard.my_engagements(org_id, limit=page.size, offset=page.offset)
+    reviews = db.session.scalars(
+        decidable_reviews(org_id)
+        .options(selectinload(EscalationReview.engagement).selectinload(Engagement.company),
+                 selectinload(EscalationReview.milestone))
+        .limit(REVIEWS_SHOWN)
+    ).all()
+    deadlines, deadlines_total = dashboard.upcoming_deadlines(org_id, today)
+    charts = dashboard.charts(org_id)
+    return render_template(
+        "core/home.html",
+        engagements=engagements, engagements_total=total, page=page.number,
+        pages=page.count(total),
+        reviews=reviews, reviews_total=count_decidable_reviews(org_id),
+        deadlines=deadlines, deadlines_total=deadlines_total, deadline_days=dashboard.DEADLINE_DAYS,
+        activity=dashboard.recent_activity(),
+        stage_chart=bar_chart([(str(s), n) for s, n in charts.stages]),
+        step_chart=bar_chart(charts.steps, horizontal=True),
+        outcome_chart=stacked_chart(charts.quarters),
+        charts=charts,
+        totals=platform_totals(today),
+    )
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@requires(Permission.READ)
+def profile():
+    """The signed-in person's language: English, Dutch, or what the browser asks for."""
+    languages = current_app.config["ENGAGE_LANGUAGES"]
+    error = None
+    if request.method == "POST":
+        try:
+            organisations.set_locale(db.session, current_user._get_current_object(),
+                                     request.form.get("locale", ""), languages)
+        except organisations.OrganisationError as exc:
+            db.session.rollback()
+            error = str(exc)
+        else:
+            db.session.commit()
+            flash(_("Your language is saved."), "info")
+            return redirect(url_for(".profile")), 303
+    return render_template("core/profile.html", error=error,
+                           selected=request.form.get("locale") if error else
+                           (current_user.locale or "")), (400 if error else 200)
 
 
 @bp.get("/healthz")

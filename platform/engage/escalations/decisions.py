@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from engage.audit import service as audit
 from engage.core.writes import update_where
-from engage.engagements.models import Engagement, ParticipantRole
+from engage.engagements.models import Engagement, EngagementParticipant, ParticipantRole
 from engage.engagements.service import participant_role
 from engage.escalations.models import (
     CloseOutcome,
@@ -33,6 +33,26 @@ class NotALead(DecisionError):
 
 class ReviewNotOpen(DecisionError):
     """The review does not exist for this organisation, or it has been decided already."""
+
+
+def decidable_reviews(organisation_id: int) -> sa.Select:
+    """The open reviews the organisation decides (it leads or co-leads the engagement),
+    oldest first: the reviews inbox and the home page list them."""
+    return (
+        sa.select(EscalationReview)
+        .join(EngagementParticipant,
+              (EngagementParticipant.engagement_id == EscalationReview.engagement_id)
+              & (EngagementParticipant.organisation_id == organisation_id))
+        .where(EscalationReview.status == ReviewStatus.OPEN,
+               EngagementParticipant.role.in_([ParticipantRole.LEAD, ParticipantRole.CO_LEAD]))
+        .order_by(EscalationReview.opened_at, EscalationReview.id)
+    )
+
+
+def count_decidable_reviews(organisation_id: int) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(
+            decidable_reviews(organisation_id).order_by(None).subquery()))
 
 
 def record_decision(

@@ -10,9 +10,10 @@ from flask import Blueprint, flash, make_response, redirect, render_template, re
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from engage.core.paging import current_page
 from engage.db import utcnow
-from engage.engagements.models import Engagement, EngagementParticipant, Letter, ParticipantRole
-from engage.escalations.models import ApplyStatus, Decision, EscalationReview, ReviewStatus
+from engage.engagements.models import Engagement, Letter
+from engage.escalations.models import ApplyStatus, Decision, EscalationReview
 from engage.extensions import db, htmx
 from engage.security import Permission, can, current_org, current_user, load_or_404, requires
 
@@ -45,20 +46,19 @@ def load_letter(letter_id: int) -> Letter:
 @bp.get("/reviews")
 @requires(Permission.READ)
 def inbox():
-    """Every open review this organisation leads, oldest first."""
+    """Every open review this organisation decides (it leads or co-leads), oldest first."""
+    from engage.escalations.service import count_decidable_reviews, decidable_reviews
+
+    page = current_page()
     reviews = db.session.scalars(
-        sa.select(EscalationReview)
-        .join(EngagementParticipant,
-              (EngagementParticipant.engagement_id == EscalationReview.engagement_id)
-              & (EngagementParticipant.organisation_id == current_org.id))
-        .where(EscalationReview.status == ReviewStatus.OPEN,
-               EngagementParticipant.role.in_([ParticipantRole.LEAD, ParticipantRole.CO_LEAD]))
+        decidable_reviews(current_org.id)
         .options(selectinload(EscalationReview.engagement).selectinload(Engagement.company),
                  selectinload(EscalationReview.milestone))
-        .order_by(EscalationReview.opened_at, EscalationReview.id)
-        .limit(200)
+        .limit(page.size).offset(page.offset)
     ).all()
-    return render_template("escalations/inbox.html", reviews=reviews)
+    total = count_decidable_reviews(current_org.id)
+    return render_template("escalations/inbox.html", reviews=reviews, total=total,
+                           page=page.number, pages=page.count(total))
 
 
 def _date(value: str | None) -> date | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from engage.organisations.models import Organisation, OrganisationKind, OrgMembership, OrgRole, User
@@ -72,4 +73,13 @@ def change_role(session: Session, member: OrgMembership, role: OrgRole) -> None:
                 "administrator first"
             )
     member.role = role
+    session.flush()
+
+
+def set_locale(session: Session, user: User, locale: str, languages: tuple[str, ...]) -> None:
+    """The user's language: one of ``languages``, or "" for what the browser asks for."""
+    locale = (locale or "").strip()
+    if locale and locale not in languages:
+        raise OrganisationError(_("Choose English, Nederlands or your browser’s language."))
+    user.locale = locale or None
     session.flush()
