@@ -8,12 +8,14 @@ role and text, as a person finds them.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta, timezone
 
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import LEAD, SUPPORTER, Person, Site
 
+ENGAGEMENT = "Living wage at Threadline"
 MILESTONE = "Company publishes a living-wage roadmap"
 MILESTONE_DUE = date.today() + timedelta(days=30)
 PRIVATE_NOTE = "Our own view: the CFO was evasive about supplier audits"
@@ -34,6 +36,62 @@ def sign_in(page: Page, site: Site, person: Person) -> None:
     page.get_by_role("button", name="Authorize", exact=True).click()
     expect(page).to_have_url(site.at("/"))
     expect(page.get_by_text(person.name)).to_be_visible()
+
+
+def lead_starts_an_engagement(page: Page, site: Site) -> int:
+    """From the initiative, the lead starts an engagement with its first milestone."""
+    page.goto(site.at(f"/engagements/new?initiative={site.initiative_id}"))
+    expect(page.get_by_role("heading", name="New engagement")).to_be_visible()
+    expect(page.get_by_label("Initiative", exact=True)).to_have_value(str(site.initiative_id))
+    company = page.get_by_label("Company", exact=True)
+    company.select_option(company.locator("option", has_text=site.company_name).get_attribute("value"))
+    page.get_by_label("Title").fill(ENGAGEMENT)
+    page.get_by_label("Issue: the (potential) harm to people").fill(
+        "Wages in the supply chain are below a living wage")
+    page.get_by_label("Rights-holders affected").fill("garment workers")
+    page.get_by_label("Reactive", exact=False).check()
+    for label, value in (("Scale", "4"), ("Scope", "3"), ("Irremediability", "2")):
+        page.get_by_label(label, exact=True).select_option(value)
+    page.get_by_label("Start date").fill((date.today() - timedelta(days=60)).isoformat())
+    page.get_by_label("Milestone", exact=True).fill(MILESTONE)
+    page.get_by_label("Due", exact=True).fill(MILESTONE_DUE.isoformat())
+    page.get_by_role("button", name="Start the engagement").click()
+    expect(page.get_by_role("heading", name=ENGAGEMENT, level=1)).to_be_visible()
+    expect(page.locator("tr", has_text=MILESTONE)).to_be_visible()
+    return int(re.search(r"/engagements/(\d+)$", page.url).group(1))
+
+
+def supporter_signs_on_to_the_engagement(page: Page, site: Site, engagement_id: int) -> None:
+    page.goto(site.at(f"/engagements/{engagement_id}"))
+    page.get_by_role("button", name="Sign on to this engagement").click()
+    participants = page.locator("#participants")
+    expect(participants.get_by_text("Beta Insurance")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign on to this engagement")).to_have_count(0)
+
+
+def supporter_logs_a_private_note(page: Page, site: Site, engagement_id: int) -> None:
+    """Dialogue only its own organisation sees: the supporter's private note. (The dialogue
+    form is for participants: it appears on the page loaded after signing on.)"""
+    page.goto(site.at(f"/engagements/{engagement_id}"))
+    page.get_by_text("Log dialogue", exact=True).first.click()  # opens the form
+    form = page.locator("#dialogue-form")
+    form.get_by_label("What").select_option(label="Call")
+    form.get_by_label("Date").fill((date.today() - timedelta(days=2)).isoformat())
+    form.get_by_label("Summary").fill(PRIVATE_NOTE)
+    form.get_by_label("Private to my organisation").check()
+    form.get_by_role("button", name="Log dialogue").click()
+    expect(page.get_by_role("status").filter(has_text="Dialogue logged")).to_be_visible()
+    entry = page.locator("[data-dialogue]", has_text=PRIVATE_NOTE)
+    expect(entry).to_have_attribute("data-visibility", "private")
+    expect(entry.get_by_text("Only your organisation sees this entry.")).to_be_visible()
+
+
+def lead_does_not_see_the_note(page: Page, site: Site, engagement_id: int) -> None:
+    page.goto(site.at(f"/engagements/{engagement_id}"))
+    expect(page.locator("#timeline")).to_be_visible()
+    expect(page.locator("#participants").get_by_text("Beta Insurance")).to_be_visible()
+    expect(page.get_by_text(PRIVATE_NOTE)).to_have_count(0)
+    assert PRIVATE_NOTE not in page.content()
 
 
 def milestone_passes_due(site: Site, due_on: date) -> None:
@@ -73,6 +131,32 @@ def workflow_carries_out_the_decision(site: Site, page: Page) -> int:
     return int(letter.get_attribute("data-letter"))
 
 
+def supporter_co_signs_and_the_count_updates_in_place(page: Page, site: Site, engagement_id: int,
+                                                    letter_id: int) -> None:
+    page.goto(site.at(f"/engagements/{engagement_id}"))
+    count = page.locator(f"#letter-{letter_id}-signatories")
+    expect(count).to_have_text("0 signatories")
+    # A mark on this very document: a page reload would wipe it.
+    page.evaluate("window.engageNoReload = true")
+    page.locator(f"#letter-{letter_id}").get_by_role("button", name="Co-sign").click()
+    expect(page.locator(f"#letter-{letter_id}-signatories")).to_have_text("1 signatory")
+    expect(page.locator(f"#letter-{letter_id}").get_by_text("Your organisation has signed")).to_be_visible()
+    assert page.evaluate("window.engageNoReload") is True, "the page was reloaded"
+
+
+def admitted_to_the_initiative_until_its_pages_exist(site: Site) -> None:
+    """Stands in for: the supporter signs on to the initiative and its coordinator admits it."""
+    from engage import tenancy
+    from engage.extensions import db
+    from engage.initiatives.models import Initiative
+    from engage.organisations.models import Organisation
+    from tests import factories as f
+
+    with site.app.app_context(), tenancy.system_scope("browser test data"):
+        f.member(db.session.get(Initiative, site.initiative_id), db.session.get(Organisation, site.beta_id))
+        db.session.commit()
+
+
 # --- the scenario ---------------------------------------------------------------------------
 
 
@@ -80,40 +164,20 @@ def test_lead_and_supporter_escalate_and_co_sign(site, new_page, screenshots):
     lead, supporter = new_page(), new_page()
 
     sign_in(lead, site, LEAD)
-    sign_in(supporter, site, SUPPORTER)
+    engagement_id = lead_starts_an_engagement(lead, site)
 
-    engagement_id = _engagement_until_the_form_exists(site)
+    sign_in(supporter, site, SUPPORTER)
+    admitted_to_the_initiative_until_its_pages_exist(site)
+    supporter_signs_on_to_the_engagement(supporter, site, engagement_id)
+    supporter_logs_a_private_note(supporter, site, engagement_id)
+    lead_does_not_see_the_note(lead, site, engagement_id)
 
     milestone_passes_due(site, MILESTONE_DUE)
     lead_escalates_to_a_letter(lead, site, engagement_id)
     letter_id = workflow_carries_out_the_decision(site, lead)
-    assert letter_id
+    supporter_co_signs_and_the_count_updates_in_place(supporter, site, engagement_id, letter_id)
 
     lead.goto(site.at("/"))
     lead.screenshot(path=screenshots / "dashboard.png", full_page=True)
     lead.goto(site.at(f"/engagements/{engagement_id}"))
     lead.screenshot(path=screenshots / "engagement.png", full_page=True)
-
-
-def _engagement_until_the_form_exists(site: Site) -> int:
-    import sqlalchemy as sa
-    from engage import tenancy
-    from engage.companies.models import Company
-    from engage.escalations.models import EscalationLadder
-    from engage.extensions import db
-    from engage.initiatives.models import Initiative
-    from engage.organisations.models import Organisation
-
-    from tests import factories as f
-
-    with site.app.app_context(), tenancy.system_scope("browser test data"):
-        alpha = db.session.get(Organisation, site.alpha_id)
-        beta = db.session.get(Organisation, site.beta_id)
-        init = db.session.get(Initiative, site.initiative_id)
-        ladder_id = db.session.scalar(sa.select(EscalationLadder.id).where(EscalationLadder.initiative_id == init.id))
-        e = f.engagement(db.session.get(Company, site.company_id), alpha, init, supporters=(beta,), ladder_id=ladder_id,
-                         title="Living wage at Threadline")
-        f.milestone(e, due_on=MILESTONE_DUE, title=MILESTONE)
-        eid = e.id
-        db.session.commit()
-    return eid
