@@ -150,6 +150,7 @@ def admitted_to_the_initiative_until_its_pages_exist(site: Site) -> None:
     from engage.extensions import db
     from engage.initiatives.models import Initiative
     from engage.organisations.models import Organisation
+
     from tests import factories as f
 
     with site.app.app_context(), tenancy.system_scope("browser test data"):
