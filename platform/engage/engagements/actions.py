@@ -124,7 +124,7 @@ def update_milestone(milestone: Milestone):
     form = request.form
     changes = {k: form.get(k, "") for k in service.MILESTONE_FIELDS if k in form}
     milestone_id, engagement_id = milestone.id, milestone.engagement_id
-    _, errors = _run(lambda: service.update_milestone(milestone, **_actor(), **changes))
+    _done, errors = _run(lambda: service.update_milestone(milestone, **_actor(), **changes))
     milestone = load_or_404(Milestone, milestone_id)
     if errors:
         return _edit_form(milestone, 400, errors, form.to_dict())
@@ -167,7 +167,7 @@ def add_dialogue(engagement: Engagement):
 @bp.post("/<int:engagement_id>/sign-on")
 @requires(Permission.WRITE, load=load_engagement)
 def sign_on(engagement: Engagement):
-    _, errors = _run(lambda: service.sign_on_engagement(engagement, **_actor()))
+    _done, errors = _run(lambda: service.sign_on_engagement(engagement, **_actor()))
     if htmx:
         context = page_context(engagement)
         context["errors"] = {"sign_on": errors}
@@ -182,7 +182,7 @@ def sign_on(engagement: Engagement):
 @requires(Permission.PARTICIPATE_ENGAGEMENT, load=load_letter)
 def co_sign(letter: Letter):
     letter_id, engagement_id = letter.id, letter.engagement_id
-    _, errors = _run(lambda: service.co_sign(letter, **_actor()))
+    _done, errors = _run(lambda: service.co_sign(letter, **_actor()))
     if htmx:
         fresh = letters_of(engagement_id, letter_id)[0]
         return render_template("engagements/_letter.html", letter=fresh,
@@ -201,7 +201,7 @@ def co_sign(letter: Letter):
 @requires(Permission.PARTICIPATE_ENGAGEMENT, load=load_task)
 def complete_task(task: EscalationTask):
     task_id, engagement_id = task.id, task.engagement_id
-    _, errors = _run(lambda: followup.complete_task(task, **_actor()))
+    _done, errors = _run(lambda: followup.complete_task(task, **_actor()))
     if htmx:
         return render_template("engagements/_task.html", t=load_or_404(EscalationTask, task_id),
                                may_complete=followup.may_complete, task_errors=errors,
@@ -218,7 +218,7 @@ def complete_task(task: EscalationTask):
 def answer_divestment(review: DivestmentReview):
     review_id, engagement_id = review.id, review.engagement_id
     form = request.form
-    _, errors = _run(lambda: followup.answer_divestment_review(review, **_actor(),
+    _done, errors = _run(lambda: followup.answer_divestment_review(review, **_actor(),
                                                                data=form.to_dict()))
     values = {f"divestment-{review_id}": form.to_dict()} if errors else {}
     all_errors = {f"divestment-{review_id}": errors} if errors else {}
