@@ -72,10 +72,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _locale() -> str | None:
     """The signed-in user's language, else the browser's best match."""
-    from flask import current_app, request
+    from flask import current_app, has_request_context, request
 
     from engage.security import current_user
 
+    if not has_request_context():
+        return None  # the CLI and the workflows: the default locale
     languages = current_app.config["ENGAGE_LANGUAGES"]
     if current_user and current_user.locale in languages:
         return current_user.locale

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import Flask, abort, g, redirect, request, session, url_for
+from flask_babel import gettext as _
 from werkzeug.exceptions import Forbidden
 from werkzeug.local import LocalProxy
 
@@ -89,30 +90,31 @@ def engagement_role(org_id: int, engagement_id: int) -> str | None:
 def _denial(principal: Principal | None, permission: Permission, obj: Any) -> str | None:
     """None when allowed, else the reason shown to the user."""
     if principal is None:
-        return "You need to sign in."
+        return _("You need to sign in.")
     if permission is Permission.READ:
         return None
     if not principal.can_write:
-        return "Your role is viewer: you can read everything your organisation sees, but not change it."
+        return _("Your role is viewer: you can read everything your organisation sees, but "
+                 "not change it.")
     if permission is Permission.WRITE:
         return None
     if permission is Permission.ADMIN:
         if principal.role is not OrgRole.ADMIN:
-            return "Only an administrator of your organisation can change its settings."
+            return _("Only an administrator of your organisation can change its settings.")
         return None
     if permission is Permission.COORDINATE_INITIATIVE:
         if obj is None or obj.coordinator_organisation_id != principal.organisation.id:
-            return "Only the initiative's coordinating organisation can do this."
+            return _("Only the initiative's coordinating organisation can do this.")
         return None
     engagement_id = getattr(obj, "engagement_id", None) or getattr(obj, "id", None)
     role = engagement_role(principal.organisation.id, engagement_id) if obj is not None else None
     if permission is Permission.LEAD_ENGAGEMENT:
         if role not in ("lead", "co_lead"):
-            return "Only the engagement's lead and co-lead investors can do this."
+            return _("Only the engagement's lead and co-lead investors can do this.")
         return None
     if permission is Permission.PARTICIPATE_ENGAGEMENT:
         if role is None:
-            return "Only organisations that take part in this engagement can do this."
+            return _("Only organisations that take part in this engagement can do this.")
         return None
     raise ValueError(f"unknown permission {permission!r}")
 

@@ -17,6 +17,7 @@ import requests
 from authlib.integrations.base_client import MismatchingStateError, OAuthError
 from authlib.integrations.flask_client import FlaskIntegration, FlaskOAuth2App
 from flask import current_app
+from flask_babel import gettext as _
 from joserfc.errors import (
     BadSignatureError,
     ClaimError,
@@ -43,8 +44,9 @@ def client_for(organisation: Organisation, config: SsoConfig) -> FlaskOAuth2App:
     try:
         secret = service.client_secret(config)
     except ConfigError as exc:
-        raise LoginRefused("misconfigured", f"Sign-in for {organisation.name} is not set up "
-                           f"correctly: {exc}.", status=503) from exc
+        raise LoginRefused("misconfigured", _("Sign-in for %(name)s is not set up correctly: "
+                                              "%(problem)s.", name=organisation.name,
+                                              problem=exc), status=503) from exc
     cache: dict[str, tuple[str, FlaskOAuth2App]] = current_app.extensions.setdefault(
         "engage.oidc_clients", {}
     )
@@ -83,8 +85,9 @@ def metadata(organisation: Organisation, client: FlaskOAuth2App, config: SsoConf
         client.server_metadata.clear()  # do not keep a document we refused
         raise LoginRefused(
             "issuer_mismatch",
-            f"The identity provider at {config.issuer} describes itself as issuer "
-            f"“{data.get('issuer')}”; ask your administrator to correct the issuer URL.",
+            _("The identity provider at %(url)s describes itself as issuer “%(issuer)s”; ask "
+              "your administrator to correct the issuer URL.", url=config.issuer,
+              issuer=data.get("issuer")),
             status=502,
         )
     return data
@@ -93,8 +96,9 @@ def metadata(organisation: Organisation, client: FlaskOAuth2App, config: SsoConf
 def unreachable(organisation: Organisation, config: SsoConfig) -> LoginRefused:
     return LoginRefused(
         "provider_unreachable",
-        f"The identity provider of {organisation.name} ({config.issuer}) cannot be reached "
-        "right now. Try again in a few minutes; if it persists, tell your administrator.",
+        _("The identity provider of %(name)s (%(url)s) cannot be reached right now. Try "
+          "again in a few minutes; if it persists, tell your administrator.",
+          name=organisation.name, url=config.issuer),
         status=503,
     )
 
@@ -125,32 +129,35 @@ def finish(organisation: Organisation, config: SsoConfig) -> dict[str, Any]:
     except MismatchingStateError as exc:
         raise LoginRefused(
             "state_mismatch",
-            "This sign-in response does not match a sign-in started in this browser (it "
-            "was already used, has expired or was altered). Please sign in again.",
+            _("This sign-in response does not match a sign-in started in this browser (it "
+              "was already used, has expired or was altered). Please sign in again."),
             status=400,
         ) from exc
     except OAuthError as exc:
         raise LoginRefused(
             f"provider_error:{exc.error}"[:60],
-            f"The identity provider refused the sign-in: {exc.description or exc.error}.",
+            _("The identity provider refused the sign-in: %(reason)s.",
+              reason=exc.description or exc.error),
             status=400,
         ) from exc
     except requests.RequestException as exc:
         raise unreachable(organisation, config) from exc
     except ExpiredTokenError as exc:
-        raise LoginRefused("token_expired", "The identity provider's token has expired. "
-                           "Please sign in again (and check the server clocks).", 400) from exc
+        raise LoginRefused("token_expired", _("The identity provider's token has expired. "
+                                              "Please sign in again (and check the server "
+                                              "clocks)."), 400) from exc
     except ClaimError as exc:
         raise _claim_refusal(exc) from exc
     except (BadSignatureError, InvalidKeyIdError) as exc:
-        raise LoginRefused("bad_signature", "The identity provider's token is not signed "
-                           "with the provider's keys.", 400) from exc
+        raise LoginRefused("bad_signature", _("The identity provider's token is not signed "
+                                              "with the provider's keys."), 400) from exc
     except (JoseError, ValueError) as exc:
-        raise LoginRefused("invalid_token", "The identity provider's token could not be "
-                           f"validated ({type(exc).__name__}).", 400) from exc
+        raise LoginRefused("invalid_token", _("The identity provider's token could not be "
+                                              "validated (%(error)s).",
+                                              error=type(exc).__name__), 400) from exc
     claims = token.get("userinfo")
     if not claims:
-        raise LoginRefused("no_id_token", "The identity provider sent no ID token.", 400)
+        raise LoginRefused("no_id_token", _("The identity provider sent no ID token."), 400)
     claims = dict(claims)
     if not claims.get("email") and token.get("access_token"):
         try:  # some providers release e-mail only at the userinfo endpoint
@@ -166,15 +173,16 @@ def finish(organisation: Organisation, config: SsoConfig) -> dict[str, Any]:
 def _claim_refusal(exc: ClaimError) -> LoginRefused:
     claim = exc.claim
     messages = {
-        "nonce": ("nonce_mismatch", "The token does not belong to this sign-in (nonce "
-                  "mismatch); it may be a replay. Please sign in again."),
-        "aud": ("wrong_audience", "The token was issued for another application, not Engage."),
-        "azp": ("wrong_audience", "The token was issued for another application, not Engage."),
-        "iss": ("wrong_issuer", "The token was issued by another identity provider than this "
-                "organisation's."),
-        "exp": ("token_expired", "The identity provider's token has expired."),
+        "nonce": ("nonce_mismatch", _("The token does not belong to this sign-in (nonce "
+                                      "mismatch); it may be a replay. Please sign in again.")),
+        "aud": ("wrong_audience", _("The token was issued for another application, not Engage.")),
+        "azp": ("wrong_audience", _("The token was issued for another application, not Engage.")),
+        "iss": ("wrong_issuer", _("The token was issued by another identity provider than this "
+                                  "organisation's.")),
+        "exp": ("token_expired", _("The identity provider's token has expired.")),
     }
-    code, message = messages.get(claim, ("invalid_claim", f"The token's “{claim}” claim is invalid."))
+    code, message = messages.get(
+        claim, ("invalid_claim", _("The token's “%(claim)s” claim is invalid.", claim=claim)))
     return LoginRefused(code, message, status=400)
 
 

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from engage.audit import service as audit
@@ -85,7 +86,8 @@ def parse_role_map(items: Iterable[str]) -> dict[str, list[str]]:
                 continue
             role, sep, value = part.partition("=")
             if not sep or not value.strip():
-                raise SsoConfigError({"role_map": f"“{part.strip()}” is not ROLE=CLAIM-VALUE"})
+                raise SsoConfigError({"role_map": _("“%(part)s” is not ROLE=CLAIM-VALUE",
+                                                       part=part.strip())})
             result.setdefault(role.strip().lower(), []).append(value.strip())
     return result
 
@@ -95,34 +97,34 @@ def _validate(settings: SsoSettings, production: bool) -> dict[str, str]:
     issuer = normalise_issuer(settings.issuer)
     parts = urlsplit(issuer)
     if parts.scheme not in ("https", "http") or not parts.hostname:
-        errors["issuer"] = "must be an absolute URL such as https://login.example.org"
+        errors["issuer"] = _("must be an absolute URL such as https://login.example.org")
     elif parts.query or parts.fragment:
-        errors["issuer"] = "must not have a query or fragment"
+        errors["issuer"] = _("must not have a query or fragment")
     elif parts.scheme == "http" and (production or parts.hostname not in _LOOPBACK):
-        errors["issuer"] = "must use https (plain http is allowed for loopback tests only)"
+        errors["issuer"] = _("must use https (plain http is allowed for loopback tests only)")
     elif len(issuer) > 500:
-        errors["issuer"] = "is longer than 500 characters"
+        errors["issuer"] = _("is longer than %(num)d characters", num=500)
     if not settings.client_id.strip():
-        errors["client_id"] = "is required"
+        errors["client_id"] = _("is required")
     elif len(settings.client_id) > 255:
-        errors["client_id"] = "is longer than 255 characters"
+        errors["client_id"] = _("is longer than %(num)d characters", num=255)
     if settings.client_secret and settings.client_secret_env:
-        errors["client_secret"] = "give the secret or the variable that holds it, not both"
+        errors["client_secret"] = _("give the secret or the variable that holds it, not both")
     if settings.client_secret_env and not _ENV_NAME.match(settings.client_secret_env):
-        errors["client_secret_env"] = "is not a valid environment variable name"
+        errors["client_secret_env"] = _("is not a valid environment variable name")
     for domain in settings.domains:
         if not _DOMAIN.match(domain):
-            errors["domains"] = f"“{domain}” is not a domain name"
+            errors["domains"] = _("“%(domain)s” is not a domain name", domain=domain)
             break
     if settings.role_claim and not settings.role_map:
-        errors["role_map"] = "a role claim needs at least one ROLE=VALUE mapping"
+        errors["role_map"] = _("a role claim needs at least one ROLE=VALUE mapping")
     if settings.role_map and not settings.role_claim:
-        errors["role_claim"] = "name the claim that the mapping reads (e.g. groups)"
+        errors["role_claim"] = _("name the claim that the mapping reads (e.g. groups)")
     for role in settings.role_map:
         if role not in {r.value for r in OrgRole}:
-            errors["role_map"] = f"“{role}” is not a role (admin, member, viewer)"
+            errors["role_map"] = _("“%(role)s” is not a role (admin, member, viewer)", role=role)
     if "openid" not in settings.scopes.split():
-        errors["scopes"] = "must include openid"
+        errors["scopes"] = _("must include openid")
     return errors
 
 
@@ -153,7 +155,8 @@ def configure(
         .where(SsoDomain.organisation_id != organisation.id)
     ).first()
     if taken:
-        errors["domains"] = f"{taken.domain} is already used by {taken.name}"
+        errors["domains"] = _("%(domain)s is already used by %(name)s", domain=taken.domain,
+                              name=taken.name)
     if errors:
         raise SsoConfigError(errors)
     encrypted = None
@@ -282,22 +285,24 @@ def complete_login(
     issuer, subject = str(claims.get("iss", "")), str(claims.get("sub", ""))
     email = str(claims.get("email") or "").strip().lower()
     if not subject:
-        raise LoginRefused("no_subject", "The identity provider sent no subject (sub).")
+        raise LoginRefused("no_subject", _("The identity provider sent no subject (sub)."))
     if not email or "@" not in email:
         raise LoginRefused(
             "no_email",
-            "The identity provider did not share an e-mail address; ask your administrator "
-            "to release the email claim to Engage.",
+            _("The identity provider did not share an e-mail address; ask your administrator "
+              "to release the email claim to Engage."),
         )
     if claims.get("email_verified") is False:
-        raise LoginRefused("email_unverified", f"The e-mail address {email} is not verified.")
+        raise LoginRefused("email_unverified",
+                           _("The e-mail address %(email)s is not verified.", email=email))
     allowed = config.domain_names
     domain = email.rpartition("@")[2]
     if allowed and domain not in allowed:
         raise LoginRefused(
             "domain_not_allowed",
-            f"{organisation.name} does not allow sign-in with {domain} addresses "
-            f"(allowed: {', '.join(allowed)}).",
+            _("%(name)s does not allow sign-in with %(domain)s addresses (allowed: "
+              "%(allowed)s).", name=organisation.name, domain=domain,
+              allowed=", ".join(allowed)),
         )
 
     identity = session.scalar(
@@ -308,11 +313,12 @@ def complete_login(
     if user is not None and (membership is None or membership.organisation_id != organisation.id):
         raise LoginRefused(
             "other_organisation",
-            f"The account {email} belongs to another organisation; sign in through that "
-            "organisation's identity provider.",
+            _("The account %(email)s belongs to another organisation; sign in through that "
+              "organisation's identity provider.", email=email),
         )
     if user is not None and not user.is_active:
-        raise LoginRefused("deactivated", f"The account {email} has been deactivated.")
+        raise LoginRefused("deactivated",
+                           _("The account %(email)s has been deactivated.", email=email))
 
     granted = role_from_claims(config, claims)
     if user is None:

@@ -260,7 +260,7 @@ def recent_activity(limit: int = ACTIVITY_SHOWN) -> list[Activity]:
 class Charts:
     stages: list[tuple[int, int]]  # (stage 0-4, engagements)
     steps: list[tuple[str, int]]  # (step kind, escalations carried out), ladder order
-    quarters: list[tuple[str, int, int]]  # ("2026 Q3", closed with success, with no prospect)
+    quarters: list[tuple[str, int, int]]  # ("2026-3", closed with success, with no prospect)
     has_outcomes: bool = field(default=False)
 
 
@@ -302,7 +302,7 @@ def charts(org_id: int) -> Charts:
         y, q = last
         for _ in range(QUARTERS_SHOWN):  # the last eight quarters, empty ones included
             success, no_prospect = counts.get((y, q), [0, 0])
-            quarters.append((f"{y} Q{q}", success, no_prospect))
+            quarters.append((f"{y}-{q}", success, no_prospect))
             y, q = (y, q - 1) if q > 1 else (y - 1, 4)
         quarters.reverse()
     return Charts(stages, steps, quarters, has_outcomes=bool(counts))

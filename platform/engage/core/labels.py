@@ -5,6 +5,7 @@ one into words. Lazy strings: the dictionaries are built at import time, transla
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 LABELS = {
@@ -65,5 +66,8 @@ def label(group: str, value: object) -> str:
     """The words for ``value`` (an enum or its string) in ``group``; the value itself when
     no words are known (a new enum member shows, untranslated, rather than failing)."""
     key = getattr(value, "value", value)
+    if group == "quarter":  # "2026-3"
+        year, _sep, quarter = str(key).partition("-")
+        return _("Q%(quarter)s %(year)s", quarter=quarter, year=year)
     words = LABELS.get(group, {}).get(str(key))
     return str(words) if words is not None else str(key)

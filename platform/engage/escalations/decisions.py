@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import format_date
+from flask_babel import gettext as _
 
 from engage.audit import service as audit
 from engage.core.writes import update_where
@@ -85,7 +87,7 @@ def record_decision(
             if not update_where(EscalationReview, review_id,
                                 EscalationReview.status == ReviewStatus.OPEN,
                                 {"status": ReviewStatus.DECIDED}):
-                raise ReviewNotOpen(f"review {review_id} has been decided already")
+                raise ReviewNotOpen(_("review %(id)s has been decided already", id=review_id))
             session.commit()
             session.refresh(decision)
     except BaseException:
@@ -105,55 +107,59 @@ def _validated(review_id, kind, actor, organisation_id, reason, now, today,
     try:
         kind = DecisionKind(kind)
     except ValueError:
-        raise DecisionError(f"unknown decision {kind!r}: escalate, extend or close") from None
+        raise DecisionError(_("unknown decision “%(kind)s”: escalate, extend or close",
+                              kind=kind)) from None
     member_of = session.scalar(
         sa.select(OrgMembership.organisation_id).where(OrgMembership.user_id == actor.id))
     if member_of != organisation_id:
-        raise NotALead(f"{actor.email} does not act for organisation {organisation_id}")
+        raise NotALead(_("%(email)s does not act for organisation %(id)s", email=actor.email,
+                         id=organisation_id))
     review = session.get(EscalationReview, review_id)
     if review is None:
-        raise ReviewNotOpen(f"there is no review {review_id} for this organisation")
+        raise ReviewNotOpen(_("there is no review %(id)s for this organisation", id=review_id))
     role = participant_role(review.engagement_id, organisation_id)
     if role not in (ParticipantRole.LEAD, ParticipantRole.CO_LEAD):
-        raise NotALead("only the lead and co-lead organisations of the engagement decide reviews")
+        raise NotALead(_("only the lead and co-lead organisations of the engagement decide "
+                         "reviews"))
     if review.status != ReviewStatus.OPEN:
-        raise ReviewNotOpen(f"review {review_id} has been decided already")
+        raise ReviewNotOpen(_("review %(id)s has been decided already", id=review_id))
     reason = (reason or "").strip()
     if not reason:
-        raise DecisionError("a decision needs a reason: who decided what, and why")
+        raise DecisionError(_("a decision needs a reason: who decided what, and why"))
     decision = Decision(
         review_id=review.id, engagement_id=review.engagement_id, kind=kind, reason=reason,
         decided_by_id=actor.id, decided_by_organisation_id=organisation_id, decided_at=now,
     )
     if kind != DecisionKind.ESCALATE and ladder_step_id is not None:
-        raise DecisionError("only an escalation names a ladder step")
+        raise DecisionError(_("only an escalation names a ladder step"))
     if kind != DecisionKind.EXTEND and new_due_on is not None:
-        raise DecisionError("only an extension gives a new date")
+        raise DecisionError(_("only an extension gives a new date"))
     if kind != DecisionKind.CLOSE and close_outcome is not None:
-        raise DecisionError("only a closing decision has an outcome")
+        raise DecisionError(_("only a closing decision has an outcome"))
     if kind == DecisionKind.ESCALATE:
         decision.ladder_step_id = _step(review.engagement, ladder_step_id).id
     elif kind == DecisionKind.EXTEND:
         if review.milestone_id is None:
-            raise DecisionError("only a milestone's deadline can be extended; escalate or close")
+            raise DecisionError(_("only a milestone's deadline can be extended; escalate or close"))
         if new_due_on is None or new_due_on <= today:
-            raise DecisionError(f"the new date must be after today ({today.isoformat()})")
+            raise DecisionError(_("the new date must be after today (%(today)s)",
+                                      today=format_date(today)))
         decision.new_due_on = new_due_on
     else:
         try:
             decision.close_outcome = CloseOutcome(close_outcome)
         except ValueError:
-            raise DecisionError("closing needs an outcome: success or no_prospect") from None
+            raise DecisionError(_("closing needs an outcome: success or no_prospect")) from None
     return decision
 
 
 def _step(engagement: Engagement, ladder_step_id: int | None) -> LadderStep:
     if engagement.ladder_id is None:
-        raise DecisionError("the engagement has no escalation ladder to escalate on")
+        raise DecisionError(_("the engagement has no escalation ladder to escalate on"))
     if ladder_step_id is not None:
         step = db.session.get(LadderStep, ladder_step_id)
         if step is None or step.ladder_id != engagement.ladder_id:
-            raise DecisionError("the step is not on this engagement's escalation ladder")
+            raise DecisionError(_("the step is not on this engagement's escalation ladder"))
         return step
     current = engagement.current_step.position if engagement.current_step else 0
     step = db.session.scalar(
@@ -162,5 +168,6 @@ def _step(engagement: Engagement, ladder_step_id: int | None) -> LadderStep:
         .order_by(LadderStep.position)
         .limit(1))
     if step is None:
-        raise DecisionError("the engagement is on the last step of its ladder; close it instead")
+        raise DecisionError(_("the engagement is on the last step of its ladder; close it "
+                              "instead"))
     return step

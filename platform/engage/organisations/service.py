@@ -24,13 +24,13 @@ def create_organisation(
     slug = slug.strip().lower()
     if not SLUG.match(slug):
         raise OrganisationError(
-            f"“{slug}” is not a valid slug: lowercase letters, digits and hyphens, 1–63 "
-            "characters, not starting or ending with a hyphen"
+            _("“%(slug)s” is not a valid slug: lowercase letters, digits and hyphens, 1–63 "
+              "characters, not starting or ending with a hyphen", slug=slug)
         )
     if not name.strip():
-        raise OrganisationError("the organisation needs a name")
+        raise OrganisationError(_("the organisation needs a name"))
     if session.scalar(sa.select(Organisation.id).where(Organisation.slug == slug)):
-        raise OrganisationError(f"an organisation with slug “{slug}” already exists")
+        raise OrganisationError(_("an organisation with slug “%(slug)s” already exists", slug=slug))
     org = Organisation(slug=slug, name=name.strip(), kind=kind, aum_eur=aum_eur)
     session.add(org)
     session.flush()
@@ -69,8 +69,8 @@ def change_role(session: Session, member: OrgMembership, role: OrgRole) -> None:
         )
         if admins <= 1:
             raise OrganisationError(
-                "this is the organisation's last administrator; make someone else "
-                "administrator first"
+                _("this is the organisation's last administrator; make someone else "
+                  "administrator first")
             )
     member.role = role
     session.flush()
