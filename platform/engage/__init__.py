@@ -26,6 +26,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from engage import models  # noqa: F401  (registers every mapper)
     from engage.audit import service as _audit  # noqa: F401  (the flush listener)
+    from engage.companies import service as _followers  # noqa: F401  (tells followers)
     from engage.db import configure_engine
     from engage.extensions import babel, csrf, db, htmx, migrate
 
@@ -54,14 +55,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
 
     from engage.auth.views import bp as auth_bp
+    from engage.companies.views import bp as companies_bp
     from engage.core.views import bp as core_bp
     from engage.engagements.views import bp as engagements_bp
     from engage.escalations.views import bp as escalations_bp
+    from engage.initiatives.views import bp as initiatives_bp
     from engage.notifications.views import bp as notifications_bp
     from engage.organisations.views import bp as organisations_bp
 
     for blueprint in (core_bp, auth_bp, organisations_bp, engagements_bp, escalations_bp,
-                      notifications_bp):
+                      notifications_bp, initiatives_bp, companies_bp):
         app.register_blueprint(blueprint)
 
     from engage.cli import register

@@ -2,7 +2,7 @@
 
 from engage.audit.models import AuditEvent
 from engage.auth.models import Identity, SsoConfig, SsoDomain
-from engage.companies.models import Company, Holding
+from engage.companies.models import Company, CompanyFollow, Holding
 from engage.engagements.models import (
     DialogueEntry,
     Engagement,
@@ -31,6 +31,7 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Company",
+    "CompanyFollow",
     "Decision",
     "DialogueEntry",
     "DivestmentReview",

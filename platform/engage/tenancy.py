@@ -290,3 +290,25 @@ def visible_ladder_ids(org_id: Any) -> sa.Select:
         )
         .correlate(None)
     )
+
+
+@contextmanager
+def database_system_scope(reason: str, session: Session | None = None) -> Iterator[Session]:
+    """Open the database's second lock (row-level security) for Core statements that write
+    another organisation's private rows, e.g. a notification to it, while the ORM session
+    keeps its organisation scope: switching that (``system_scope``) would flush and detach
+    the caller's objects in the middle of its unit of work. Only for writes whose rows the
+    caller builds itself; ORM queries inside stay filtered to the organisation."""
+    sess = session_of(session)
+    if not reason or not reason.strip():
+        raise TenancyError("a system scope must say why it is needed")
+    scope: Scope | None = sess.info.get(SCOPE_KEY)
+    if scope is None:
+        raise TenancyError("database_system_scope is for work inside a scope")
+    if scope.is_system:
+        yield sess
+        return
+    connection = sess.connection()
+    _push_to_database(connection, Scope(system_reason=reason.strip()))
+    yield sess  # on an error the transaction is rolled back, which resets the setting too
+    _push_to_database(connection, scope)

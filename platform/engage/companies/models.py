@@ -96,3 +96,23 @@ class Holding(OrgPrivate, TimestampMixin, Base):
         sa.UniqueConstraint("organisation_id", "company_id", "valued_on"),
         sa.CheckConstraint("value_eur >= 0", name="value_not_negative"),
     )
+
+
+class CompanyFollow(OrgPrivate, TimestampMixin, Base):
+    """A person follows a company: they hear of new engagements on it and of their own
+    organisation's votes on it. Private to the person's organisation, one row per person."""
+
+    __tablename__ = "company_follow"
+    __tenant_owner__ = "organisation_id"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("company.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+
+    company: Mapped[Company] = relationship()
+
+    __table_args__ = (sa.UniqueConstraint("organisation_id", "user_id", "company_id"),)

@@ -17,6 +17,10 @@ class NotificationKind(StrEnum):
     TASK_ASSIGNED = "task_assigned"
     DIVESTMENT_REVIEW = "divestment_review"
     DECISION_FAILED = "decision_failed"
+    INITIATIVE_APPLICATION = "initiative_application"  # to the coordinator: someone signed on
+    MEMBERSHIP_DECIDED = "membership_decided"  # to the applicant: admitted or declined
+    COMPANY_ENGAGEMENT = "company_engagement"  # to followers: a new engagement on the company
+    COMPANY_VOTE = "company_vote"  # to followers: their organisation recorded a vote on it
 
 
 class Notification(OrgPrivate, TimestampMixin, Base):

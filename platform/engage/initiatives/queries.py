@@ -1,0 +1,145 @@
+"""What the initiative pages read: the filtered list, one initiative's members, engagements
+and ladder, and the "strength of numbers" totals. A fixed number of queries per page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased, selectinload
+
+from engage.companies.models import Company
+from engage.db import Base
+from engage.engagements.models import Engagement, Milestone
+from engage.escalations.models import EscalationLadder
+from engage.extensions import db
+from engage.initiatives.models import Initiative, InitiativeMember, InitiativeStatus, MemberRole, MemberStatus
+from engage.organisations.models import Organisation
+
+# "My role" filter: the coordinator, an admitted role, a pending application, or none.
+MY_ROLE_FILTERS = ("coordinator", "lead", "co_lead", "supporter", "observer", "pending", "none")
+
+
+@dataclass(frozen=True)
+class Filters:
+    theme: str = ""
+    status: str = ""
+    mine: str = ""
+
+    @classmethod
+    def from_args(cls, args: Any) -> Filters:
+        """Unknown values are ignored (a stale bookmark still shows a list)."""
+        status = args.get("status", "")
+        mine = args.get("mine", "")
+        return cls(
+            theme=args.get("theme", "").strip()[:100],
+            status=status if status in {s.value for s in InitiativeStatus} else "",
+            mine=mine if mine in MY_ROLE_FILTERS else "",
+        )
+
+    def as_args(self) -> dict[str, str]:
+        return {k: v for k, v in (("theme", self.theme), ("status", self.status),
+                                  ("mine", self.mine)) if v}
+
+
+@dataclass(frozen=True)
+class Strength:
+    members: int = 0
+    aum_eur: Decimal = Decimal(0)
+
+
+def strength(initiative_ids: list[int]) -> dict[int, Strength]:
+    """Admitted members and their committed AUM per initiative. Aggregates are shown to
+    everyone who can see the initiative (the strength of numbers is what recruits); the
+    members' own declarations stay behind the organisation filter. Core on the table, so
+    the count is the same for a prospective member as for a member."""
+    if not initiative_ids:
+        return {}
+    m = Base.metadata.tables["initiative_member"]
+    rows = db.session.execute(
+        sa.select(m.c.initiative_id, sa.func.count(), sa.func.coalesce(sa.func.sum(m.c.aum_committed_eur), 0))
+        .where(m.c.initiative_id.in_(initiative_ids), m.c.status == MemberStatus.ADMITTED.value)
+        .group_by(m.c.initiative_id)
+    ).all()
+    return {r[0]: Strength(r[1], Decimal(r[2])) for r in rows}
+
+
+def list_page(org_id: int, filters: Filters, *, offset: int, limit: int):
+    """(rows, total): rows are (initiative, coordinator name, my role, my status)."""
+    mine = aliased(InitiativeMember)
+    stmt = (
+        sa.select(Initiative, Organisation.name.label("coordinator_name"),
+                  mine.role.label("my_role"), mine.status.label("my_status"))
+        .join(Organisation, Organisation.id == Initiative.coordinator_organisation_id)
+        .outerjoin(mine, (mine.initiative_id == Initiative.id) & (mine.organisation_id == org_id))
+    )
+    if filters.theme:
+        stmt = stmt.where(Initiative.theme == filters.theme)
+    if filters.status:
+        stmt = stmt.where(Initiative.status == InitiativeStatus(filters.status))
+    if filters.mine == "coordinator":
+        stmt = stmt.where(Initiative.coordinator_organisation_id == org_id)
+    elif filters.mine == "pending":
+        stmt = stmt.where(mine.status == MemberStatus.PENDING)
+    elif filters.mine == "none":
+        stmt = stmt.where(sa.or_(mine.id.is_(None),
+                                 mine.status.in_([MemberStatus.DECLINED, MemberStatus.LEFT])),
+                          Initiative.coordinator_organisation_id != org_id)
+    elif filters.mine:
+        stmt = stmt.where(mine.role == MemberRole(filters.mine), mine.status == MemberStatus.ADMITTED)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
+    rows = db.session.execute(
+        stmt.order_by(Initiative.status == InitiativeStatus.CLOSED, Initiative.title, Initiative.id)
+        .limit(limit).offset(offset)
+    ).all()
+    return rows, total
+
+
+def themes() -> list[str]:
+    return list(db.session.scalars(sa.select(Initiative.theme).distinct().order_by(Initiative.theme)))
+
+
+def members(initiative_id: int):
+    """(member, organisation name) that this organisation may see, lead first."""
+    order = sa.case({MemberRole.LEAD: 0, MemberRole.CO_LEAD: 1, MemberRole.SUPPORTER: 2,
+                     MemberRole.OBSERVER: 3}, value=InitiativeMember.role)
+    status_order = sa.case({MemberStatus.PENDING: 0, MemberStatus.ADMITTED: 1}, value=InitiativeMember.status, else_=2)
+    return db.session.execute(
+        sa.select(InitiativeMember, Organisation.name)
+        .join(Organisation, Organisation.id == InitiativeMember.organisation_id)
+        .where(InitiativeMember.initiative_id == initiative_id)
+        .order_by(status_order, order, Organisation.name)
+    ).all()
+
+
+def member_row(member_id: int):
+    return db.session.execute(
+        sa.select(InitiativeMember, Organisation.name)
+        .join(Organisation, Organisation.id == InitiativeMember.organisation_id)
+        .where(InitiativeMember.id == member_id)
+    ).one()
+
+
+def engagements(initiative_id: int, limit: int = 200):
+    """(engagement, company name, highest milestone stage) visible to this organisation,
+    most severe for people first."""
+    stage = (
+        sa.select(sa.func.max(Milestone.stage)).where(Milestone.engagement_id == Engagement.id)
+        .correlate(Engagement).scalar_subquery()
+    )
+    return db.session.execute(
+        sa.select(Engagement, Company.name, stage.label("stage"))
+        .join(Company, Company.id == Engagement.company_id)
+        .where(Engagement.initiative_id == initiative_id)
+        .order_by(Engagement.severity.desc(), Engagement.id)
+        .limit(limit)
+    ).all()
+
+
+def ladder(initiative_id: int) -> EscalationLadder | None:
+    return db.session.scalar(
+        sa.select(EscalationLadder).where(EscalationLadder.initiative_id == initiative_id)
+        .options(selectinload(EscalationLadder.steps))
+    )

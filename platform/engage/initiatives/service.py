@@ -1,0 +1,381 @@
+"""Initiatives: creating one, signing on, and the coordinator's admit / decline.
+
+Every function checks its input and the acting organisation's right BEFORE writing, raises
+:class:`InitiativeError` with field messages otherwise, and leaves the commit to the caller.
+Row changes are audited by the flush listener; notifications to another organisation are
+written through :func:`engage.tenancy.database_system_scope` (the database's second lock
+is opened for that one statement, not for the ORM session).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from engage.db import utcnow
+from engage.escalations.models import EscalationLadder, LadderStep
+from engage.extensions import db
+from engage.initiatives.models import (
+    Initiative,
+    InitiativeMember,
+    InitiativeStatus,
+    MemberRole,
+    MemberStatus,
+)
+
+# What a prospective member may ask to be; the coordinating organisation is the lead.
+SIGN_ON_ROLES = (MemberRole.CO_LEAD, MemberRole.SUPPORTER, MemberRole.OBSERVER)
+# Sign-on is open while an initiative recruits and once it is active; not in draft or closed.
+OPEN_FOR_SIGN_ON = (InitiativeStatus.RECRUITING, InitiativeStatus.ACTIVE)
+# Above any investor's assets (the world's largest manage about EUR 10 trillion): a typo.
+MAX_AUM_EUR = Decimal("100000000000000")
+MAX_TEXT = 5000
+
+ROLE_LABELS = {
+    MemberRole.LEAD: _l("Lead"),
+    MemberRole.CO_LEAD: _l("Co-lead"),
+    MemberRole.SUPPORTER: _l("Supporter"),
+    MemberRole.OBSERVER: _l("Observer"),
+}
+MEMBER_STATUS_LABELS = {
+    MemberStatus.PENDING: _l("Pending"),
+    MemberStatus.ADMITTED: _l("Admitted"),
+    MemberStatus.DECLINED: _l("Declined"),
+    MemberStatus.LEFT: _l("Left"),
+}
+STATUS_LABELS = {
+    InitiativeStatus.DRAFT: _l("Draft"),
+    InitiativeStatus.RECRUITING: _l("Recruiting"),
+    InitiativeStatus.ACTIVE: _l("Active"),
+    InitiativeStatus.CLOSED: _l("Closed"),
+}
+
+
+class InitiativeError(ValueError):
+    """Bad input or no right to act; ``errors`` maps a field ("" = general) to a message."""
+
+    def __init__(self, errors: dict[str, str] | str) -> None:
+        self.errors = {"": errors} if isinstance(errors, str) else dict(errors)
+        super().__init__("; ".join(str(m) for m in self.errors.values()))
+
+
+# --- parsing ----------------------------------------------------------------------------------
+
+def parse_aum(value: Any) -> Decimal | None:
+    """Committed AUM in EUR: empty is None; otherwise a non-negative amount with at most two
+    decimals, below :data:`MAX_AUM_EUR`. Accepts "1 500 000", "1,500,000.50" and "1500000"."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, Decimal | int) and not isinstance(value, bool):
+        amount = Decimal(value)
+    else:
+        text = str(value).strip().replace(" ", "").replace("\u00a0", "").replace("_", "")
+        if text.count(",") and text.count("."):
+            text = text.replace(",", "")
+        elif text.count(",") > 1 or (text.count(",") == 1 and len(text.split(",")[1]) == 3):
+            text = text.replace(",", "")
+        else:
+            text = text.replace(",", ".")
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:
+            raise InitiativeError({"aum_committed_eur": _(
+                "Enter an amount in euros, for example 500000000.")}) from None
+    if not amount.is_finite():
+        raise InitiativeError({"aum_committed_eur": _("Enter an amount in euros.")})
+    if amount < 0:
+        raise InitiativeError({"aum_committed_eur": _("The amount cannot be negative.")})
+    if amount >= MAX_AUM_EUR:
+        raise InitiativeError({"aum_committed_eur": _(
+            "That is more than any investor manages; enter the amount in euros, not cents.")})
+    if amount != amount.quantize(Decimal("0.01")):
+        raise InitiativeError({"aum_committed_eur": _("Use at most two decimals.")})
+    return amount
+
+
+def _text(errors: dict[str, str], field: str, value: Any, *, required: bool = False,
+          limit: int = MAX_TEXT) -> str:
+    text = (value or "").strip() if isinstance(value, str | type(None)) else str(value).strip()
+    if required and not text:
+        errors[field] = _("This field is required.")
+    elif len(text) > limit:
+        errors[field] = _("Keep it under %(limit)d characters.", limit=limit)
+    return text
+
+
+# --- creating and editing ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class InitiativeForm:
+    title: str
+    theme: str
+    description: str
+    common_goals: str
+    preparation: str
+    status: InitiativeStatus
+    ladder_id: int | None
+
+
+def check_form(data: dict[str, Any], *, organisation_id: int) -> InitiativeForm:
+    errors: dict[str, str] = {}
+    title = _text(errors, "title", data.get("title"), required=True, limit=200)
+    theme = _text(errors, "theme", data.get("theme"), required=True, limit=100)
+    description = _text(errors, "description", data.get("description"))
+    common_goals = _text(errors, "common_goals", data.get("common_goals"), required=True)
+    preparation = _text(errors, "preparation", data.get("preparation"))
+    try:
+        status = InitiativeStatus(data.get("status") or InitiativeStatus.DRAFT)
+    except ValueError:
+        errors["status"] = _("Choose draft, recruiting, active or closed.")
+        status = InitiativeStatus.DRAFT
+    ladder_id = None
+    raw = data.get("ladder_id")
+    if raw not in (None, ""):
+        try:
+            ladder_id = int(raw)
+        except (TypeError, ValueError):
+            ladder_id = -1
+        # Tenancy: only ladders this organisation may see can be loaded at all.
+        if ladder_id < 1 or db.session.get(EscalationLadder, ladder_id) is None:
+            errors["ladder_id"] = _("Choose one of the ladders in the list.")
+            ladder_id = None
+    if errors:
+        raise InitiativeError(errors)
+    return InitiativeForm(title, theme, description, common_goals, preparation, status, ladder_id)
+
+
+def available_ladders() -> list[EscalationLadder]:
+    """Ladders this organisation may copy: templates and its visible initiatives' ladders."""
+    return list(db.session.scalars(
+        sa.select(EscalationLadder).order_by(EscalationLadder.is_template.desc(),
+                                             EscalationLadder.name)
+        .where(sa.or_(EscalationLadder.is_template.is_(True),
+                      EscalationLadder.initiative_id.is_not(None)))
+    ))
+
+
+def _copy_ladder(source_id: int, initiative: Initiative) -> EscalationLadder:
+    source = db.session.get(EscalationLadder, source_id)
+    ladder = EscalationLadder(name=_("Escalation ladder of %(title)s", title=initiative.title)[:200],
+                              initiative_id=initiative.id)
+    ladder.steps = [LadderStep(position=s.position, kind=s.kind, description=s.description,
+                               wait_days=s.wait_days) for s in source.steps]
+    db.session.add(ladder)
+    return ladder
+
+
+def create_initiative(*, actor, organisation_id: int, data: dict[str, Any]) -> Initiative:
+    """The acting organisation becomes the coordinator and the admitted lead member."""
+    form = check_form(data, organisation_id=organisation_id)
+    now = utcnow()
+    initiative = Initiative(
+        title=form.title, theme=form.theme, description=form.description,
+        common_goals=form.common_goals, preparation=form.preparation, status=form.status,
+        coordinator_organisation_id=organisation_id,
+    )
+    initiative.members.append(InitiativeMember(
+        organisation_id=organisation_id, role=MemberRole.LEAD, status=MemberStatus.ADMITTED,
+        joined_at=now, admitted_at=now,
+    ))
+    db.session.add(initiative)
+    db.session.flush()
+    if form.ladder_id:
+        _copy_ladder(form.ladder_id, initiative)
+        db.session.flush()
+    return initiative
+
+
+def update_initiative(initiative: Initiative, *, actor, organisation_id: int,
+                      data: dict[str, Any]) -> Initiative:
+    """The coordinator edits the initiative; a ladder can be chosen while it has none (a
+    ladder in use carries the engagements' steps and decisions, so it is not swapped)."""
+    _coordinator_only(initiative, organisation_id)
+    form = check_form(data, organisation_id=organisation_id)
+    for field in ("title", "theme", "description", "common_goals", "preparation", "status"):
+        setattr(initiative, field, getattr(form, field))
+    if form.ladder_id and initiative_ladder(initiative.id) is None:
+        _copy_ladder(form.ladder_id, initiative)
+    db.session.flush()
+    return initiative
+
+
+def initiative_ladder(initiative_id: int) -> EscalationLadder | None:
+    return db.session.scalar(
+        sa.select(EscalationLadder).where(EscalationLadder.initiative_id == initiative_id)
+    )
+
+
+def _coordinator_only(initiative: Initiative, organisation_id: int) -> None:
+    if initiative.coordinator_organisation_id != organisation_id:
+        raise InitiativeError(_("Only the initiative's coordinating organisation can do this."))
+
+
+# --- sign-on ------------------------------------------------------------------------------------
+
+def own_membership(initiative_id: int, organisation_id: int) -> InitiativeMember | None:
+    return db.session.scalar(sa.select(InitiativeMember).where(
+        InitiativeMember.initiative_id == initiative_id,
+        InitiativeMember.organisation_id == organisation_id,
+    ))
+
+
+def sign_on(
+    initiative: Initiative,
+    *,
+    actor,
+    organisation_id: int,
+    role: Any,
+    aum_committed_eur: Any,
+    committed_resources: Any,
+    conflict_of_interest: Any,
+    independence_confirmed: bool,
+) -> InitiativeMember:
+    """Apply to join: the application is pending until the coordinator admits it. An
+    organisation that was declined or left may apply again."""
+    if initiative.coordinator_organisation_id == organisation_id:
+        raise InitiativeError(_("Your organisation coordinates this initiative; it is its lead."))
+    if initiative.status not in OPEN_FOR_SIGN_ON:
+        raise InitiativeError(_("This initiative does not accept new members."))
+    existing = own_membership(initiative.id, organisation_id)
+    if existing is not None and existing.status in (MemberStatus.PENDING, MemberStatus.ADMITTED):
+        raise InitiativeError(
+            _("Your organisation has already applied; the coordinator decides.")
+            if existing.status is MemberStatus.PENDING
+            else _("Your organisation is already a member of this initiative."))
+    errors: dict[str, str] = {}
+    try:
+        member_role = MemberRole(role)
+        if member_role not in SIGN_ON_ROLES:
+            raise ValueError(role)
+    except ValueError:
+        errors["role"] = _("Choose co-lead, supporter or observer.")
+        member_role = None
+    try:
+        aum = parse_aum(aum_committed_eur)
+    except InitiativeError as exc:
+        errors.update(exc.errors)
+        aum = None
+    resources = _text(errors, "committed_resources", committed_resources,
+                      required=member_role in (MemberRole.CO_LEAD, MemberRole.SUPPORTER))
+    conflict = _text(errors, "conflict_of_interest", conflict_of_interest)
+    if not independence_confirmed:
+        errors["independence_confirmed"] = _(
+            "Confirm that your organisation decides and votes independently and shares no "
+            "commercially sensitive information.")
+    if errors:
+        raise InitiativeError(errors)
+
+    now = utcnow()
+    member = existing or InitiativeMember(initiative_id=initiative.id,
+                                          organisation_id=organisation_id)
+    member.role = member_role
+    member.status = MemberStatus.PENDING
+    member.committed_resources = resources
+    member.aum_committed_eur = aum
+    member.conflict_of_interest = conflict
+    member.joined_at = now
+    member.admitted_at = None
+    db.session.add(member)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        # Two people of the same organisation applied at the same moment.
+        raise InitiativeError(_("Your organisation has already applied; the coordinator decides.")) from None
+    _notify_organisation(
+        initiative.coordinator_organisation_id,
+        key=f"initiative:{initiative.id}:application:{member.id}:{int(now.timestamp())}",
+        kind="initiative_application",
+        subject=_("New application to “%(title)s”", title=initiative.title),
+        body=_("%(org)s asks to join as %(role)s.", org=_org_name(organisation_id),
+               role=ROLE_LABELS[member_role]),
+        link=f"/initiatives/{initiative.id}#member-{member.id}",
+        now=now,
+    )
+    return member
+
+
+# --- the coordinator's decision -----------------------------------------------------------------
+
+def admit(member: InitiativeMember, *, actor, organisation_id: int) -> InitiativeMember:
+    return _decide(member, organisation_id=organisation_id, admitted=True, reason="")
+
+
+def decline(member: InitiativeMember, *, actor, organisation_id: int,
+            reason: str = "") -> InitiativeMember:
+    return _decide(member, organisation_id=organisation_id, admitted=False, reason=reason)
+
+
+def _decide(member: InitiativeMember, *, organisation_id: int, admitted: bool,
+            reason: str) -> InitiativeMember:
+    initiative = member.initiative
+    _coordinator_only(initiative, organisation_id)
+    if member.status is not MemberStatus.PENDING:
+        raise InitiativeError(_("Only a pending application can be admitted or declined."))
+    errors: dict[str, str] = {}
+    reason = _text(errors, "reason", reason, limit=1000)
+    if errors:
+        raise InitiativeError(errors)
+    now = utcnow()
+    member.status = MemberStatus.ADMITTED if admitted else MemberStatus.DECLINED
+    member.admitted_at = now if admitted else None
+    db.session.flush()
+    from engage.audit import service as audit
+
+    audit.record(
+        "initiative_member.admitted" if admitted else "initiative_member.declined",
+        object_type="initiative_member", object_id=member.id,
+        after={"initiative_id": initiative.id, "organisation_id": member.organisation_id,
+               "role": member.role, "reason": reason},
+    )
+    subject = (_("Your organisation was admitted to “%(title)s”", title=initiative.title)
+               if admitted else
+               _("Your application to “%(title)s” was declined", title=initiative.title))
+    body = reason or (_("You can now see the initiative's engagements and join them.")
+                      if admitted else "")
+    _notify_organisation(
+        member.organisation_id,
+        key=f"initiative-member:{member.id}:{member.status.value}:{int(now.timestamp())}",
+        kind="membership_decided", subject=subject, body=body,
+        link=f"/initiatives/{initiative.id}", now=now,
+    )
+    return member
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+def _org_name(organisation_id: int) -> str:
+    from engage.organisations.models import Organisation
+
+    return db.session.scalar(
+        sa.select(Organisation.name).where(Organisation.id == organisation_id)) or ""
+
+
+def organisation_people(organisation_id: int) -> list[tuple[int, int]]:
+    """(user id, organisation id) of the organisation's active users."""
+    from engage.organisations.models import OrgMembership, User
+
+    return [(r[0], r[1]) for r in db.session.execute(
+        sa.select(User.id, OrgMembership.organisation_id)
+        .join(OrgMembership, OrgMembership.user_id == User.id)
+        .where(OrgMembership.organisation_id == organisation_id, User.is_active.is_(True))
+        .order_by(User.id)
+    )]
+
+
+def _notify_organisation(organisation_id: int, *, key: str, kind: str, subject: str, body: str,
+                         link: str, now: datetime) -> int:
+    from engage.notifications.models import NotificationKind
+    from engage.notifications.service import notify
+    from engage.tenancy import database_system_scope
+
+    people = organisation_people(organisation_id)
+    with database_system_scope("notify another organisation of an initiative decision"):
+        return notify(people, kind=NotificationKind(kind), key=key, subject=str(subject),
+                      body=str(body), link=link, engagement_id=None, now=now)

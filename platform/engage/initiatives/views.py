@@ -1,0 +1,202 @@
+"""Initiatives in the browser: the list, one initiative (Annex II made explicit), sign-on,
+the coordinator's admit / decline, and creating or editing an initiative."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from engage.core.paging import current_page
+from engage.extensions import db, htmx
+from engage.initiatives import queries, service
+from engage.initiatives.models import Initiative, InitiativeMember, MemberRole, MemberStatus
+from engage.security import Permission, can, current_org, current_user, load_or_404, requires
+
+bp = Blueprint("initiatives", __name__, url_prefix="/initiatives")
+
+
+def load_initiative(initiative_id: int, **_ignored) -> Initiative:
+    return load_or_404(Initiative, initiative_id)
+
+
+@bp.app_context_processor
+def _labels():
+    return {"role_labels": service.ROLE_LABELS, "member_status_labels": service.MEMBER_STATUS_LABELS,
+            "initiative_status_labels": service.STATUS_LABELS}
+
+
+@bp.get("")
+@requires(Permission.READ)
+def index():
+    page = current_page()
+    filters = queries.Filters.from_args(request.args)
+    rows, total = queries.list_page(current_org.id, filters, offset=page.offset, limit=page.size)
+    context = dict(rows=rows, total=total, page=page.number, pages=page.count(total),
+                   filters=filters, strength=queries.strength([r[0].id for r in rows]))
+    if htmx:
+        return render_template("initiatives/_rows.html", **context)
+    return render_template("initiatives/index.html", themes=queries.themes(),
+                           my_role_filters=queries.MY_ROLE_FILTERS, **context)
+
+
+# --- one initiative ------------------------------------------------------------------------
+
+def _detail_context(initiative: Initiative, *, errors=None, form=None) -> dict:
+    org_id = current_org.id
+    mine = service.own_membership(initiative.id, org_id)
+    is_coordinator = can(Permission.COORDINATE_INITIATIVE, initiative)
+    leads = mine is not None and mine.status is MemberStatus.ADMITTED and mine.role in (
+        MemberRole.LEAD, MemberRole.CO_LEAD)
+    may_apply = (
+        not is_coordinator
+        and (mine is None or mine.status in (MemberStatus.DECLINED, MemberStatus.LEFT))
+        and initiative.status in service.OPEN_FOR_SIGN_ON
+    )
+    return dict(
+        initiative=initiative,
+        coordinator_name=service._org_name(initiative.coordinator_organisation_id),
+        ladder=queries.ladder(initiative.id),
+        members=queries.members(initiative.id),
+        engagements=queries.engagements(initiative.id),
+        strength=queries.strength([initiative.id]).get(initiative.id, queries.Strength()),
+        mine=mine,
+        is_coordinator=is_coordinator,
+        may_create_engagement=can(Permission.WRITE) and (is_coordinator or leads),
+        may_apply=may_apply,
+        may_write=can(Permission.WRITE),
+        sign_on_roles=service.SIGN_ON_ROLES,
+        errors=errors or {},
+        form=form or {},
+    )
+
+
+@bp.get("/<int:initiative_id>")
+@requires(Permission.READ, load=load_initiative)
+def show(initiative: Initiative):
+    return render_template("initiatives/show.html", **_detail_context(initiative))
+
+
+@bp.post("/<int:initiative_id>/sign-on")
+@requires(Permission.WRITE, load=load_initiative)
+def sign_on(initiative: Initiative):
+    form = request.form
+    try:
+        service.sign_on(
+            initiative,
+            actor=current_user._get_current_object(),
+            organisation_id=current_org.id,
+            role=form.get("role", ""),
+            aum_committed_eur=form.get("aum_committed_eur", ""),
+            committed_resources=form.get("committed_resources", ""),
+            conflict_of_interest=form.get("conflict_of_interest", ""),
+            independence_confirmed=form.get("independence_confirmed") == "yes",
+        )
+    except service.InitiativeError as exc:
+        db.session.rollback()
+        initiative = load_initiative(initiative_id=request.view_args["initiative_id"])
+        context = _detail_context(initiative, errors=exc.errors, form=form)
+        template = "initiatives/_sign_on.html" if htmx else "initiatives/show.html"
+        return render_template(template, **context), 400
+    initiative_id = initiative.id
+    db.session.commit()
+    if htmx:
+        initiative = load_initiative(initiative_id=initiative_id)
+        return render_template("initiatives/_sign_on.html", **_detail_context(initiative))
+    flash(_("Your application is sent; the coordinator decides on it."), "info")
+    return redirect(url_for(".show", initiative_id=initiative_id) + "#sign-on"), 303
+
+
+def _decide(initiative: Initiative, admitted: bool):
+    member = db.session.get(InitiativeMember, request.view_args["member_id"])
+    if member is None or member.initiative_id != initiative.id:
+        abort(404)
+    try:
+        if admitted:
+            service.admit(member, actor=current_user._get_current_object(),
+                          organisation_id=current_org.id)
+        else:
+            service.decline(member, actor=current_user._get_current_object(),
+                            organisation_id=current_org.id, reason=request.form.get("reason", ""))
+    except service.InitiativeError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        if htmx:  # the row stays as it was; the page reloads to show why
+            return "", 400, {"HX-Refresh": "true"}
+        return redirect(url_for(".show", initiative_id=initiative.id)), 303
+    member_id, initiative_id = member.id, initiative.id
+    db.session.commit()
+    if htmx:
+        initiative = load_initiative(initiative_id=initiative_id)
+        context = _detail_context(initiative)
+        row = queries.member_row(member_id)
+        return render_template("initiatives/_member_row.html", row=row, oob=True, **context)
+    flash(_("Application admitted.") if admitted else _("Application declined."), "info")
+    return redirect(url_for(".show", initiative_id=initiative_id) + f"#member-{member_id}"), 303
+
+
+@bp.post("/<int:initiative_id>/members/<int:member_id>/admit")
+@requires(Permission.COORDINATE_INITIATIVE, load=load_initiative)
+def admit(initiative: Initiative):
+    return _decide(initiative, admitted=True)
+
+
+@bp.post("/<int:initiative_id>/members/<int:member_id>/decline")
+@requires(Permission.COORDINATE_INITIATIVE, load=load_initiative)
+def decline(initiative: Initiative):
+    return _decide(initiative, admitted=False)
+
+
+# --- creating and editing ------------------------------------------------------------------
+
+def _form_page(initiative: Initiative | None, form, errors, status: int = 200):
+    ladder = queries.ladder(initiative.id) if initiative else None
+    return render_template(
+        "initiatives/form.html", initiative=initiative, form=form, errors=errors,
+        statuses=list(service.STATUS_LABELS), ladders=service.available_ladders(),
+        current_ladder=ladder,
+    ), status
+
+
+def _after_save(initiative_id: int, message: str):
+    flash(message, "info")
+    target = url_for(".show", initiative_id=initiative_id)
+    if htmx:
+        return "", 204, {"HX-Redirect": target}
+    return redirect(target), 303
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires(Permission.WRITE)
+def create():
+    if request.method == "GET":
+        return _form_page(None, {"status": "draft"}, {})
+    try:
+        initiative = service.create_initiative(
+            actor=current_user._get_current_object(), organisation_id=current_org.id,
+            data=request.form)
+    except service.InitiativeError as exc:
+        db.session.rollback()
+        return _form_page(None, request.form, exc.errors, 400)
+    initiative_id = initiative.id
+    db.session.commit()
+    return _after_save(initiative_id, _("Initiative created; your organisation coordinates it."))
+
+
+@bp.route("/<int:initiative_id>/edit", methods=["GET", "POST"])
+@requires(Permission.COORDINATE_INITIATIVE, load=load_initiative)
+def edit(initiative: Initiative):
+    if request.method == "GET":
+        form = {k: getattr(initiative, k) for k in (
+            "title", "theme", "description", "common_goals", "preparation")}
+        form["status"] = initiative.status.value
+        return _form_page(initiative, form, {})
+    try:
+        service.update_initiative(initiative, actor=current_user._get_current_object(),
+                                  organisation_id=current_org.id, data=request.form)
+    except service.InitiativeError as exc:
+        db.session.rollback()
+        initiative = load_initiative(initiative_id=request.view_args["initiative_id"])
+        return _form_page(initiative, request.form, exc.errors, 400)
+    initiative_id = initiative.id
+    db.session.commit()
+    return _after_save(initiative_id, _("Initiative saved."))
