@@ -86,7 +86,8 @@ class Site:
 
 def _seed(app) -> dict:
     """Two organisations, a company, and an initiative with an escalation ladder that the
-    lead's organisation coordinates. People are not seeded: SSO provisions them."""
+    lead's organisation coordinates and that is recruiting, so the supporter's organisation
+    (not yet a member) finds it and signs on. People are not seeded: SSO provisions them."""
     with app.app_context(), tenancy.system_scope("browser test data"):
         alpha = f.organisation("alpha", kind=OrganisationKind.PENSION_FUND, aum="42000000000")
         alpha.name = "Alpha Pension Fund"
@@ -95,7 +96,7 @@ def _seed(app) -> dict:
         company = f.company("Threadline Apparel N.V.", esg_rating=EsgRating.CCC,
                             rated_on=date.today() - timedelta(days=40), country="NL")
         initiative = f.initiative(
-            alpha, status=InitiativeStatus.ACTIVE, title="Living wage in garment supply chains",
+            alpha, status=InitiativeStatus.RECRUITING, title="Living wage in garment supply chains",
             description="Investors ask apparel companies to close the gap to a living wage.",
             common_goals="A published living-wage roadmap with dated steps, verified by workers.",
         )

@@ -39,8 +39,12 @@ def sign_in(page: Page, site: Site, person: Person) -> None:
 
 
 def lead_starts_an_engagement(page: Page, site: Site) -> int:
-    """From the initiative, the lead starts an engagement with its first milestone."""
-    page.goto(site.at(f"/engagements/new?initiative={site.initiative_id}"))
+    """From the initiative its organisation coordinates, the lead starts an engagement with
+    its first milestone."""
+    page.goto(site.at(f"/initiatives/{site.initiative_id}"))
+    expect(page.get_by_role("heading", name=site.initiative_title, level=1)).to_be_visible()
+    page.get_by_role("link", name="New engagement").click()
+    expect(page).to_have_url(site.at(f"/engagements/new?initiative={site.initiative_id}"))
     expect(page.get_by_role("heading", name="New engagement")).to_be_visible()
     expect(page.get_by_label("Initiative", exact=True)).to_have_value(str(site.initiative_id))
     company = page.get_by_label("Company", exact=True)
@@ -144,18 +148,35 @@ def supporter_co_signs_and_the_count_updates_in_place(page: Page, site: Site, en
     assert page.evaluate("window.engageNoReload") is True, "the page was reloaded"
 
 
-def admitted_to_the_initiative_until_its_pages_exist(site: Site) -> None:
-    """Stands in for: the supporter signs on to the initiative and its coordinator admits it."""
-    from engage import tenancy
-    from engage.extensions import db
-    from engage.initiatives.models import Initiative
-    from engage.organisations.models import Organisation
+def supporter_applies_to_join_the_initiative(page: Page, site: Site) -> None:
+    """The supporter's organisation signs on to the initiative; the antitrust guardrail must
+    be confirmed first."""
+    page.goto(site.at(f"/initiatives/{site.initiative_id}"))
+    sign_on = page.locator("#sign-on")
+    expect(sign_on.get_by_role("heading", name="Sign on to this initiative")).to_be_visible()
+    sign_on.get_by_label("Supporter").check()
+    sign_on.get_by_label("Committed resources").fill("One analyst, 0.2 FTE")
+    sign_on.get_by_label("Committed assets under management (EUR)").fill("2500000000")
+    sign_on.get_by_role("button", name="Apply to join").click()
+    # Not confirmed: refused, with the reason, and nothing sent.
+    expect(page.get_by_role("alert")).to_contain_text("The application was not sent")
+    sign_on = page.locator("#sign-on")
+    sign_on.get_by_label("I confirm that my organisation decides and votes independently").check()
+    sign_on.get_by_role("button", name="Apply to join").click()
+    expect(page.locator("[data-application=pending]")).to_contain_text(
+        "Your organisation applied as Supporter")
 
-    from tests import factories as f
 
-    with site.app.app_context(), tenancy.system_scope("browser test data"):
-        f.member(db.session.get(Initiative, site.initiative_id), db.session.get(Organisation, site.beta_id))
-        db.session.commit()
+def coordinator_admits(page: Page, site: Site, organisation: str) -> None:
+    """On the initiative page, its coordinator (the lead's organisation) admits the applicant."""
+    page.goto(site.at(f"/initiatives/{site.initiative_id}"))
+    expect(page.locator("#member-count")).to_have_text("1")
+    row = page.locator("tr[data-member]", has_text=organisation)
+    expect(row).to_have_attribute("data-member-status", "pending")
+    row.get_by_role("button", name="Admit").click()
+    expect(page.locator("tr[data-member]", has_text=organisation)).to_have_attribute(
+        "data-member-status", "admitted")
+    expect(page.locator("#member-count")).to_have_text("2")
 
 
 # --- the scenario ---------------------------------------------------------------------------
@@ -168,7 +189,8 @@ def test_lead_and_supporter_escalate_and_co_sign(site, new_page, screenshots):
     engagement_id = lead_starts_an_engagement(lead, site)
 
     sign_in(supporter, site, SUPPORTER)
-    admitted_to_the_initiative_until_its_pages_exist(site)
+    supporter_applies_to_join_the_initiative(supporter, site)
+    coordinator_admits(lead, site, "Beta Insurance")
     supporter_signs_on_to_the_engagement(supporter, site, engagement_id)
     supporter_logs_a_private_note(supporter, site, engagement_id)
     lead_does_not_see_the_note(lead, site, engagement_id)
@@ -182,3 +204,5 @@ def test_lead_and_supporter_escalate_and_co_sign(site, new_page, screenshots):
     lead.screenshot(path=screenshots / "dashboard.png", full_page=True)
     lead.goto(site.at(f"/engagements/{engagement_id}"))
     lead.screenshot(path=screenshots / "engagement.png", full_page=True)
+    lead.goto(site.at(f"/initiatives/{site.initiative_id}"))
+    lead.screenshot(path=screenshots / "initiative.png", full_page=True)
