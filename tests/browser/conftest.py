@@ -129,7 +129,10 @@ def site(tmp_path_factory):
     try:
         for idp, person in ((alpha_idp, LEAD), (beta_idp, SUPPORTER)):
             idp.add_user(person.sub, email=person.email, name=person.name, email_verified=True)
-        with committed_database(tmp_path_factory.mktemp("browser"), PREFECT_API_URL=None) as (app, _url):
+        # No Prefect here: decisions wait in the outbox, and the sweep applies them at once
+        # (no grace period for a Prefect run to claim them first).
+        with committed_database(tmp_path_factory.mktemp("browser"), PREFECT_API_URL=None,
+                                ENGAGE_APPLY_GRACE_SECONDS=0) as (app, _url):
             ids = _seed(app)
             _configure_sso(app, ids["alpha_id"], alpha_idp.issuer, "alpha.example")
             _configure_sso(app, ids["beta_id"], beta_idp.issuer, "beta.example")

@@ -91,6 +91,10 @@ def supporter_logs_a_private_note(page: Page, site: Site, engagement_id: int) ->
 
 
 def lead_does_not_see_the_note(page: Page, site: Site, engagement_id: int) -> None:
+    """Neither on the engagement page nor in the coalition activity of the dashboard."""
+    page.goto(site.at("/"))
+    expect(page.get_by_role("heading", name="Recent coalition activity")).to_be_visible()
+    expect(page.locator("[data-activity=dialogue]")).to_have_count(0)
     page.goto(site.at(f"/engagements/{engagement_id}"))
     expect(page.locator("#timeline")).to_be_visible()
     expect(page.locator("#participants").get_by_text("Beta Insurance")).to_be_visible()
@@ -121,13 +125,13 @@ def lead_escalates_to_a_letter(page: Page, site: Site, engagement_id: int) -> No
 
 
 def workflow_carries_out_the_decision(site: Site, page: Page) -> int:
-    """Prefect does not run here: the sweep's outbox applies the decision, as it does when
-    Prefect is down; the lead's page, polling, shows it carried out without a reload."""
+    """Prefect does not run here: the next sweep applies the decision from the outbox, as it
+    does whenever Prefect is down; the lead's page, polling, shows it carried out."""
     from engage.escalations import service
 
     with site.app.app_context():
-        applied, failed = service.apply_outbox(datetime.now(timezone.utc) + timedelta(hours=1))
-    assert applied and not failed
+        report = service.sweep(datetime.now(timezone.utc))
+    assert len(report.decisions_applied) == 1 and not report.decisions_failed, report.describe()
     expect(page.locator("[data-state]")).to_have_attribute("data-state", "done", timeout=8_000)
     page.reload()
     letter = page.locator("[data-letter][data-letter-status=open_for_signing]")
