@@ -49,7 +49,7 @@ def lead_starts_an_engagement(page: Page, site: Site) -> int:
     expect(page.get_by_label("Initiative", exact=True)).to_have_value(str(site.initiative_id))
     company = page.get_by_label("Company", exact=True)
     company.select_option(company.locator("option", has_text=site.company_name).get_attribute("value"))
-    page.get_by_label("Title").fill(ENGAGEMENT)
+    page.get_by_label("Title", exact=True).fill(ENGAGEMENT)
     page.get_by_label("Issue: the (potential) harm to people").fill(
         "Wages in the supply chain are below a living wage")
     page.get_by_label("Rights-holders affected").fill("garment workers")
