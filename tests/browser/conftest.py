@@ -61,10 +61,11 @@ class Person:
     sub: str
     email: str
     name: str
+    organisation: str
 
 
-LEAD = Person("ann-lead", "ann@alpha.example", "Ann Lead")
-SUPPORTER = Person("bo-supporter", "bo@beta.example", "Bo Supporter")
+LEAD = Person("ann-lead", "ann@alpha.example", "Ann Lead", "Alpha Pension Fund")
+SUPPORTER = Person("bo-supporter", "bo@beta.example", "Bo Supporter", "Beta Insurance")
 
 
 @dataclass
@@ -90,9 +91,9 @@ def _seed(app) -> dict:
     (not yet a member) finds it and signs on. People are not seeded: SSO provisions them."""
     with app.app_context(), tenancy.system_scope("browser test data"):
         alpha = f.organisation("alpha", kind=OrganisationKind.PENSION_FUND, aum="42000000000")
-        alpha.name = "Alpha Pension Fund"
+        alpha.name = LEAD.organisation
         beta = f.organisation("beta", kind=OrganisationKind.INSURER, aum="18000000000")
-        beta.name = "Beta Insurance"
+        beta.name = SUPPORTER.organisation
         company = f.company("Threadline Apparel N.V.", esg_rating=EsgRating.CCC,
                             rated_on=date.today() - timedelta(days=40), country="NL")
         initiative = f.initiative(

@@ -65,11 +65,43 @@ def lead_starts_an_engagement(page: Page, site: Site) -> int:
     return int(re.search(r"/engagements/(\d+)$", page.url).group(1))
 
 
+def supporter_applies_to_join_the_initiative(page: Page, site: Site) -> None:
+    """The supporter's organisation signs on to the initiative; the antitrust guardrail must
+    be confirmed first."""
+    page.goto(site.at(f"/initiatives/{site.initiative_id}"))
+    sign_on = page.locator("#sign-on")
+    expect(sign_on.get_by_role("heading", name="Sign on to this initiative")).to_be_visible()
+    sign_on.get_by_label("Supporter").check()
+    sign_on.get_by_label("Committed resources").fill("One analyst, 0.2 FTE")
+    sign_on.get_by_label("Committed assets under management (EUR)").fill("2500000000")
+    sign_on.get_by_role("button", name="Apply to join").click()
+    # Not confirmed: refused, with the reason, and nothing sent.
+    expect(page.get_by_role("alert")).to_contain_text("The application was not sent")
+    sign_on = page.locator("#sign-on")
+    sign_on.get_by_label("I confirm that my organisation decides and votes independently").check()
+    sign_on.get_by_role("button", name="Apply to join").click()
+    expect(page.locator("[data-application=pending]")).to_contain_text(
+        "Your organisation applied as Supporter")
+
+
+def coordinator_admits(page: Page, site: Site, organisation: str) -> None:
+    """On the initiative page, its coordinator (the lead's organisation) admits the applicant."""
+    page.goto(site.at(f"/initiatives/{site.initiative_id}"))
+    expect(page.locator("#member-count")).to_have_text("1")
+    row = page.locator("tr[data-member]", has_text=organisation)
+    expect(row).to_have_attribute("data-member-status", "pending")
+    row.get_by_role("button", name="Admit").click()
+    expect(page.locator("tr[data-member]", has_text=organisation)).to_have_attribute(
+        "data-member-status", "admitted")
+    expect(page.locator("#member-count")).to_have_text("2")
+
+
 def supporter_signs_on_to_the_engagement(page: Page, site: Site, engagement_id: int) -> None:
+    """Now a member of the initiative, the supporter's organisation joins the engagement."""
     page.goto(site.at(f"/engagements/{engagement_id}"))
     page.get_by_role("button", name="Sign on to this engagement").click()
     participants = page.locator("#participants")
-    expect(participants.get_by_text("Beta Insurance")).to_be_visible()
+    expect(participants.get_by_text(SUPPORTER.organisation)).to_be_visible()
     expect(page.get_by_role("button", name="Sign on to this engagement")).to_have_count(0)
 
 
@@ -88,6 +120,8 @@ def supporter_logs_a_private_note(page: Page, site: Site, engagement_id: int) ->
     entry = page.locator("[data-dialogue]", has_text=PRIVATE_NOTE)
     expect(entry).to_have_attribute("data-visibility", "private")
     expect(entry.get_by_text("Only your organisation sees this entry.")).to_be_visible()
+    page.reload()  # kept, not just shown
+    expect(page.locator("[data-dialogue][data-visibility=private]", has_text=PRIVATE_NOTE)).to_be_visible()
 
 
 def lead_does_not_see_the_note(page: Page, site: Site, engagement_id: int) -> None:
@@ -97,7 +131,7 @@ def lead_does_not_see_the_note(page: Page, site: Site, engagement_id: int) -> No
     expect(page.locator("[data-activity=dialogue]")).to_have_count(0)
     page.goto(site.at(f"/engagements/{engagement_id}"))
     expect(page.locator("#timeline")).to_be_visible()
-    expect(page.locator("#participants").get_by_text("Beta Insurance")).to_be_visible()
+    expect(page.locator("#participants").get_by_text(SUPPORTER.organisation)).to_be_visible()
     expect(page.get_by_text(PRIVATE_NOTE)).to_have_count(0)
     assert PRIVATE_NOTE not in page.content()
 
@@ -141,6 +175,7 @@ def workflow_carries_out_the_decision(site: Site, page: Page) -> int:
 
 def supporter_co_signs_and_the_count_updates_in_place(page: Page, site: Site, engagement_id: int,
                                                     letter_id: int) -> None:
+    """The count of signatories changes in place, without reloading the page."""
     page.goto(site.at(f"/engagements/{engagement_id}"))
     count = page.locator(f"#letter-{letter_id}-signatories")
     expect(count).to_have_text("0 signatories")
@@ -152,61 +187,43 @@ def supporter_co_signs_and_the_count_updates_in_place(page: Page, site: Site, en
     assert page.evaluate("window.engageNoReload") is True, "the page was reloaded"
 
 
-def supporter_applies_to_join_the_initiative(page: Page, site: Site) -> None:
-    """The supporter's organisation signs on to the initiative; the antitrust guardrail must
-    be confirmed first."""
-    page.goto(site.at(f"/initiatives/{site.initiative_id}"))
-    sign_on = page.locator("#sign-on")
-    expect(sign_on.get_by_role("heading", name="Sign on to this initiative")).to_be_visible()
-    sign_on.get_by_label("Supporter").check()
-    sign_on.get_by_label("Committed resources").fill("One analyst, 0.2 FTE")
-    sign_on.get_by_label("Committed assets under management (EUR)").fill("2500000000")
-    sign_on.get_by_role("button", name="Apply to join").click()
-    # Not confirmed: refused, with the reason, and nothing sent.
-    expect(page.get_by_role("alert")).to_contain_text("The application was not sent")
-    sign_on = page.locator("#sign-on")
-    sign_on.get_by_label("I confirm that my organisation decides and votes independently").check()
-    sign_on.get_by_role("button", name="Apply to join").click()
-    expect(page.locator("[data-application=pending]")).to_contain_text(
-        "Your organisation applied as Supporter")
-
-
-def coordinator_admits(page: Page, site: Site, organisation: str) -> None:
-    """On the initiative page, its coordinator (the lead's organisation) admits the applicant."""
-    page.goto(site.at(f"/initiatives/{site.initiative_id}"))
-    expect(page.locator("#member-count")).to_have_text("1")
-    row = page.locator("tr[data-member]", has_text=organisation)
-    expect(row).to_have_attribute("data-member-status", "pending")
-    row.get_by_role("button", name="Admit").click()
-    expect(page.locator("tr[data-member]", has_text=organisation)).to_have_attribute(
-        "data-member-status", "admitted")
-    expect(page.locator("#member-count")).to_have_text("2")
-
-
 # --- the scenario ---------------------------------------------------------------------------
 
 
 def test_lead_and_supporter_escalate_and_co_sign(site, new_page, screenshots):
     lead, supporter = new_page(), new_page()
+    try:
+        sign_in(lead, site, LEAD)
+        engagement_id = lead_starts_an_engagement(lead, site)
 
-    sign_in(lead, site, LEAD)
-    engagement_id = lead_starts_an_engagement(lead, site)
+        sign_in(supporter, site, SUPPORTER)
+        supporter_applies_to_join_the_initiative(supporter, site)
+        coordinator_admits(lead, site, SUPPORTER.organisation)
+        supporter_signs_on_to_the_engagement(supporter, site, engagement_id)
+        supporter_logs_a_private_note(supporter, site, engagement_id)
+        lead_does_not_see_the_note(lead, site, engagement_id)
 
-    sign_in(supporter, site, SUPPORTER)
-    supporter_applies_to_join_the_initiative(supporter, site)
-    coordinator_admits(lead, site, "Beta Insurance")
-    supporter_signs_on_to_the_engagement(supporter, site, engagement_id)
-    supporter_logs_a_private_note(supporter, site, engagement_id)
-    lead_does_not_see_the_note(lead, site, engagement_id)
+        milestone_passes_due(site, MILESTONE_DUE)
+        lead_escalates_to_a_letter(lead, site, engagement_id)
+        letter_id = workflow_carries_out_the_decision(site, lead)
+        supporter_co_signs_and_the_count_updates_in_place(supporter, site, engagement_id, letter_id)
+    except BaseException:
+        # What each person saw when the step failed, next to the run's other screenshots.
+        lead.screenshot(path=screenshots / "failed-lead.png", full_page=True)
+        supporter.screenshot(path=screenshots / "failed-supporter.png", full_page=True)
+        raise
 
-    milestone_passes_due(site, MILESTONE_DUE)
-    lead_escalates_to_a_letter(lead, site, engagement_id)
-    letter_id = workflow_carries_out_the_decision(site, lead)
-    supporter_co_signs_and_the_count_updates_in_place(supporter, site, engagement_id, letter_id)
+    take_screenshots(lead, site, engagement_id, letter_id, screenshots)
 
-    lead.goto(site.at("/"))
-    lead.screenshot(path=screenshots / "dashboard.png", full_page=True)
-    lead.goto(site.at(f"/engagements/{engagement_id}"))
-    lead.screenshot(path=screenshots / "engagement.png", full_page=True)
-    lead.goto(site.at(f"/initiatives/{site.initiative_id}"))
-    lead.screenshot(path=screenshots / "initiative.png", full_page=True)
+
+def take_screenshots(page: Page, site: Site, engagement_id: int, letter_id: int, folder) -> None:
+    """The lead's dashboard, engagement page and initiative page at the end of the story."""
+    page.goto(site.at("/"))
+    expect(page.locator("[data-activity=signature]")).to_contain_text(SUPPORTER.organisation)
+    page.screenshot(path=folder / "dashboard.png", full_page=True)
+    page.goto(site.at(f"/engagements/{engagement_id}"))
+    expect(page.locator(f"#letter-{letter_id}-signatories")).to_have_text("1 signatory")
+    page.screenshot(path=folder / "engagement.png", full_page=True)
+    page.goto(site.at(f"/initiatives/{site.initiative_id}"))
+    expect(page.locator("#member-count")).to_have_text("2")
+    page.screenshot(path=folder / "initiative.png", full_page=True)
