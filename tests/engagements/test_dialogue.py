@@ -8,10 +8,10 @@ import re
 from datetime import timedelta
 
 import sqlalchemy as sa
-
 from engage.engagements.models import DialogueEntry, Visibility
 from engage.escalations import service as engine
 from engage.tenancy import system_scope
+
 from tests import factories as f
 from tests.engagements.conftest import HX, act_as, audit_actions, post, viewer_of
 from tests.escalations.conftest import NOW, TODAY
@@ -31,7 +31,7 @@ def test_a_participant_logs_dialogue(client, db_session, world):
     text = response.get_data(as_text=True)
     assert response.status_code == 200 and 'id="dialogue-form"' in text
     # The new entry arrives in the timeline, out of band.
-    assert 'hx-swap-oob="outerHTML:#timeline"' in text and "Company agreed to map wages" in text
+    assert '<div id="timeline" hx-swap-oob="true">' in text and "Company agreed to map wages" in text
     assert "Site visit" in text
     plain = _log(client, world, token, summary="Follow-up call", kind="call")
     assert plain.status_code == 303 and "#dialogue-" in plain.headers["Location"]

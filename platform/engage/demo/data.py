@@ -354,6 +354,7 @@ from engage.demo.data_engagements import (  # noqa: E402, F401  (re-exported)
     DIALOGUE,
     GENERIC_DIALOGUE,
     HOLDINGS,
+    LETTERS,
     MILESTONE_PLANS,
     NOTES,
     OBJECTIVES,

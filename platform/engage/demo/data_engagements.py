@@ -385,3 +385,16 @@ VOTES = [
     ("tallskog", "vw", -160, "Ratify the acts of the supervisory board", "against", "against",
      "cast", "No progress on the smelter audit milestone; the supervisory board is accountable."),
 ]
+
+# Letters open for co-signing: company, title, body (HTML), organisations that signed so far.
+# The engagement page shows the signatories and their combined assets under management.
+LETTERS = [
+    ("hm", "Letter to the Board of H & M Hennes & Mauritz AB: a living wage in the supply chain",
+     "<p>To the Board of Directors of H &amp; M Hennes &amp; Mauritz AB,</p>"
+     "<p>As investors in your company we ask the Board to commit to a time-bound roadmap to a "
+     "living wage for the workers at your tier-1 suppliers, to publish the wage gap per "
+     "sourcing country, and to report on it every year.</p>"
+     "<p>Workers we consulted in Dhaka report that overtime is needed to reach a living wage. "
+     "We would welcome a meeting with the Board within three months.</p>",
+     ["groenbank"]),
+]

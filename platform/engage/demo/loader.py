@@ -29,11 +29,15 @@ from engage.engagements.models import (
     EngagementStatus,
     EngagementTrigger,
     Horizon,
+    Letter,
+    LetterKind,
+    LetterStatus,
     Milestone,
     Note,
     Objective,
     ObjectiveKind,
     ParticipantRole,
+    Signature,
     Visibility,
 )
 from engage.escalations.models import EscalationLadder, LadderStep, StepKind
@@ -160,6 +164,7 @@ class _Loader:
         self.session.add_all(self._holdings())
         self.session.flush()  # engagement ids for the votes
         self.session.add_all(self._votes())
+        self.session.add_all(self._letters())
         self.session.flush()
         return self.summary
 
@@ -404,6 +409,21 @@ class _Loader:
                 yield Holding(organisation_id=self.orgs[slug].id,
                               company=self.companies[company],
                               value_eur=Decimal(thousands) * 1000, valued_on=valued_on)
+
+    def _letters(self) -> Iterable[Letter]:
+        """Letters open for co-signing, with the signatures gathered so far."""
+        for company, title, body_html, signers in data.LETTERS:
+            engagement = self.engagements[company]
+            letter = Letter(engagement_id=engagement.id, kind=LetterKind.LETTER_TO_BOARD,
+                            title=title, body_html=body_html,
+                            status=LetterStatus.OPEN_FOR_SIGNING,
+                            created_by_id=self._member_of(signers[0]).id,
+                            created_at=_at(self.days(-6)))
+            for slug in signers:
+                letter.signatures.append(Signature(
+                    organisation_id=self.orgs[slug].id, signed_by_id=self._member_of(slug).id,
+                    signed_at=_at(self.days(-5))))
+            yield letter
 
     def _votes(self) -> Iterable[Vote]:
         for slug, company, agm, item, instruction, requested, status, rationale in data.VOTES:

@@ -25,7 +25,15 @@ from engage.engagements.views import (
 from engage.escalations import followup
 from engage.escalations.models import DivestmentReview, EscalationTask
 from engage.extensions import db, htmx
-from engage.security import Permission, can, current_org, current_user, load_or_404, requires
+from engage.security import (
+    NotPermitted,
+    Permission,
+    can,
+    current_org,
+    current_user,
+    load_or_404,
+    requires,
+)
 
 
 def load_milestone(milestone_id: int) -> Milestone:
@@ -200,6 +208,9 @@ def co_sign(letter: Letter):
 @bp.post("/tasks/<int:task_id>/done")
 @requires(Permission.PARTICIPATE_ENGAGEMENT, load=load_task)
 def complete_task(task: EscalationTask):
+    if not followup.may_complete(task, current_org.id):
+        raise NotPermitted(description=_("Only the task's owner and the engagement's leads can "
+                                         "mark it done."))
     task_id, engagement_id = task.id, task.engagement_id
     _done, errors = _run(lambda: followup.complete_task(task, **_actor()))
     if htmx:
@@ -214,7 +225,7 @@ def complete_task(task: EscalationTask):
 
 
 @bp.post("/divestment-reviews/<int:review_id>")
-@requires(Permission.LEAD_ENGAGEMENT, load=load_divestment)
+@requires(Permission.LEAD_ENGAGEMENT, load=load_divestment, arg="review")
 def answer_divestment(review: DivestmentReview):
     review_id, engagement_id = review.id, review.engagement_id
     form = request.form

@@ -41,6 +41,8 @@ CONCLUSIONS = {
     "reduce_exposure": _l("Reduce exposure"),
     "divest": _l("Divest (responsibly)"),
 }
+DECISION_KINDS = {"escalate": _l("escalate"), "extend": _l("extend the deadline"),
+                  "close": _l("close the engagement")}
 SEVERITY = {
     "severity_scale": (_l("Scale"), _l("How grave is the harm to the people affected? "
                                        "1 minor – 5 life, health or liberty at stake.")),
@@ -54,4 +56,5 @@ SEVERITY = {
 def context() -> dict:
     return {"dialogue_kinds": DIALOGUE_KINDS, "visibilities": VISIBILITIES, "triggers": TRIGGERS,
             "levels": LEVELS, "objective_kinds": OBJECTIVE_KINDS, "horizons": HORIZONS,
-            "role_labels": ROLES, "conclusions": CONCLUSIONS, "severity_fields": SEVERITY}
+            "role_labels": ROLES, "conclusions": CONCLUSIONS,
+            "decision_kinds": DECISION_KINDS, "severity_fields": SEVERITY}

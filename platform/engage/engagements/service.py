@@ -141,7 +141,12 @@ def _require_lead(engagement_id: int, organisation_id: int) -> None:
 
 def may_create_in(initiative_id: int, organisation_id: int) -> bool:
     """The coordinator, or an admitted lead / co-lead member, starts engagements in an initiative."""
-    from engage.initiatives.models import Initiative, InitiativeMember, MemberRole, MemberStatus
+    from engage.initiatives.models import (
+        Initiative,
+        InitiativeMember,
+        MemberRole,
+        MemberStatus,
+    )
 
     coordinator = db.session.scalar(
         sa.select(Initiative.coordinator_organisation_id).where(Initiative.id == initiative_id))

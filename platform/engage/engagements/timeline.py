@@ -17,7 +17,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from engage.engagements.models import DialogueEntry
-from engage.escalations.models import ApplyStatus, Decision, DecisionKind, EscalationReview
+from engage.escalations.models import (
+    ApplyStatus,
+    Decision,
+    DecisionKind,
+    EscalationReview,
+)
 from engage.extensions import db
 
 DIALOGUE, REVIEW, DECISION, STEP = "dialogue", "review", "decision", "step"

@@ -6,11 +6,11 @@ review) are in :mod:`engage.engagements.actions`; both share this blueprint.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from engage.companies.models import Company
@@ -214,7 +214,12 @@ def _company_choices(query: str, selected: Any = None) -> list[Company]:
 
 def _initiative_choices() -> list[Any]:
     """Initiatives this organisation may start an engagement in."""
-    from engage.initiatives.models import Initiative, InitiativeMember, MemberRole, MemberStatus
+    from engage.initiatives.models import (
+        Initiative,
+        InitiativeMember,
+        MemberRole,
+        MemberStatus,
+    )
 
     leads = (sa.select(InitiativeMember.initiative_id)
              .where(InitiativeMember.organisation_id == current_org.id,
@@ -239,6 +244,8 @@ def new():
     values = {k: request.values.get(k, "") for k in FIELDS}
     values["initiative_id"] = request.values.get("initiative_id") or request.args.get("initiative", "")
     query = request.values.get("q", "")
+    if request.method == "GET" and not values["started_on"]:
+        values["started_on"] = date.today().isoformat()
     if request.method == "GET" and htmx and request.headers.get("HX-Target") == "company-choices":
         return render_template("engagements/_company_options.html",
                                companies=_company_choices(query, values["company_id"]),
@@ -265,4 +272,4 @@ def new():
     ), status
 
 
-from engage.engagements import actions  # noqa: E402,F401  (registers the page's actions)
+from engage.engagements import actions  # noqa: F401  (registers the page's actions)

@@ -1,0 +1,109 @@
+"""Signing on to an engagement and co-signing its letters: who may, the count and the
+combined assets under management ("strength of numbers") updated in place."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import sqlalchemy as sa
+from engage.engagements.models import (
+    EngagementParticipant,
+    LetterStatus,
+    ParticipantRole,
+    Signature,
+)
+from engage.tenancy import system_scope
+
+from tests import factories as f
+from tests.engagements.conftest import act_as, audit_actions, post, viewer_of
+
+
+def _open_letter(db_session, engagement, *signers):
+    with system_scope("test", db_session):
+        e = db_session.get(type(engagement), engagement.id)
+        letter = f.letter(e)
+        letter.status = LetterStatus.OPEN_FOR_SIGNING
+        for org in signers:
+            f.signature(letter, db_session.get(type(org), org.id))
+        db_session.commit()
+        return letter.id
+
+
+def test_members_sign_on_observers_and_outsiders_cannot(client, db_session, coalition):
+    c = coalition
+    url = f"/engagements/{c.engagement.id}"
+    token = act_as(client, c.member_user, c.member)
+    assert "Sign on to this engagement" in client.get(url).get_data(as_text=True)
+    response = post(client, f"{url}/sign-on", token, htmx=True)
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="participants"' in text
+    assert f'data-participant="{c.member.id}"' in text and "Sign on to this engagement" not in text
+    again = post(client, f"{url}/sign-on", token)
+    assert again.status_code == 400 and "already takes part" in again.get_data(as_text=True)
+    # A lead member of the initiative joins as co-lead.
+    token = act_as(client, c.co_lead_user, c.co_lead)
+    assert post(client, f"{url}/sign-on", token).status_code == 303
+    with system_scope("test"):
+        roles = dict(db_session.execute(sa.select(EngagementParticipant.organisation_id,
+                                                  EngagementParticipant.role)).all())
+    assert roles[c.member.id] is ParticipantRole.SUPPORTER and roles[c.co_lead.id] is ParticipantRole.CO_LEAD
+    assert audit_actions(db_session, "engagement_participant.create") >= 2
+    # An observer sees the engagement, is offered nothing, and is refused.
+    token = act_as(client, c.observer_user, c.observer)
+    assert "Sign on to this engagement" not in client.get(url).get_data(as_text=True)
+    refused = post(client, f"{url}/sign-on", token)
+    assert refused.status_code == 400 and "not observers" in refused.get_data(as_text=True)
+    token = act_as(client, c.outsider_user, c.outsider)
+    assert post(client, f"{url}/sign-on", token).status_code == 404
+
+
+def test_co_signing_updates_the_count_and_the_assets_in_place(client, db_session, coalition):
+    c = coalition
+    letter_id = _open_letter(db_session, c.engagement, c.coordinator)
+    with system_scope("test", db_session):
+        db_session.add(EngagementParticipant(engagement_id=c.engagement.id,
+                                             organisation_id=c.member.id,
+                                             role=ParticipantRole.SUPPORTER))
+        db_session.commit()
+    token = act_as(client, c.member_user, c.member)
+    page = client.get(f"/engagements/{c.engagement.id}").get_data(as_text=True)
+    assert re.search(rf'id="letter-{letter_id}-signatories" data-count="1">1 signatory<', page)
+    assert f'data-aum="{Decimal("40000000000.00")}"' in page and ">Co-sign<" in page
+    response = post(client, f"/engagements/letters/{letter_id}/sign", token, htmx=True)
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in text
+    assert re.search(rf'id="letter-{letter_id}-signatories" data-count="2">2 signatories<', text)
+    assert 'data-aum="52500000000.00"' in text and "€52,500,000,000.00" in text
+    assert "Co-sign<" not in text and "Your organisation has signed" in text
+    # Signing twice is refused, and still one signature.
+    again = post(client, f"/engagements/letters/{letter_id}/sign", token, htmx=True)
+    assert again.status_code == 400 and "signed this letter already" in again.get_data(as_text=True)
+    plain = post(client, f"/engagements/letters/{letter_id}/sign", token)
+    assert plain.status_code == 400 and "<html" in plain.get_data(as_text=True)
+    with system_scope("test"):
+        assert db_session.scalar(sa.select(sa.func.count()).select_from(Signature)
+                                 .where(Signature.letter_id == letter_id)) == 2
+    assert audit_actions(db_session, "signature.create") >= 1
+
+
+def test_who_may_co_sign(client, db_session, coalition):
+    c = coalition
+    letter_id = _open_letter(db_session, c.engagement)
+    # An initiative member that has not signed on sees the letter but cannot sign it.
+    token = act_as(client, c.member_user, c.member)
+    assert ">Co-sign<" not in client.get(f"/engagements/{c.engagement.id}").get_data(as_text=True)
+    assert post(client, f"/engagements/letters/{letter_id}/sign", token).status_code == 403
+    token = act_as(client, c.outsider_user, c.outsider)
+    assert post(client, f"/engagements/letters/{letter_id}/sign", token).status_code == 404
+    token = act_as(client, viewer_of(db_session, c.coordinator), c.coordinator)
+    assert post(client, f"/engagements/letters/{letter_id}/sign", token).status_code == 403
+    # A draft is not open for signing.
+    with system_scope("test", db_session):
+        from engage.engagements.models import Letter
+
+        db_session.get(Letter, letter_id).status = LetterStatus.DRAFT
+        db_session.commit()
+    token = act_as(client, c.coordinator_user, c.coordinator)
+    refused = post(client, f"/engagements/letters/{letter_id}/sign", token, htmx=True)
+    assert refused.status_code == 400 and "not open for signing" in refused.get_data(as_text=True)
