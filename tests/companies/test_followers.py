@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-
 from engage.audit.models import AuditEvent
 from engage.companies import service
 from engage.companies.models import Company, CompanyFollow
@@ -12,6 +11,7 @@ from engage.initiatives.models import InitiativeStatus, MemberRole
 from engage.notifications.models import Notification, NotificationKind
 from engage.organisations.models import Organisation
 from engage.tenancy import as_organisation, system_scope
+
 from tests import factories as f
 
 
@@ -33,7 +33,7 @@ def _notes(kind):
 
 
 def test_follow_is_idempotent_audited_and_unfollow_removes(db_session):
-    a, b, c, a_user, *_ , company = _world(db_session)
+    a, _b, _c, a_user, *_, company = _world(db_session)
     with as_organisation(a.id):
         company = db_session.get(Company, company.id)
         assert service.follow(company, actor=a_user) is True

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-
 from engage.initiatives.models import InitiativeStatus, MemberRole
 from engage.organisations.models import OrgRole
 from engage.tenancy import system_scope
+
 from tests import factories as f
 
 

@@ -6,7 +6,6 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-
 from engage.audit.models import AuditEvent
 from engage.extensions import db
 from engage.initiatives import service
@@ -36,7 +35,7 @@ def test_sign_on_admit_and_notify(db_session, coalition):
         db_session.commit()
         member_id = member.id
         assert member.status is MemberStatus.PENDING
-        assert member.aum_committed_eur == Decimal("2500000000")
+        assert member.aum_committed_eur == Decimal(2500000000)
     assert len(_notifications(coalition.coordinator.id, NotificationKind.INITIATIVE_APPLICATION)) == 1
     with as_organisation(coalition.coordinator.id):
         member = db_session.get(InitiativeMember, member_id)
@@ -73,12 +72,12 @@ def test_bad_sign_on_writes_nothing(db_session, coalition, kw, field):
 
 
 def test_coordinator_and_double_sign_on_are_refused_and_reapply_after_decline(db_session, coalition):
-    with as_organisation(coalition.coordinator.id):
-        with pytest.raises(service.InitiativeError, match="coordinates"):
-            _sign_on(coalition, coalition.coordinator)
-    with as_organisation(coalition.member.id):
-        with pytest.raises(service.InitiativeError, match="already a member"):
-            _sign_on(coalition, coalition.member)
+    with as_organisation(coalition.coordinator.id), pytest.raises(
+            service.InitiativeError, match="coordinates"):
+        _sign_on(coalition, coalition.coordinator)
+    with as_organisation(coalition.member.id), pytest.raises(
+            service.InitiativeError, match="already a member"):
+        _sign_on(coalition, coalition.member)
     with as_organisation(coalition.applicant.id):
         member_id = _sign_on(coalition, coalition.applicant).id
         db_session.commit()

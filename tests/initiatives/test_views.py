@@ -7,11 +7,17 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-
 from engage.audit.models import AuditEvent
-from engage.initiatives.models import Initiative, InitiativeMember, InitiativeStatus, MemberRole, MemberStatus
+from engage.initiatives.models import (
+    Initiative,
+    InitiativeMember,
+    InitiativeStatus,
+    MemberRole,
+    MemberStatus,
+)
 from engage.notifications.models import Notification, NotificationKind
 from engage.tenancy import system_scope
+
 from tests import factories as f
 from tests.conftest import login_as
 from tests.oidc_support import csrf_token
@@ -79,7 +85,7 @@ def test_an_outsider_sees_the_totals_but_not_the_declarations_and_can_sign_on(cl
         member = db_session.scalar(sa.select(InitiativeMember).where(
             InitiativeMember.organisation_id == coalition.applicant.id))
         assert member.status is MemberStatus.PENDING and member.role is MemberRole.SUPPORTER
-        assert member.aum_committed_eur == Decimal("2500000000")
+        assert member.aum_committed_eur == Decimal(2500000000)
         assert db_session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
             AuditEvent.action == "initiative_member.create",
             AuditEvent.organisation_id == coalition.applicant.id)) == 1
@@ -105,7 +111,7 @@ def test_bad_sign_on_is_400_and_writes_nothing(client, db_session, coalition, fo
     assert response.status_code == 400 and message in body and 'role="alert"' in body
     assert _applications(db_session, coalition) == 0
     # The htmx variant answers with the form fragment only.
-    fragment = _sign_on(client, coalition, token, headers=None, **form) if False else client.post(
+    fragment = client.post(
         f"/initiatives/{coalition.initiative.id}/sign-on", data={**GOOD, **form, "csrf_token": token},
         headers={"HX-Request": "true"})
     assert fragment.status_code == 400 and "<html" not in fragment.get_data(as_text=True)

@@ -178,14 +178,27 @@ def _note_new_events(session: Session, flush_context: Any) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _tell_followers(session: Session) -> None:
-    if not session.info.get(PENDING_KEY):
+    # Only when the unit of work commits, not at a savepoint's release within it.
+    if not session.info.get(PENDING_KEY) or session.in_nested_transaction():
         return
     session.flush()  # participants added after the engagement are known now
     events = session.info.pop(PENDING_KEY, [])
     if current_scope(session) is None:
         return
-    for company_id, kind, object_id in dict.fromkeys(events):
-        notify_followers(company_id, kind, object_id=object_id, session=session)
+    from engage.tenancy import database_system_scope
+
+    events = list(dict.fromkeys(events))
+    follows = Base.metadata.tables["company_follow"]
+    # One question for the whole unit of work: which of these companies has a follower at
+    # all (most have none; a bulk load must not run a query per row).
+    with database_system_scope("find the followers of companies", session):
+        followed = set(session.execute(
+            sa.select(follows.c.company_id).distinct()
+            .where(follows.c.company_id.in_({e[0] for e in events}))
+        ).scalars())
+    for company_id, kind, object_id in events:
+        if company_id in followed:
+            notify_followers(company_id, kind, object_id=object_id, session=session)
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from engage.db import Base, StrEnum, TenantScoped, TimestampMixin, UTCDateTime, enum_type, utcnow
+from engage.db import (
+    Base,
+    StrEnum,
+    TenantScoped,
+    TimestampMixin,
+    UTCDateTime,
+    enum_type,
+    utcnow,
+)
 from engage.organisations.models import Organisation
 
 if TYPE_CHECKING:

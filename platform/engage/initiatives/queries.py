@@ -15,7 +15,13 @@ from engage.db import Base
 from engage.engagements.models import Engagement, Milestone
 from engage.escalations.models import EscalationLadder
 from engage.extensions import db
-from engage.initiatives.models import Initiative, InitiativeMember, InitiativeStatus, MemberRole, MemberStatus
+from engage.initiatives.models import (
+    Initiative,
+    InitiativeMember,
+    InitiativeStatus,
+    MemberRole,
+    MemberStatus,
+)
 from engage.organisations.models import Organisation
 
 # "My role" filter: the coordinator, an admitted role, a pending application, or none.

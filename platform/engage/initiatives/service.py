@@ -34,7 +34,7 @@ SIGN_ON_ROLES = (MemberRole.CO_LEAD, MemberRole.SUPPORTER, MemberRole.OBSERVER)
 # Sign-on is open while an initiative recruits and once it is active; not in draft or closed.
 OPEN_FOR_SIGN_ON = (InitiativeStatus.RECRUITING, InitiativeStatus.ACTIVE)
 # Above any investor's assets (the world's largest manage about EUR 10 trillion): a typo.
-MAX_AUM_EUR = Decimal("100000000000000")
+MAX_AUM_EUR = Decimal(100000000000000)
 MAX_TEXT = 5000
 
 ROLE_LABELS = {
@@ -76,9 +76,7 @@ def parse_aum(value: Any) -> Decimal | None:
         amount = Decimal(value)
     else:
         text = str(value).strip().replace(" ", "").replace("\u00a0", "").replace("_", "")
-        if text.count(",") and text.count("."):
-            text = text.replace(",", "")
-        elif text.count(",") > 1 or (text.count(",") == 1 and len(text.split(",")[1]) == 3):
+        if text.count(",") and text.count(".") or text.count(",") > 1 or (text.count(",") == 1 and len(text.split(",")[1]) == 3):
             text = text.replace(",", "")
         else:
             text = text.replace(",", ".")
@@ -293,7 +291,7 @@ def sign_on(
         key=f"initiative:{initiative.id}:application:{member.id}:{int(now.timestamp())}",
         kind="initiative_application",
         subject=_("New application to “%(title)s”", title=initiative.title),
-        body=_("%(org)s asks to join as %(role)s.", org=_org_name(organisation_id),
+        body=_("%(org)s asks to join as %(role)s.", org=organisation_name(organisation_id),
                role=ROLE_LABELS[member_role]),
         link=f"/initiatives/{initiative.id}#member-{member.id}",
         now=now,
@@ -350,7 +348,7 @@ def _decide(member: InitiativeMember, *, organisation_id: int, admitted: bool,
 
 # --- helpers ------------------------------------------------------------------------------------
 
-def _org_name(organisation_id: int) -> str:
+def organisation_name(organisation_id: int) -> str:
     from engage.organisations.models import Organisation
 
     return db.session.scalar(

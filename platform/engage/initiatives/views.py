@@ -9,8 +9,20 @@ from flask_babel import gettext as _
 from engage.core.paging import current_page
 from engage.extensions import db, htmx
 from engage.initiatives import queries, service
-from engage.initiatives.models import Initiative, InitiativeMember, MemberRole, MemberStatus
-from engage.security import Permission, can, current_org, current_user, load_or_404, requires
+from engage.initiatives.models import (
+    Initiative,
+    InitiativeMember,
+    MemberRole,
+    MemberStatus,
+)
+from engage.security import (
+    Permission,
+    can,
+    current_org,
+    current_user,
+    load_or_404,
+    requires,
+)
 
 bp = Blueprint("initiatives", __name__, url_prefix="/initiatives")
 
@@ -54,7 +66,7 @@ def _detail_context(initiative: Initiative, *, errors=None, form=None) -> dict:
     )
     return dict(
         initiative=initiative,
-        coordinator_name=service._org_name(initiative.coordinator_organisation_id),
+        coordinator_name=service.organisation_name(initiative.coordinator_organisation_id),
         ladder=queries.ladder(initiative.id),
         members=queries.members(initiative.id),
         engagements=queries.engagements(initiative.id),
