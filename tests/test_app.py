@@ -50,12 +50,11 @@ def test_home_shows_platform_counts(client, db_session):
     assert _count(html, "engagements") == 2
     assert _count(html, "overdue") == 2
     assert _count(html, "organisations") == 4  # three made here, one signed in
-    assert "Initiative" in html and "<table>" in html
 
 
 def test_home_empty_state_says_what_to_do(client, db_session):
     html = client.get("/").get_data(as_text=True)
-    assert "make demo" in html
+    assert "takes part in no engagement yet" in html  # the dashboard's sections: tests/core
     assert _count(html, "engagements") == 0
 
 
@@ -73,9 +72,10 @@ def test_home_query_count_does_not_grow_with_data(client, db_session, count_quer
     with count_queries() as large:
         assert client.get("/").status_code == 200
     assert small.count == large.count
-    # The signed-in user, the unread count, then the page; PostgreSQL adds the scope
+    # The signed-in user, the unread count, then the dashboard's sections (a fixed number
+    # of aggregate queries each, see engage.core.dashboard); PostgreSQL adds the scope
     # hand-overs (set_config).
-    assert large.count <= 8, large.statements
+    assert large.count <= 30, large.statements
 
 
 def test_healthz_reports_database(app, db_session):

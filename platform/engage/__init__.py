@@ -44,6 +44,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=_locale)
     import flask_babel
 
+    # Flask-Babel keeps the locale on ``g``; each request asks again, after the principal
+    # is known (an app context can outlive a request: the CLI, tests).
+    app.before_request(flask_babel.refresh)
+
     for name in ("get_locale", "format_date", "format_datetime", "format_decimal",
                  "format_currency", "format_percent"):
         app.jinja_env.globals[name] = getattr(flask_babel, name)

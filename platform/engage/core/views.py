@@ -6,6 +6,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
@@ -63,14 +64,18 @@ def profile():
     error = None
     if request.method == "POST":
         try:
-            organisations.set_locale(db.session, current_user._get_current_object(),
-                                     request.form.get("locale", ""), languages)
+            organisations.set_locale(db.session, current_user.id, request.form.get("locale", ""),
+                                     languages)
         except organisations.OrganisationError as exc:
             db.session.rollback()
             error = str(exc)
         else:
             db.session.commit()
-            flash(_("Your language is saved."), "info")
+            chosen = (request.form.get("locale", "").strip()
+                      or request.accept_languages.best_match(languages)
+                      or current_app.config["BABEL_DEFAULT_LOCALE"])
+            with force_locale(chosen):  # said in the language just chosen
+                flash(_("Your language is saved."), "info")
             return redirect(url_for(".profile")), 303
     return render_template("core/profile.html", error=error,
                            selected=request.form.get("locale") if error else

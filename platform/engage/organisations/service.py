@@ -76,10 +76,11 @@ def change_role(session: Session, member: OrgMembership, role: OrgRole) -> None:
     session.flush()
 
 
-def set_locale(session: Session, user: User, locale: str, languages: tuple[str, ...]) -> None:
+def set_locale(session: Session, user_id: int, locale: str, languages: tuple[str, ...]) -> None:
     """The user's language: one of ``languages``, or "" for what the browser asks for."""
     locale = (locale or "").strip()
     if locale and locale not in languages:
         raise OrganisationError(_("Choose English, Nederlands or your browser’s language."))
+    user = session.get(User, user_id)
     user.locale = locale or None
     session.flush()
