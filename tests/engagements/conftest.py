@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
+
 from engage.audit.models import AuditEvent
 from engage.initiatives.models import MemberRole
 from engage.organisations.models import OrgRole
 from engage.tenancy import system_scope
-
 from tests import factories as f
 from tests.conftest import login_as
 from tests.escalations.conftest import build_world

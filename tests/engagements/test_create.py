@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
+
 from engage.engagements.models import (
     Engagement,
     EngagementLevel,
@@ -15,7 +16,6 @@ from engage.engagements.models import (
     ParticipantRole,
 )
 from engage.tenancy import as_organisation, system_scope
-
 from tests import factories as f
 from tests.engagements.conftest import HX, act_as, audit_actions, post, viewer_of
 

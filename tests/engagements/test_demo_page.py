@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
+
 from engage.companies.models import Company
 from engage.demo import load_demo
 from engage.engagements.models import Engagement
 from engage.organisations.models import Organisation, OrgMembership, OrgRole, User
 from engage.tenancy import system_scope
-
 from tests.engagements.conftest import act_as, post
 
 

@@ -7,11 +7,13 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
+
+from engage.engagements import service
 from engage.engagements.models import DialogueEntry, Visibility
 from engage.escalations import service as engine
-from engage.tenancy import system_scope
-
+from engage.tenancy import as_organisation, system_scope
 from tests import factories as f
 from tests.engagements.conftest import HX, act_as, audit_actions, post, viewer_of
 from tests.escalations.conftest import NOW, TODAY
@@ -131,3 +133,14 @@ def test_page_queries_do_not_grow_with_dialogue_and_milestones(client, db_sessio
             assert response.status_code == 200
             counts.append(q.count)
     assert counts[0] == counts[2] and counts[1] == counts[3], counts
+
+
+def test_the_service_explains_bad_input_outside_a_request(db_session, world):
+    """The API, commands and flows call the same service: its messages need no browser."""
+    with as_organisation(world.lead.id):
+        engagement = db_session.get(type(world.engagement), world.engagement.id)
+        with pytest.raises(service.EngagementError) as caught:
+            service.add_dialogue(engagement, actor=world.lead_user, organisation_id=world.lead.id,
+                                 kind="telegram", occurred_on="2026-11-01", summary="")
+    assert set(caught.value.errors) == {"kind", "summary"}
+    assert "cannot be empty" in str(caught.value)

@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 import sqlalchemy as sa
+
 from engage.escalations import service as engine
 from engage.escalations.models import (
     DivestmentConclusion,
@@ -15,7 +16,6 @@ from engage.escalations.models import (
     TaskStatus,
 )
 from engage.tenancy import system_scope
-
 from tests.engagements.conftest import act_as, audit_actions, post, viewer_of
 from tests.escalations.conftest import NOW
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
+
 from engage.engagements.models import Milestone
 from engage.escalations import service as engine
 from engage.escalations.models import EscalationReview
 from engage.tenancy import system_scope
-
 from tests.engagements.conftest import HX, act_as, audit_actions, post, viewer_of
 from tests.escalations.conftest import NOW, TODAY
 

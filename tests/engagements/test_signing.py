@@ -7,6 +7,7 @@ import re
 from decimal import Decimal
 
 import sqlalchemy as sa
+
 from engage.engagements.models import (
     EngagementParticipant,
     LetterStatus,
@@ -14,7 +15,6 @@ from engage.engagements.models import (
     Signature,
 )
 from engage.tenancy import system_scope
-
 from tests import factories as f
 from tests.engagements.conftest import act_as, audit_actions, post, viewer_of
 

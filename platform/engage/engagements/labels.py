@@ -33,6 +33,15 @@ OBJECTIVE_KINDS = {
     "transparency": _l("Be transparent about the measures taken"),
     "other": _l("Other"),
 }
+# The stages of engagements.models.STAGES, translated (the model's plain English is what
+# letters and notifications rendered outside a request use).
+STAGES = {
+    0: _l("not started"),
+    1: _l("concern raised"),
+    2: _l("concern acknowledged"),
+    3: _l("credible plan"),
+    4: _l("plan implemented, outcome for people verified"),
+}
 HORIZONS = {"short": _l("Short term"), "mid": _l("Mid term"), "long": _l("Long term")}
 ROLES = {"lead": _l("lead"), "co_lead": _l("co-lead"), "supporter": _l("supporter")}
 CONCLUSIONS = {
@@ -57,4 +66,4 @@ def context() -> dict:
     return {"dialogue_kinds": DIALOGUE_KINDS, "visibilities": VISIBILITIES, "triggers": TRIGGERS,
             "levels": LEVELS, "objective_kinds": OBJECTIVE_KINDS, "horizons": HORIZONS,
             "role_labels": ROLES, "conclusions": CONCLUSIONS,
-            "decision_kinds": DECISION_KINDS, "severity_fields": SEVERITY}
+            "decision_kinds": DECISION_KINDS, "stages": STAGES, "severity_fields": SEVERITY}

@@ -4,7 +4,6 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -97,11 +96,11 @@ class LetterStatus(StrEnum):
 
 
 STAGES = {
-    0: _l("not started"),
-    1: _l("concern raised"),
-    2: _l("concern acknowledged"),
-    3: _l("credible plan"),
-    4: _l("plan implemented, outcome for people verified"),
+    0: "not started",
+    1: "concern raised",
+    2: "concern acknowledged",
+    3: "credible plan",
+    4: "plan implemented, outcome for people verified",
 }
 
 
@@ -253,7 +252,7 @@ class Milestone(EngagementShared, TimestampMixin, Base):
 
     @property
     def stage_label(self) -> str:
-        return str(STAGES[self.stage])
+        return STAGES[self.stage]
 
     @classmethod
     def overdue(cls, today: date) -> sa.ColumnElement[bool]:

@@ -17,7 +17,6 @@ from engage.companies.models import Company
 from engage.core.paging import current_page
 from engage.engagements import labels, timeline
 from engage.engagements.models import (
-    STAGES,
     Engagement,
     EngagementParticipant,
     EngagementStatus,
@@ -53,7 +52,7 @@ COMPANY_CHOICES = 50
 
 @bp.context_processor
 def _labels() -> dict[str, Any]:
-    return {**labels.context(), "stages": STAGES}
+    return labels.context()
 
 
 def load_engagement(engagement_id: int) -> Engagement:
