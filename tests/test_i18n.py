@@ -18,7 +18,6 @@ from engage.config import PROJECT_ROOT
 from engage.organisations.models import OrgRole, User
 from engage.tenancy import as_organisation, system_scope
 from tests import factories as f
-from tests.conftest import login_as
 from tests.core.conftest import TODAY
 from tests.oidc_support import csrf_token
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-WIDTH = 480
-BAR_HEIGHT = 26  # horizontal charts: one row per bar
-PLOT_HEIGHT = 160  # vertical charts: the bars' full height
-LABEL_WIDTH = 190  # horizontal charts: room for the labels on the left
-BOTTOM = 28  # vertical charts: room for the labels under the bars
+WIDTH = 360
+BAR_HEIGHT = 28  # horizontal charts: one row per bar
+PLOT_HEIGHT = 150  # vertical charts: the bars' full height
+LABEL_WIDTH = 170  # horizontal charts: room for the labels on the left
+BOTTOM = 40  # vertical charts: room for the labels (two lines) under the bars
 TOP = 18  # room for the value printed above the tallest bar
 
 
@@ -67,7 +67,7 @@ def stacked_chart(items: list[tuple], *, horizontal: bool = False) -> Chart:
     bars: list[Bar] = []
     if horizontal:
         height = max(1, len(items)) * BAR_HEIGHT + 4
-        unit = _scale(max_value, WIDTH - LABEL_WIDTH - 40)
+        unit = _scale(max_value, WIDTH - LABEL_WIDTH - 30)
         for i, (label, *values) in enumerate(items):
             y = i * BAR_HEIGHT + 4
             x = float(LABEL_WIDTH)
@@ -92,6 +92,6 @@ def stacked_chart(items: list[tuple], *, horizontal: bool = False) -> Chart:
             h = value * unit
             y -= h
             segments.append(Segment(series, value, x, y, bar_width, h))
-        bars.append(Bar(label, totals[i], segments, x + bar_width / 2, base + 18,
+        bars.append(Bar(label, totals[i], segments, x + bar_width / 2, base + 14,
                         x + bar_width / 2, y - 5))
     return Chart(WIDTH, height, False, bars, max_value)

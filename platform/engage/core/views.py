@@ -43,7 +43,7 @@ def home():
     charts = dashboard.charts(org_id)
     return render_template(
         "core/home.html",
-        engagements=engagements, engagements_total=total, page=page.number,
+        today=today, engagements=engagements, engagements_total=total, page=page.number,
         pages=page.count(total),
         reviews=reviews, reviews_total=count_decidable_reviews(org_id),
         deadlines=deadlines, deadlines_total=deadlines_total, deadline_days=dashboard.DEADLINE_DAYS,
