@@ -36,11 +36,15 @@ demo: $(STAMP) $(MO)
 	DATABASE_URL= $(BIN)/engage demo
 
 # SQLite by default; ENGAGE_TEST_DATABASE_URL=postgresql+psycopg://... runs it on PostgreSQL.
+# scripts/ensure-browser installs Chromium for tests/browser/ where it is missing (quick
+# when present).
 test: $(STAMP) $(MO)
+	scripts/ensure-browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-postgres: $(STAMP) $(MO)
 	scripts/ensure-postgres
+	scripts/ensure-browser
 	ENGAGE_TEST_DATABASE_URL=$${ENGAGE_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
 		$(BIN)/python -m pytest $(PYTEST_ARGS)
 

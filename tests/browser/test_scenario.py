@@ -1,0 +1,229 @@
+"""One collaborative engagement, end to end in a real browser: two organisations sign in
+through their own identity providers, work on one engagement, and escalate it to a letter
+that the coalition co-signs.
+
+Each step is a function named for what the person does; the elements are found by label,
+role and text, as a person finds them.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta, timezone
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import LEAD, SUPPORTER, Person, Site
+
+ENGAGEMENT = "Living wage at Threadline"
+MILESTONE = "Company publishes a living-wage roadmap"
+MILESTONE_DUE = date.today() + timedelta(days=30)
+PRIVATE_NOTE = "Our own view: the CFO was evasive about supplier audits"
+REASON = "No roadmap after the deadline and two reminders"
+
+
+# --- the steps ------------------------------------------------------------------------------
+
+
+def sign_in(page: Page, site: Site, person: Person) -> None:
+    """/login → work e-mail → the organisation's provider → back at Engage, signed in."""
+    page.goto(site.at("/login"))
+    page.get_by_label("Work e-mail address").fill(person.email)
+    page.get_by_role("button", name="Continue").click()
+    # The provider's own authorisation page (oidc-provider-mock): who is signing in.
+    expect(page.get_by_role("heading", name="Authorize Client")).to_be_visible()
+    page.get_by_placeholder("sub").fill(person.sub)
+    page.get_by_role("button", name="Authorize", exact=True).click()
+    expect(page).to_have_url(site.at("/"))
+    expect(page.get_by_text(person.name)).to_be_visible()
+
+
+def lead_starts_an_engagement(page: Page, site: Site) -> int:
+    """From the initiative its organisation coordinates, the lead starts an engagement with
+    its first milestone."""
+    page.goto(site.at(f"/initiatives/{site.initiative_id}"))
+    expect(page.get_by_role("heading", name=site.initiative_title, level=1)).to_be_visible()
+    page.get_by_role("link", name="New engagement").click()
+    expect(page).to_have_url(site.at(f"/engagements/new?initiative={site.initiative_id}"))
+    expect(page.get_by_role("heading", name="New engagement")).to_be_visible()
+    expect(page.get_by_label("Initiative", exact=True)).to_have_value(str(site.initiative_id))
+    company = page.get_by_label("Company", exact=True)
+    company.select_option(company.locator("option", has_text=site.company_name).get_attribute("value"))
+    page.get_by_label("Title", exact=True).fill(ENGAGEMENT)
+    page.get_by_label("Issue: the (potential) harm to people").fill(
+        "Wages in the supply chain are below a living wage")
+    page.get_by_label("Rights-holders affected").fill("garment workers")
+    page.get_by_label("Reactive", exact=False).check()
+    for label, value in (("Scale", "4"), ("Scope", "3"), ("Irremediability", "2")):
+        page.get_by_label(label, exact=True).select_option(value)
+    page.get_by_label("Start date").fill((date.today() - timedelta(days=60)).isoformat())
+    page.get_by_label("Milestone", exact=True).fill(MILESTONE)
+    page.get_by_label("Due", exact=True).fill(MILESTONE_DUE.isoformat())
+    page.get_by_role("button", name="Start the engagement").click()
+    expect(page.get_by_role("heading", name=ENGAGEMENT, level=1)).to_be_visible()
+    expect(page.locator("tr", has_text=MILESTONE)).to_be_visible()
+    return int(re.search(r"/engagements/(\d+)$", page.url).group(1))
+
+
+def supporter_applies_to_join_the_initiative(page: Page, site: Site) -> None:
+    """The supporter's organisation signs on to the initiative; the antitrust guardrail must
+    be confirmed first."""
+    page.goto(site.at(f"/initiatives/{site.initiative_id}"))
+    sign_on = page.locator("#sign-on")
+    expect(sign_on.get_by_role("heading", name="Sign on to this initiative")).to_be_visible()
+    sign_on.get_by_label("Supporter").check()
+    sign_on.get_by_label("Committed resources").fill("One analyst, 0.2 FTE")
+    sign_on.get_by_label("Committed assets under management (EUR)").fill("2500000000")
+    sign_on.get_by_role("button", name="Apply to join").click()
+    # Not confirmed: refused, with the reason, and nothing sent.
+    expect(page.get_by_role("alert")).to_contain_text("The application was not sent")
+    sign_on = page.locator("#sign-on")
+    sign_on.get_by_label("I confirm that my organisation decides and votes independently").check()
+    sign_on.get_by_role("button", name="Apply to join").click()
+    expect(page.locator("[data-application=pending]")).to_contain_text(
+        "Your organisation applied as Supporter")
+
+
+def coordinator_admits(page: Page, site: Site, organisation: str) -> None:
+    """On the initiative page, its coordinator (the lead's organisation) admits the applicant."""
+    page.goto(site.at(f"/initiatives/{site.initiative_id}"))
+    expect(page.locator("#member-count")).to_have_text("1")
+    row = page.locator("tr[data-member]", has_text=organisation)
+    expect(row).to_have_attribute("data-member-status", "pending")
+    row.get_by_role("button", name="Admit").click()
+    expect(page.locator("tr[data-member]", has_text=organisation)).to_have_attribute(
+        "data-member-status", "admitted")
+    expect(page.locator("#member-count")).to_have_text("2")
+
+
+def supporter_signs_on_to_the_engagement(page: Page, site: Site, engagement_id: int) -> None:
+    """Now a member of the initiative, the supporter's organisation joins the engagement."""
+    page.goto(site.at(f"/engagements/{engagement_id}"))
+    page.get_by_role("button", name="Sign on to this engagement").click()
+    participants = page.locator("#participants")
+    expect(participants.get_by_text(SUPPORTER.organisation)).to_be_visible()
+    expect(page.get_by_role("button", name="Sign on to this engagement")).to_have_count(0)
+
+
+def supporter_logs_a_private_note(page: Page, site: Site, engagement_id: int) -> None:
+    """Dialogue only its own organisation sees: the supporter's private note. (The dialogue
+    form is for participants: it appears on the page loaded after signing on.)"""
+    page.goto(site.at(f"/engagements/{engagement_id}"))
+    page.get_by_text("Log dialogue", exact=True).first.click()  # opens the form
+    form = page.locator("#dialogue-form")
+    form.get_by_label("What").select_option(label="Call")
+    form.get_by_label("Date").fill((date.today() - timedelta(days=2)).isoformat())
+    form.get_by_label("Summary").fill(PRIVATE_NOTE)
+    form.get_by_label("Private to my organisation").check()
+    form.get_by_role("button", name="Log dialogue").click()
+    expect(page.get_by_role("status").filter(has_text="Dialogue logged")).to_be_visible()
+    entry = page.locator("[data-dialogue]", has_text=PRIVATE_NOTE)
+    expect(entry).to_have_attribute("data-visibility", "private")
+    expect(entry.get_by_text("Only your organisation sees this entry.")).to_be_visible()
+    page.reload()  # kept, not just shown
+    expect(page.locator("[data-dialogue][data-visibility=private]", has_text=PRIVATE_NOTE)).to_be_visible()
+
+
+def lead_does_not_see_the_note(page: Page, site: Site, engagement_id: int) -> None:
+    """Neither on the engagement page nor in the coalition activity of the dashboard."""
+    page.goto(site.at("/"))
+    expect(page.get_by_role("heading", name="Recent coalition activity")).to_be_visible()
+    expect(page.locator("[data-activity=dialogue]")).to_have_count(0)
+    page.goto(site.at(f"/engagements/{engagement_id}"))
+    expect(page.locator("#timeline")).to_be_visible()
+    expect(page.locator("#participants").get_by_text(SUPPORTER.organisation)).to_be_visible()
+    expect(page.get_by_text(PRIVATE_NOTE)).to_have_count(0)
+    assert PRIVATE_NOTE not in page.content()
+
+
+def milestone_passes_due(site: Site, due_on: date) -> None:
+    """The scheduled sweep runs the day after the deadline and opens a review."""
+    from engage.escalations import service
+
+    with site.app.app_context():
+        report = service.sweep(datetime.combine(due_on + timedelta(days=1), time(9), tzinfo=timezone.utc))
+    assert len(report.reviews_opened) == 1, report.describe()
+
+
+def lead_escalates_to_a_letter(page: Page, site: Site, engagement_id: int) -> None:
+    """The lead opens the engagement, finds the review and decides: escalate to a letter."""
+    page.goto(site.at(f"/engagements/{engagement_id}"))
+    review = page.locator("article[data-review]").filter(has_text=f"Missed: {MILESTONE}")
+    expect(review).to_be_visible()
+    review.get_by_label("Escalate to").check()
+    review.get_by_label("Step").select_option(label="1. letter to board")
+    review.get_by_label("Reason (recorded with your name)").fill(REASON)
+    review.get_by_role("button", name="Record decision").click()
+    expect(page.get_by_role("status").filter(has_text="Decision recorded")).to_be_visible()
+    expect(page.locator("[data-state]")).to_have_attribute("data-state", "pending")
+
+
+def workflow_carries_out_the_decision(site: Site, page: Page) -> int:
+    """Prefect does not run here: the next sweep applies the decision from the outbox, as it
+    does whenever Prefect is down; the lead's page, polling, shows it carried out."""
+    from engage.escalations import service
+
+    with site.app.app_context():
+        report = service.sweep(datetime.now(timezone.utc))
+    assert len(report.decisions_applied) == 1 and not report.decisions_failed, report.describe()
+    expect(page.locator("[data-state]")).to_have_attribute("data-state", "done", timeout=8_000)
+    page.reload()
+    letter = page.locator("[data-letter][data-letter-status=open_for_signing]")
+    expect(letter).to_have_count(1)
+    return int(letter.get_attribute("data-letter"))
+
+
+def supporter_co_signs_and_the_count_updates_in_place(page: Page, site: Site, engagement_id: int,
+                                                    letter_id: int) -> None:
+    """The count of signatories changes in place, without reloading the page."""
+    page.goto(site.at(f"/engagements/{engagement_id}"))
+    count = page.locator(f"#letter-{letter_id}-signatories")
+    expect(count).to_have_text("0 signatories")
+    # A mark on this very document: a page reload would wipe it.
+    page.evaluate("window.engageNoReload = true")
+    page.locator(f"#letter-{letter_id}").get_by_role("button", name="Co-sign").click()
+    expect(page.locator(f"#letter-{letter_id}-signatories")).to_have_text("1 signatory")
+    expect(page.locator(f"#letter-{letter_id}").get_by_text("Your organisation has signed")).to_be_visible()
+    assert page.evaluate("window.engageNoReload") is True, "the page was reloaded"
+
+
+# --- the scenario ---------------------------------------------------------------------------
+
+
+def test_lead_and_supporter_escalate_and_co_sign(site, new_page, screenshots):
+    lead, supporter = new_page(), new_page()
+    try:
+        sign_in(lead, site, LEAD)
+        engagement_id = lead_starts_an_engagement(lead, site)
+
+        sign_in(supporter, site, SUPPORTER)
+        supporter_applies_to_join_the_initiative(supporter, site)
+        coordinator_admits(lead, site, SUPPORTER.organisation)
+        supporter_signs_on_to_the_engagement(supporter, site, engagement_id)
+        supporter_logs_a_private_note(supporter, site, engagement_id)
+        lead_does_not_see_the_note(lead, site, engagement_id)
+
+        milestone_passes_due(site, MILESTONE_DUE)
+        lead_escalates_to_a_letter(lead, site, engagement_id)
+        letter_id = workflow_carries_out_the_decision(site, lead)
+        supporter_co_signs_and_the_count_updates_in_place(supporter, site, engagement_id, letter_id)
+    except BaseException:
+        # What each person saw when the step failed, next to the run's other screenshots.
+        lead.screenshot(path=screenshots / "failed-lead.png", full_page=True)
+        supporter.screenshot(path=screenshots / "failed-supporter.png", full_page=True)
+        raise
+
+    take_screenshots(lead, site, engagement_id, letter_id, screenshots)
+
+
+def take_screenshots(page: Page, site: Site, engagement_id: int, letter_id: int, folder) -> None:
+    """The lead's dashboard, engagement page and initiative page at the end of the story."""
+    page.goto(site.at("/"))
+    expect(page.locator("[data-activity=signature]")).to_contain_text(SUPPORTER.organisation)
+    page.screenshot(path=folder / "dashboard.png", full_page=True)
+    page.goto(site.at(f"/engagements/{engagement_id}"))
+    expect(page.locator(f"#letter-{letter_id}-signatories")).to_have_text("1 signatory")
+    page.screenshot(path=folder / "engagement.png", full_page=True)
+    page.goto(site.at(f"/initiatives/{site.initiative_id}"))
+    expect(page.locator("#member-count")).to_have_text("2")
+    page.screenshot(path=folder / "initiative.png", full_page=True)
