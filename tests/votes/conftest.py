@@ -8,11 +8,11 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-
 from engage.audit.models import AuditEvent
 from engage.organisations.models import OrgRole
 from engage.tenancy import system_scope
 from engage.votes.models import Vote, VoteInstruction, VoteStatus
+
 from tests import factories as f
 from tests.escalations.conftest import TODAY, build_world
 

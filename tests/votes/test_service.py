@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-
 from engage.companies import service as companies
 from engage.companies.models import Company
 from engage.extensions import db
@@ -18,6 +17,7 @@ from engage.tenancy import as_organisation, system_scope
 from engage.votes import service
 from engage.votes.models import Vote, VoteInstruction, VoteStatus
 from engage.votes.service import VoteError, VoteFinal
+
 from tests import factories as f
 from tests.votes.conftest import load, vote_audits
 

@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-
 from engage.tenancy import system_scope
 from engage.votes.models import Vote, VoteInstruction, VoteStatus
+
 from tests.engagements.conftest import HX, act_as, post
 from tests.votes.conftest import load, vote_audits
 

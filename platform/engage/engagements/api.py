@@ -207,7 +207,11 @@ def list_participants(engagement_id, args):
 def join_engagement(engagement_id):
     """Your organisation joins the engagement: an admitted lead or co-lead member of its
     initiative as co-lead, a supporter as supporter (observers do not sign on)."""
-    from engage.engagements.service import EngagementError, participant_role, sign_on_engagement
+    from engage.engagements.service import (
+        EngagementError,
+        participant_role,
+        sign_on_engagement,
+    )
 
     engagement = load_engagement(engagement_id)
     require(Permission.WRITE)

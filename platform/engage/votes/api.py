@@ -12,7 +12,12 @@ from engage.api.routing import operation, paginate
 from engage.extensions import db
 from engage.security import Permission, current_org, current_user, load_or_404, require
 from engage.votes.models import Vote
-from engage.votes.schemas import VoteCreateSchema, VoteListArgs, VoteSchema, VoteUpdateSchema
+from engage.votes.schemas import (
+    VoteCreateSchema,
+    VoteListArgs,
+    VoteSchema,
+    VoteUpdateSchema,
+)
 
 
 @operation("GET", "/votes", tag="votes", summary="List your votes", query=VoteListArgs,
