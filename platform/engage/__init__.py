@@ -70,10 +70,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from engage.notifications.views import bp as notifications_bp
     from engage.organisations.views import bp as organisations_bp
     from engage.reports.views import bp as reports_bp
+    from engage.votes.views import bp as votes_bp
 
     for blueprint in (core_bp, auth_bp, organisations_bp, engagements_bp, escalations_bp,
                       notifications_bp, initiatives_bp, companies_bp, imports_bp,
-                      reports_bp, calendars_bp):
+                      reports_bp, calendars_bp, votes_bp):
         app.register_blueprint(blueprint)
 
     from engage import api

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from engage.audit.models import AuditEvent
 from engage.engagements.models import Engagement, Milestone
 from engage.tenancy import as_organisation
+from engage.votes.models import Vote
 from openapi_spec_validator import validate
 
 from tests.api.conftest import ApiClient
@@ -76,6 +77,9 @@ CASES: dict[str, dict[str, Any]] = {
         "kind": "hidden", "params": lambda w: {"initiative_id": w.initiative.id},
         "body": {"role": "supporter", "committed_resources": "one analyst",
                  "independence_confirmed": True}},
+    "PATCH /initiatives/{initiative_id}/members/{member_id}": {
+        "kind": "hidden", "body": {"status": "declined", "reason": "Not ours to decide"},
+        "params": lambda w: {"initiative_id": w.initiative.id, "member_id": w.member.id}},
     "GET /engagements": {"kind": "list", "object": lambda w: w.engagement.id},
     "POST /engagements": {
         "kind": "refused", "count": Engagement,
@@ -101,6 +105,10 @@ CASES: dict[str, dict[str, Any]] = {
     "POST /engagements/{engagement_id}/dialogue": {
         "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id},
         "body": {"kind": "call", "occurred_on": "2026-11-01", "summary": "Listened in"}},
+    "GET /engagements/{engagement_id}/participants": {
+        "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id}},
+    "POST /engagements/{engagement_id}/participants": {
+        "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id}},
     "GET /reviews": {"kind": "list", "object": lambda w: w.review.id},
     "GET /reviews/{review_id}": {"kind": "hidden", "params": lambda w: {"review_id": w.review.id}},
     "GET /reviews/{review_id}/decision": {
@@ -116,6 +124,14 @@ CASES: dict[str, dict[str, Any]] = {
         "kind": "hidden", "params": lambda w: {"letter_id": w.letter.id}},
     "GET /votes": {"kind": "list", "object": lambda w: w.vote.id},
     "GET /votes/{vote_id}": {"kind": "hidden", "params": lambda w: {"vote_id": w.vote.id}},
+    "POST /votes": {
+        "kind": "refused", "count": Vote,
+        "body": lambda w: {"company_id": w.company.id, "engagement_id": w.engagement.id,
+                           "agm_on": "2027-05-01", "item": "Linked to A's engagement",
+                           "instruction": "against"}},
+    "PATCH /votes/{vote_id}": {
+        "kind": "hidden", "params": lambda w: {"vote_id": w.vote.id},
+        "body": {"instruction": "for", "rationale": "Changed by B"}},
     "GET /audit-events": {"kind": "list", "admin": True, "object": lambda w: w.audit_event_id},
     "GET /audit-events/{event_id}": {
         "kind": "hidden", "admin": True, "params": lambda w: {"event_id": w.audit_event_id}},

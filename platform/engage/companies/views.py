@@ -14,7 +14,6 @@ from engage.engagements.models import Engagement
 from engage.extensions import db, htmx
 from engage.initiatives.models import Initiative
 from engage.security import Permission, current_user, load_or_404, requires
-from engage.votes.models import Vote
 
 bp = Blueprint("companies", __name__, url_prefix="/companies")
 
@@ -53,6 +52,13 @@ def index():
 @bp.get("/<int:company_id>")
 @requires(Permission.READ, load=load_company)
 def show(company: Company):
+    return render_show(company)
+
+
+def render_show(company: Company, status: int = 200, **overrides):
+    """The company's profile; the votes section (and its forms) comes from the votes feature."""
+    from engage.votes.views import company_votes_context
+
     # Tenancy: engagements this organisation may see, and its own votes only.
     engagements = db.session.execute(
         sa.select(Engagement, Initiative.title)
@@ -61,15 +67,13 @@ def show(company: Company):
         .order_by(Engagement.started_on.desc(), Engagement.id.desc())
         .limit(200)
     ).all()
-    votes = db.session.scalars(
-        sa.select(Vote).where(Vote.company_id == company.id)
-        .order_by(Vote.agm_on.desc(), Vote.id).limit(200)
-    ).all()
+    context = company_votes_context(company)
+    context.update(overrides)
     return render_template(
-        "companies/show.html", company=company, engagements=engagements, votes=votes,
+        "companies/show.html", engagements=engagements,
         following=service.is_following(company.id, current_user.id),
-        exclusion_labels=EXCLUSION_LABELS,
-    )
+        exclusion_labels=EXCLUSION_LABELS, **context,
+    ), status
 
 
 def _toggle(company: Company, follow: bool):

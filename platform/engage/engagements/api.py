@@ -1,4 +1,4 @@
-"""``/api/v1/engagements``, their milestones and their dialogue."""
+"""``/api/v1/engagements``, their milestones, dialogue and participants."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from engage.api.errors import service_error
+from engage.api.errors import ApiError, service_error
 from engage.api.routing import operation, paginate
 from engage.companies.api import like
 from engage.engagements.models import (
@@ -26,6 +26,7 @@ from engage.engagements.schemas import (
     MilestoneCreateSchema,
     MilestoneSchema,
     MilestoneUpdateSchema,
+    ParticipantSchema,
 )
 from engage.extensions import db
 from engage.security import (
@@ -183,3 +184,43 @@ def create_dialogue(engagement_id, data):
         raise service_error(exc) from None
     db.session.commit()
     return entry
+
+
+# --- participants -----------------------------------------------------------------------------
+
+
+@operation("GET", "/engagements/<id:engagement_id>/participants", tag="engagements",
+           summary="List an engagement's participants", response=ParticipantSchema,
+           paginated=True)
+def list_participants(engagement_id, args):
+    """The lead, co-leads and supporters, leads first."""
+    engagement = load_engagement(engagement_id)
+    stmt = (sa.select(EngagementParticipant)
+            .where(EngagementParticipant.engagement_id == engagement.id)
+            .order_by(EngagementParticipant.role, EngagementParticipant.id))
+    return paginate(stmt, args, selectinload(EngagementParticipant.organisation))
+
+
+@operation("POST", "/engagements/<id:engagement_id>/participants", tag="engagements",
+           summary="Sign on to an engagement", response=ParticipantSchema, status=201,
+           errors=(409,))
+def join_engagement(engagement_id):
+    """Your organisation joins the engagement: an admitted lead or co-lead member of its
+    initiative as co-lead, a supporter as supporter (observers do not sign on)."""
+    from engage.engagements.service import (
+        EngagementError,
+        participant_role,
+        sign_on_engagement,
+    )
+
+    engagement = load_engagement(engagement_id)
+    require(Permission.WRITE)
+    if participant_role(engagement.id, current_org.id) is not None:
+        raise ApiError(409, "Your organisation already takes part in this engagement.")
+    try:
+        participant = sign_on_engagement(engagement, **_actor())
+    except EngagementError as exc:
+        db.session.rollback()
+        raise service_error(exc) from None
+    db.session.commit()
+    return participant

@@ -1,23 +1,31 @@
-"""``/api/v1/initiatives`` and signing on to one."""
+"""``/api/v1/initiatives``, signing on to one, and the coordinator's admit / decline."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from engage.api.errors import service_error
+from engage.api.errors import ApiError, service_error
 from engage.api.routing import operation, paginate
 from engage.companies.api import like
 from engage.extensions import db
-from engage.initiatives.models import Initiative, InitiativeMember
+from engage.initiatives.models import Initiative, InitiativeMember, MemberStatus
 from engage.initiatives.schemas import (
     InitiativeListArgs,
     InitiativeSchema,
+    MemberDecisionSchema,
     MemberListArgs,
     MemberSchema,
     SignOnSchema,
 )
-from engage.security import Permission, current_org, current_user, load_or_404, require
+from engage.security import (
+    Permission,
+    current_org,
+    current_user,
+    load_or_404,
+    one_or_404,
+    require,
+)
 
 
 @operation("GET", "/initiatives", tag="initiatives", summary="List initiatives",
@@ -79,3 +87,30 @@ def sign_on(initiative_id, data):
     db.session.commit()
     return member
 
+
+
+@operation("PATCH", "/initiatives/<id:initiative_id>/members/<id:member_id>", tag="initiatives",
+           summary="Admit or decline an application (coordinator)", body=MemberDecisionSchema,
+           response=MemberSchema, errors=(409,))
+def decide_member(initiative_id, member_id, data):
+    """The coordinating organisation admits or declines a pending application; the applicant
+    is told. Only a pending application can be decided (409 otherwise)."""
+    from engage.initiatives.service import InitiativeError, admit, decline
+
+    initiative = load_initiative(initiative_id)
+    require(Permission.COORDINATE_INITIATIVE, initiative)
+    member = one_or_404(sa.select(InitiativeMember).where(
+        InitiativeMember.id == member_id, InitiativeMember.initiative_id == initiative.id))
+    if member.status is not MemberStatus.PENDING:
+        raise ApiError(409, "Only a pending application can be admitted or declined.")
+    actor = {"actor": current_user._get_current_object(), "organisation_id": current_org.id}
+    try:
+        if data["status"] == "admitted":
+            admit(member, **actor)
+        else:
+            decline(member, **actor, reason=data["reason"])
+    except InitiativeError as exc:
+        db.session.rollback()
+        raise service_error(exc) from None
+    db.session.commit()
+    return member

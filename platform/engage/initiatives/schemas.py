@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from engage.api.fields import Money, Str
 from engage.api.routing import PageArgs
@@ -53,3 +53,12 @@ class SignOnSchema(Schema):
     committed_resources = Str(load_default="")
     conflict_of_interest = Str(load_default="")
     independence_confirmed = fields.Boolean(required=True)
+
+
+class MemberDecisionSchema(Schema):
+    """The coordinator admits or declines a pending application."""
+
+    status = fields.String(required=True, validate=validate.OneOf(["admitted", "declined"]),
+                           metadata={"enum": ["admitted", "declined"]})
+    reason = Str(1000, load_default="", metadata={
+        "description": "Why, told to the applicant (for a decline)."})

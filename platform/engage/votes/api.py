@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from engage.api.errors import ApiError, service_error
 from engage.api.routing import operation, paginate
-from engage.security import load_or_404
+from engage.extensions import db
+from engage.security import Permission, current_org, current_user, load_or_404, require
 from engage.votes.models import Vote
-from engage.votes.schemas import VoteListArgs, VoteSchema
+from engage.votes.schemas import (
+    VoteCreateSchema,
+    VoteListArgs,
+    VoteSchema,
+    VoteUpdateSchema,
+)
 
 
 @operation("GET", "/votes", tag="votes", summary="List your votes", query=VoteListArgs,
@@ -30,3 +39,45 @@ def list_votes(args):
            response=VoteSchema)
 def get_vote(vote_id):
     return load_or_404(Vote, vote_id)
+
+
+def _actor() -> dict[str, Any]:
+    return {"actor": current_user._get_current_object(), "organisation_id": current_org.id}
+
+
+@operation("POST", "/votes", tag="votes", summary="Record a vote", body=VoteCreateSchema,
+           response=VoteSchema, status=201)
+def create_vote(data):
+    """Your organisation's own instruction (or vote cast) on one AGM item. Each organisation
+    decides and votes independently; an engagement only asks."""
+    from engage.votes.service import VoteError, record_vote
+
+    require(Permission.WRITE)
+    try:
+        vote = record_vote(**_actor(), **data)
+    except VoteError as exc:
+        db.session.rollback()
+        raise service_error(exc) from None
+    db.session.commit()
+    return vote
+
+
+@operation("PATCH", "/votes/<id:vote_id>", tag="votes", summary="Change a vote",
+           body=VoteUpdateSchema, response=VoteSchema, partial=True, errors=(409,))
+def update_vote(vote_id, data):
+    """Set the final instruction, the rationale or the status (forward only)."""
+    from engage.votes.service import VoteError, VoteFinal
+    from engage.votes.service import update_vote as update
+
+    vote = load_or_404(Vote, vote_id)
+    require(Permission.WRITE)
+    try:
+        update(vote, **_actor(), **data)
+    except VoteFinal as exc:
+        db.session.rollback()
+        raise ApiError(409, str(exc)) from None
+    except VoteError as exc:
+        db.session.rollback()
+        raise service_error(exc) from None
+    db.session.commit()
+    return vote
