@@ -103,12 +103,13 @@ def supporter_signs_on_to_the_engagement(page: Page, site: Site, engagement_id: 
     participants = page.locator("#participants")
     expect(participants.get_by_text(SUPPORTER.organisation)).to_be_visible()
     expect(page.get_by_role("button", name="Sign on to this engagement")).to_have_count(0)
+    # The page came back whole: the dialogue log is open to the new participant.
+    expect(page.get_by_text("Log dialogue", exact=True).first).to_be_visible()
 
 
 def supporter_logs_a_private_note(page: Page, site: Site, engagement_id: int) -> None:
     """Dialogue only its own organisation sees: the supporter's private note. (The dialogue
-    form is for participants: it appears on the page loaded after signing on.)"""
-    page.goto(site.at(f"/engagements/{engagement_id}"))
+    form is for participants: it appears on the page htmx loads after signing on.)"""
     page.get_by_text("Log dialogue", exact=True).first.click()  # opens the form
     form = page.locator("#dialogue-form")
     form.get_by_label("What").select_option(label="Call")

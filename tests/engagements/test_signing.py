@@ -36,9 +36,12 @@ def test_members_sign_on_observers_and_outsiders_cannot(client, db_session, coal
     token = act_as(client, c.member_user, c.member)
     assert "Sign on to this engagement" in client.get(url).get_data(as_text=True)
     response = post(client, f"{url}/sign-on", token, htmx=True)
-    text = response.get_data(as_text=True)
-    assert response.status_code == 200 and 'id="participants"' in text
+    # Signing on opens the dialogue log and co-signing: htmx loads the page afresh.
+    assert response.status_code == 204
+    assert response.headers["HX-Refresh"] == "true"
+    text = client.get(url).get_data(as_text=True)
     assert f'data-participant="{c.member.id}"' in text and "Sign on to this engagement" not in text
+    assert 'id="dialogue-form"' in text
     again = post(client, f"{url}/sign-on", token)
     assert again.status_code == 400 and "already takes part" in again.get_data(as_text=True)
     # A lead member of the initiative joins as co-lead.

@@ -176,13 +176,16 @@ def add_dialogue(engagement: Engagement):
 @requires(Permission.WRITE, load=load_engagement)
 def sign_on(engagement: Engagement):
     _done, errors = _run(lambda: service.sign_on_engagement(engagement, **_actor()))
-    if htmx:
+    if htmx and errors:
         context = page_context(engagement)
         context["errors"] = {"sign_on": errors}
-        return render_template("engagements/_participants.html", **context), 400 if errors else 200
+        return render_template("engagements/_participants.html", **context), 400
     if errors:
         return render_page(engagement, 400, errors={"sign_on": errors})
     flash(_("Your organisation has signed on to this engagement."), "info")
+    if htmx:
+        # Signing on opens most of the page (dialogue, co-signing, tasks): load it afresh.
+        return "", 204, {"HX-Refresh": "true"}
     return _back(engagement.id, "participants")
 
 

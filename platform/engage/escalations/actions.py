@@ -131,8 +131,9 @@ def _votes(decision, step, engagement, now, today) -> str:
             "engagement_id": engagement.id, "decision_id": decision.id, "agm_on": agm_on,
             "item": item, "instruction": VoteInstruction.AGAINST,
             "requested_instruction": VoteInstruction.AGAINST, "status": VoteStatus.PROPOSED,
-            "rationale": (f"Requested by the engagement \"{engagement.title}\": {decision.reason} "
-                          "Each organisation decides its own vote."),
+            # Empty: the rationale is the organisation's own, written when it decides its
+            # vote (the ask and its reason stay with the decision).
+            "rationale": "",
             "created_at": now,
         })
         if vote_id is None:

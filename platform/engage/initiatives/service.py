@@ -32,7 +32,9 @@ from engage.initiatives.models import (
 # What a prospective member may ask to be; the coordinating organisation is the lead.
 SIGN_ON_ROLES = (MemberRole.CO_LEAD, MemberRole.SUPPORTER, MemberRole.OBSERVER)
 # Sign-on is open while an initiative recruits and once it is active; not in draft or closed.
-OPEN_FOR_SIGN_ON = (InitiativeStatus.RECRUITING, InitiativeStatus.ACTIVE)
+# Only a recruiting initiative is visible to organisations outside it (tenancy), so only a
+# recruiting initiative takes applications.
+OPEN_FOR_SIGN_ON = (InitiativeStatus.RECRUITING,)
 # Above any investor's assets (the world's largest manage about EUR 10 trillion): a typo.
 MAX_AUM_EUR = Decimal(100000000000000)
 MAX_TEXT = 5000
