@@ -17,6 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from engage.companies.models import Company, CompanyFollow
+from engage.core.forms import FormError
 from engage.core.labels import label
 from engage.core.writes import insert_if_absent
 from engage.db import Base, utcnow
@@ -27,10 +28,8 @@ PENDING_KEY = "engage.company_events"
 MAX_QUERY = 100
 
 
-class CompanyError(ValueError):
-    def __init__(self, errors: dict[str, str] | str) -> None:
-        self.errors = {"": errors} if isinstance(errors, str) else dict(errors)
-        super().__init__("; ".join(str(m) for m in self.errors.values()))
+class CompanyError(FormError):
+    """Following or unfollowing cannot be done as asked; nothing was written."""
 
 
 # --- following ------------------------------------------------------------------------------

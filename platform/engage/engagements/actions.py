@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from engage.core.forms import run_unit
 from engage.engagements import service
 from engage.engagements.models import Engagement, Letter, Milestone
-from engage.engagements.service import EngagementError
 from engage.engagements.views import (
     bp,
     letters_of,
@@ -24,7 +23,7 @@ from engage.engagements.views import (
 )
 from engage.escalations import followup
 from engage.escalations.models import DivestmentReview, EscalationTask
-from engage.extensions import db, htmx
+from engage.extensions import htmx
 from engage.security import (
     NotPermitted,
     Permission,
@@ -61,21 +60,6 @@ def _back(engagement_id: int, anchor: str = "") -> Any:
                     + (f"#{anchor}" if anchor else ""), 303)
 
 
-def _run(write) -> tuple[Any, dict[str, str]]:
-    """Run one unit of work: commit on success, roll back and return the messages on error."""
-    try:
-        result = write()
-        db.session.commit()
-        return result, {}
-    except EngagementError as exc:
-        db.session.rollback()
-        return None, exc.errors
-    except sa.exc.IntegrityError:
-        # A unique key won a race (a second co-signature at the same moment).
-        db.session.rollback()
-        return None, {"": _("This was done already, perhaps by someone else just now.")}
-
-
 # --- milestones ---------------------------------------------------------------------------
 
 
@@ -89,7 +73,7 @@ def _milestones_fragment(engagement: Engagement, status: int = 200, **overrides:
 @requires(Permission.LEAD_ENGAGEMENT, load=load_engagement)
 def add_milestone(engagement: Engagement):
     form = request.form
-    milestone, errors = _run(lambda: service.add_milestone(
+    milestone, errors = run_unit(lambda: service.add_milestone(
         engagement, **_actor(), title=form.get("title", ""), due_on=form.get("due_on", ""),
         horizon=form.get("horizon") or "short", objective_id=form.get("objective_id") or None))
     if errors:
@@ -132,7 +116,7 @@ def update_milestone(milestone: Milestone):
     form = request.form
     changes = {k: form.get(k, "") for k in service.MILESTONE_FIELDS if k in form}
     milestone_id, engagement_id = milestone.id, milestone.engagement_id
-    _done, errors = _run(lambda: service.update_milestone(milestone, **_actor(), **changes))
+    _done, errors = run_unit(lambda: service.update_milestone(milestone, **_actor(), **changes))
     milestone = load_or_404(Milestone, milestone_id)
     if errors:
         return _edit_form(milestone, 400, errors, form.to_dict())
@@ -149,7 +133,7 @@ def update_milestone(milestone: Milestone):
 @requires(Permission.PARTICIPATE_ENGAGEMENT, load=load_engagement)
 def add_dialogue(engagement: Engagement):
     form = request.form
-    entry, errors = _run(lambda: service.add_dialogue(
+    entry, errors = run_unit(lambda: service.add_dialogue(
         engagement, **_actor(), kind=form.get("kind", ""), occurred_on=form.get("occurred_on", ""),
         summary=form.get("summary", ""), participants=form.get("participants", ""),
         outcome=form.get("outcome", ""), visibility=form.get("visibility") or "coalition"))
@@ -175,7 +159,7 @@ def add_dialogue(engagement: Engagement):
 @bp.post("/<int:engagement_id>/sign-on")
 @requires(Permission.WRITE, load=load_engagement)
 def sign_on(engagement: Engagement):
-    _done, errors = _run(lambda: service.sign_on_engagement(engagement, **_actor()))
+    _done, errors = run_unit(lambda: service.sign_on_engagement(engagement, **_actor()))
     if htmx and errors:
         context = page_context(engagement)
         context["errors"] = {"sign_on": errors}
@@ -193,7 +177,7 @@ def sign_on(engagement: Engagement):
 @requires(Permission.PARTICIPATE_ENGAGEMENT, load=load_letter)
 def co_sign(letter: Letter):
     letter_id, engagement_id = letter.id, letter.engagement_id
-    _done, errors = _run(lambda: service.co_sign(letter, **_actor()))
+    _done, errors = run_unit(lambda: service.co_sign(letter, **_actor()))
     if htmx:
         fresh = letters_of(engagement_id, letter_id)[0]
         return render_template("engagements/_letter.html", letter=fresh,
@@ -215,7 +199,7 @@ def complete_task(task: EscalationTask):
         raise NotPermitted(description=_("Only the task's owner and the engagement's leads can "
                                          "mark it done."))
     task_id, engagement_id = task.id, task.engagement_id
-    _done, errors = _run(lambda: followup.complete_task(task, **_actor()))
+    _done, errors = run_unit(lambda: followup.complete_task(task, **_actor()))
     if htmx:
         return render_template("engagements/_task.html", t=load_or_404(EscalationTask, task_id),
                                may_complete=followup.may_complete, task_errors=errors,
@@ -232,7 +216,7 @@ def complete_task(task: EscalationTask):
 def answer_divestment(review: DivestmentReview):
     review_id, engagement_id = review.id, review.engagement_id
     form = request.form
-    _done, errors = _run(lambda: followup.answer_divestment_review(review, **_actor(),
+    _done, errors = run_unit(lambda: followup.answer_divestment_review(review, **_actor(),
                                                                data=form.to_dict()))
     values = {f"divestment-{review_id}": form.to_dict()} if errors else {}
     all_errors = {f"divestment-{review_id}": errors} if errors else {}

@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from engage.core.forms import FormError
 from engage.db import utcnow
 from engage.engagements.models import (
     STAGES,
@@ -42,17 +43,8 @@ TEXT_MAX = 20_000
 LEADS = (ParticipantRole.LEAD, ParticipantRole.CO_LEAD)
 
 
-class EngagementError(ValueError):
-    """The request cannot be carried out as given; nothing was written.
-
-    ``errors`` maps a form field to its message ("" for a message about the whole form).
-    """
-
-    def __init__(self, errors: dict[str, str] | str):
-        if isinstance(errors, str):
-            errors = {"": errors}
-        self.errors = dict(errors)
-        super().__init__("; ".join(f"{k}: {v}" if k else v for k, v in self.errors.items()))
+class EngagementError(FormError):
+    """An engagement's write cannot be carried out as given; nothing was written."""
 
 
 def participant_role(engagement_id: int, organisation_id: int) -> ParticipantRole | None:

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from engage.core.forms import FormError
 from engage.db import utcnow
 from engage.escalations.models import EscalationLadder, LadderStep
 from engage.extensions import db
@@ -59,12 +60,8 @@ STATUS_LABELS = {
 }
 
 
-class InitiativeError(ValueError):
-    """Bad input or no right to act; ``errors`` maps a field ("" = general) to a message."""
-
-    def __init__(self, errors: dict[str, str] | str) -> None:
-        self.errors = {"": errors} if isinstance(errors, str) else dict(errors)
-        super().__init__("; ".join(str(m) for m in self.errors.values()))
+class InitiativeError(FormError):
+    """Bad input or no right to act on an initiative; nothing was written."""
 
 
 # --- parsing ----------------------------------------------------------------------------------

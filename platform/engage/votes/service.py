@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from engage.core.forms import FormError
 from engage.engagements.service import parse_choice, parse_date, parse_int, parse_text
 from engage.extensions import db
 from engage.organisations.models import OrgMembership, OrgRole, User
@@ -33,17 +34,8 @@ ORDER = {VoteStatus.PROPOSED: 0, VoteStatus.INSTRUCTED: 1, VoteStatus.CAST: 2}
 FIELDS = ("instruction", "rationale", "status", "agm_on", "item")
 
 
-class VoteError(ValueError):
-    """The request cannot be carried out as given; nothing was written.
-
-    ``errors`` maps a form field to its message ("" for a message about the whole form).
-    """
-
-    def __init__(self, errors: dict[str, str] | str):
-        if isinstance(errors, str):
-            errors = {"": errors}
-        self.errors = dict(errors)
-        super().__init__("; ".join(f"{k}: {v}" if k else v for k, v in self.errors.items()))
+class VoteError(FormError):
+    """A vote cannot be recorded or changed as given; nothing was written."""
 
 
 class VoteFinal(VoteError):

@@ -13,11 +13,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 
 from engage.companies.models import Company
+from engage.core.forms import run_unit
 from engage.extensions import db, htmx
 from engage.security import Permission, current_org, current_user, load_or_404, requires
 from engage.votes import service
 from engage.votes.models import Vote, VoteStatus
-from engage.votes.service import VoteError
 
 bp = Blueprint("votes", __name__, url_prefix="/votes")
 RECORD_FIELDS = ("company_id", "engagement_id", "agm_on", "item", "instruction", "rationale",
@@ -43,19 +43,6 @@ def _back_to(vote: Vote) -> str:
 
 def _back_name() -> str:
     return "engagement" if request.values.get("back") == "engagement" else "company"
-
-
-def _run(write) -> tuple[Any, dict[str, str]]:
-    try:
-        result = write()
-        db.session.commit()
-        return result, {}
-    except VoteError as exc:
-        db.session.rollback()
-        return None, exc.errors
-    except sa.exc.IntegrityError:
-        db.session.rollback()
-        return None, {"": _("This was done already, perhaps by someone else just now.")}
 
 
 def _row(vote: Vote, status: int = 200):
@@ -93,7 +80,7 @@ def update(vote: Vote):
     form = request.form
     changes = {k: form.get(k, "") for k in ("instruction", "rationale", "status") if k in form}
     vote_id = vote.id
-    _done, errors = _run(lambda: service.update_vote(vote, **_actor(), **changes))
+    _done, errors = run_unit(lambda: service.update_vote(vote, **_actor(), **changes))
     vote = load_or_404(Vote, vote_id)
     if errors:
         return _edit_form(vote, 400, errors, form.to_dict())
@@ -132,7 +119,7 @@ def record():
     company = db.session.get(Company, _int(data["company_id"])) if _int(data["company_id"]) else None
     if company is None:
         abort(400, description=_("Choose a company from the list."))
-    vote, errors = _run(lambda: service.record_vote(**_actor(), **data))
+    vote, errors = run_unit(lambda: service.record_vote(**_actor(), **data))
     company = load_or_404(Company, company.id)
     if errors:
         context = company_votes_context(company)
