@@ -7,13 +7,15 @@ missing object, an unknown URL under ``/api/``), answers with ``status``, ``titl
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Response, json, request
 from werkzeug.exceptions import HTTPException
 
 PROBLEM = "application/problem+json"
 API_PREFIX = "/api/"
+T = TypeVar("T")
 
 _TITLES = {
     400: "Bad request",
@@ -100,3 +102,27 @@ def service_error(exc: Exception, status: int = 400) -> ApiError:
     errors = {key or "_": [str(message)] for key, message in
               (getattr(exc, "errors", None) or {}).items()}
     return ApiError(status, str(exc), errors or None)
+
+
+def commit_unit(write: Callable[[], T], *, conflicts: tuple[type[Exception], ...] = ()) -> T:
+    """Run one API write as a unit of work: commit it, or roll it back and answer with a
+    problem — 409 for the ``conflicts`` given, 400 with the fields for a feature's
+    FormError, 409 when a unique key was lost to a concurrent request."""
+    import sqlalchemy as sa
+
+    from engage.core.forms import FormError
+    from engage.extensions import db
+
+    try:
+        result = write()
+        db.session.commit()
+        return result
+    except conflicts as exc:
+        db.session.rollback()
+        raise ApiError(409, str(exc)) from None
+    except FormError as exc:
+        db.session.rollback()
+        raise service_error(exc) from None
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        raise ApiError(409, "This was done already, perhaps by another request just now.") from None

@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from engage.api.errors import ApiError, service_error
+from engage.api.errors import ApiError, commit_unit
 from engage.api.routing import operation, paginate
 from engage.companies.api import like
 from engage.engagements.models import (
@@ -28,7 +28,6 @@ from engage.engagements.schemas import (
     MilestoneUpdateSchema,
     ParticipantSchema,
 )
-from engage.extensions import db
 from engage.security import (
     Permission,
     current_org,
@@ -81,17 +80,10 @@ def get_engagement(engagement_id):
 @operation("POST", "/engagements", tag="engagements", summary="Start an engagement",
            body=EngagementCreateSchema, response=EngagementSchema, status=201)
 def create_engagement(data):
-    from engage.engagements.service import EngagementError
     from engage.engagements.service import create_engagement as create
 
     require(Permission.WRITE)
-    try:
-        engagement = create(data=data, **_actor())
-    except EngagementError as exc:
-        db.session.rollback()
-        raise service_error(exc) from None
-    db.session.commit()
-    return engagement
+    return commit_unit(lambda: create(data=data, **_actor()))
 
 
 # --- milestones -------------------------------------------------------------------------------
@@ -110,17 +102,11 @@ def list_milestones(engagement_id, args):
            summary="Add a milestone (leads)", body=MilestoneCreateSchema,
            response=MilestoneSchema, status=201)
 def create_milestone(engagement_id, data):
-    from engage.engagements.service import EngagementError, add_milestone
+    from engage.engagements.service import add_milestone
 
     engagement = load_engagement(engagement_id)
     require(Permission.LEAD_ENGAGEMENT, engagement)
-    try:
-        milestone = add_milestone(engagement, **_actor(), **data)
-    except EngagementError as exc:
-        db.session.rollback()
-        raise service_error(exc) from None
-    db.session.commit()
-    return milestone
+    return commit_unit(lambda: add_milestone(engagement, **_actor(), **data))
 
 
 @operation("GET", "/engagements/<id:engagement_id>/milestones/<id:milestone_id>",
@@ -138,18 +124,11 @@ def load_milestone(engagement_id: int, milestone_id: int) -> Milestone:
            tag="engagements", summary="Change a milestone (leads)", body=MilestoneUpdateSchema,
            response=MilestoneSchema, partial=True)
 def update_milestone(engagement_id, milestone_id, data):
-    from engage.engagements.service import EngagementError
     from engage.engagements.service import update_milestone as update
 
     milestone = load_milestone(engagement_id, milestone_id)
     require(Permission.LEAD_ENGAGEMENT, milestone)
-    try:
-        update(milestone, **_actor(), **data)
-    except EngagementError as exc:
-        db.session.rollback()
-        raise service_error(exc) from None
-    db.session.commit()
-    return milestone
+    return commit_unit(lambda: update(milestone, **_actor(), **data))
 
 
 # --- dialogue ---------------------------------------------------------------------------------
@@ -173,17 +152,11 @@ def list_dialogue(engagement_id, args):
            summary="Log dialogue (participants)", body=DialogueCreateSchema,
            response=DialogueSchema, status=201)
 def create_dialogue(engagement_id, data):
-    from engage.engagements.service import EngagementError, add_dialogue
+    from engage.engagements.service import add_dialogue
 
     engagement = load_engagement(engagement_id)
     require(Permission.PARTICIPATE_ENGAGEMENT, engagement)
-    try:
-        entry = add_dialogue(engagement, **_actor(), **data)
-    except EngagementError as exc:
-        db.session.rollback()
-        raise service_error(exc) from None
-    db.session.commit()
-    return entry
+    return commit_unit(lambda: add_dialogue(engagement, **_actor(), **data))
 
 
 # --- participants -----------------------------------------------------------------------------
@@ -208,7 +181,6 @@ def join_engagement(engagement_id):
     """Your organisation joins the engagement: an admitted lead or co-lead member of its
     initiative as co-lead, a supporter as supporter (observers do not sign on)."""
     from engage.engagements.service import (
-        EngagementError,
         participant_role,
         sign_on_engagement,
     )
@@ -217,10 +189,4 @@ def join_engagement(engagement_id):
     require(Permission.WRITE)
     if participant_role(engagement.id, current_org.id) is not None:
         raise ApiError(409, "Your organisation already takes part in this engagement.")
-    try:
-        participant = sign_on_engagement(engagement, **_actor())
-    except EngagementError as exc:
-        db.session.rollback()
-        raise service_error(exc) from None
-    db.session.commit()
-    return participant
+    return commit_unit(lambda: sign_on_engagement(engagement, **_actor()))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from engage.api.errors import ApiError, service_error
+from engage.api.errors import ApiError, commit_unit, service_error
 from engage.api.routing import operation, paginate
 from engage.db import utcnow
 from engage.engagements.models import Letter, Signature
@@ -19,7 +19,6 @@ from engage.escalations.schemas import (
     ReviewSchema,
     SignatureSchema,
 )
-from engage.extensions import db
 from engage.security import (
     Permission,
     current_org,
@@ -134,15 +133,9 @@ def list_signatures(letter_id, args):
            summary="Co-sign a letter", response=SignatureSchema, status=201)
 def create_signature(letter_id):
     """Your organisation co-signs a letter that is open for signing (no body)."""
-    from engage.engagements.service import EngagementError, co_sign
+    from engage.engagements.service import co_sign
 
     letter = load_letter(letter_id)
     require(Permission.PARTICIPATE_ENGAGEMENT, letter)
-    try:
-        signature = co_sign(letter, actor=current_user._get_current_object(),
-                            organisation_id=current_org.id)
-    except EngagementError as exc:
-        db.session.rollback()
-        raise service_error(exc) from None
-    db.session.commit()
-    return signature
+    return commit_unit(lambda: co_sign(letter, actor=current_user._get_current_object(),
+                                       organisation_id=current_org.id))

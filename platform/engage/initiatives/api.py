@@ -5,10 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from engage.api.errors import ApiError, service_error
+from engage.api.errors import ApiError, commit_unit
 from engage.api.routing import operation, paginate
 from engage.companies.api import like
-from engage.extensions import db
 from engage.initiatives.models import Initiative, InitiativeMember, MemberStatus
 from engage.initiatives.schemas import (
     InitiativeListArgs,
@@ -73,19 +72,13 @@ def list_members(initiative_id, args):
 def sign_on(initiative_id, data):
     """Your organisation applies to join, with its role and committed resources; the
     coordinator admits or declines. Re-applying after a decline or leaving is allowed."""
-    from engage.initiatives.service import InitiativeError
     from engage.initiatives.service import sign_on as sign_on_service
 
     initiative = load_initiative(initiative_id)
     require(Permission.WRITE)
-    try:
-        member = sign_on_service(initiative, actor=current_user._get_current_object(),
-                                 organisation_id=current_org.id, **data)
-    except InitiativeError as exc:
-        db.session.rollback()
-        raise service_error(exc) from None
-    db.session.commit()
-    return member
+    return commit_unit(lambda: sign_on_service(
+        initiative, actor=current_user._get_current_object(), organisation_id=current_org.id,
+        **data))
 
 
 
@@ -95,7 +88,7 @@ def sign_on(initiative_id, data):
 def decide_member(initiative_id, member_id, data):
     """The coordinating organisation admits or declines a pending application; the applicant
     is told. Only a pending application can be decided (409 otherwise)."""
-    from engage.initiatives.service import InitiativeError, admit, decline
+    from engage.initiatives.service import admit, decline
 
     initiative = load_initiative(initiative_id)
     require(Permission.COORDINATE_INITIATIVE, initiative)
@@ -104,13 +97,6 @@ def decide_member(initiative_id, member_id, data):
     if member.status is not MemberStatus.PENDING:
         raise ApiError(409, "Only a pending application can be admitted or declined.")
     actor = {"actor": current_user._get_current_object(), "organisation_id": current_org.id}
-    try:
-        if data["status"] == "admitted":
-            admit(member, **actor)
-        else:
-            decline(member, **actor, reason=data["reason"])
-    except InitiativeError as exc:
-        db.session.rollback()
-        raise service_error(exc) from None
-    db.session.commit()
-    return member
+    if data["status"] == "admitted":
+        return commit_unit(lambda: admit(member, **actor))
+    return commit_unit(lambda: decline(member, **actor, reason=data["reason"]))

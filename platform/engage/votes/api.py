@@ -7,9 +7,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from engage.api.errors import ApiError, service_error
+from engage.api.errors import commit_unit
 from engage.api.routing import operation, paginate
-from engage.extensions import db
 from engage.security import Permission, current_org, current_user, load_or_404, require
 from engage.votes.models import Vote
 from engage.votes.schemas import (
@@ -50,34 +49,19 @@ def _actor() -> dict[str, Any]:
 def create_vote(data):
     """Your organisation's own instruction (or vote cast) on one AGM item. Each organisation
     decides and votes independently; an engagement only asks."""
-    from engage.votes.service import VoteError, record_vote
+    from engage.votes.service import record_vote
 
     require(Permission.WRITE)
-    try:
-        vote = record_vote(**_actor(), **data)
-    except VoteError as exc:
-        db.session.rollback()
-        raise service_error(exc) from None
-    db.session.commit()
-    return vote
+    return commit_unit(lambda: record_vote(**_actor(), **data))
 
 
 @operation("PATCH", "/votes/<id:vote_id>", tag="votes", summary="Change a vote",
            body=VoteUpdateSchema, response=VoteSchema, partial=True, errors=(409,))
 def update_vote(vote_id, data):
     """Set the final instruction, the rationale or the status (forward only)."""
-    from engage.votes.service import VoteError, VoteFinal
+    from engage.votes.service import VoteFinal
     from engage.votes.service import update_vote as update
 
     vote = load_or_404(Vote, vote_id)
     require(Permission.WRITE)
-    try:
-        update(vote, **_actor(), **data)
-    except VoteFinal as exc:
-        db.session.rollback()
-        raise ApiError(409, str(exc)) from None
-    except VoteError as exc:
-        db.session.rollback()
-        raise service_error(exc) from None
-    db.session.commit()
-    return vote
+    return commit_unit(lambda: update(vote, **_actor(), **data), conflicts=(VoteFinal,))
