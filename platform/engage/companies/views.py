@@ -5,10 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from engage.companies import service
-from engage.companies.models import Company, ExclusionCategory
+from engage.companies.models import Company
 from engage.core.paging import current_page
 from engage.engagements.models import Engagement
 from engage.extensions import db, htmx
@@ -17,16 +16,6 @@ from engage.security import Permission, current_user, load_or_404, requires
 
 bp = Blueprint("companies", __name__, url_prefix="/companies")
 
-EXCLUSION_LABELS = {
-    ExclusionCategory.TOBACCO: _l("Tobacco"),
-    ExclusionCategory.CONTROVERSIAL_WEAPONS: _l("Controversial weapons"),
-    ExclusionCategory.NUCLEAR_WEAPONS: _l("Nuclear weapons"),
-    ExclusionCategory.THERMAL_COAL: _l("Thermal coal"),
-    ExclusionCategory.TAR_SANDS: _l("Tar sands"),
-    ExclusionCategory.UNGC_OECD_VIOLATION: _l("Violation of the UN Global Compact or OECD Guidelines"),
-    ExclusionCategory.HUMAN_RIGHTS: _l("Human rights"),
-    ExclusionCategory.OTHER: _l("Other"),
-}
 
 
 def load_company(company_id: int) -> Company:
@@ -43,7 +32,7 @@ def index():
     companies = db.session.scalars(stmt.limit(page.size).offset(page.offset)).all()
     following = service.followed_ids(current_user.id, [c.id for c in companies])
     context = dict(companies=companies, total=total, page=page.number, pages=page.count(total),
-                   q=query, following=following, exclusion_labels=EXCLUSION_LABELS)
+                   q=query, following=following)
     if htmx:
         return render_template("companies/_rows.html", **context)
     return render_template("companies/index.html", **context)
@@ -72,7 +61,7 @@ def render_show(company: Company, status: int = 200, **overrides):
     return render_template(
         "companies/show.html", engagements=engagements,
         following=service.is_following(company.id, current_user.id),
-        exclusion_labels=EXCLUSION_LABELS, **context,
+        **context,
     ), status
 
 

@@ -93,6 +93,16 @@ LABELS = {
         "instructed": _l("instructed"),
         "cast": _l("cast"),
     },
+    "exclusion": {
+        "tobacco": _l("Tobacco"),
+        "controversial_weapons": _l("Controversial weapons"),
+        "nuclear_weapons": _l("Nuclear weapons"),
+        "thermal_coal": _l("Thermal coal"),
+        "tar_sands": _l("Tar sands"),
+        "ungc_oecd_violation": _l("Violation of the UN Global Compact or OECD Guidelines"),
+        "human_rights": _l("Human rights"),
+        "other": _l("Other"),
+    },
     "org_role": {
         "admin": _l("admin"),
         "member": _l("member"),
