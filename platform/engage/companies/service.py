@@ -132,9 +132,9 @@ def notify_followers(company_id: int, event_kind: str, *, object_id: int,
             )
             kind = NotificationKind.COMPANY_ENGAGEMENT
             title = row.title
-            subject = lambda: _("New engagement on %(company)s: %(title)s",  # noqa: E731
+            subject = lambda: _("New engagement on %(company)s: %(title)s",
                                 company=name, title=title)
-            body = lambda: _("You follow %(company)s.", company=name)  # noqa: E731
+            body = lambda: _("You follow %(company)s.", company=name)
             link = f"/engagements/{object_id}"
             engagement_id = object_id
         elif event_kind == "vote":
@@ -146,9 +146,9 @@ def notify_followers(company_id: int, event_kind: str, *, object_id: int,
             may_see = follow_t.c.organisation_id == row.organisation_id
             kind = NotificationKind.COMPANY_VOTE
             item, instruction, agm_on = row.item, row.instruction, row.agm_on
-            subject = lambda: _("Vote recorded on %(company)s: %(item)s",  # noqa: E731
+            subject = lambda: _("Vote recorded on %(company)s: %(item)s",
                                 company=name, item=item)
-            body = lambda: _(  # noqa: E731
+            body = lambda: _(
                 "Your organisation's instruction: %(instruction)s (AGM of %(date)s).",
                 instruction=label("vote_instruction", instruction), date=format_date(agm_on))
             link = f"/companies/{company_id}#votes"

@@ -17,9 +17,8 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from engage.core.labels import label
 from engage.core.writes import insert_if_absent, update_where
@@ -163,10 +162,10 @@ def open_step_reviews(now: datetime) -> list[str]:
             due_at = d.applied_at + timedelta(days=d.wait_days)
             if due_at > now:
                 continue
-            key = f"step:{d.id}"
+            key, due_on = f"step:{d.id}", due_at.date()
             if _open_review(key, now, engagement_id=d.engagement_id, ladder_step_id=d.step_id,
                             due_at=due_at, reason=ReviewReason.STEP_WAIT_ELAPSED,
-                            what=lambda d=d, due_on=due_at.date(): ngettext(
+                            what=lambda d=d, due_on=due_on: ngettext(
                                 "The %(num)d day's wait after the step “%(step)s” ran out "
                                 "on %(date)s.",
                                 "The %(num)d days' wait after the step “%(step)s” ran out "
