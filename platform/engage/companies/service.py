@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -130,8 +131,10 @@ def notify_followers(company_id: int, event_kind: str, *, object_id: int,
                         m.c.initiative_id == row.initiative_id, m.c.status == "admitted")),
             )
             kind = NotificationKind.COMPANY_ENGAGEMENT
-            subject = _("New engagement on %(company)s: %(title)s", company=name, title=row.title)
-            body = _("You follow %(company)s.", company=name)
+            title = row.title
+            subject = lambda: _("New engagement on %(company)s: %(title)s",
+                                company=name, title=title)
+            body = lambda: _("You follow %(company)s.", company=name)
             link = f"/engagements/{object_id}"
             engagement_id = object_id
         elif event_kind == "vote":
@@ -142,10 +145,12 @@ def notify_followers(company_id: int, event_kind: str, *, object_id: int,
                 return 0
             may_see = follow_t.c.organisation_id == row.organisation_id
             kind = NotificationKind.COMPANY_VOTE
-            subject = _("Vote recorded on %(company)s: %(item)s", company=name, item=row.item)
-            body = _("Your organisation's instruction: %(instruction)s (AGM of %(date)s).",
-                     instruction=label("vote_instruction", row.instruction),
-                     date=row.agm_on.isoformat())
+            item, instruction, agm_on = row.item, row.instruction, row.agm_on
+            subject = lambda: _("Vote recorded on %(company)s: %(item)s",
+                                company=name, item=item)
+            body = lambda: _(
+                "Your organisation's instruction: %(instruction)s (AGM of %(date)s).",
+                instruction=label("vote_instruction", instruction), date=format_date(agm_on))
             link = f"/companies/{company_id}#votes"
             engagement_id = None
         else:

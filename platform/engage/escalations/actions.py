@@ -10,7 +10,10 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import format_date
+from flask_babel import gettext as _
 
+from engage.core.labels import label
 from engage.core.writes import insert_if_absent
 from engage.engagements.models import (
     Engagement,
@@ -107,9 +110,10 @@ def _letter(decision, step, engagement, now, today) -> str:
     notifications.notify(
         notifications.recipients(engagement.id, notifications.EVERYONE),
         kind=NotificationKind.LETTER_TO_SIGN, key=f"letter:{letter_id}",
-        subject=f"To co-sign: {title}",
-        body=f"A draft {step.kind.value.replace('_', ' ')} on {engagement.company.name} is open "
-             f"for co-signing. Decided: {decision.reason}",
+        subject=lambda: _("To co-sign: %(title)s", title=title),
+        body=lambda: _("A draft “%(step)s” on %(company)s is open for co-signing. "
+                       "Decided: %(reason)s", step=label("step_kind", step.kind),
+                       company=engagement.company.name, reason=decision.reason),
         link=f"{_link(engagement)}#letter-{letter_id}", engagement_id=engagement.id, now=now,
     )
     return f"letter {letter_id} open for signing"
@@ -142,9 +146,11 @@ def _votes(decision, step, engagement, now, today) -> str:
         notifications.notify(
             [(user_id, org) for user_id, org in people if org == org_id],
             kind=NotificationKind.VOTE_REQUESTED, key=f"vote:{vote_id}",
-            subject=f"Vote requested: against \"{item}\" at {engagement.company.name}, AGM {agm_on}",
-            body="The engagement's leads ask participants to vote against this item. The vote "
-                 "is your organisation's own decision.",
+            subject=lambda: _("Vote requested: against “%(item)s” at %(company)s, AGM %(date)s",
+                              item=item, company=engagement.company.name,
+                              date=format_date(agm_on)),
+            body=lambda: _("The engagement's leads ask participants to vote against this "
+                           "item. The vote is your organisation's own decision."),
             link=f"{_link(engagement)}#vote-{vote_id}", engagement_id=engagement.id, now=now,
         )
     return f"{created} voting request(s) for the AGM of {agm_on}"
@@ -160,9 +166,10 @@ def _divestment_review(decision, engagement, now) -> str:
     notifications.notify(
         notifications.recipients(engagement.id),
         kind=NotificationKind.DIVESTMENT_REVIEW, key=f"divestment:{review_id}",
-        subject=f"Divestment review opened: {engagement.company.name}",
-        body="Answer the OECD questions before any decision: when is divestment responsible "
-             "and when can it be harmful?",
+        subject=lambda: _("Divestment review opened: %(company)s",
+                          company=engagement.company.name),
+        body=lambda: _("Answer the OECD questions before any decision: when is divestment "
+                       "responsible and when can it be harmful?"),
         link=f"{_link(engagement)}#divestment-{review_id}", engagement_id=engagement.id, now=now,
     )
     return f"divestment review {review_id} opened"
@@ -182,8 +189,10 @@ def _task(decision, step, engagement, now, today) -> str:
         return "task already open"
     notifications.notify(
         notifications.recipients(engagement.id, organisation_ids=[decision.decided_by_organisation_id]),
-        kind=NotificationKind.TASK_ASSIGNED, key=f"task:{task_id}", subject=f"Task: {title}",
-        body=f"Due {today + timedelta(days=days)}. Decided: {decision.reason}",
+        kind=NotificationKind.TASK_ASSIGNED, key=f"task:{task_id}",
+        subject=lambda: _("Task: %(title)s", title=title),
+        body=lambda: _("Due %(date)s. Decided: %(reason)s",
+                       date=format_date(today + timedelta(days=days)), reason=decision.reason),
         link=f"{_link(engagement)}#task-{task_id}", engagement_id=engagement.id, now=now,
     )
     return f"task {task_id}: {title}"

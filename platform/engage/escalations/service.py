@@ -10,13 +10,17 @@ never open a review twice and never lose one.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import format_date, ngettext
+from flask_babel import gettext as _
 
+from engage.core.labels import label
 from engage.core.writes import insert_if_absent, update_where
 from engage.engagements.models import Engagement, EngagementStatus, Milestone
 from engage.escalations import actions
@@ -124,7 +128,9 @@ def open_overdue_reviews(now: datetime) -> list[str]:
             if _open_review(key, now, engagement_id=m.engagement_id, milestone_id=m.id,
                             deadline_version=m.deadline_version, due_at=_midnight(m.due_on),
                             reason=ReviewReason.MILESTONE_OVERDUE,
-                            what=f"Milestone \"{m.title}\" was due on {m.due_on} and is unmet."):
+                            what=lambda m=m: _(
+                                "Milestone “%(title)s” was due on %(date)s and is unmet.",
+                                title=m.title, date=format_date(m.due_on))):
                 opened.append(key)
     return opened
 
@@ -156,18 +162,23 @@ def open_step_reviews(now: datetime) -> list[str]:
             due_at = d.applied_at + timedelta(days=d.wait_days)
             if due_at > now:
                 continue
-            key = f"step:{d.id}"
+            key, due_on = f"step:{d.id}", due_at.date()
             if _open_review(key, now, engagement_id=d.engagement_id, ladder_step_id=d.step_id,
                             due_at=due_at, reason=ReviewReason.STEP_WAIT_ELAPSED,
-                            what=f"The {d.wait_days} days' wait after the step "
-                                 f"\"{d.kind.value.replace('_', ' ')}\" ran out on "
-                                 f"{due_at.date()}."):
+                            what=lambda d=d, due_on=due_on: ngettext(
+                                "The %(num)d day's wait after the step “%(step)s” ran out "
+                                "on %(date)s.",
+                                "The %(num)d days' wait after the step “%(step)s” ran out "
+                                "on %(date)s.",
+                                d.wait_days, step=label("step_kind", d.kind),
+                                date=format_date(due_on))):
                 opened.append(key)
     return opened
 
 
-def _open_review(key: str, now: datetime, *, what: str, **values) -> bool:
+def _open_review(key: str, now: datetime, *, what: Callable[[], str], **values) -> bool:
     """Insert the review unless its trigger key exists, notify the leads, commit: one unit.
+    ``what`` says why, in the language it is called in (each recipient's).
 
     The INSERT comes first, so the unit takes the write lock before it reads (on SQLite a
     transaction that reads and then writes can deadlock with another writer)."""
@@ -180,9 +191,10 @@ def _open_review(key: str, now: datetime, *, what: str, **values) -> bool:
             notifications.notify(
                 notifications.recipients(engagement_id),
                 kind=NotificationKind.REVIEW_OPENED, key=f"review:{review_id}",
-                subject=f"Escalation review: {title}",
-                body=f"{what} Decide: escalate to the next step, extend the deadline "
-                     "(with a reason), or close the engagement.",
+                subject=lambda: _("Escalation review: %(title)s", title=title),
+                body=lambda: _("%(what)s Decide: escalate to the next step, extend the "
+                               "deadline (with a reason), or close the engagement.",
+                               what=what()),
                 link=f"/engagements/{engagement_id}#review-{review_id}",
                 engagement_id=engagement_id, now=now,
             )
@@ -224,9 +236,13 @@ def send_reminders(now: datetime) -> list[str]:
                         notifications.recipients(m.engagement_id),
                         kind=NotificationKind.REMINDER,
                         key=f"reminder:{m.id}:v{m.deadline_version}:d{n}",
-                        subject=f"Due in {left} day(s): {m.title}",
-                        body=f"Milestone \"{m.title}\" is due on {m.due_on}. If it is not met "
-                             "by then, an escalation review opens.",
+                        subject=lambda m=m, left=left: ngettext(
+                            "Due in %(num)d day: %(title)s", "Due in %(num)d days: %(title)s",
+                            left, title=m.title),
+                        body=lambda m=m: _(
+                            "Milestone “%(title)s” is due on %(date)s. If it is not met by "
+                            "then, an escalation review opens.",
+                            title=m.title, date=format_date(m.due_on)),
                         link=f"/engagements/{m.engagement_id}", engagement_id=m.engagement_id,
                         now=now,
                     )
@@ -321,8 +337,10 @@ def _tell_leads_if_given_up(decision_id: int, error: str, now: datetime) -> None
     notifications.notify(
         notifications.recipients(engagement_id),
         kind=NotificationKind.DECISION_FAILED, key=f"decision-failed:{decision_id}",
-        subject=f"A decision could not be carried out (after {attempts} attempts)",
-        body=f"Decision {decision_id} stays failed: {error}",
+        subject=lambda: ngettext(
+            "A decision could not be carried out (after %(num)d attempt)",
+            "A decision could not be carried out (after %(num)d attempts)", attempts),
+        body=lambda: _("Decision %(id)s stays failed: %(error)s", id=decision_id, error=error),
         link=f"/engagements/{engagement_id}", engagement_id=engagement_id, now=now,
     )
 

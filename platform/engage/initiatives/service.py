@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -29,6 +29,9 @@ from engage.initiatives.models import (
     MemberRole,
     MemberStatus,
 )
+
+if TYPE_CHECKING:
+    from engage.notifications.service import Text
 
 # What a prospective member may ask to be; the coordinating organisation is the lead.
 SIGN_ON_ROLES = (MemberRole.CO_LEAD, MemberRole.SUPPORTER, MemberRole.OBSERVER)
@@ -285,13 +288,14 @@ def sign_on(
     except sa.exc.IntegrityError:
         # Two people of the same organisation applied at the same moment.
         raise InitiativeError(_("Your organisation has already applied; the coordinator decides.")) from None
+    title, applicant = initiative.title, organisation_name(organisation_id)
     _notify_organisation(
         initiative.coordinator_organisation_id,
         key=f"initiative:{initiative.id}:application:{member.id}:{int(now.timestamp())}",
         kind="initiative_application",
-        subject=_("New application to “%(title)s”", title=initiative.title),
-        body=_("%(org)s asks to join as %(role)s.", org=organisation_name(organisation_id),
-               role=ROLE_LABELS[member_role]),
+        subject=lambda: _("New application to “%(title)s”", title=title),
+        body=lambda: _("%(org)s asks to join as %(role)s.", org=applicant,
+                       role=ROLE_LABELS[member_role]),
         link=f"/initiatives/{initiative.id}#member-{member.id}",
         now=now,
     )
@@ -331,10 +335,11 @@ def _decide(member: InitiativeMember, *, organisation_id: int, admitted: bool,
         after={"initiative_id": initiative.id, "organisation_id": member.organisation_id,
                "role": member.role, "reason": reason},
     )
-    subject = (_("Your organisation was admitted to “%(title)s”", title=initiative.title)
+    title = initiative.title
+    subject = ((lambda: _("Your organisation was admitted to “%(title)s”", title=title))
                if admitted else
-               _("Your application to “%(title)s” was declined", title=initiative.title))
-    body = reason or (_("You can now see the initiative's engagements and join them.")
+               (lambda: _("Your application to “%(title)s” was declined", title=title)))
+    body = reason or (_l("You can now see the initiative's engagements and join them.")
                       if admitted else "")
     _notify_organisation(
         member.organisation_id,
@@ -366,13 +371,15 @@ def organisation_people(organisation_id: int) -> list[tuple[int, int]]:
     )]
 
 
-def _notify_organisation(organisation_id: int, *, key: str, kind: str, subject: str, body: str,
-                         link: str, now: datetime) -> int:
+def _notify_organisation(organisation_id: int, *, key: str, kind: str, subject: Text,
+                         body: Text, link: str, now: datetime) -> int:
+    """Notify the organisation's people, each in her own language (``subject`` and ``body``
+    as :func:`engage.notifications.service.notify` takes them)."""
     from engage.notifications.models import NotificationKind
     from engage.notifications.service import notify
     from engage.tenancy import database_system_scope
 
     people = organisation_people(organisation_id)
     with database_system_scope("notify another organisation of an initiative decision"):
-        return notify(people, kind=NotificationKind(kind), key=key, subject=str(subject),
-                      body=str(body), link=link, engagement_id=None, now=now)
+        return notify(people, kind=NotificationKind(kind), key=key, subject=subject,
+                      body=body, link=link, engagement_id=None, now=now)

@@ -1,15 +1,21 @@
-"""Who hears about an escalation, and the e-mail that tells them (at most once)."""
+"""Who hears about an escalation, and the e-mail that tells them (at most once).
+
+A notification is written in its recipient's language (``User.locale``; none: the default
+locale), whoever or whatever caused it: :func:`notify` takes the subject and body as
+callables and evaluates them once per language, inside ``flask_babel.force_locale``.
+"""
 
 from __future__ import annotations
 
 import logging
 import smtplib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from email.message import EmailMessage
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale
 
 from engage.core.writes import insert_if_absent, update_where
 from engage.engagements.models import EngagementParticipant, ParticipantRole
@@ -21,6 +27,10 @@ log = logging.getLogger(__name__)
 
 LEADS = (ParticipantRole.LEAD, ParticipantRole.CO_LEAD)
 EVERYONE = tuple(ParticipantRole)
+
+#: A notification's subject or body: the text itself (the same for every reader), or a
+#: function of no arguments that returns it, called in each recipient's language.
+Text = str | Callable[[], str]
 
 
 def recipients(
@@ -53,23 +63,52 @@ def notify(
     *,
     kind: NotificationKind,
     key: str,
-    subject: str,
-    body: str,
+    subject: Text,
+    body: Text,
     link: str,
     engagement_id: int | None,
     now: datetime,
 ) -> int:
-    """One notification per person for the event ``key``; returns how many were new."""
+    """One notification per person for the event ``key``; returns how many were new.
+
+    ``subject`` and ``body`` are strings, or callables that build the text with
+    ``gettext``/``format_date``: each is called once per language among the recipients,
+    in that language, so every person reads the notification in her own."""
+    people = list(people)
+    if not people:
+        return 0
+    locales = recipient_locales(user_id for user_id, _org in people)
+    texts = {locale: (_render(subject, locale)[:300], _render(body, locale))
+             for locale in sorted(set(locales.values()))}
     created = 0
     for user_id, organisation_id in people:
+        subject_text, body_text = texts[locales[user_id]]
         new = insert_if_absent(Notification, {
             "user_id": user_id, "organisation_id": organisation_id, "kind": kind,
-            "subject": subject[:300], "body": body, "link": link,
+            "subject": subject_text, "body": body_text, "link": link,
             "engagement_id": engagement_id, "dedupe_key": f"{key}:user:{user_id}",
             "created_at": now,
         })
         created += new is not None
     return created
+
+
+def recipient_locales(user_ids: Iterable[int]) -> dict[int, str]:
+    """Each user's language (one query): her own if the app offers it, else the default."""
+    ids = sorted(set(user_ids))
+    cfg = current_app.config
+    default = cfg.get("BABEL_DEFAULT_LOCALE") or "en"
+    offered = cfg.get("ENGAGE_LANGUAGES") or (default,)
+    users = User.__table__
+    rows = db.session.execute(
+        sa.select(users.c.id, users.c.locale).where(users.c.id.in_(ids))).all()
+    chosen = {row.id: row.locale for row in rows if row.locale in offered}
+    return {user_id: chosen.get(user_id, default) for user_id in ids}
+
+
+def _render(text: Text, locale: str) -> str:
+    with force_locale(locale):  # a lazy string, too, is read in the recipient's language
+        return str(text() if callable(text) else text)
 
 
 def smtp_configured() -> bool:
