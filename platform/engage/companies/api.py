@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 
 from engage.api.routing import operation, paginate
 from engage.companies.models import Company
 from engage.companies.schemas import CompanyListArgs, CompanySchema
+from engage.companies.service import search
 from engage.security import load_or_404
-
-
-def like(text: str) -> str:
-    """A LIKE pattern that matches ``text`` literally, anywhere."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 @operation("GET", "/companies", tag="companies", summary="List companies",
            query=CompanyListArgs, response=CompanySchema, paginated=True)
 def list_companies(args):
     """Companies by name; filter by text, country, sector, ESG rating or exclusion."""
-    stmt = sa.select(Company).order_by(Company.name, Company.id)
-    if args["q"]:
-        pattern = like(args["q"].lower())
-        stmt = stmt.where(sa.or_(sa.func.lower(Company.name).like(pattern, escape="\\"),
-                                 sa.func.lower(Company.isin).like(pattern, escape="\\"),
-                                 sa.func.lower(Company.lei).like(pattern, escape="\\")))
+    stmt = search(args["q"])
     if args["country"]:
         stmt = stmt.where(Company.country == args["country"].upper())
     if args["sector"]:

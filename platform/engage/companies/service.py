@@ -20,13 +20,13 @@ from sqlalchemy.orm import Session
 from engage.companies.models import Company, CompanyFollow
 from engage.core.forms import FormError
 from engage.core.labels import label
+from engage.core.search import matches
 from engage.core.writes import insert_if_absent
 from engage.db import Base, utcnow
 from engage.extensions import db
 from engage.tenancy import current_scope, session_of
 
 PENDING_KEY = "engage.company_events"
-MAX_QUERY = 100
 
 
 class CompanyError(FormError):
@@ -84,15 +84,8 @@ def followed_ids(user_id: int, company_ids: list[int]) -> set[int]:
 def search(query: str) -> sa.Select:
     """Companies whose name, ISIN or LEI contains ``query`` (any case), by name."""
     stmt = sa.select(Company).order_by(Company.name, Company.id)
-    text = (query or "").strip()[:MAX_QUERY]
-    if text:
-        like = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(sa.or_(
-            sa.func.lower(Company.name).like(like, escape="\\"),
-            sa.func.lower(Company.isin).like(like, escape="\\"),
-            sa.func.lower(Company.lei).like(like, escape="\\"),
-        ))
-    return stmt
+    found = matches(query, Company.name, Company.isin, Company.lei)
+    return stmt if found is None else stmt.where(found)
 
 
 # --- telling the followers ------------------------------------------------------------------

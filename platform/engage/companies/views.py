@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from engage.companies import service
 from engage.companies.models import Company
 from engage.core.paging import current_page
+from engage.core.search import MAX_QUERY
 from engage.engagements.models import Engagement
 from engage.extensions import db, htmx
 from engage.initiatives.models import Initiative
@@ -26,7 +27,7 @@ def load_company(company_id: int) -> Company:
 @requires(Permission.READ)
 def index():
     page = current_page()
-    query = request.args.get("q", "").strip()[: service.MAX_QUERY]
+    query = request.args.get("q", "").strip()[:MAX_QUERY]
     stmt = service.search(query)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
     companies = db.session.scalars(stmt.limit(page.size).offset(page.offset)).all()

@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from engage.api.errors import ApiError, commit_unit
 from engage.api.routing import operation, paginate
-from engage.companies.api import like
+from engage.core.search import matches
 from engage.engagements.models import (
     DialogueEntry,
     Engagement,
@@ -63,10 +63,9 @@ def list_engagements(args):
     for key in ("status", "level", "company_id", "initiative_id"):
         if args[key] is not None:
             stmt = stmt.where(getattr(Engagement, key) == args[key])
-    if args["q"]:
-        pattern = like(args["q"].lower())
-        stmt = stmt.where(sa.or_(sa.func.lower(Engagement.title).like(pattern, escape="\\"),
-                                 sa.func.lower(Engagement.issue).like(pattern, escape="\\")))
+    found = matches(args["q"], Engagement.title, Engagement.issue)
+    if found is not None:
+        stmt = stmt.where(found)
     return paginate(stmt, args, *_ENGAGEMENT_LOADS)
 
 

@@ -14,6 +14,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from sqlalchemy.orm import selectinload
 
 from engage.companies.models import Company
+from engage.companies.service import search
 from engage.core.paging import current_page
 from engage.engagements import labels, timeline
 from engage.engagements.models import (
@@ -193,13 +194,7 @@ def timeline_view(engagement: Engagement):
 
 
 def _company_choices(query: str, selected: Any = None) -> list[Company]:
-    stmt = sa.select(Company).order_by(Company.name).limit(COMPANY_CHOICES)
-    query = query.strip()
-    if query:
-        like = f"%{query.lower()}%"
-        stmt = stmt.where(sa.or_(sa.func.lower(Company.name).like(like),
-                                 sa.func.lower(Company.isin).like(like)))
-    companies = list(db.session.scalars(stmt).all())
+    companies = list(db.session.scalars(search(query).limit(COMPANY_CHOICES)).all())
     try:
         selected_id = int(selected) if selected else None
     except ValueError:

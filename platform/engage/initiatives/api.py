@@ -7,7 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from engage.api.errors import ApiError, commit_unit
 from engage.api.routing import operation, paginate
-from engage.companies.api import like
+from engage.core.search import matches
 from engage.initiatives.models import Initiative, InitiativeMember, MemberStatus
 from engage.initiatives.schemas import (
     InitiativeListArgs,
@@ -36,10 +36,9 @@ def list_initiatives(args):
         stmt = stmt.where(Initiative.status == args["status"])
     if args["theme"]:
         stmt = stmt.where(Initiative.theme == args["theme"])
-    if args["q"]:
-        pattern = like(args["q"].lower())
-        stmt = stmt.where(sa.or_(sa.func.lower(Initiative.title).like(pattern, escape="\\"),
-                                 sa.func.lower(Initiative.theme).like(pattern, escape="\\")))
+    found = matches(args["q"], Initiative.title, Initiative.theme)
+    if found is not None:
+        stmt = stmt.where(found)
     return paginate(stmt, args, selectinload(Initiative.coordinator))
 
 
