@@ -64,6 +64,11 @@ current_org: Organisation | None = LocalProxy(  # type: ignore[assignment]
 )
 
 
+def acting() -> dict[str, Any]:
+    """Who acts, as the features' services take it: ``actor`` and ``organisation_id``."""
+    return {"actor": current_user._get_current_object(), "organisation_id": current_org.id}
+
+
 class Permission(StrEnum):
     READ = "read"  # any signed-in user, within what tenancy lets them see
     WRITE = "write"  # change data as the organisation: admins and members

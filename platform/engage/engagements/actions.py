@@ -27,9 +27,9 @@ from engage.extensions import htmx
 from engage.security import (
     NotPermitted,
     Permission,
+    acting,
     can,
     current_org,
-    current_user,
     load_or_404,
     requires,
 )
@@ -51,9 +51,6 @@ def load_divestment(review_id: int) -> DivestmentReview:
     return load_or_404(DivestmentReview, review_id)
 
 
-def _actor() -> dict[str, Any]:
-    return {"actor": current_user._get_current_object(), "organisation_id": current_org.id}
-
 
 def _back(engagement_id: int, anchor: str = "") -> Any:
     return redirect(url_for("engagements.show", engagement_id=engagement_id)
@@ -74,7 +71,7 @@ def _milestones_fragment(engagement: Engagement, status: int = 200, **overrides:
 def add_milestone(engagement: Engagement):
     form = request.form
     milestone, errors = run_unit(lambda: service.add_milestone(
-        engagement, **_actor(), title=form.get("title", ""), due_on=form.get("due_on", ""),
+        engagement, **acting(), title=form.get("title", ""), due_on=form.get("due_on", ""),
         horizon=form.get("horizon") or "short", objective_id=form.get("objective_id") or None))
     if errors:
         values = {"new_milestone": form.to_dict()}
@@ -116,7 +113,7 @@ def update_milestone(milestone: Milestone):
     form = request.form
     changes = {k: form.get(k, "") for k in service.MILESTONE_FIELDS if k in form}
     milestone_id, engagement_id = milestone.id, milestone.engagement_id
-    _done, errors = run_unit(lambda: service.update_milestone(milestone, **_actor(), **changes))
+    _done, errors = run_unit(lambda: service.update_milestone(milestone, **acting(), **changes))
     milestone = load_or_404(Milestone, milestone_id)
     if errors:
         return _edit_form(milestone, 400, errors, form.to_dict())
@@ -134,7 +131,7 @@ def update_milestone(milestone: Milestone):
 def add_dialogue(engagement: Engagement):
     form = request.form
     entry, errors = run_unit(lambda: service.add_dialogue(
-        engagement, **_actor(), kind=form.get("kind", ""), occurred_on=form.get("occurred_on", ""),
+        engagement, **acting(), kind=form.get("kind", ""), occurred_on=form.get("occurred_on", ""),
         summary=form.get("summary", ""), participants=form.get("participants", ""),
         outcome=form.get("outcome", ""), visibility=form.get("visibility") or "coalition"))
     if errors:
@@ -159,7 +156,7 @@ def add_dialogue(engagement: Engagement):
 @bp.post("/<int:engagement_id>/sign-on")
 @requires(Permission.WRITE, load=load_engagement)
 def sign_on(engagement: Engagement):
-    _done, errors = run_unit(lambda: service.sign_on_engagement(engagement, **_actor()))
+    _done, errors = run_unit(lambda: service.sign_on_engagement(engagement, **acting()))
     if htmx and errors:
         context = page_context(engagement)
         context["errors"] = {"sign_on": errors}
@@ -177,7 +174,7 @@ def sign_on(engagement: Engagement):
 @requires(Permission.PARTICIPATE_ENGAGEMENT, load=load_letter)
 def co_sign(letter: Letter):
     letter_id, engagement_id = letter.id, letter.engagement_id
-    _done, errors = run_unit(lambda: service.co_sign(letter, **_actor()))
+    _done, errors = run_unit(lambda: service.co_sign(letter, **acting()))
     if htmx:
         fresh = letters_of(engagement_id, letter_id)[0]
         return render_template("engagements/_letter.html", letter=fresh,
@@ -199,7 +196,7 @@ def complete_task(task: EscalationTask):
         raise NotPermitted(description=_("Only the task's owner and the engagement's leads can "
                                          "mark it done."))
     task_id, engagement_id = task.id, task.engagement_id
-    _done, errors = run_unit(lambda: followup.complete_task(task, **_actor()))
+    _done, errors = run_unit(lambda: followup.complete_task(task, **acting()))
     if htmx:
         return render_template("engagements/_task.html", t=load_or_404(EscalationTask, task_id),
                                may_complete=followup.may_complete, task_errors=errors,
@@ -216,7 +213,7 @@ def complete_task(task: EscalationTask):
 def answer_divestment(review: DivestmentReview):
     review_id, engagement_id = review.id, review.engagement_id
     form = request.form
-    _done, errors = run_unit(lambda: followup.answer_divestment_review(review, **_actor(),
+    _done, errors = run_unit(lambda: followup.answer_divestment_review(review, **acting(),
                                                                data=form.to_dict()))
     values = {f"divestment-{review_id}": form.to_dict()} if errors else {}
     all_errors = {f"divestment-{review_id}": errors} if errors else {}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -30,8 +29,8 @@ from engage.engagements.schemas import (
 )
 from engage.security import (
     Permission,
+    acting,
     current_org,
-    current_user,
     load_or_404,
     one_or_404,
     require,
@@ -47,9 +46,6 @@ _ENGAGEMENT_LOADS = (
 def load_engagement(engagement_id: int) -> Engagement:
     return load_or_404(Engagement, engagement_id)
 
-
-def _actor() -> dict[str, Any]:
-    return {"actor": current_user._get_current_object(), "organisation_id": current_org.id}
 
 
 @operation("GET", "/engagements", tag="engagements", summary="List engagements",
@@ -82,7 +78,7 @@ def create_engagement(data):
     from engage.engagements.service import create_engagement as create
 
     require(Permission.WRITE)
-    return commit_unit(lambda: create(data=data, **_actor()))
+    return commit_unit(lambda: create(data=data, **acting()))
 
 
 # --- milestones -------------------------------------------------------------------------------
@@ -105,7 +101,7 @@ def create_milestone(engagement_id, data):
 
     engagement = load_engagement(engagement_id)
     require(Permission.LEAD_ENGAGEMENT, engagement)
-    return commit_unit(lambda: add_milestone(engagement, **_actor(), **data))
+    return commit_unit(lambda: add_milestone(engagement, **acting(), **data))
 
 
 @operation("GET", "/engagements/<id:engagement_id>/milestones/<id:milestone_id>",
@@ -127,7 +123,7 @@ def update_milestone(engagement_id, milestone_id, data):
 
     milestone = load_milestone(engagement_id, milestone_id)
     require(Permission.LEAD_ENGAGEMENT, milestone)
-    return commit_unit(lambda: update(milestone, **_actor(), **data))
+    return commit_unit(lambda: update(milestone, **acting(), **data))
 
 
 # --- dialogue ---------------------------------------------------------------------------------
@@ -155,7 +151,7 @@ def create_dialogue(engagement_id, data):
 
     engagement = load_engagement(engagement_id)
     require(Permission.PARTICIPATE_ENGAGEMENT, engagement)
-    return commit_unit(lambda: add_dialogue(engagement, **_actor(), **data))
+    return commit_unit(lambda: add_dialogue(engagement, **acting(), **data))
 
 
 # --- participants -----------------------------------------------------------------------------
@@ -188,4 +184,4 @@ def join_engagement(engagement_id):
     require(Permission.WRITE)
     if participant_role(engagement.id, current_org.id) is not None:
         raise ApiError(409, "Your organisation already takes part in this engagement.")
-    return commit_unit(lambda: sign_on_engagement(engagement, **_actor()))
+    return commit_unit(lambda: sign_on_engagement(engagement, **acting()))

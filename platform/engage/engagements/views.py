@@ -38,9 +38,9 @@ from engage.escalations.models import (
 from engage.extensions import db, htmx
 from engage.security import (
     Permission,
+    acting,
     can,
     current_org,
-    current_user,
     engagement_role,
     load_or_404,
     requires,
@@ -247,8 +247,7 @@ def new():
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
-            engagement = create_engagement(actor=current_user._get_current_object(),
-                                           organisation_id=current_org.id, data=values)
+            engagement = create_engagement(**acting(), data=values)
             db.session.commit()
         except EngagementError as exc:
             db.session.rollback()

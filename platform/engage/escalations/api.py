@@ -21,6 +21,7 @@ from engage.escalations.schemas import (
 )
 from engage.security import (
     Permission,
+    acting,
     current_org,
     current_user,
     load_or_404,
@@ -137,5 +138,4 @@ def create_signature(letter_id):
 
     letter = load_letter(letter_id)
     require(Permission.PARTICIPATE_ENGAGEMENT, letter)
-    return commit_unit(lambda: co_sign(letter, actor=current_user._get_current_object(),
-                                       organisation_id=current_org.id))
+    return commit_unit(lambda: co_sign(letter, **acting()))

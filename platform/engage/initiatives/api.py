@@ -19,8 +19,7 @@ from engage.initiatives.schemas import (
 )
 from engage.security import (
     Permission,
-    current_org,
-    current_user,
+    acting,
     load_or_404,
     one_or_404,
     require,
@@ -75,9 +74,7 @@ def sign_on(initiative_id, data):
 
     initiative = load_initiative(initiative_id)
     require(Permission.WRITE)
-    return commit_unit(lambda: sign_on_service(
-        initiative, actor=current_user._get_current_object(), organisation_id=current_org.id,
-        **data))
+    return commit_unit(lambda: sign_on_service(initiative, **acting(), **data))
 
 
 
@@ -95,7 +92,6 @@ def decide_member(initiative_id, member_id, data):
         InitiativeMember.id == member_id, InitiativeMember.initiative_id == initiative.id))
     if member.status is not MemberStatus.PENDING:
         raise ApiError(409, "Only a pending application can be admitted or declined.")
-    actor = {"actor": current_user._get_current_object(), "organisation_id": current_org.id}
     if data["status"] == "admitted":
-        return commit_unit(lambda: admit(member, **actor))
-    return commit_unit(lambda: decline(member, **actor, reason=data["reason"]))
+        return commit_unit(lambda: admit(member, **acting()))
+    return commit_unit(lambda: decline(member, **acting(), reason=data["reason"]))

@@ -17,9 +17,9 @@ from engage.initiatives.models import (
 )
 from engage.security import (
     Permission,
+    acting,
     can,
     current_org,
-    current_user,
     load_or_404,
     requires,
 )
@@ -95,8 +95,7 @@ def sign_on(initiative: Initiative):
     try:
         service.sign_on(
             initiative,
-            actor=current_user._get_current_object(),
-            organisation_id=current_org.id,
+            **acting(),
             role=form.get("role", ""),
             aum_committed_eur=form.get("aum_committed_eur", ""),
             committed_resources=form.get("committed_resources", ""),
@@ -124,11 +123,9 @@ def _decide(initiative: Initiative, admitted: bool):
         abort(404)
     try:
         if admitted:
-            service.admit(member, actor=current_user._get_current_object(),
-                          organisation_id=current_org.id)
+            service.admit(member, **acting())
         else:
-            service.decline(member, actor=current_user._get_current_object(),
-                            organisation_id=current_org.id, reason=request.form.get("reason", ""))
+            service.decline(member, **acting(), reason=request.form.get("reason", ""))
     except service.InitiativeError as exc:
         db.session.rollback()
         flash(str(exc), "error")
@@ -183,9 +180,7 @@ def create():
     if request.method == "GET":
         return _form_page(None, {"status": "draft"}, {})
     try:
-        initiative = service.create_initiative(
-            actor=current_user._get_current_object(), organisation_id=current_org.id,
-            data=request.form)
+        initiative = service.create_initiative(**acting(), data=request.form)
     except service.InitiativeError as exc:
         db.session.rollback()
         return _form_page(None, request.form, exc.errors, 400)
@@ -203,8 +198,7 @@ def edit(initiative: Initiative):
         form["status"] = initiative.status.value
         return _form_page(initiative, form, {})
     try:
-        service.update_initiative(initiative, actor=current_user._get_current_object(),
-                                  organisation_id=current_org.id, data=request.form)
+        service.update_initiative(initiative, **acting(), data=request.form)
     except service.InitiativeError as exc:
         db.session.rollback()
         initiative = load_initiative(initiative_id=request.view_args["initiative_id"])

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from engage.api.errors import commit_unit
 from engage.api.routing import operation, paginate
-from engage.security import Permission, current_org, current_user, load_or_404, require
+from engage.security import Permission, acting, load_or_404, require
 from engage.votes.models import Vote
 from engage.votes.schemas import (
     VoteCreateSchema,
@@ -40,9 +39,6 @@ def get_vote(vote_id):
     return load_or_404(Vote, vote_id)
 
 
-def _actor() -> dict[str, Any]:
-    return {"actor": current_user._get_current_object(), "organisation_id": current_org.id}
-
 
 @operation("POST", "/votes", tag="votes", summary="Record a vote", body=VoteCreateSchema,
            response=VoteSchema, status=201)
@@ -52,7 +48,7 @@ def create_vote(data):
     from engage.votes.service import record_vote
 
     require(Permission.WRITE)
-    return commit_unit(lambda: record_vote(**_actor(), **data))
+    return commit_unit(lambda: record_vote(**acting(), **data))
 
 
 @operation("PATCH", "/votes/<id:vote_id>", tag="votes", summary="Change a vote",
@@ -64,4 +60,4 @@ def update_vote(vote_id, data):
 
     vote = load_or_404(Vote, vote_id)
     require(Permission.WRITE)
-    return commit_unit(lambda: update(vote, **_actor(), **data), conflicts=(VoteFinal,))
+    return commit_unit(lambda: update(vote, **acting(), **data), conflicts=(VoteFinal,))

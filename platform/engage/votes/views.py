@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from engage.companies.models import Company
 from engage.core.forms import run_unit
 from engage.extensions import db, htmx
-from engage.security import Permission, current_org, current_user, load_or_404, requires
+from engage.security import Permission, acting, load_or_404, requires
 from engage.votes import service
 from engage.votes.models import Vote, VoteStatus
 
@@ -27,9 +27,6 @@ RECORD_FIELDS = ("company_id", "engagement_id", "agm_on", "item", "instruction",
 def load_vote(vote_id: int) -> Vote:
     return load_or_404(Vote, vote_id)  # tenancy: another organisation's vote is a 404
 
-
-def _actor() -> dict[str, Any]:
-    return {"actor": current_user._get_current_object(), "organisation_id": current_org.id}
 
 
 def _back_to(vote: Vote) -> str:
@@ -80,7 +77,7 @@ def update(vote: Vote):
     form = request.form
     changes = {k: form.get(k, "") for k in ("instruction", "rationale", "status") if k in form}
     vote_id = vote.id
-    _done, errors = run_unit(lambda: service.update_vote(vote, **_actor(), **changes))
+    _done, errors = run_unit(lambda: service.update_vote(vote, **acting(), **changes))
     vote = load_or_404(Vote, vote_id)
     if errors:
         return _edit_form(vote, 400, errors, form.to_dict())
@@ -119,7 +116,7 @@ def record():
     company = db.session.get(Company, _int(data["company_id"])) if _int(data["company_id"]) else None
     if company is None:
         abort(400, description=_("Choose a company from the list."))
-    vote, errors = run_unit(lambda: service.record_vote(**_actor(), **data))
+    vote, errors = run_unit(lambda: service.record_vote(**acting(), **data))
     company = load_or_404(Company, company.id)
     if errors:
         context = company_votes_context(company)
