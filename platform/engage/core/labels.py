@@ -122,6 +122,11 @@ def label(group: str, value: object) -> str:
     return str(words) if words is not None else str(key)
 
 
+def aum_in_documents(total) -> str:
+    """AUM as letters to companies state it, in any language: "EUR 2.5 bn"."""
+    return f"EUR {total / 1_000_000_000:.1f} bn"
+
+
 def format_aum(amount) -> str:
     """Assets under management the way investors say them: €2.5B, € 2,5 mld."""
     from babel.numbers import format_compact_currency

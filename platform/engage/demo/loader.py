@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from engage import config
 from engage.companies.models import Company, EsgRating, ExclusionCategory, Holding
+from engage.core.labels import aum_in_documents
 from engage.demo import data
 from engage.engagements.models import (
     DialogueEntry,
@@ -359,7 +360,7 @@ class _Loader:
                     and status == EngagementStatus.ACTIVE):
                 self.summary.overdue_milestones += 1
         lead = next(slug for slug, role in roles.items() if role == ParticipantRole.LEAD)
-        aum = f"EUR {sum(self.orgs[s].aum_eur for s in roles) / 1_000_000_000:.1f} bn"
+        aum = aum_in_documents(sum(self.orgs[s].aum_eur for s in roles))
         signed_by = (f"{len(roles)} investors with {aum} under management" if len(roles) > 1
                      else f"{self.orgs[lead].name} ({aum} under management)")
         context = {"company": engagement.company.name, "topic": data.TOPICS[content_key],

@@ -8,6 +8,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask import render_template
 
+from engage.core.labels import aum_in_documents
 from engage.engagements.models import (
     DialogueEntry,
     Engagement,
@@ -22,10 +23,6 @@ from engage.extensions import db
 from engage.organisations.models import Organisation
 
 HISTORY_ENTRIES = 8
-
-
-def _aum(total: Decimal) -> str:
-    return f"EUR {total / 1_000_000_000:.1f} bn"
 
 
 def render_html(engagement: Engagement, decision: Decision, step: LadderStep, today: date) -> tuple[str, str]:
@@ -69,7 +66,7 @@ def render_html(engagement: Engagement, decision: Decision, step: LadderStep, to
         history=list(reversed(history)), wait_days=step.wait_days,
         next_step=next_step.value.replace("_", " ") if next_step else "a further escalation",
         signatories=[s.name for s in signatories],
-        aum=_aum(sum((s.aum_eur or Decimal(0) for s in signatories), Decimal(0))),
+        aum=aum_in_documents(sum((s.aum_eur or Decimal(0) for s in signatories), Decimal(0))),
     )
     return title[:300], html
 
