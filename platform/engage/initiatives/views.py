@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from engage.core.forms import run_unit
 from engage.core.paging import current_page
 from engage.extensions import db, htmx
 from engage.initiatives import queries, service
@@ -91,25 +92,21 @@ def show(initiative: Initiative):
 @bp.post("/<int:initiative_id>/sign-on")
 @requires(Permission.WRITE, load=load_initiative)
 def sign_on(initiative: Initiative):
-    form = request.form
-    try:
-        service.sign_on(
-            initiative,
-            **acting(),
-            role=form.get("role", ""),
-            aum_committed_eur=form.get("aum_committed_eur", ""),
-            committed_resources=form.get("committed_resources", ""),
-            conflict_of_interest=form.get("conflict_of_interest", ""),
-            independence_confirmed=form.get("independence_confirmed") == "yes",
-        )
-    except service.InitiativeError as exc:
-        db.session.rollback()
-        initiative = load_initiative(initiative_id=request.view_args["initiative_id"])
-        context = _detail_context(initiative, errors=exc.errors, form=form)
+    form, initiative_id = request.form, initiative.id
+    _member, errors = run_unit(lambda: service.sign_on(
+        initiative,
+        **acting(),
+        role=form.get("role", ""),
+        aum_committed_eur=form.get("aum_committed_eur", ""),
+        committed_resources=form.get("committed_resources", ""),
+        conflict_of_interest=form.get("conflict_of_interest", ""),
+        independence_confirmed=form.get("independence_confirmed") == "yes",
+    ))
+    if errors:
+        initiative = load_initiative(initiative_id=initiative_id)
+        context = _detail_context(initiative, errors=errors, form=form)
         template = "initiatives/_sign_on.html" if htmx else "initiatives/show.html"
         return render_template(template, **context), 400
-    initiative_id = initiative.id
-    db.session.commit()
     if htmx:
         initiative = load_initiative(initiative_id=initiative_id)
         return render_template("initiatives/_sign_on.html", **_detail_context(initiative))
@@ -121,19 +118,15 @@ def _decide(initiative: Initiative, admitted: bool):
     member = db.session.get(InitiativeMember, request.view_args["member_id"])
     if member is None or member.initiative_id != initiative.id:
         abort(404)
-    try:
-        if admitted:
-            service.admit(member, **acting())
-        else:
-            service.decline(member, **acting(), reason=request.form.get("reason", ""))
-    except service.InitiativeError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+    member_id, initiative_id = member.id, initiative.id
+    _member, errors = run_unit(
+        (lambda: service.admit(member, **acting())) if admitted else
+        (lambda: service.decline(member, **acting(), reason=request.form.get("reason", ""))))
+    if errors:
+        flash(" ".join(errors.values()), "error")
         if htmx:  # the row stays as it was; the page reloads to show why
             return "", 400, {"HX-Refresh": "true"}
-        return redirect(url_for(".show", initiative_id=initiative.id)), 303
-    member_id, initiative_id = member.id, initiative.id
-    db.session.commit()
+        return redirect(url_for(".show", initiative_id=initiative_id)), 303
     if htmx:
         initiative = load_initiative(initiative_id=initiative_id)
         context = _detail_context(initiative)
@@ -179,13 +172,10 @@ def _after_save(initiative_id: int, message: str):
 def create():
     if request.method == "GET":
         return _form_page(None, {"status": "draft"}, {})
-    try:
-        initiative = service.create_initiative(**acting(), data=request.form)
-    except service.InitiativeError as exc:
-        db.session.rollback()
-        return _form_page(None, request.form, exc.errors, 400)
-    initiative_id = initiative.id
-    db.session.commit()
+    initiative_id, errors = run_unit(
+        lambda: service.create_initiative(**acting(), data=request.form).id)
+    if errors:
+        return _form_page(None, request.form, errors, 400)
     return _after_save(initiative_id, _("Initiative created; your organisation coordinates it."))
 
 
@@ -197,12 +187,10 @@ def edit(initiative: Initiative):
             "title", "theme", "description", "common_goals", "preparation")}
         form["status"] = initiative.status.value
         return _form_page(initiative, form, {})
-    try:
-        service.update_initiative(initiative, **acting(), data=request.form)
-    except service.InitiativeError as exc:
-        db.session.rollback()
-        initiative = load_initiative(initiative_id=request.view_args["initiative_id"])
-        return _form_page(initiative, request.form, exc.errors, 400)
     initiative_id = initiative.id
-    db.session.commit()
+    _saved, errors = run_unit(
+        lambda: service.update_initiative(initiative, **acting(), data=request.form))
+    if errors:
+        initiative = load_initiative(initiative_id=initiative_id)
+        return _form_page(initiative, request.form, errors, 400)
     return _after_save(initiative_id, _("Initiative saved."))
