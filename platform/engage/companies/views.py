@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from engage.companies import service
 from engage.companies.models import Company
+from engage.core.forms import run_unit
 from engage.core.paging import current_page
 from engage.core.search import MAX_QUERY
 from engage.engagements.models import Engagement
@@ -69,16 +70,11 @@ def render_show(company: Company, status: int = 200, **overrides):
 def _toggle(company: Company, follow: bool):
     actor = current_user._get_current_object()
     company_id = company.id
-    try:
-        if follow:
-            service.follow(company, actor=actor)
-        else:
-            service.unfollow(company, actor=actor)
-    except service.CompanyError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+    _changed, errors = run_unit(lambda: (service.follow if follow else service.unfollow)(
+        company, actor=actor))
+    if errors:
+        flash(" ".join(errors.values()), "error")
         return redirect(url_for(".show", company_id=company_id)), 303
-    db.session.commit()
     if htmx:
         return render_template("companies/_follow.html", company_id=company_id, following=follow)
     flash(_("You follow this company: you are notified of new engagements and of your "

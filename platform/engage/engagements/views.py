@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from engage.companies.models import Company
 from engage.companies.service import search
+from engage.core.forms import run_unit
 from engage.core.paging import current_page
 from engage.engagements import labels, timeline
 from engage.engagements.models import (
@@ -26,7 +27,7 @@ from engage.engagements.models import (
     Objective,
     Signature,
 )
-from engage.engagements.service import EngagementError, create_engagement, sign_on_role
+from engage.engagements.service import create_engagement, sign_on_role
 from engage.escalations import followup
 from engage.escalations.models import (
     Decision,
@@ -246,14 +247,9 @@ def new():
                                values=values)
     errors: dict[str, str] = {}
     if request.method == "POST":
-        try:
-            engagement = create_engagement(**acting(), data=values)
-            db.session.commit()
-        except EngagementError as exc:
-            db.session.rollback()
-            errors = exc.errors
-        else:
-            target = url_for("engagements.show", engagement_id=engagement.id)
+        engagement_id, errors = run_unit(lambda: create_engagement(**acting(), data=values).id)
+        if not errors:
+            target = url_for("engagements.show", engagement_id=engagement_id)
             if htmx:
                 return "", 204, {"HX-Redirect": target}
             return redirect(target, 303)
