@@ -36,8 +36,9 @@ logconfig_dict = {
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "fmt": "%(levelname)s %(name)s %(message)s",
+            "timestamp": "time",
+            "rename_fields": {"levelname": "level", "name": "logger"},
         },
     },
     "handlers": {
@@ -48,3 +49,6 @@ logconfig_dict = {
         "gunicorn.error": {"handlers": ["console"], "level": loglevel.upper(), "propagate": False},
     },
 }
+# gunicorn's control socket (one fixed path per user) is not used: systemd reloads with
+# SIGHUP, and two instances on one host would fight over the path.
+control_socket_disable = True

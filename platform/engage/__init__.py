@@ -35,8 +35,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         for engine in db.engines.values():
             configure_engine(engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
-    from engage import errors, security
+    from engage import errors, logs, security
 
+    logs.init_app(app)  # first: its request timer starts before any other hook
     # First of the request hooks: who is asking (and their tenancy scope) is known before
     # anything else runs, the CSRF check included.
     security.init_app(app)

@@ -14,6 +14,8 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from werkzeug.serving import run_simple
 
+from engage.doctor import doctor_command
+
 
 def _create_app() -> Flask:
     from engage import create_app
@@ -26,6 +28,10 @@ cli = FlaskGroup(
     add_version_option=False,
     help="Engage: collaborative investor engagement.",
 )
+
+
+# On the group itself, not registered by the app: it must run when the app cannot be built.
+cli.add_command(doctor_command)
 
 
 def main() -> None:

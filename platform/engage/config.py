@@ -11,6 +11,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from engage.logs import log_format, log_level
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 INSTANCE_PATH = Path(os.environ.get("ENGAGE_INSTANCE_PATH", PROJECT_ROOT / "instance"))
 
@@ -122,4 +124,7 @@ def from_environment() -> dict:
         # Organisations whose admins keep the shared company register (companies,
         # exclusions, ratings imports): comma-separated slugs.
         "ENGAGE_REGISTER_ORGS": _slugs("ENGAGE_REGISTER_ORGS"),
+        # Structured logs (engage.logs): json, text, or None for Python's defaults.
+        "ENGAGE_LOG_FORMAT": log_format(env),
+        "ENGAGE_LOG_LEVEL": log_level(),
     }

@@ -12,7 +12,7 @@ from engage.escalations.models import ApplyStatus, Decision, EscalationReview
 from engage.escalations.runtime import free_port, start_worker, stop
 from engage.extensions import db
 from engage.notifications.models import Notification
-from engage.tenancy import system_scope
+from engage.tenancy import enter_organisation, system_scope
 from tests.escalations.conftest import NOW
 from workflows.escalation import apply_decision, escalation_sweep
 
@@ -118,3 +118,33 @@ def _record_when_deployed(app, world):
             decision.flow_run_id = request_apply(decision.id)
     assert decision.flow_run_id, "run_deployment should have created a flow run"
     return decision
+
+
+def test_a_decision_sent_to_prefect_comes_back_whole(flow_app, prefect_api_url):
+    """With Prefect reachable, recording the flow run switches the session's scope; the
+    decision handed back (and shown by the API) must still load its relationships."""
+    from engage.escalations.schemas import DecisionSchema
+    from workflows.deployments import APPLY_NAME, deployments
+
+    app, _, world = flow_app
+    [apply_deployment] = [d for d in deployments() if d.name == APPLY_NAME]
+    apply_deployment.apply()  # registered, no worker: the run just waits in Prefect
+    with app.app_context():
+        service.open_overdue_reviews(NOW)
+    app.config["PREFECT_API_URL"] = prefect_api_url
+    try:
+        with app.app_context():
+            with system_scope("test"):
+                review_id = db.session.scalar(sa.select(EscalationReview.id))
+                db.session.commit()
+            enter_organisation(world.lead.id)  # as a request by the lead would be
+            decision = service.record_decision(review_id, "escalate", actor=world.lead_user,
+                                               organisation_id=world.lead.id,
+                                               reason="No roadmap", now=NOW)
+            shown = DecisionSchema().dump(decision)
+            flow_run_id = decision.flow_run_id
+    finally:
+        app.config["PREFECT_API_URL"] = None
+    assert flow_run_id, "the decision was sent to Prefect"
+    assert shown["review_id"] == review_id
+    assert shown["decided_by"]["id"] == world.lead_user.id

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+import requests
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
@@ -227,6 +228,23 @@ def client_secret(config: SsoConfig) -> str | None:
                 "client secret, is not set on this server"
             )
         return value
+    return None
+
+
+def discovery_problem(issuer: str) -> str | None:
+    """What is wrong with the provider's discovery document, or None when it can be read
+    and names ``issuer`` (checked before settings are saved, and by ``engage doctor``)."""
+    try:
+        response = requests.get(
+            f"{issuer}/.well-known/openid-configuration",
+            timeout=current_app.config["ENGAGE_OIDC_TIMEOUT"],
+        )
+        response.raise_for_status()
+        found = str(response.json().get("issuer", "")).rstrip("/")
+    except (requests.RequestException, ValueError) as exc:
+        return _("its discovery document could not be read (%(error)s)", error=type(exc).__name__)
+    if found != issuer:
+        return _("its discovery document names the issuer “%(found)s”", found=found)
     return None
 
 

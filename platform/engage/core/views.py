@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 
-import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from engage.core import dashboard
+from engage.core import dashboard, health
 from engage.core.charts import bar_chart, stacked_chart
 from engage.core.paging import current_page
 from engage.core.service import platform_totals
 from engage.engagements.models import Engagement
+from engage.escalations import runs
 from engage.escalations.decisions import count_decidable_reviews, decidable_reviews
 from engage.escalations.models import EscalationReview
 from engage.extensions import db
@@ -85,8 +85,16 @@ def profile():
 @bp.get("/healthz")
 @public
 def healthz():
-    try:
-        db.session.execute(sa.text("SELECT 1"))
-    except sa.exc.SQLAlchemyError as exc:
-        return {"status": "error", "database": type(exc).__name__}, 503
-    return {"status": "ok", "database": "ok"}
+    """503 when the database is unreachable: this process cannot serve anything. Prefect
+    down is ``degraded`` (200): pages still work and decisions wait for the next sweep, so
+    a proxy must not take the web processes out of rotation for it; monitoring alerts on
+    the ``prefect`` field."""
+    database = health.database_status()
+    prefect = health.prefect_status(runs.prefect_api_url())
+    if database != "ok":
+        status, code = "error", 503
+    elif prefect not in ("ok", "not configured"):
+        status, code = "degraded", 200
+    else:
+        status, code = "ok", 200
+    return {"status": status, "database": database, "prefect": prefect}, code

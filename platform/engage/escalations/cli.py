@@ -46,6 +46,10 @@ def worker_command(pool: str | None) -> None:
         raise click.UsageError("set PREFECT_API_URL to the Prefect server's API, "
                                "e.g. http://127.0.0.1:4200/api")
     os.environ["PREFECT_API_URL"] = api_url
+    if current_app.config.get("ENGAGE_LOG_FORMAT") == "json":
+        # Prefect configures logging when it is imported (below, and in every flow run's
+        # process, which inherits this environment): its console lines in JSON too.
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_FORMATTER", "json")
     from workflows.deployments import run_pool_worker, serve_deployments
 
     interval = current_app.config["ENGAGE_SWEEP_INTERVAL_SECONDS"]

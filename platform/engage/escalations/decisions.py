@@ -95,9 +95,11 @@ def record_decision(
         raise
     finally:
         audit.set_actor(None)
-    flow_run_id = request_apply(decision.id)
-    if flow_run_id:
-        decision.flow_run_id = flow_run_id
+    if request_apply(decision.id):
+        # Recording the flow run switched the session's scope, which empties the identity
+        # map: load the decision again (with its flow run) for the caller to show.
+        with as_organisation(organisation_id):
+            decision = session.get(Decision, decision.id)
     return decision
 
 

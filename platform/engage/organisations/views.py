@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import requests
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -94,21 +93,6 @@ def _form_settings(form) -> sso.SsoSettings:
     )
 
 
-def _discovery_problem(issuer: str) -> str | None:
-    try:
-        response = requests.get(
-            f"{issuer}/.well-known/openid-configuration",
-            timeout=current_app.config["ENGAGE_OIDC_TIMEOUT"],
-        )
-        response.raise_for_status()
-        found = str(response.json().get("issuer", "")).rstrip("/")
-    except (requests.RequestException, ValueError) as exc:
-        return _("its discovery document could not be read (%(error)s)", error=type(exc).__name__)
-    if found != issuer:
-        return _("its discovery document names the issuer “%(found)s”", found=found)
-    return None
-
-
 @bp.route("/sso", methods=["GET", "POST"])
 @requires(Permission.ADMIN)
 def sso_settings():
@@ -129,7 +113,7 @@ def sso_settings():
             issuer = config.issuer
             db.session.commit()
             flash(_("Single sign-on settings saved."), "info")
-            problem = _discovery_problem(issuer)
+            problem = sso.discovery_problem(issuer)
             if problem:
                 flash(_("Saved, but the provider at %(issuer)s is not usable yet: %(problem)s.",
                         issuer=issuer, problem=problem), "error")

@@ -1,0 +1,176 @@
+"""``engage doctor``: is this server's configuration runnable, its database migrated, its
+Prefect reachable and serving the escalation flows, and each organisation's identity
+provider discoverable? One line per check; exit status 1 when any check fails."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import click
+
+OK, WARN, FAIL = "ok", "warn", "FAIL"
+
+
+@dataclass(frozen=True)
+class Finding:
+    status: str
+    check: str
+    detail: str
+
+
+def run_checks(create_app: Callable) -> list[Finding]:
+    """Every check, in order; later checks are skipped when the app cannot be built."""
+    from engage.config import ConfigError
+
+    try:
+        app = create_app()
+    except (ConfigError, ValueError) as exc:
+        return [Finding(FAIL, "configuration", str(exc))]
+    findings = list(_configuration(app.config))
+    with app.app_context():
+        database = list(_database())
+        findings += database
+        findings += _prefect(app.config)
+        if all(f.status != FAIL for f in database):
+            findings += _identity_providers()
+    return findings
+
+
+def _configuration(config) -> Iterator[Finding]:
+    import sqlalchemy as sa
+
+    production = config["ENGAGE_ENV"] == "production"
+    backend = sa.engine.make_url(config["SQLALCHEMY_DATABASE_URI"]).get_backend_name()
+    yield Finding(OK, "configuration", f"ENGAGE_ENV={config['ENGAGE_ENV']}, database {backend}")
+    if production and backend == "sqlite":
+        yield Finding(FAIL, "configuration", "production on SQLite: set DATABASE_URL to PostgreSQL "
+                      "(SQLite has no row-level security and one writer at a time)")
+    if production and not config.get("ENGAGE_ENCRYPTION_KEY"):
+        yield Finding(WARN, "configuration", "ENGAGE_ENCRYPTION_KEY is unset: client secrets "
+                      "typed into the SSO settings page are refused (secrets by env var still work)")
+    if production and config["ENGAGE_BASE_URL"].startswith("http://127.0.0.1"):
+        yield Finding(WARN, "configuration", "ENGAGE_BASE_URL is the local default: links in "
+                      "e-mails will point at 127.0.0.1")
+    if not config.get("PREFECT_API_URL"):
+        yield Finding(FAIL if production else WARN, "configuration",
+                      "PREFECT_API_URL is unset: no sweeps run, deadlines pass without reviews")
+
+
+def _database() -> Iterator[Finding]:
+    import sqlalchemy as sa
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from engage import MIGRATIONS
+    from engage.extensions import db
+
+    shown = db.engine.url.render_as_string(hide_password=True)
+    try:
+        with db.engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+            current = set(MigrationContext.configure(conn).get_current_heads())
+    except sa.exc.SQLAlchemyError as exc:
+        yield Finding(FAIL, "database", f"cannot connect to {shown}: {type(exc).__name__}: "
+                      f"{str(exc).splitlines()[0]}")
+        return
+    yield Finding(OK, "database", f"connected to {shown}")
+    heads = set(ScriptDirectory(str(MIGRATIONS)).get_heads())
+    if current == heads:
+        yield Finding(OK, "migrations", f"at {', '.join(sorted(heads))} (the newest)")
+    elif not current:
+        yield Finding(FAIL, "migrations", "the database is empty: run `engage db upgrade`")
+    else:
+        yield Finding(FAIL, "migrations", f"at {', '.join(sorted(current)) or 'none'}, the code "
+                      f"expects {', '.join(sorted(heads))}: run `engage db upgrade`")
+
+
+def _prefect(config) -> Iterator[Finding]:
+    from engage.core.health import prefect_status
+
+    api_url = config.get("PREFECT_API_URL")
+    if not api_url:
+        return
+    status = prefect_status(api_url, cached=False)
+    if status != "ok":
+        yield Finding(FAIL, "prefect", status)
+        return
+    yield Finding(OK, "prefect", f"{api_url} answers")
+    yield from _deployments(api_url)
+
+
+def _deployments(api_url: str) -> Iterator[Finding]:
+    """The flows a worker registers, and whether a worker polls their pool."""
+    from datetime import datetime, timedelta, timezone
+
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from engage.escalations.runs import APPLY_DEPLOYMENT, SWEEP_DEPLOYMENT
+
+    recent = datetime.now(timezone.utc) - timedelta(minutes=2)
+    with temporary_settings({PREFECT_API_URL: api_url}), get_client(sync_client=True) as client:
+        for name in (SWEEP_DEPLOYMENT, APPLY_DEPLOYMENT):
+            try:
+                deployment = client.read_deployment_by_name(name)
+            except ObjectNotFound:
+                yield Finding(FAIL, "prefect", f"deployment {name} is missing: start a worker "
+                              "(`engage worker --pool NAME`)")
+                continue
+            pool = deployment.work_pool_name
+            if not pool:  # served by an `engage worker` process without a pool
+                yield Finding(OK, "prefect", f"deployment {name} (served by a worker process)")
+                continue
+            alive = [w for w in client.read_workers_for_work_pool(pool)
+                     if w.last_heartbeat_time and w.last_heartbeat_time >= recent]
+            yield Finding(OK if alive else FAIL, "prefect",
+                          f"deployment {name} on pool {pool}: {len(alive)} worker(s) polling")
+
+
+def _identity_providers() -> Iterator[Finding]:
+    import sqlalchemy as sa
+
+    from engage.auth import service as sso
+    from engage.auth.models import SsoConfig
+    from engage.config import ConfigError
+    from engage.extensions import db
+    from engage.organisations.models import Organisation
+    from engage.tenancy import system_scope
+
+    with system_scope("engage doctor: every organisation's SSO settings"):
+        rows = db.session.execute(
+            sa.select(Organisation.slug, SsoConfig)
+            .join(SsoConfig, SsoConfig.organisation_id == Organisation.id)
+            .order_by(Organisation.slug)
+        ).all()
+        if not rows:
+            yield Finding(WARN, "sso", "no organisation has single sign-on configured: "
+                          "nobody can sign in (`engage org sso`)")
+        for slug, config in rows:
+            if not config.enabled:
+                yield Finding(WARN, "sso", f"{slug}: sign-in is switched off")
+                continue
+            problem = sso.discovery_problem(config.issuer)
+            try:
+                sso.client_secret(config)
+            except (ConfigError, ValueError) as exc:
+                problem = problem or str(exc)
+            yield Finding(FAIL if problem else OK, "sso",
+                          f"{slug}: {config.issuer} " + (problem or "is discoverable"))
+        db.session.rollback()
+
+
+@click.command("doctor")
+def doctor_command() -> None:
+    """Check configuration, migrations, Prefect and every organisation's SSO."""
+    from engage import create_app
+
+    findings = run_checks(create_app)
+    for f in findings:
+        colour = {OK: "green", WARN: "yellow", FAIL: "red"}[f.status]
+        click.echo(f"{click.style(f'{f.status:<4}', fg=colour)}  {f.check:<13} {f.detail}")
+    failed = sum(f.status == FAIL for f in findings)
+    click.echo(f"\n{failed} check(s) failed." if failed else "\nAll checks passed.")
+    if failed:
+        raise SystemExit(1)
