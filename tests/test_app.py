@@ -76,19 +76,3 @@ def test_home_query_count_does_not_grow_with_data(client, db_session, count_quer
     # of aggregate queries each, see engage.core.dashboard); PostgreSQL adds the scope
     # hand-overs (set_config).
     assert large.count <= 30, large.statements
-
-
-def test_healthz_reports_database(app, db_session):
-    response = app.test_client().get("/healthz")
-    assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
-
-
-def test_healthz_says_503_when_the_database_is_gone(tmp_path):
-    from engage import create_app
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing-dir/x.db"})
-    response = app.test_client().get("/healthz")
-    assert response.status_code == 503
-    assert response.get_json()["status"] == "error"
-

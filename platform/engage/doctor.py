@@ -96,7 +96,11 @@ def _prefect(config) -> Iterator[Finding]:
         yield Finding(FAIL, "prefect", status)
         return
     yield Finding(OK, "prefect", f"{api_url} answers")
-    yield from _deployments(api_url)
+    try:
+        yield from _deployments(api_url)
+    except Exception as exc:  # an old server, a proxy in the way: say so, do not crash
+        yield Finding(FAIL, "prefect", f"cannot read the deployments: {type(exc).__name__}: "
+                      f"{str(exc).splitlines()[0] if str(exc) else ''}")
 
 
 def _deployments(api_url: str) -> Iterator[Finding]:
