@@ -415,11 +415,13 @@ def scenario(stack: Stack) -> None:
                        timeout=120, every=2)
     say(f"the sweep opened {len(reviews)} reviews")
     decisions = {}
+    started = time.monotonic()
     for review in reviews:
         decision = api("POST", f"/reviews/{review['id']}/decision", expect=(201,), json={
             "kind": "escalate", "reason": "No grievance mechanism after 90 days: write to the board."})
         decisions[decision["id"]] = decision
-    say(f"recorded {len(decisions)} decisions (escalate); apply-decision runs start on the pool")
+    say(f"recorded {len(decisions)} decisions (escalate) in {time.monotonic() - started:.1f} s, "
+        "each answered after Prefect accepted its apply-decision run")
     killed = kill_the_worker_mid_decision(stack)
 
     def all_applied():
