@@ -204,3 +204,19 @@ def test_doctor_checks_migrations_prefect_and_each_identity_provider(tmp_path, p
     assert prefect[1][0] == FAIL and "deployment" in prefect[1][1], prefect
     sso = {detail.split(":")[0]: status for status, detail in _statuses(findings, "sso")}
     assert sso == {"gone-idp": FAIL, "good-idp": OK}
+
+
+def test_doctor_refuses_a_superuser_in_production(app):
+    """On PostgreSQL, a role that bypasses row-level security takes away the second lock."""
+    from engage import create_app
+    from tests.conftest import is_postgres
+
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    findings = run_checks(lambda: create_app({"SQLALCHEMY_DATABASE_URI": url,
+                                              "ENGAGE_ENV": "production", "PREFECT_API_URL": None}))
+    bypass = [f for f in findings if f.check == "database" and "BYPASSRLS" in f.detail]
+    if is_postgres():  # the suite connects as postgres, a superuser
+        assert [f.status for f in bypass] == [FAIL]
+    else:  # SQLite has no roles; production on SQLite is refused instead
+        assert not bypass
+        assert any(f.status == FAIL and "SQLite" in f.detail for f in findings)

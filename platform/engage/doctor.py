@@ -29,7 +29,7 @@ def run_checks(create_app: Callable) -> list[Finding]:
         return [Finding(FAIL, "configuration", str(exc))]
     findings = list(_configuration(app.config))
     with app.app_context():
-        database = list(_database())
+        database = list(_database(app.config["ENGAGE_ENV"] == "production"))
         findings += database
         findings += _prefect(app.config)
         if all(f.status != FAIL for f in database):
@@ -57,7 +57,7 @@ def _configuration(config) -> Iterator[Finding]:
                       "PREFECT_API_URL is unset: no sweeps run, deadlines pass without reviews")
 
 
-def _database() -> Iterator[Finding]:
+def _database(production: bool) -> Iterator[Finding]:
     import sqlalchemy as sa
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
@@ -70,11 +70,18 @@ def _database() -> Iterator[Finding]:
         with db.engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
             current = set(MigrationContext.configure(conn).get_current_heads())
+            bypasses = conn.dialect.name == "postgresql" and conn.execute(sa.text(
+                "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user"
+            )).scalar()
     except sa.exc.SQLAlchemyError as exc:
         yield Finding(FAIL, "database", f"cannot connect to {shown}: {type(exc).__name__}: "
                       f"{str(exc).splitlines()[0]}")
         return
     yield Finding(OK, "database", f"connected to {shown}")
+    if bypasses:
+        yield Finding(FAIL if production else WARN, "database",
+                      "connected as a superuser or a role with BYPASSRLS: row-level security "
+                      "does not hold (deploy/postgres-app-role.sql creates the app's role)")
     heads = set(ScriptDirectory(str(MIGRATIONS)).get_heads())
     if current == heads:
         yield Finding(OK, "migrations", f"at {', '.join(sorted(heads))} (the newest)")
