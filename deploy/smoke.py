@@ -416,12 +416,15 @@ def scenario(stack: Stack) -> None:
     say(f"the sweep opened {len(reviews)} reviews")
     decisions = {}
     started = time.monotonic()
+    took = []
     for review in reviews:
+        t = time.monotonic()
         decision = api("POST", f"/reviews/{review['id']}/decision", expect=(201,), json={
             "kind": "escalate", "reason": "No grievance mechanism after 90 days: write to the board."})
+        took.append(time.monotonic() - t)
         decisions[decision["id"]] = decision
-    say(f"recorded {len(decisions)} decisions (escalate) in {time.monotonic() - started:.1f} s, "
-        "each answered after Prefect accepted its apply-decision run")
+    say(f"recorded {len(decisions)} decisions (escalate) in {time.monotonic() - started:.1f} s "
+        f"({', '.join(f'{t:.1f}' for t in took)} s), each answered once Prefect accepted its run")
     killed = kill_the_worker_mid_decision(stack)
 
     def all_applied():
