@@ -31,12 +31,11 @@ def request_apply(decision_id: int) -> str | None:
         return None
     try:
         from prefect.deployments import run_deployment
-        from prefect.settings import PREFECT_API_URL, PREFECT_CLIENT_MAX_RETRIES, temporary_settings
 
         # Few retries (Prefect backs off 2 s, 4 s, ...): a web request must not hang on an
         # absent Prefect, and the sweep's outbox applies the decision anyway.
         retries = current_app.config.get("ENGAGE_PREFECT_RETRIES", 1)
-        with temporary_settings({PREFECT_API_URL: api_url, PREFECT_CLIENT_MAX_RETRIES: retries}):
+        with _prefect_settings(api_url, retries):
             flow_run = run_deployment(
                 APPLY_DEPLOYMENT, parameters={"decision_id": decision_id}, timeout=0,
                 idempotency_key=f"decision-{decision_id}", as_subflow=False,
@@ -50,6 +49,24 @@ def request_apply(decision_id: int) -> str | None:
                      {"flow_run_id": flow_run_id})
         db.session.commit()
     return flow_run_id
+
+
+_SETTINGS: dict[tuple[str, int], object] = {}
+
+
+def _prefect_settings(api_url: str, retries: int):
+    """Prefect's settings with this app's API URL and retries. Built once per process:
+    ``temporary_settings`` builds them afresh on every call (≈0.35 s of pydantic-settings
+    reading the environment and profiles), which a lead deciding a review would wait for."""
+    import prefect.context
+    from prefect.settings import PREFECT_API_URL, PREFECT_CLIENT_MAX_RETRIES
+
+    context = prefect.context.get_settings_context()
+    settings = _SETTINGS.get((api_url, retries))
+    if settings is None:
+        settings = _SETTINGS[(api_url, retries)] = context.settings.copy_with_update(
+            updates={PREFECT_API_URL: api_url, PREFECT_CLIENT_MAX_RETRIES: retries})
+    return prefect.context.SettingsContext(profile=context.profile, settings=settings)
 
 
 def flow_run_url(flow_run_id: str | None, api_url: str | None = None) -> str | None:
