@@ -26,6 +26,7 @@ from engage import tenancy
 from engage.audit import service as audit
 from engage.db import StrEnum
 from engage.extensions import db, htmx
+from engage.notifications.models import Notification
 from engage.organisations.models import Organisation, OrgMembership, OrgRole, User
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -47,6 +48,8 @@ class Principal:
     role: OrgRole
     # Set when an API token (engage.api.auth.TokenIdentity) speaks for the user.
     token: Any = None
+    # The user's unread notifications when the request began, for the page header.
+    unread_notifications: int = 0
 
     @property
     def can_write(self) -> bool:
@@ -211,22 +214,39 @@ def _load_principal() -> Principal | None:
         user_id, org_id = session.get("user_id"), session.get("org_id")
     if not user_id or not org_id:
         return None
+    # The scope the session (or token) names is entered before the first statement, so a
+    # request's transaction hands it to the database once (PostgreSQL: set_config); it is
+    # left again below unless the membership confirms it. The query itself reads no
+    # organisation's rows but the user's own unread count, which the page header shows.
+    tenancy.enter_organisation(org_id)
+    unread = (
+        sa.select(sa.func.count(Notification.id))
+        .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+        .correlate(User)
+        .scalar_subquery()
+    )
     row = db.session.execute(
-        sa.select(User, OrgMembership.role, Organisation)
+        sa.select(User, OrgMembership.role, Organisation, unread.label("unread"))
         .join(OrgMembership, OrgMembership.user_id == User.id)
         .join(Organisation, Organisation.id == OrgMembership.organisation_id)
         .where(User.id == user_id)
     ).first()
     if row is None or not row.User.is_active or row.Organisation.id != org_id:
+        tenancy.leave_organisation()
         if token is not None:
             raise Unauthorized(description="The API token's creator is no longer an active "
                                "member of its organisation; create a new token.")
         session.clear()  # deactivated, deleted or moved: the session ends here
         return None
+    # Detached snapshots, as the request's commits must not expire them (a template reads
+    # current_user after the view committed) and a scope switch drops them anyway.
+    db.session.expunge(row.User)
+    db.session.expunge(row.Organisation)
     if token is not None:
         return Principal(user=row.User, organisation=row.Organisation,
-                         role=token.cap(row.role), token=token)
-    return Principal(user=row.User, organisation=row.Organisation, role=row.role)
+                         role=token.cap(row.role), token=token, unread_notifications=row.unread)
+    return Principal(user=row.User, organisation=row.Organisation, role=row.role,
+                     unread_notifications=row.unread)
 
 
 def safe_next(target: str | None) -> str | None:
