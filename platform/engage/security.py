@@ -26,7 +26,6 @@ from engage import tenancy
 from engage.audit import service as audit
 from engage.db import StrEnum
 from engage.extensions import db, htmx
-from engage.notifications.models import Notification
 from engage.organisations.models import Organisation, OrgMembership, OrgRole, User
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -48,8 +47,6 @@ class Principal:
     role: OrgRole
     # Set when an API token (engage.api.auth.TokenIdentity) speaks for the user.
     token: Any = None
-    # The user's unread notifications when the request began, for the page header.
-    unread_notifications: int = 0
 
     @property
     def can_write(self) -> bool:
@@ -99,8 +96,15 @@ def engagement_role(org_id: int, engagement_id: int) -> str | None:
     return participant_role(engagement_id, org_id)
 
 
-def _denial(principal: Principal | None, permission: Permission, obj: Any) -> str | None:
-    """None when allowed, else the reason shown to the user."""
+# ``role=`` not given: the engagement role is looked up when a permission needs it.
+_LOOK_UP: Any = object()
+
+
+def _denial(principal: Principal | None, permission: Permission, obj: Any,
+            role: Any = _LOOK_UP) -> str | None:
+    """None when allowed, else the reason shown to the user. ``role`` is the organisation's
+    role in the engagement ``obj`` when the caller has read it already (a page asking
+    several questions), to save the query."""
     if principal is None:
         return _("You need to sign in.")
     if permission is Permission.READ:
@@ -121,8 +125,10 @@ def _denial(principal: Principal | None, permission: Permission, obj: Any) -> st
         if obj is None or obj.coordinator_organisation_id != principal.organisation.id:
             return _("Only the initiative's coordinating organisation can do this.")
         return None
-    engagement_id = getattr(obj, "engagement_id", None) or getattr(obj, "id", None)
-    role = engagement_role(principal.organisation.id, engagement_id) if obj is not None else None
+    if role is _LOOK_UP:
+        engagement_id = getattr(obj, "engagement_id", None) or getattr(obj, "id", None)
+        role = (engagement_role(principal.organisation.id, engagement_id)
+                if obj is not None else None)
     if permission is Permission.LEAD_ENGAGEMENT:
         if role not in ("lead", "co_lead"):
             return _("Only the engagement's lead and co-lead investors can do this.")
@@ -134,8 +140,8 @@ def _denial(principal: Principal | None, permission: Permission, obj: Any) -> st
     raise ValueError(f"unknown permission {permission!r}")
 
 
-def can(permission: Permission, obj: Any = None) -> bool:
-    return _denial(_principal(), permission, obj) is None
+def can(permission: Permission, obj: Any = None, *, role: Any = _LOOK_UP) -> bool:
+    return _denial(_principal(), permission, obj, role) is None
 
 
 def require(permission: Permission, obj: Any = None) -> None:
@@ -214,39 +220,22 @@ def _load_principal() -> Principal | None:
         user_id, org_id = session.get("user_id"), session.get("org_id")
     if not user_id or not org_id:
         return None
-    # The scope the session (or token) names is entered before the first statement, so a
-    # request's transaction hands it to the database once (PostgreSQL: set_config); it is
-    # left again below unless the membership confirms it. The query itself reads no
-    # organisation's rows but the user's own unread count, which the page header shows.
-    tenancy.enter_organisation(org_id)
-    unread = (
-        sa.select(sa.func.count(Notification.id))
-        .where(Notification.user_id == User.id, Notification.read_at.is_(None))
-        .correlate(User)
-        .scalar_subquery()
-    )
     row = db.session.execute(
-        sa.select(User, OrgMembership.role, Organisation, unread.label("unread"))
+        sa.select(User, OrgMembership.role, Organisation)
         .join(OrgMembership, OrgMembership.user_id == User.id)
         .join(Organisation, Organisation.id == OrgMembership.organisation_id)
         .where(User.id == user_id)
     ).first()
     if row is None or not row.User.is_active or row.Organisation.id != org_id:
-        tenancy.leave_organisation()
         if token is not None:
             raise Unauthorized(description="The API token's creator is no longer an active "
                                "member of its organisation; create a new token.")
         session.clear()  # deactivated, deleted or moved: the session ends here
         return None
-    # Detached snapshots, as the request's commits must not expire them (a template reads
-    # current_user after the view committed) and a scope switch drops them anyway.
-    db.session.expunge(row.User)
-    db.session.expunge(row.Organisation)
     if token is not None:
         return Principal(user=row.User, organisation=row.Organisation,
-                         role=token.cap(row.role), token=token, unread_notifications=row.unread)
-    return Principal(user=row.User, organisation=row.Organisation, role=row.role,
-                     unread_notifications=row.unread)
+                         role=token.cap(row.role), token=token)
+    return Principal(user=row.User, organisation=row.Organisation, role=row.role)
 
 
 def safe_next(target: str | None) -> str | None:

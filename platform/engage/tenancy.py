@@ -95,11 +95,6 @@ def enter_organisation(org_id: int, session: Session | None = None) -> None:
     _switch(session_of(session), Scope(org_id=int(org_id)))
 
 
-def leave_organisation(session: Session | None = None) -> None:
-    """End the scope :func:`enter_organisation` began (a sign-in that no longer holds)."""
-    _switch(session_of(session), None)
-
-
 @contextmanager
 def _scoped(scope: Scope, session: Session | None) -> Iterator[Session]:
     sess = session_of(session)
@@ -273,7 +268,12 @@ def _push_to_database(connection: sa.Connection, scope: Scope | None) -> None:
 
 @event.listens_for(Session, "after_begin")
 def _begin(session: Session, transaction: Any, connection: sa.Connection) -> None:
-    _push_to_database(connection, session.info.get(SCOPE_KEY))
+    scope = session.info.get(SCOPE_KEY)
+    # A transaction starts with the settings unset (set_config(..., true) ends with the
+    # transaction that made it), which row-level security reads as "no organisation": with
+    # no scope there is nothing to hand over, and each request saves a statement.
+    if scope is not None:
+        _push_to_database(connection, scope)
 
 
 def visible_ladder_ids(org_id: Any) -> sa.Select:

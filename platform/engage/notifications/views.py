@@ -3,35 +3,20 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, url_for
 
 from engage.core.paging import current_page
 from engage.db import utcnow
 from engage.extensions import db
 from engage.notifications.models import Notification
-from engage.security import (
-    SAFE_METHODS,
-    Permission,
-    current_principal,
-    current_user,
-    one_or_404,
-    requires,
-    safe_next,
-)
+from engage.security import Permission, current_user, one_or_404, requires, safe_next
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 
 @bp.app_template_global("unread_notifications")
 def _unread_notifications() -> int:
-    """For the page header. A page shown after a GET reads the count loaded with the
-    signed-in user (no query of its own); after a POST it asks again, as the action may
-    have changed it."""
-    if not current_user:
-        return 0
-    if request.method in SAFE_METHODS:
-        return current_principal.unread_notifications
-    return unread_count()
+    return unread_count() if current_user else 0
 
 
 def _mine():
