@@ -30,6 +30,7 @@ from engage.engagements.models import (
     Signature,
     Visibility,
 )
+from engage.escalations.decisions import decidable_reviews
 from engage.escalations.models import (
     ApplyStatus,
     Decision,
@@ -40,7 +41,6 @@ from engage.escalations.models import (
     StepKind,
     TaskStatus,
 )
-from engage.escalations.decisions import decidable_reviews
 from engage.extensions import db
 from engage.organisations.models import Organisation
 
