@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 NAMING_CONVENTION = {
@@ -138,3 +139,24 @@ class EngagementShared(TenantScoped):
         from engage.tenancy import visible_engagement_ids
 
         return cls.engagement_id.in_(visible_engagement_ids(org_id))
+
+
+class date_plus_days(sa.sql.functions.GenericFunction):  # noqa: N801 (an SQL function)
+    """``date_plus_days(a_datetime, n)``: the (UTC) calendar date ``n`` days after a stored
+    datetime, computed in SQL so a query can filter and sort on it; date arithmetic is
+    spelled differently on each database."""
+
+    type = sa.Date()
+    inherit_cache = True
+
+
+@compiles(date_plus_days, "sqlite")
+def _date_plus_days_sqlite(element: date_plus_days, compiler: Any, **kw: Any) -> str:
+    when, days = (compiler.process(c, **kw) for c in element.clauses)
+    return f"date({when}, ({days}) || ' days')"
+
+
+@compiles(date_plus_days, "postgresql")
+def _date_plus_days_postgresql(element: date_plus_days, compiler: Any, **kw: Any) -> str:
+    when, days = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST({when} + ({days}) * INTERVAL '1 day' AS DATE)"

@@ -96,8 +96,15 @@ def engagement_role(org_id: int, engagement_id: int) -> str | None:
     return participant_role(engagement_id, org_id)
 
 
-def _denial(principal: Principal | None, permission: Permission, obj: Any) -> str | None:
-    """None when allowed, else the reason shown to the user."""
+# ``role=`` not given: the engagement role is looked up when a permission needs it.
+_LOOK_UP: Any = object()
+
+
+def _denial(principal: Principal | None, permission: Permission, obj: Any,
+            role: Any = _LOOK_UP) -> str | None:
+    """None when allowed, else the reason shown to the user. ``role`` is the organisation's
+    role in the engagement ``obj`` when the caller has read it already (a page asking
+    several questions), to save the query."""
     if principal is None:
         return _("You need to sign in.")
     if permission is Permission.READ:
@@ -118,8 +125,10 @@ def _denial(principal: Principal | None, permission: Permission, obj: Any) -> st
         if obj is None or obj.coordinator_organisation_id != principal.organisation.id:
             return _("Only the initiative's coordinating organisation can do this.")
         return None
-    engagement_id = getattr(obj, "engagement_id", None) or getattr(obj, "id", None)
-    role = engagement_role(principal.organisation.id, engagement_id) if obj is not None else None
+    if role is _LOOK_UP:
+        engagement_id = getattr(obj, "engagement_id", None) or getattr(obj, "id", None)
+        role = (engagement_role(principal.organisation.id, engagement_id)
+                if obj is not None else None)
     if permission is Permission.LEAD_ENGAGEMENT:
         if role not in ("lead", "co_lead"):
             return _("Only the engagement's lead and co-lead investors can do this.")
@@ -131,8 +140,8 @@ def _denial(principal: Principal | None, permission: Permission, obj: Any) -> st
     raise ValueError(f"unknown permission {permission!r}")
 
 
-def can(permission: Permission, obj: Any = None) -> bool:
-    return _denial(_principal(), permission, obj) is None
+def can(permission: Permission, obj: Any = None, *, role: Any = _LOOK_UP) -> bool:
+    return _denial(_principal(), permission, obj, role) is None
 
 
 def require(permission: Permission, obj: Any = None) -> None:

@@ -268,7 +268,12 @@ def _push_to_database(connection: sa.Connection, scope: Scope | None) -> None:
 
 @event.listens_for(Session, "after_begin")
 def _begin(session: Session, transaction: Any, connection: sa.Connection) -> None:
-    _push_to_database(connection, session.info.get(SCOPE_KEY))
+    scope = session.info.get(SCOPE_KEY)
+    # A transaction starts with the settings unset (set_config(..., true) ends with the
+    # transaction that made it), which row-level security reads as "no organisation": with
+    # no scope there is nothing to hand over, and each request saves a statement.
+    if scope is not None:
+        _push_to_database(connection, scope)
 
 
 def visible_ladder_ids(org_id: Any) -> sa.Select:

@@ -7,16 +7,12 @@ from datetime import date
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
 
 from engage.core import dashboard, health
 from engage.core.charts import bar_chart, stacked_chart
 from engage.core.paging import current_page
 from engage.core.service import platform_totals
-from engage.engagements.models import Engagement
 from engage.escalations import runs
-from engage.escalations.decisions import count_decidable_reviews, decidable_reviews
-from engage.escalations.models import EscalationReview
 from engage.extensions import db
 from engage.organisations import service as organisations
 from engage.security import Permission, current_org, current_user, public, requires
@@ -33,19 +29,14 @@ def home():
     org_id = current_org.id
     page = current_page()
     engagements, total = dashboard.my_engagements(org_id, limit=page.size, offset=page.offset)
-    reviews = db.session.scalars(
-        decidable_reviews(org_id)
-        .options(selectinload(EscalationReview.engagement).selectinload(Engagement.company),
-                 selectinload(EscalationReview.milestone))
-        .limit(REVIEWS_SHOWN)
-    ).all()
+    reviews, reviews_total = dashboard.reviews_waiting(org_id, REVIEWS_SHOWN)
     deadlines, deadlines_total = dashboard.upcoming_deadlines(org_id, today)
     charts = dashboard.charts(org_id)
     return render_template(
         "core/home.html",
         today=today, engagements=engagements, engagements_total=total, page=page.number,
         pages=page.count(total),
-        reviews=reviews, reviews_total=count_decidable_reviews(org_id),
+        reviews=reviews, reviews_total=reviews_total,
         deadlines=deadlines, deadlines_total=deadlines_total, deadline_days=dashboard.DEADLINE_DAYS,
         activity=dashboard.recent_activity(),
         stage_chart=bar_chart([(str(s), n) for s, n in charts.stages]),

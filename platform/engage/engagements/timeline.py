@@ -1,8 +1,8 @@
 """An engagement's timeline: dialogue, reviews opened, decisions and the escalation steps
 carried out, newest first, one page at a time.
 
-One UNION ALL of (kind, id, when) picks the page; each kind's rows are then loaded by id
-with what they show eagerly, so the number of queries does not depend on the data. The
+One UNION ALL of (kind, id, when) picks the page and counts the whole; each kind's table is
+outer-joined to the page with what it shows, so a page is one statement whatever the data. The
 tenancy filter applies inside the union too: another organisation's private dialogue
 never appears.
 """
@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from engage.engagements.models import DialogueEntry
 from engage.escalations.models import (
@@ -66,37 +66,46 @@ def count(engagement_id: int) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(_union(engagement_id)))
 
 
-def page(engagement_id: int, *, limit: int, offset: int) -> list[Item]:
+def page(engagement_id: int, *, limit: int, offset: int) -> tuple[list[Item], int]:
+    """One page of the timeline and how many items it has in all, in one statement: the
+    page of (kind, id) is picked from the union (counted by a window over it), then each
+    kind's table is outer-joined on its own rows with what the page shows."""
     u = _union(engagement_id)
-    rows = db.session.execute(
-        sa.select(u.c.kind, u.c.id).order_by(u.c.at.desc(), u.c.kind, u.c.id.desc())
+    picked = (
+        sa.select(u.c.kind, u.c.id, u.c.at, sa.func.count().over().label("total"))
+        .order_by(u.c.at.desc(), u.c.kind, u.c.id.desc())
         .limit(limit).offset(offset)
+        .subquery("picked")
+    )
+    rows = db.session.execute(
+        sa.select(picked.c.kind, picked.c.total, DialogueEntry, EscalationReview, Decision)
+        .select_from(picked)
+        .outerjoin(DialogueEntry,
+                   (picked.c.kind == DIALOGUE) & (DialogueEntry.id == picked.c.id))
+        .outerjoin(EscalationReview,
+                   (picked.c.kind == REVIEW) & (EscalationReview.id == picked.c.id))
+        .outerjoin(Decision,
+                   picked.c.kind.in_([DECISION, STEP]) & (Decision.id == picked.c.id))
+        .order_by(picked.c.at.desc(), picked.c.kind, picked.c.id.desc())
+        .options(joinedload(DialogueEntry.organisation), joinedload(DialogueEntry.author),
+                 joinedload(EscalationReview.milestone), joinedload(EscalationReview.ladder_step),
+                 joinedload(Decision.ladder_step), joinedload(Decision.decided_by),
+                 joinedload(Decision.decided_by_organisation))
     ).all()
-    ids: dict[str, list[int]] = {DIALOGUE: [], REVIEW: [], DECISION: [], STEP: []}
-    for kind, ident in rows:
-        ids[kind].append(ident)
-    dialogue = _load(DialogueEntry, ids[DIALOGUE], selectinload(DialogueEntry.organisation),
-                     selectinload(DialogueEntry.author))
-    reviews = _load(EscalationReview, ids[REVIEW], selectinload(EscalationReview.milestone),
-                    selectinload(EscalationReview.ladder_step))
-    decisions = _load(Decision, ids[DECISION] + ids[STEP], selectinload(Decision.ladder_step),
-                      selectinload(Decision.decided_by),
-                      selectinload(Decision.decided_by_organisation))
     items = []
-    for kind, ident in rows:
-        if kind == DIALOGUE and ident in dialogue:
-            items.append(Item(kind, dialogue[ident].occurred_on, dialogue[ident]))
-        elif kind == REVIEW and ident in reviews:
-            items.append(Item(kind, reviews[ident].opened_at, reviews[ident]))
-        elif kind == DECISION and ident in decisions:
-            items.append(Item(kind, decisions[ident].decided_at, decisions[ident]))
-        elif kind == STEP and ident in decisions:
-            items.append(Item(kind, decisions[ident].applied_at, decisions[ident]))
-    return items
-
-
-def _load(model: type, ids: list[int], *options: Any) -> dict[int, Any]:
-    if not ids:
-        return {}
-    rows = db.session.scalars(sa.select(model).where(model.id.in_(ids)).options(*options)).all()
-    return {row.id: row for row in rows}
+    for kind, _total, dialogue, review, decision in rows:
+        if kind == DIALOGUE and dialogue is not None:
+            items.append(Item(kind, dialogue.occurred_on, dialogue))
+        elif kind == REVIEW and review is not None:
+            items.append(Item(kind, review.opened_at, review))
+        elif kind == DECISION and decision is not None:
+            items.append(Item(kind, decision.decided_at, decision))
+        elif kind == STEP and decision is not None:
+            items.append(Item(kind, decision.applied_at, decision))
+    if rows:
+        total = rows[0].total
+    elif offset:  # a page past the end: no row to carry the window's count
+        total = count(engagement_id)
+    else:
+        total = 0
+    return items, total

@@ -6,17 +6,19 @@ review) are in :mod:`engage.engagements.actions`; both share this blueprint.
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, redirect, render_template, request, url_for
-from sqlalchemy.orm import selectinload
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from sqlalchemy.orm import joinedload, selectinload
 
 from engage.companies.models import Company
 from engage.companies.service import search
 from engage.core.forms import run_unit
 from engage.core.paging import current_page
+from engage.core.sections import Section, load_sections
 from engage.engagements import labels, timeline
 from engage.engagements.models import (
     Engagement,
@@ -42,8 +44,6 @@ from engage.security import (
     acting,
     can,
     current_org,
-    engagement_role,
-    load_or_404,
     requires,
 )
 from engage.votes.models import Vote
@@ -58,7 +58,15 @@ def _labels() -> dict[str, Any]:
 
 
 def load_engagement(engagement_id: int) -> Engagement:
-    return load_or_404(Engagement, engagement_id)
+    """The engagement with what its page heads with: the company and the escalation ladder."""
+    engagement = db.session.execute(
+        sa.select(Engagement).where(Engagement.id == engagement_id)
+        .options(joinedload(Engagement.company),
+                 joinedload(Engagement.ladder).joinedload(EscalationLadder.steps))
+    ).unique().scalar_one_or_none()
+    if engagement is None:
+        abort(404)
+    return engagement
 
 
 @bp.get("")
@@ -89,9 +97,8 @@ def index():
 
 def timeline_context(engagement: Engagement) -> dict[str, Any]:
     page = current_page()
-    total = timeline.count(engagement.id)
-    return {"timeline": timeline.page(engagement.id, limit=page.size, offset=page.offset),
-            "timeline_page": page.number, "timeline_pages": page.count(total),
+    items, total = timeline.page(engagement.id, limit=page.size, offset=page.offset)
+    return {"timeline": items, "timeline_page": page.number, "timeline_pages": page.count(total),
             "timeline_total": total}
 
 
@@ -104,65 +111,52 @@ def letters_of(engagement_id: int, letter_id: int | None = None) -> list[Letter]
     return db.session.scalars(query).all()
 
 
+def _sections(engagement_id: int) -> dict[str, list[Any]]:
+    """The page's lists, in one statement (engage.core.sections); tenancy applies to each,
+    so the votes are this organisation's own and private rows stay private."""
+    def of(model: type, *order_by: Any, options: tuple = (), collections: bool = False):
+        return Section(model, model.engagement_id == engagement_id, order_by, options,
+                       collections)
+
+    return load_sections({
+        "participants": of(EngagementParticipant, EngagementParticipant.role,
+                           EngagementParticipant.id,
+                           options=(joinedload(EngagementParticipant.organisation),)),
+        "objectives": of(Objective, Objective.id),
+        "milestones": of(Milestone, Milestone.due_on, Milestone.id),
+        "reviews": of(EscalationReview, EscalationReview.opened_at.desc(), EscalationReview.id,
+                      options=(joinedload(EscalationReview.decision)
+                               .joinedload(Decision.ladder_step),
+                               joinedload(EscalationReview.milestone))),
+        "letters": of(Letter, Letter.id.desc(),
+                      options=(joinedload(Letter.signatures).joinedload(Signature.organisation),),
+                      collections=True),
+        "tasks": of(EscalationTask, EscalationTask.due_on, EscalationTask.id),
+        "votes": of(Vote, Vote.agm_on, Vote.id),
+        "divestment_reviews": of(DivestmentReview, DivestmentReview.id),
+    })
+
+
 def page_context(engagement: Engagement) -> dict[str, Any]:
-    """Everything the engagement page shows: a fixed number of queries, whatever the data."""
-    reviews = db.session.scalars(
-        sa.select(EscalationReview)
-        .where(EscalationReview.engagement_id == engagement.id)
-        .options(selectinload(EscalationReview.decision).selectinload(Decision.ladder_step),
-                 selectinload(EscalationReview.milestone))
-        .order_by(EscalationReview.opened_at.desc())
-    ).all()
-    ladder = None
-    if engagement.ladder_id:
-        ladder = db.session.scalar(
-            sa.select(EscalationLadder).where(EscalationLadder.id == engagement.ladder_id)
-            .options(selectinload(EscalationLadder.steps))
-        )
-    tasks = db.session.scalars(
-        sa.select(EscalationTask).where(EscalationTask.engagement_id == engagement.id)
-        .order_by(EscalationTask.due_on)
-    ).all()
-    votes = db.session.scalars(
-        sa.select(Vote).where(Vote.engagement_id == engagement.id).order_by(Vote.agm_on)
-    ).all()  # tenancy: only this organisation's own votes
-    divestment_reviews = db.session.scalars(
-        sa.select(DivestmentReview).where(DivestmentReview.engagement_id == engagement.id)
-        .order_by(DivestmentReview.id)
-    ).all()
-    participants = db.session.scalars(
-        sa.select(EngagementParticipant)
-        .where(EngagementParticipant.engagement_id == engagement.id)
-        .options(selectinload(EngagementParticipant.organisation))
-        .order_by(EngagementParticipant.role, EngagementParticipant.id)
-    ).all()
-    objectives = db.session.scalars(
-        sa.select(Objective).where(Objective.engagement_id == engagement.id).order_by(Objective.id)
-    ).all()
-    milestones = db.session.scalars(
-        sa.select(Milestone).where(Milestone.engagement_id == engagement.id)
-        .order_by(Milestone.due_on, Milestone.id)
-    ).all()
-    role = engagement_role(current_org.id, engagement.id)
+    """Everything the engagement page shows: the same few statements whatever the data —
+    the engagement with its company and ladder (load_engagement), the lists in one, the
+    timeline page in one, and (for an organisation not taking part) what it may sign on as."""
+    sections = _sections(engagement.id)
+    org_id = current_org.id
+    role = next((p.role for p in sections["participants"] if p.organisation_id == org_id), None)
+    may_lead = can(Permission.LEAD_ENGAGEMENT, engagement, role=role)
     return {
         "engagement": engagement,
-        "milestones": milestones,
-        "objectives": objectives,
-        "participants": participants,
-        "reviews": reviews,
-        "ladder": ladder,
-        "letters": letters_of(engagement.id),
-        "tasks": tasks,
-        "votes": votes,
-        "divestment_reviews": divestment_reviews,
+        **sections,
+        "ladder": engagement.ladder,
         "my_role": role,
-        "may_decide": can(Permission.LEAD_ENGAGEMENT, engagement),
-        "may_lead": can(Permission.LEAD_ENGAGEMENT, engagement),
-        "may_participate": can(Permission.PARTICIPATE_ENGAGEMENT, engagement),
+        "may_decide": may_lead,
+        "may_lead": may_lead,
+        "may_participate": can(Permission.PARTICIPATE_ENGAGEMENT, engagement, role=role),
         "may_sign_on": (role is None and can(Permission.WRITE)
                         and engagement.status == EngagementStatus.ACTIVE
-                        and sign_on_role(engagement, current_org.id) is not None),
-        "may_complete": followup.may_complete,
+                        and sign_on_role(engagement, org_id) is not None),
+        "may_complete": functools.partial(followup.may_complete, role=role),
         "errors": {},
         "values": {},
         **timeline_context(engagement),

@@ -28,12 +28,18 @@ from engage.organisations.models import User
 ANSWERS = ("responsible_or_harmful", "leverage_left", "impact_staying_vs_leaving")
 
 
-def may_complete(task: EscalationTask, organisation_id: int) -> bool:
+_LOOK_UP: Any = object()
+
+
+def may_complete(task: EscalationTask, organisation_id: int, *, role: Any = _LOOK_UP) -> bool:
     """The engine gives a task to the lead organisation that decided the step; any lead or
-    co-lead may mark it done (a lead can be away), as may the owner organisation."""
+    co-lead may mark it done (a lead can be away), as may the owner organisation. ``role``:
+    the organisation's role in the engagement, when the caller knows it already."""
     if task.owner_organisation_id == organisation_id:
         return True
-    return participant_role(task.engagement_id, organisation_id) in LEADS
+    if role is _LOOK_UP:
+        role = participant_role(task.engagement_id, organisation_id)
+    return role in LEADS
 
 
 def complete_task(task: EscalationTask, *, actor: User, organisation_id: int) -> EscalationTask:

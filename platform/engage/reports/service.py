@@ -12,7 +12,7 @@ supporter) and it was active at some time in the period.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -158,7 +158,7 @@ def period_of_year(year: int) -> tuple[date, date]:
 
 
 def _moment(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.utc)
+    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 def build_report(organisation_id: int, start: date, end: date) -> StewardshipReport:
@@ -169,8 +169,6 @@ def build_report(organisation_id: int, start: date, end: date) -> StewardshipRep
     if scope is None or not (scope.is_system or scope.org_id == organisation_id):
         raise TenancyError("a report is built in its organisation's scope")
     s = db.session
-    org_name = s.scalar(sa.select(Organisation.name).where(Organisation.id == organisation_id))
-    report = StewardshipReport(org_name or "", start, end)
     since, until = _moment(start), _moment(end + timedelta(days=1))
 
     active = (
@@ -182,13 +180,30 @@ def build_report(organisation_id: int, start: date, end: date) -> StewardshipRep
     )
     in_active = Engagement.id.in_(active)
 
+    # The single numbers, in one statement of scalar subqueries.
+    single = s.execute(sa.select(
+        sa.select(Organisation.name).where(Organisation.id == organisation_id)
+        .scalar_subquery().label("organisation"),
+        sa.select(sa.func.count(sa.distinct(Engagement.company_id))).where(in_active)
+        .scalar_subquery().label("companies"),
+        sa.select(sa.func.count(Milestone.id))
+        .where(Milestone.engagement_id.in_(active), Milestone.met_on.between(start, end))
+        .scalar_subquery().label("milestones_met"),
+        sa.select(sa.func.count(EscalationReview.id))
+        .where(EscalationReview.engagement_id.in_(active),
+               EscalationReview.opened_at >= since, EscalationReview.opened_at < until)
+        .scalar_subquery().label("reviews_opened"),
+    )).one()
+    report = StewardshipReport(single.organisation or "", start, end,
+                               companies_engaged=single.companies or 0,
+                               milestones_met=single.milestones_met or 0,
+                               reviews_opened=single.reviews_opened or 0)
+
     counts = s.execute(
         sa.select(Engagement.level, sa.func.count()).where(in_active).group_by(Engagement.level)
     ).all()
     report.by_level = {level.value: n for level, n in counts}
     report.engagements = sum(report.by_level.values())
-    report.companies_engaged = s.scalar(
-        sa.select(sa.func.count(sa.distinct(Engagement.company_id))).where(in_active)) or 0
 
     report.by_topic = [
         (theme, n) for theme, n in s.execute(
@@ -206,14 +221,6 @@ def build_report(organisation_id: int, start: date, end: date) -> StewardshipRep
     )
     report.by_stage = dict(s.execute(
         sa.select(furthest.c.stage, sa.func.count()).group_by(furthest.c.stage)).all())
-    report.milestones_met = s.scalar(
-        sa.select(sa.func.count(Milestone.id))
-        .where(Milestone.engagement_id.in_(active), Milestone.met_on.between(start, end))) or 0
-
-    report.reviews_opened = s.scalar(
-        sa.select(sa.func.count(EscalationReview.id))
-        .where(EscalationReview.engagement_id.in_(active),
-               EscalationReview.opened_at >= since, EscalationReview.opened_at < until)) or 0
     decisions = s.execute(
         sa.select(Decision.kind, LadderStep.kind, sa.func.count(Decision.id))
         .select_from(Decision).outerjoin(LadderStep, LadderStep.id == Decision.ladder_step_id)

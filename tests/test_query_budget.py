@@ -1,0 +1,122 @@
+"""Every main page runs the same number of SQL statements, at most 12, however much the
+organisation sees: each page is measured in a small world, then again after a lot more
+engagements, milestones, dialogue, reviews, decisions, letters, tasks, votes, holdings,
+followers and notifications were added for the same organisation. PostgreSQL counts the
+scope hand-over (set_config) too."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from itertools import count
+
+import pytest
+
+from engage.companies.models import CompanyFollow
+from engage.engagements.models import Engagement, Visibility
+from engage.escalations.models import EscalationLadder, EscalationTask, StepKind
+from engage.initiatives.models import Initiative
+from engage.notifications.models import Notification, NotificationKind
+from engage.organisations.models import Organisation, OrgRole
+from engage.tenancy import system_scope
+from tests import factories as f
+
+BUDGET = 12
+_serial = count(1)
+
+PAGES = [
+    "/",
+    "/engagements",
+    "/engagements/{engagement}",
+    "/engagements/{engagement}/timeline",
+    "/initiatives",
+    "/initiatives/{initiative}",
+    "/companies",
+    "/companies/{company}",
+    "/reviews",
+    "/reports",
+    "/notifications",
+    "/calendar",
+    "/profile",
+    "/organisation/users",
+    "/organisation/sso",
+    "/organisation/tokens",
+]
+
+
+def _grow(db_session, ids: dict[str, int], n: int) -> None:
+    """``n`` more of everything the pages list or count, visible to the organisation."""
+    with system_scope("test", db_session):
+        org = db_session.get(Organisation, ids["org"])
+        partner = db_session.get(Organisation, ids["partner"])
+        initiative = db_session.get(Initiative, ids["initiative"])
+        first = db_session.get(Engagement, ids["engagement"])
+        step = db_session.get(EscalationLadder, ids["ladder"]).steps[0]
+        for _ in range(n):
+            company = f.company(next_agm_on=f.TODAY + timedelta(days=10))
+            e = f.engagement(company, org, initiative_=initiative, supporters=(partner,))
+            for target in (first, e):
+                f.objective(target)
+                m = f.milestone(target, due_on=f.TODAY + timedelta(days=5))
+                f.milestone(target, due_on=f.TODAY - timedelta(days=3))
+                f.dialogue(target, org)
+                f.dialogue(target, partner)
+                f.dialogue(target, org, visibility=Visibility.PRIVATE)
+                decision = f.decision(f.review(target, m), org, step)
+                f.signature(f.letter(target), partner)
+                f.vote(org, company, target)
+                db_session.add(EscalationTask(
+                    engagement_id=target.id, decision_id=decision.id, kind=StepKind.LETTER_TO_BOARD,
+                    title="Write to the board", owner_organisation_id=org.id,
+                    due_on=f.TODAY + timedelta(days=7)))
+            f.holding(org, company)
+            f.member(initiative, f.organisation())
+            f.user(org)
+            db_session.add(CompanyFollow(company_id=company.id, user_id=ids["user"],
+                                         organisation_id=org.id))
+            db_session.add(Notification(
+                user_id=ids["user"], organisation_id=org.id, kind=NotificationKind.REMINDER,
+                subject="Milestone due", dedupe_key=f"budget:{next(_serial)}"))
+            f.api_token(org)
+        db_session.commit()
+
+
+@pytest.fixture
+def world(db_session) -> dict[str, int]:
+    with system_scope("test", db_session):
+        org = f.organisation()
+        partner = f.organisation()
+        user = f.user(org, role=OrgRole.ADMIN)
+        initiative = f.initiative(org)
+        f.member(initiative, partner)
+        ladder = f.ladder(initiative, kinds=(StepKind.LETTER_TO_BOARD,))
+        company = f.company()
+        engagement = f.engagement(company, org, initiative_=initiative, supporters=(partner,))
+        engagement.ladder_id = ladder.id
+        db_session.flush()
+        ids = {"org": org.id, "partner": partner.id, "user": user.id, "slug": org.slug,
+               "initiative": initiative.id, "ladder": ladder.id, "company": company.id,
+               "engagement": engagement.id}
+        db_session.commit()
+    _grow(db_session, ids, 1)
+    return ids
+
+
+def _login(client, ids: dict[str, int]) -> None:
+    with client.session_transaction() as session:
+        session.update(user_id=ids["user"], org_id=ids["org"], sso=ids["slug"])
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_statements_per_page_do_not_grow_and_stay_within_budget(
+        path, client, db_session, world, count_queries):
+    _login(client, world)
+    url = path.format(**world)
+    with count_queries() as small:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    _grow(db_session, world, 12)
+    with count_queries() as large:
+        response = client.get(url)
+    assert response.status_code == 200
+    assert small.count == large.count, (url, small.statements, large.statements)
+    assert large.count <= BUDGET, (url, large.count, large.statements)
