@@ -23,7 +23,7 @@ from flask.cli import with_appcontext
 def bench_data_command(orgs, users, companies, engagements, dialogue, due, seed, today) -> None:
     """Fill the configured, migrated and empty database with a large benchmark world
     (no audit events are written for these rows)."""
-    from engage.bench.data import BenchDataError, Sizes, generate
+    from engage.bench.data import BenchDataError, Sizes, generate, vacuum
 
     sizes = Sizes(orgs=orgs, users=users, companies=companies, engagements=engagements,
                   dialogue=dialogue, due=due)
@@ -32,3 +32,4 @@ def bench_data_command(orgs, users, companies, engagements, dialogue, due, seed,
     except BenchDataError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(summary.describe())
+    click.echo(f"vacuum analyze in {vacuum():.1f} s")
