@@ -15,6 +15,7 @@ import time
 import urllib.request
 from datetime import date, datetime
 from pathlib import Path
+from typing import Self
 
 import sqlalchemy as sa
 
@@ -42,7 +43,7 @@ def admin(url: str, *statements: str) -> None:
 def engage(url: str, *args: str) -> str:
     env = {**os.environ, "DATABASE_URL": url}
     done = subprocess.run([str(BIN / "engage"), *args], env=env, cwd=ROOT, text=True,
-                          capture_output=True)
+                          capture_output=True, check=False)
     if done.returncode:
         raise RuntimeError(f"engage {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
     return done.stdout
@@ -121,9 +122,9 @@ def count_statements(url: str, p: dict, pages: list[str]) -> dict[str, int]:
         engine = db.engine
     for page in pages:
         path = page.format(**p)
-        statements = []
+        statements: list[str] = []
 
-        def listen(conn, cursor, statement, *args):
+        def listen(conn, cursor, statement, *args, statements=statements):
             if not statement.lstrip().upper().startswith(IGNORED):
                 statements.append(statement)
 
@@ -154,7 +155,7 @@ class Gunicorn:
         self.base = f"http://127.0.0.1:{port}"
         self.log = Path(tempfile.gettempdir()) / f"engage-bench-gunicorn-{port}.log"
 
-    def __enter__(self) -> Gunicorn:
+    def __enter__(self) -> Self:
         env = {**os.environ, "DATABASE_URL": self.url, "ENGAGE_BIND": f"127.0.0.1:{self.port}",
                "ENGAGE_WEB_WORKERS": str(self.workers), "ENGAGE_LOG_LEVEL": "warning"}
         self.process = subprocess.Popen(

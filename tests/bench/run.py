@@ -15,14 +15,11 @@ The table is printed and the numbers written to a JSON file (--json).
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
-import time
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -32,9 +29,9 @@ sys.path[:0] = [str(ROOT / "platform"), str(ROOT)]
 os.environ.setdefault("ENGAGE_SECRET_KEY", "bench-only-secret")
 os.environ["PREFECT_SERVER_EPHEMERAL_ENABLED"] = "false"
 
-import sqlalchemy as sa  # noqa: E402
+import sqlalchemy as sa
 
-from tests.bench import measure  # noqa: E402
+from tests.bench import measure
 
 FULL = {"orgs": 5000, "users": 50000, "companies": 20000, "engagements": 100000,
         "dialogue": 1000000}
