@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-sqlite test-postgres lock clean translations
+.PHONY: demo test test-sqlite test-postgres lock clean translations bench
 
 # Translations: the .po catalogues are source, the .mo files build output (git-ignored).
 TRANSLATIONS := platform/engage/translations
@@ -47,6 +47,17 @@ test-postgres: $(STAMP) $(MO)
 	scripts/ensure-browser
 	ENGAGE_TEST_DATABASE_URL=$${ENGAGE_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
 		$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Benchmarks on PostgreSQL (tests/bench/run.py; docs/performance.md): builds bench_1k and
+# bench_100k, measures, prints the ratios with their targets. BENCH_ARGS=--help for options.
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[demo,test,bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP) $(MO)
+	scripts/ensure-postgres
+	$(BIN)/python tests/bench/run.py $(BENCH_ARGS)
 
 lock: $(STAMP)
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v -i -E '^(pip|setuptools|wheel)==' > constraints.txt

@@ -143,6 +143,7 @@ def demo_load_command(today) -> None:
 
 
 def register(app: Flask) -> None:
+    from engage.bench.cli import bench_data_command
     from engage.companies.cli import import_cli
     from engage.escalations import cli as escalations_cli
     from engage.organisations.cli import org_cli, token_cli
@@ -156,3 +157,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(escalations_cli.worker_command)
     app.cli.add_command(import_cli)
     app.cli.add_command(report_command)
+    app.cli.add_command(bench_data_command)

@@ -18,6 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from engage.audit import service as audit
 from engage.companies import csvfile
@@ -220,18 +221,50 @@ def import_companies(raw: bytes, filename: str, *, progress: Progress | None = N
         else:
             updates.append({"_id": existing, **{f"_{k}": v for k, v in values.items()}})
     lines.check()
-    c = _COMPANY.c
-    update = (sa.update(_COMPANY).where(c.id == sa.bindparam("_id")).values(
-        name=sa.bindparam("_name"),
-        isin=sa.func.coalesce(sa.bindparam("_isin", type_=sa.String), c.isin),
-        lei=sa.func.coalesce(sa.bindparam("_lei", type_=sa.String), c.lei),
-        country=sa.func.coalesce(sa.bindparam("_country", type_=sa.String), c.country),
-        sector=sa.func.coalesce(sa.bindparam("_sector", type_=sa.String), c.sector),
-        next_agm_on=sa.func.coalesce(sa.bindparam("_next_agm_on", type_=sa.Date), c.next_agm_on),
-    ))
-    _write(_COMPANY, inserts, update, updates, progress)
+    if db.session.get_bind().dialect.name == "postgresql":
+        _write(_COMPANY, inserts, None, [], progress)
+        _update_companies_postgres(updates, progress)
+    else:
+        c = _COMPANY.c
+        update = (sa.update(_COMPANY).where(c.id == sa.bindparam("_id")).values(
+            name=sa.bindparam("_name"),
+            isin=sa.func.coalesce(sa.bindparam("_isin", type_=sa.String), c.isin),
+            lei=sa.func.coalesce(sa.bindparam("_lei", type_=sa.String), c.lei),
+            country=sa.func.coalesce(sa.bindparam("_country", type_=sa.String), c.country),
+            sector=sa.func.coalesce(sa.bindparam("_sector", type_=sa.String), c.sector),
+            next_agm_on=sa.func.coalesce(sa.bindparam("_next_agm_on", type_=sa.Date),
+                                         c.next_agm_on),
+        ))
+        _write(_COMPANY, inserts, update, updates, progress)
     result = ImportResult("companies", filename, created=len(inserts), updated=len(updates))
     return _finish(result, started, table)
+
+
+_UNNEST_UPDATE = sa.text(
+    "UPDATE company AS c SET name = v.name, isin = coalesce(v.isin, c.isin), "
+    "lei = coalesce(v.lei, c.lei), country = coalesce(v.country, c.country), "
+    "sector = coalesce(v.sector, c.sector), next_agm_on = coalesce(v.next_agm_on, c.next_agm_on) "
+    "FROM unnest(:ids, :names, :isins, :leis, :countries, :sectors, :agms) "
+    "AS v(id, name, isin, lei, country, sector, next_agm_on) WHERE c.id = v.id"
+).bindparams(
+    sa.bindparam("ids", type_=ARRAY(sa.Integer)), sa.bindparam("names", type_=ARRAY(sa.String)),
+    sa.bindparam("isins", type_=ARRAY(sa.String)), sa.bindparam("leis", type_=ARRAY(sa.String)),
+    sa.bindparam("countries", type_=ARRAY(sa.String)),
+    sa.bindparam("sectors", type_=ARRAY(sa.String)), sa.bindparam("agms", type_=ARRAY(sa.Date)),
+)
+
+
+def _update_companies_postgres(updates: list[dict], progress: Progress | None) -> None:
+    """One UPDATE … FROM unnest(arrays) per chunk: PostgreSQL runs one statement for 5,000
+    rows instead of 5,000 (a 100,000-line re-import took 12.9 s as an executemany)."""
+    for chunk in _chunks(updates, progress):
+        db.session.execute(_UNNEST_UPDATE, {
+            "ids": [r["_id"] for r in chunk], "names": [r["_name"] for r in chunk],
+            "isins": [r["_isin"] for r in chunk], "leis": [r["_lei"] for r in chunk],
+            "countries": [r["_country"] for r in chunk],
+            "sectors": [r["_sector"] for r in chunk],
+            "agms": [r["_next_agm_on"] for r in chunk],
+        })
 
 
 # --- exclusions -----------------------------------------------------------------------------------

@@ -172,6 +172,9 @@ class Engagement(TenantScoped, TimestampMixin, Base):
         sa.CheckConstraint(
             "(status = 'active') = (closed_on IS NULL)", name="closed_has_date"
         ),
+        # The sweep's "on an active engagement", index-only (migration 0006).
+        sa.Index("ix_engagement_active", "id", sqlite_where=sa.text("status = 'active'"),
+                 postgresql_where=sa.text("status = 'active'")),
     )
 
     @hybrid_property

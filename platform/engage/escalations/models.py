@@ -165,6 +165,8 @@ class EscalationReview(EngagementShared, Base):
             name="milestone_review_has_milestone",
         ),
         sa.Index("ix_escalation_review_status_opened", "status", "opened_at"),
+        # "No review opened since this escalation" (the sweep's step waits).
+        sa.Index("ix_escalation_review_engagement_opened", "engagement_id", "opened_at"),
     )
 
 
@@ -219,6 +221,11 @@ class Decision(EngagementShared, Base):
         ),
         sa.CheckConstraint("length(trim(reason)) > 0", name="reason_given"),
         sa.Index("ix_decision_apply_status", "apply_status"),
+        # The sweep's step waits: the escalations carried out, and "no decision since".
+        sa.Index("ix_decision_escalated", "engagement_id",
+                 sqlite_where=sa.text("kind = 'escalate' AND apply_status = 'done'"),
+                 postgresql_where=sa.text("kind = 'escalate' AND apply_status = 'done'")),
+        sa.Index("ix_decision_engagement_decided", "engagement_id", "decided_at"),
     )
 
 
