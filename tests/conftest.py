@@ -16,6 +16,8 @@ os.environ["ENGAGE_INSTANCE_PATH"] = _INSTANCE
 os.environ.setdefault("ENGAGE_SECRET_KEY", "test-only-secret")
 os.environ["PREFECT_SERVER_EPHEMERAL_ENABLED"] = "false"
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+# Every home page counts its platform totals afresh: the tests change the data between pages.
+os.environ["ENGAGE_TOTALS_CACHE_SECONDS"] = "0"
 
 import pytest  # noqa: E402
 import sqlalchemy as sa  # noqa: E402

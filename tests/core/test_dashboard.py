@@ -144,3 +144,28 @@ def test_query_count_does_not_grow_with_data(client, dash, db_session, count_que
     assert html.count("data-review=") == 5  # the first five of nine, with a link to all
     assert "all 9 open reviews" in html
     assert small.count == large.count, large.statements
+
+
+def test_platform_totals_are_kept_for_the_configured_time(app, db_session, count_queries):
+    from datetime import date
+
+    from engage.core import service
+    from tests import factories
+
+    app.config["ENGAGE_TOTALS_CACHE_SECONDS"] = 300
+    service._cache.clear()
+    try:
+        with app.test_request_context():
+            first = service.platform_totals(date.today())
+            with system_scope("test"):
+                factories.organisation()
+                db_session.flush()
+            with count_queries() as q:
+                kept = service.platform_totals(date.today())
+            app.config["ENGAGE_TOTALS_CACHE_SECONDS"] = 0
+            fresh = service.platform_totals(date.today())
+    finally:
+        app.config["ENGAGE_TOTALS_CACHE_SECONDS"] = 0
+        service._cache.clear()
+    assert q.count == 0 and kept == first
+    assert fresh.organisations == first.organisations + 1
