@@ -184,12 +184,11 @@ class Engagement(TenantScoped, TimestampMixin, Base):
 
     @classmethod
     def tenant_criteria(cls, org_id: Any) -> sa.ColumnElement[bool]:
-        from engage.tenancy import member_initiative_ids, participant_engagement_ids
+        # One IN over a UNION (engage.tenancy.visible_engagement_ids), not an OR of two INs,
+        # which PostgreSQL answers by reading the whole table.
+        from engage.tenancy import visible_engagement_ids
 
-        return sa.or_(
-            cls.id.in_(participant_engagement_ids(org_id)),
-            cls.initiative_id.in_(member_initiative_ids(org_id)),
-        )
+        return cls.id.in_(visible_engagement_ids(org_id))
 
 
 class EngagementParticipant(EngagementShared, Base):
