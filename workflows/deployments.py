@@ -46,27 +46,35 @@ def sweep_now(deployment_id) -> None:
     run_deployment(deployment_id, timeout=0, as_subflow=False)
 
 
+async def register_on_pool(pool: str, built: list[RunnerDeployment]) -> list:
+    """Create the process work pool ``pool`` if it is missing and register the deployments
+    (``deployments()``, built outside the event loop: ``to_deployment`` is sync only there)
+    on it. Idempotent: every worker does it at start, deploy/prefect_deployments.py too.
+    Returns the deployments' ids, in order."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.exceptions import ObjectAlreadyExists
+
+    async with get_client() as client:
+        try:
+            await client.create_work_pool(WorkPoolCreate(name=pool, type="process"))
+        except ObjectAlreadyExists:
+            pass
+    return [await d.aapply(work_pool_name=pool) for d in built]
+
+
 def run_pool_worker(pool: str, sweep_interval_seconds: int = 60) -> None:
     """Register the deployments on the process work pool ``pool`` and work on it; start
     this on as many hosts as needed, they share the pool's queue."""
     import asyncio
 
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.actions import WorkPoolCreate
-    from prefect.exceptions import ObjectAlreadyExists
+    from prefect.deployments import arun_deployment
     from prefect.workers.process import ProcessWorker
 
-    built = deployments(sweep_interval_seconds)  # outside the loop: to_deployment is sync here
+    built = deployments(sweep_interval_seconds)
 
     async def main() -> None:
-        async with get_client() as client:
-            try:
-                await client.create_work_pool(WorkPoolCreate(name=pool, type="process"))
-            except ObjectAlreadyExists:
-                pass
-        ids = [await d.aapply(work_pool_name=pool) for d in built]
-        from prefect.deployments import arun_deployment
-
+        ids = await register_on_pool(pool, built)
         await arun_deployment(ids[0], timeout=0, as_subflow=False)
         async with ProcessWorker(work_pool_name=pool) as worker:
             await worker.start()

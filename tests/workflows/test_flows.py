@@ -150,3 +150,25 @@ def test_a_decision_sent_to_prefect_comes_back_whole(flow_app, prefect_api_url):
     assert flow_run_id, "the decision was sent to Prefect"
     assert shown["review_id"] == review_id
     assert shown["decided_by"]["id"] == world.lead_user.id
+
+
+def test_the_deployment_definition_registers_both_flows_on_the_pool(prefect_api_url, monkeypatch):
+    """deploy/prefect_deployments.py: the sweep on its interval, apply-decision on demand."""
+    import runpy
+
+    from prefect.client.orchestration import get_client
+
+    from engage.config import PROJECT_ROOT
+    from engage.escalations.runs import APPLY_DEPLOYMENT, SWEEP_DEPLOYMENT
+
+    monkeypatch.setenv("PREFECT_API_URL", prefect_api_url)
+    script = runpy.run_path(str(PROJECT_ROOT / "deploy" / "prefect_deployments.py"))
+    assert script["main"](["--pool", "deploy-test", "--interval", "120"]) == 0
+    with get_client(sync_client=True) as client:
+        sweep = client.read_deployment_by_name(SWEEP_DEPLOYMENT)
+        apply = client.read_deployment_by_name(APPLY_DEPLOYMENT)
+        pool = client.read_work_pool("deploy-test")
+    assert pool.type == "process"
+    assert sweep.work_pool_name == apply.work_pool_name == "deploy-test"
+    assert [s.schedule.interval for s in sweep.schedules] == [timedelta(seconds=120)]
+    assert apply.schedules == []
