@@ -275,24 +275,20 @@ def _begin(session: Session, transaction: Any, connection: sa.Connection) -> Non
         _push_to_database(connection, scope)
 
 
-def visible_ladder_ids(org_id: Any) -> sa.Select:
-    """Templates, the ladders of visible initiatives, and ladders tailored to visible engagements."""
+def visible_ladder_ids(org_id: Any) -> sa.CompoundSelect:
+    """Templates, the ladders of visible initiatives, and ladders tailored to visible
+    engagements: a UNION, as ``visible_engagement_ids`` (an OR of the three read whole
+    tables for every ladder step a page showed)."""
     ladder = _table("escalation_ladder", "tenancy_l")
     e = _table("engagement", "tenancy_le")
-    return (
+    return sa.union(
+        sa.select(ladder.c.id).where(ladder.c.is_template.is_(True)).correlate(None),
         sa.select(ladder.c.id)
-        .where(
-            sa.or_(
-                ladder.c.is_template.is_(True),
-                ladder.c.initiative_id.in_(visible_initiative_ids(org_id)),
-                ladder.c.id.in_(
-                    sa.select(e.c.ladder_id)
-                    .where(e.c.id.in_(visible_engagement_ids(org_id)))
-                    .correlate(None)
-                ),
-            )
-        )
-        .correlate(None)
+        .where(ladder.c.initiative_id.in_(visible_initiative_ids(org_id)))
+        .correlate(None),
+        sa.select(e.c.ladder_id)
+        .where(e.c.id.in_(visible_engagement_ids(org_id)), e.c.ladder_id.is_not(None))
+        .correlate(None),
     )
 
 
