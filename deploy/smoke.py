@@ -156,18 +156,14 @@ def _signal_group(pid: int, sig: int) -> None:
 # --- the steps ----------------------------------------------------------------------------
 
 
-def fresh_databases(stack: Stack) -> None:
+def reset_databases(stack: Stack, create: bool) -> None:
+    """Drop the smoke's databases and role (left by an earlier run, or at the end); with
+    ``create``, make the databases again, empty."""
     with psycopg.connect(f"{stack.pg}/test", autocommit=True) as conn:
         for name in ("engage_smoke", "prefect_smoke"):
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {name}")
-        conn.execute(f"DROP ROLE IF EXISTS {APP_ROLE}")
-
-
-def drop_databases(stack: Stack) -> None:
-    with psycopg.connect(f"{stack.pg}/test", autocommit=True) as conn:
-        for name in ("engage_smoke", "prefect_smoke"):
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            if create:
+                conn.execute(f"CREATE DATABASE {name}")
         conn.execute(f"DROP ROLE IF EXISTS {APP_ROLE}")
 
 
@@ -390,7 +386,7 @@ def _is_json(line: str) -> bool:
 def scenario(stack: Stack) -> None:
     today = date.today()
     t0 = time.monotonic()
-    fresh_databases(stack)
+    reset_databases(stack, create=True)
     migrate_and_grant(stack)
     stack.run(str(BIN / "engage"), "demo-load", "--today", today.isoformat())
     out = stack.run(str(BIN / "engage"), "token", "create", "--org", "groenbank", "--name",
@@ -475,7 +471,7 @@ def main() -> int:
         codes = stack.stop_all()
         say("stopped: " + ", ".join(f"{n} (exit {c})" for n, c in codes.items()))
         if not args.keep:
-            drop_databases(stack)
+            reset_databases(stack, create=False)
     if failed:
         print(stack.log_tails(), file=sys.stderr)
         say(f"SMOKE FAILED: {failed}")
