@@ -12,8 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from click.testing import CliRunner
 
+from engage.common import health
 from engage.config import ConfigError
-from engage.core import health
 from engage.doctor import FAIL, OK, doctor_command, run_checks
 from engage.escalations.runtime import free_port
 from tests.escalations.committed_db import committed_database

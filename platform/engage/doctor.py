@@ -93,7 +93,7 @@ def _database(production: bool) -> Iterator[Finding]:
 
 
 def _prefect(config) -> Iterator[Finding]:
-    from engage.core.health import prefect_status
+    from engage.common.health import prefect_status
 
     api_url = config.get("PREFECT_API_URL")
     if not api_url:

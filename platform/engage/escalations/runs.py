@@ -7,7 +7,7 @@ import os
 
 from flask import current_app
 
-from engage.core.writes import update_where
+from engage.common.writes import update_where
 from engage.escalations.models import Decision
 from engage.extensions import db
 from engage.tenancy import system_scope
