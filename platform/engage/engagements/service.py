@@ -16,7 +16,6 @@ from flask_babel import gettext as _
 
 from engage.common.forms import (
     ID_MAX,
-    TEXT_MAX,
     FormError,
     parse_choice,
     parse_date,
