@@ -82,9 +82,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     api.init_app(app)
 
+    from engage import plugins
     from engage.cli import register
 
     register(app)
+    plugins.init_app(app)  # last: a plugin sees the finished app (workflows/: the orchestrator)
     return app
 
 
