@@ -52,7 +52,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for name in ("get_locale", "format_date", "format_datetime", "format_decimal",
                  "format_currency", "format_percent"):
         app.jinja_env.globals[name] = getattr(flask_babel, name)
-    from engage.core.labels import format_aum, label
+    from engage.common.labels import format_aum, label
 
     app.jinja_env.globals["label"] = label
     app.jinja_env.globals["format_aum"] = format_aum
@@ -64,7 +64,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from engage.calendars.views import bp as calendars_bp
     from engage.companies.import_views import bp as imports_bp
     from engage.companies.views import bp as companies_bp
-    from engage.core.views import bp as core_bp
+    from engage.home.views import bp as core_bp
     from engage.engagements.views import bp as engagements_bp
     from engage.escalations.views import bp as escalations_bp
     from engage.initiatives.views import bp as initiatives_bp

@@ -10,7 +10,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engage.core.forms import run_unit
+from engage.common.forms import run_unit
 from engage.engagements import service
 from engage.engagements.models import Engagement, Letter, Milestone
 from engage.engagements.views import (

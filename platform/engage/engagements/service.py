@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from engage.core.forms import FormError
+from engage.common.forms import FormError
 from engage.db import utcnow
 from engage.engagements.models import (
     STAGES,

@@ -14,11 +14,11 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from sqlalchemy.orm import joinedload, selectinload
 
+from engage.common.forms import run_unit
+from engage.common.paging import current_page
+from engage.common.sections import Section, load_sections
 from engage.companies.models import Company
 from engage.companies.service import search
-from engage.core.forms import run_unit
-from engage.core.paging import current_page
-from engage.core.sections import Section, load_sections
 from engage.engagements import labels, timeline
 from engage.engagements.models import (
     Engagement,
@@ -112,7 +112,7 @@ def letters_of(engagement_id: int, letter_id: int | None = None) -> list[Letter]
 
 
 def _sections(engagement_id: int) -> dict[str, list[Any]]:
-    """The page's lists, in one statement (engage.core.sections); tenancy applies to each,
+    """The page's lists, in one statement (engage.common.sections); tenancy applies to each,
     so the votes are this organisation's own and private rows stay private."""
     def of(model: type, *order_by: Any, options: tuple = (), collections: bool = False):
         return Section(model, model.engagement_id == engagement_id, order_by, options,

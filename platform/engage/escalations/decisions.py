@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from engage import orchestrator
 from engage.audit import service as audit
 from engage.clock import local_date
-from engage.core.writes import update_where
+from engage.common.writes import update_where
 from engage.engagements.models import Engagement, EngagementParticipant, ParticipantRole
 from engage.engagements.service import participant_role
 from engage.escalations.models import (

@@ -21,8 +21,8 @@ from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 
 from engage.clock import local_date
-from engage.core.labels import label
-from engage.core.writes import insert_if_absent, update_where
+from engage.common.labels import label
+from engage.common.writes import insert_if_absent, update_where
 from engage.engagements.models import Engagement, EngagementStatus, Milestone
 from engage.escalations import actions
 from engage.escalations.decisions import (  # noqa: F401  (the service's public API)

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from engage import orchestrator
-from engage.core.paging import current_page
+from engage.common.paging import current_page
 from engage.db import utcnow
 from engage.engagements.models import Engagement, Letter
 from engage.escalations.models import ApplyStatus, Decision, EscalationReview

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from engage.core.forms import FormError
+from engage.common.forms import FormError
 from engage.db import utcnow
 from engage.escalations.models import EscalationLadder, LadderStep
 from engage.extensions import db

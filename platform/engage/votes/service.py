@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from engage.core.forms import FormError
+from engage.common.forms import FormError
 from engage.engagements.service import parse_choice, parse_date, parse_int, parse_text
 from engage.extensions import db
 from engage.organisations.models import OrgMembership, OrgRole, User
