@@ -64,9 +64,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from engage.calendars.views import bp as calendars_bp
     from engage.companies.import_views import bp as imports_bp
     from engage.companies.views import bp as companies_bp
-    from engage.home.views import bp as core_bp
-    from engage.engagements.views import bp as engagements_bp
+    from engage.engagements import actions as _actions  # noqa: F401  (adds its routes to
+    from engage.engagements import views as _views  # noqa: F401  the engagements blueprint)
+    from engage.engagements.pages import bp as engagements_bp
     from engage.escalations.views import bp as escalations_bp
+    from engage.home.views import bp as core_bp
     from engage.initiatives.views import bp as initiatives_bp
     from engage.notifications.views import bp as notifications_bp
     from engage.organisations.views import bp as organisations_bp
