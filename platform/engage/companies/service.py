@@ -10,10 +10,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from engage.common.forms import FormError
+from engage.common.search import matches
+from engage.common.writes import insert_if_absent
 from engage.companies.models import Company, CompanyFollow
-from engage.core.forms import FormError
-from engage.core.search import matches
-from engage.core.writes import insert_if_absent
 from engage.db import utcnow
 from engage.extensions import db
 from engage.tenancy import current_scope

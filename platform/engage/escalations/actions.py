@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from engage import signals
-from engage.core.writes import insert_if_absent
+from engage.common.writes import insert_if_absent
 from engage.engagements.models import (
     Engagement,
     EngagementParticipant,

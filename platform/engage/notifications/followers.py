@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask_babel import format_date
 from flask_babel import gettext as _
 
-from engage.core.labels import label
+from engage.common.labels import label
 from engage.db import Base
 from engage.extensions import db
 from engage.notifications import links

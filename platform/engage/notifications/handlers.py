@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from engage import signals
-from engage.core.labels import label
+from engage.common.labels import label
 from engage.engagements.models import Engagement
 from engage.extensions import db
 from engage.notifications import followers, links
