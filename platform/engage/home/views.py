@@ -8,9 +8,9 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from engage import orchestrator
 from engage.common import health
 from engage.common.paging import current_page
-from engage.escalations import runs
 from engage.extensions import db
 from engage.home import dashboard
 from engage.home.charts import bar_chart, stacked_chart
@@ -84,7 +84,7 @@ def healthz():
     a proxy must not take the web processes out of rotation for it; monitoring alerts on
     the ``prefect`` field."""
     database = health.database_status()
-    prefect = health.prefect_status(runs.prefect_api_url())
+    prefect = orchestrator.status()
     if database != "ok":
         status, code = "error", 503
     elif prefect not in ("ok", "not configured"):
