@@ -1,1 +1,1 @@
-"""Attacks on Engage as a tenant admin, a member or an anonymous visitor would make them."""
+"""Tests that each hole of the security review stays closed (SECURITY.md)."""

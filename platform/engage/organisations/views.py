@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from engage.auth import service as sso
 from engage.auth.hosts import external_url
 from engage.auth.models import SsoConfig
-from engage.core.paging import current_page
+from engage.common.paging import current_page
 from engage.db import utcnow
 from engage.extensions import db
 from engage.organisations import service
