@@ -59,8 +59,8 @@ def _configuration(config) -> Iterator[Finding]:
         from engage.auth.hosts import trusted_hosts
 
         yield Finding(WARN, "configuration", "ENGAGE_TRUSTED_HOSTS is not set: only "
-                      f"{', '.join(trusted_hosts(config))} (the base URL's host) is answered; "
-                      "list every host name the server is reached by")
+                      f"{', '.join(trusted_hosts(config))} (the base URL's host and loopback) "
+                      "are answered; list every host name the server is reached by")
     if not config.get("PREFECT_API_URL"):
         yield Finding(FAIL if production else WARN, "configuration",
                       "PREFECT_API_URL is unset: no sweeps run, deadlines pass without reviews")

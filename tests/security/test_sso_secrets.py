@@ -168,3 +168,24 @@ def test_the_cli_accepts_only_the_organisations_own_variable(app, db_session, na
 def test_the_variable_name_is_derived_from_the_slug_alone():
     assert sso.secret_env_name("groen-bank") == "ENGAGE_SSO_SECRET_GROEN_BANK"
     assert sso.secret_env_name("a1") == "ENGAGE_SSO_SECRET_A1"
+
+
+def test_a_typed_secret_does_not_follow_the_settings_to_another_provider(
+    client, db_session, admin, attacker_provider
+):
+    """Whoever typed it (another admin, earlier), the stored secret was given for one
+    provider and client: moving either needs the new secret, or an explicit "no secret"."""
+    form = {"csrf_token": admin.token, "issuer": "https://login.tenant.example",
+            "client_id": "engage-tenant", "client_secret": "typed-for-the-real-provider",
+            "enabled": "1"}
+    assert client.post("/organisation/sso", data=form).status_code == 303
+    stored = sso_row(db_session, admin.org_id).client_secret_encrypted
+    for changes in ({"issuer": attacker_provider.issuer}, {"client_id": "other"}):
+        response = client.post("/organisation/sso", data={**form, "client_secret": "", **changes})
+        assert response.status_code == 400, changes
+        assert sso_row(db_session, admin.org_id).client_secret_encrypted == stored
+    response = client.post("/organisation/sso", data={
+        **form, "client_secret": "", "issuer": attacker_provider.issuer, "public_client": "1"})
+    assert response.status_code == 303
+    config = sso_row(db_session, admin.org_id)
+    assert config.client_secret_encrypted is None and config.client_secret_env is None

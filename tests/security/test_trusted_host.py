@@ -111,3 +111,11 @@ def test_doctor_warns_when_production_has_no_base_url_or_trusted_hosts(app, monk
                   ENGAGE_TRUSTED_HOSTS=("engage.example.org",))
     warnings = [f.detail for f in _configuration(config) if f.status == WARN]
     assert not any("ENGAGE_BASE_URL" in w or "ENGAGE_TRUSTED_HOSTS" in w for w in warnings)
+
+
+@pytest.mark.parametrize("base", ["", "not a url", "https://"])
+def test_production_without_a_usable_base_url_still_refuses_other_hosts(client, production_site,
+                                                                         monkeypatch, base):
+    monkeypatch.setitem(client.application.config, "ENGAGE_BASE_URL", base)
+    assert client.get("/login", headers={"Host": "evil.example"}).status_code == 400
+    assert client.get("/login", headers={"Host": "localhost"}).status_code == 200

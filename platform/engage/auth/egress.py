@@ -105,7 +105,7 @@ def address_problem(ip: Address, rules: Policy) -> str | None:
     inner = _unwrap(ip)
     if inner != ip and any(inner in net for net in rules.networks):
         return None
-    for candidate in {ip, inner}:
+    for candidate in dict.fromkeys((inner, ip)):  # the IPv4 inside first: the clearer reason
         if candidate.is_loopback:
             if not rules.allow_loopback:
                 return _("it is a loopback address")
@@ -241,13 +241,15 @@ class GuardedAdapter(HTTPAdapter):
     def send(self, request, *args, **kwargs):
         if policy().https_only and not request.url.lower().startswith("https://"):
             raise EgressRefused(urlsplit(request.url).hostname or "?", _("it does not use https"))
+        # No proxy, not even one from the environment: it would connect on our behalf to
+        # an address this check never sees. (The environment's CA bundle still counts, for
+        # on-premises providers with a private CA.)
+        kwargs["proxies"] = {}
         return super().send(request, *args, **kwargs)
 
 
 def guard(session: requests.Session) -> requests.Session:
-    """Make ``session`` contact only allowed addresses; no proxies from the environment
-    (a proxy would connect on our behalf where the check cannot see)."""
-    session.trust_env = False
+    """Make ``session`` contact only allowed addresses, through no proxy."""
     session.max_redirects = 5
     adapter = GuardedAdapter(max_retries=0)
     session.mount("http://", adapter)

@@ -37,11 +37,12 @@ def external_url(endpoint: str, **values) -> str:
 def trusted_hosts(config) -> list[str]:
     """The configured host names; in production the base URL's host when none are set.
     Empty means every host (development)."""
+    production = config.get("ENGAGE_ENV") == "production"
     hosts = [h.strip().lower() for h in config.get("ENGAGE_TRUSTED_HOSTS") or () if h.strip()]
-    if not hosts and config.get("ENGAGE_ENV") == "production":
+    if not hosts and production:
         base = urlsplit(config.get("ENGAGE_BASE_URL") or "").hostname
         hosts = [base] if base else []
-    if hosts:
+    if hosts or production:  # production never answers every host, even unconfigured
         hosts += [name for name in LOOPBACK_NAMES if name not in hosts]
     return hosts
 

@@ -74,6 +74,7 @@ class SsoSettings:
     # Or (operator only): the variable that holds it, which must be secret_env_name(slug).
     client_secret_env: str | None = None
     keep_secret: bool = False  # web form left the secret blank: keep the stored one
+    public_client: bool = False  # web form: the provider registers Engage without a secret
     domains: list[str] = field(default_factory=list)
     default_role: OrgRole = OrgRole.MEMBER
     role_claim: str | None = None
@@ -166,9 +167,7 @@ def configure(
     config = session.scalar(
         sa.select(SsoConfig).where(SsoConfig.organisation_id == organisation.id)
     )
-    # "Keep the stored secret" only means something when there is one to keep.
-    keep_secret = settings.keep_secret and bool(config and config.client_secret_encrypted)
-    kept_env, dropped_env = _kept_env(settings, config, organisation.slug, errors)
+    keep_secret, dropped_env = _keep_stored_secret(settings, config, organisation.slug, errors)
     taken = session.execute(
         sa.select(SsoDomain.domain, Organisation.name)
         .join(Organisation, Organisation.id == SsoDomain.organisation_id)
@@ -194,9 +193,7 @@ def configure(
     config.client_id = settings.client_id.strip()
     if not keep_secret:
         config.client_secret_encrypted = encrypted
-    config.client_secret_env = (
-        None if encrypted or keep_secret else (settings.client_secret_env or kept_env)
-    )
+        config.client_secret_env = None if encrypted else settings.client_secret_env
     config.scopes = " ".join(settings.scopes.split())
     config.default_role = settings.default_role
     config.role_claim = settings.role_claim or None
@@ -239,26 +236,29 @@ def configure(
     return config
 
 
-def _kept_env(settings: SsoSettings, config: SsoConfig | None, slug: str,
-              errors: dict[str, str]) -> tuple[str | None, str | None]:
-    """(the operator's variable reference to keep, a stored reference to drop).
+def _keep_stored_secret(settings: SsoSettings, config: SsoConfig | None, slug: str,
+                        errors: dict[str, str]) -> tuple[bool, str | None]:
+    """(keep the stored secret as it is, a stored variable reference that is dropped).
 
-    The web form never names a variable; leaving its secret blank keeps the operator's
-    reference, but only for the provider and client the operator set it up for — the secret
-    must not follow the settings to another token endpoint. A reference to any other
-    variable (written before this rule) is dropped.
+    The web form never names a variable; leaving its secret blank keeps what is stored —
+    the secret an admin typed, or the operator's ``ENGAGE_SSO_SECRET_<SLUG>`` — but only for
+    the provider and client it was given for: a secret never follows the settings to
+    another token endpoint. A reference to any other variable (written before this rule)
+    is dropped, and the trail says so.
     """
-    if not (settings.keep_secret and config and config.client_secret_env):
-        return None, None
-    if config.client_secret_env != secret_env_name(slug):
-        return None, config.client_secret_env
+    if not (settings.keep_secret and not settings.public_client and config is not None):
+        return False, None
+    if config.client_secret_env and config.client_secret_env != secret_env_name(slug):
+        return False, config.client_secret_env
+    if not (config.client_secret_encrypted or config.client_secret_env):
+        return False, None
     if (normalise_issuer(settings.issuer) != config.issuer
             or settings.client_id.strip() != config.client_id):
         errors.setdefault("client_secret", _(
-            "the operator keeps this organisation's client secret for %(issuer)s and client "
-            "%(client)s; to use another provider or client ID, type its client secret",
+            "the stored client secret was given for %(issuer)s and client %(client)s; to use "
+            "another provider or client ID, type its client secret (or choose no secret)",
             issuer=config.issuer, client=config.client_id))
-    return config.client_secret_env, None
+    return True, None
 
 
 def client_secret(config: SsoConfig, slug: str | None = None) -> str | None:

@@ -100,6 +100,7 @@ def _form_settings(form) -> sso.SsoSettings:
         client_id=form.get("client_id", ""),
         client_secret=secret or None,
         keep_secret=not secret,
+        public_client=not secret and bool(form.get("public_client")),
         domains=sso.parse_domains(form.get("domains", "")),
         default_role=default_role,
         role_claim=form.get("role_claim", "").strip() or None,
