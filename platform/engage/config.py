@@ -85,14 +85,14 @@ def _slugs(name: str) -> tuple[str, ...]:
     return tuple(s.strip().lower() for s in os.environ.get(name, "").split(",") if s.strip())
 
 
-def _list(name: str) -> tuple[str, ...]:
-    return tuple(s.strip() for s in os.environ.get(name, "").split(",") if s.strip())
+def _list(value: str) -> tuple[str, ...]:
+    return tuple(s.strip() for s in value.split(",") if s.strip())
 
 
 def _sso_allowed_hosts() -> tuple[str, ...]:
     from engage.auth.egress import parse_allowed
 
-    entries = _list("ENGAGE_SSO_ALLOWED_HOSTS")
+    entries = _list(os.environ.get("ENGAGE_SSO_ALLOWED_HOSTS", ""))
     try:
         parse_allowed(entries)
     except ValueError as exc:
@@ -130,7 +130,7 @@ def from_environment() -> dict:
         "ENGAGE_SSO_ALLOWED_HOSTS": _sso_allowed_hosts(),
         # Host names this server answers to (Werkzeug's host check); in production the
         # host of ENGAGE_BASE_URL when unset (engage.security.trusted_hosts).
-        "ENGAGE_TRUSTED_HOSTS": _list("ENGAGE_TRUSTED_HOSTS"),
+        "ENGAGE_TRUSTED_HOSTS": _list(os.environ.get("ENGAGE_TRUSTED_HOSTS", "")),
         # The escalation engine (engage.escalations.service, workflows/).
         "ENGAGE_BASE_URL": os.environ.get("ENGAGE_BASE_URL", "http://127.0.0.1:5000"),
         # Whether the base URL was configured: sign-in addresses are built from it then (and
