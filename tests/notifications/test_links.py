@@ -29,6 +29,18 @@ def test_links_are_the_stored_paths_with_or_without_a_request(app):
         assert links.review_link(12, 5) == "/engagements/12#review-5"
 
 
+def test_an_opened_notification_keeps_a_plain_anchor_and_nothing_hostile(app):
+    with app.test_request_context("/"):
+        assert links.opened("/engagements/12#review-5") == "/engagements/12#review-5"
+        assert links.opened("/companies/4#votes") == "/companies/4#votes"
+        assert links.opened("/engagements/12") == "/engagements/12"
+        assert links.opened("/engagements/12#x\"><script>") == "/engagements/12"
+        assert links.opened("/engagements/12#a%20b") == "/engagements/12"
+        assert links.opened("/engagements/12#review-5\nLocation: x") is None
+        assert links.opened("//evil.example/#review-5") is None
+        assert links.opened("https://evil.example/engagements/1#review-5") is None
+
+
 def test_no_other_module_writes_a_notification_link_by_hand():
     written = re.compile(r"""link\s*=\s*f?["']/|f["']/(engagements|companies|initiatives)/\{""")
     offenders = [
