@@ -3,7 +3,8 @@ engine: creating an engagement, its milestones and dialogue, signing on and co-s
 
 Every function validates everything first and raises :class:`EngagementError` before
 anything is written; none commits (the caller commits once per unit of work). Audit
-events come from the ORM flush listener.
+events come from the ORM flush listener; a new engagement is announced
+(``signals.engagement_created``) for the receivers that tell the company's followers.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from engage import signals
 from engage.clock import local_date
 from engage.common.forms import (
     ID_MAX,
@@ -184,6 +186,7 @@ def create_engagement(*, actor: User, organisation_id: int, data: dict) -> Engag
             engagement_id=engagement.id, title=milestone_title, due_on=milestone_due_on,
             objective_id=objective_row.id if objective_row else None))
     db.session.flush()
+    signals.engagement_created.send(engagement.id, actor_id=actor.id, now=utcnow())
     return engagement
 
 
