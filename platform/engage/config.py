@@ -81,6 +81,17 @@ def _days(name: str, default: str) -> tuple[int, ...]:
     return days
 
 
+def _megabytes(name: str, default: str) -> int:
+    raw = os.environ.get(name, default)
+    try:
+        megabytes = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number of megabytes, e.g. 20") from exc
+    if megabytes <= 0:
+        raise ConfigError(f"{name} must be a positive number of megabytes")
+    return megabytes * 1024 * 1024
+
+
 def _slugs(name: str) -> tuple[str, ...]:
     return tuple(s.strip().lower() for s in os.environ.get(name, "").split(",") if s.strip())
 
@@ -148,6 +159,9 @@ def from_environment() -> dict:
         "ENGAGE_SMTP_USER": os.environ.get("ENGAGE_SMTP_USER") or None,
         "ENGAGE_SMTP_PASSWORD": os.environ.get("ENGAGE_SMTP_PASSWORD") or None,
         "ENGAGE_SMTP_STARTTLS": _bool("ENGAGE_SMTP_STARTTLS", False),
+        # The largest request body (an upload) accepted: larger ones get 413 before anything
+        # reads them (Flask/Werkzeug's MAX_CONTENT_LENGTH, engage.errors).
+        "MAX_CONTENT_LENGTH": _megabytes("ENGAGE_MAX_UPLOAD_MB", "20"),
         # Organisations whose admins keep the shared company register (companies,
         # exclusions, ratings imports): comma-separated slugs.
         "ENGAGE_REGISTER_ORGS": _slugs("ENGAGE_REGISTER_ORGS"),
