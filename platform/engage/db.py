@@ -15,6 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
+from engage import clock
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -55,7 +57,9 @@ def listen_once(session_class: type, name: str, listener: Any) -> None:
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    """The clock's ``now`` (``engage.clock``), for column defaults and the code that names
+    it so; asked at each call, so a test that freezes the clock freezes these too."""
+    return clock.now()
 
 
 class UTCDateTime(sa.TypeDecorator):
