@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from engage import clock
 from engage.audit import service as audit
 from engage.companies import csvfile
 from engage.companies.csvfile import CellError
@@ -300,7 +301,7 @@ def import_exclusions(source: csvfile.Source, filename: str, *, today: date | No
     known companies are marked excluded, unknown ones join the register excluded."""
     _scope_required()
     started = time.perf_counter()
-    today = today or date.today()
+    today = today or clock.today()
     table = csvfile.read_table(source, required=("company", "country", "category"),
                                aliases={"name": "company", "date": "excluded_on"},
                                checking=checking)
