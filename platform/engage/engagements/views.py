@@ -13,7 +13,7 @@ from engage import clock
 from engage.common.answer import answer_write
 from engage.common.paging import current_page
 from engage.companies.models import Company
-from engage.companies.service import search
+from engage.companies.queries import search
 from engage.engagements.models import Engagement
 from engage.engagements.pages import bp, load_engagement, render_page, timeline_context
 from engage.engagements.queries import engagement_list, next_due_on
