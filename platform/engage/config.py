@@ -96,6 +96,21 @@ def _slugs(name: str) -> tuple[str, ...]:
     return tuple(s.strip().lower() for s in os.environ.get(name, "").split(",") if s.strip())
 
 
+def _list(value: str) -> tuple[str, ...]:
+    return tuple(s.strip() for s in value.split(",") if s.strip())
+
+
+def _sso_allowed_hosts() -> tuple[str, ...]:
+    from engage.auth.egress import parse_allowed
+
+    entries = _list(os.environ.get("ENGAGE_SSO_ALLOWED_HOSTS", ""))
+    try:
+        parse_allowed(entries)
+    except ValueError as exc:
+        raise ConfigError(f"ENGAGE_SSO_ALLOWED_HOSTS: {exc}") from exc
+    return entries
+
+
 def from_environment() -> dict:
     env = os.environ.get("ENGAGE_ENV", "development")
     return {
@@ -120,8 +135,18 @@ def from_environment() -> dict:
         "ENGAGE_ENCRYPTION_KEY": _encryption_keys(env),
         # Seconds the app waits for an identity provider (discovery, token, keys).
         "ENGAGE_OIDC_TIMEOUT": float(os.environ.get("ENGAGE_OIDC_TIMEOUT", "10")),
+        # Identity providers on the operator's own network (host names or CIDRs) that the
+        # server may contact; every other private, loopback (in production) or metadata
+        # address is refused (engage.auth.egress).
+        "ENGAGE_SSO_ALLOWED_HOSTS": _sso_allowed_hosts(),
+        # Host names this server answers to (Werkzeug's host check); in production the
+        # host of ENGAGE_BASE_URL when unset (engage.security.trusted_hosts).
+        "ENGAGE_TRUSTED_HOSTS": _list(os.environ.get("ENGAGE_TRUSTED_HOSTS", "")),
         # The escalation engine (engage.escalations.service, workflows/).
         "ENGAGE_BASE_URL": os.environ.get("ENGAGE_BASE_URL", "http://127.0.0.1:5000"),
+        # Whether the base URL was configured: sign-in addresses are built from it then (and
+        # always in production); a development server without it uses the request's host.
+        "ENGAGE_BASE_URL_SET": bool(os.environ.get("ENGAGE_BASE_URL")),
         "ENGAGE_SWEEP_INTERVAL_SECONDS": int(os.environ.get("ENGAGE_SWEEP_INTERVAL_SECONDS", "60")),
         "ENGAGE_REMINDER_DAYS": _days("ENGAGE_REMINDER_DAYS", "14,3"),
         "ENGAGE_APPLY_GRACE_SECONDS": int(os.environ.get("ENGAGE_APPLY_GRACE_SECONDS", "120")),
@@ -137,6 +162,9 @@ def from_environment() -> dict:
         # The largest request body (an upload) accepted: larger ones get 413 before anything
         # reads them (Flask/Werkzeug's MAX_CONTENT_LENGTH, engage.errors).
         "MAX_CONTENT_LENGTH": _megabytes("ENGAGE_MAX_UPLOAD_MB", "20"),
+        # Uploads larger than this import in the background (a workflow run, with a progress
+        # bar); smaller ones within the request (engage.companies.jobs).
+        "ENGAGE_IMPORT_BACKGROUND_KB": int(os.environ.get("ENGAGE_IMPORT_BACKGROUND_KB", "1024")),
         # Organisations whose admins keep the shared company register (companies,
         # exclusions, ratings imports): comma-separated slugs.
         "ENGAGE_REGISTER_ORGS": _slugs("ENGAGE_REGISTER_ORGS"),

@@ -8,9 +8,15 @@ the flows notify too.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import current_app
+
+from engage.security import safe_next
+
+# The anchors links.py writes: a plain name, e.g. ``review-5`` or ``votes``.
+_ANCHOR = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 
 
 def _path(endpoint: str, anchor: str | None = None, **values: Any) -> str:
@@ -18,6 +24,17 @@ def _path(endpoint: str, anchor: str | None = None, **values: Any) -> str:
     # (and what notifications written before this module used).
     path = current_app.url_map.bind("", script_name="/").build(endpoint, values)
     return f"{path}#{anchor}" if anchor else path
+
+
+def opened(link: str) -> str | None:
+    """Where a stored link leads when its notification is opened: the same-site path that
+    ``safe_next`` allows, with the link's anchor kept when it is a plain name (an anchor never
+    reaches a server and cannot lead off the site); None when the path is refused."""
+    path = safe_next(link)
+    if path is None or "#" in path:
+        return path
+    anchor = link.partition("#")[2]
+    return f"{path}#{anchor}" if _ANCHOR.fullmatch(anchor) else path
 
 
 def engagement_link(engagement_id: int, anchor: str | None = None) -> str:
