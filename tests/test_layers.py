@@ -1,7 +1,8 @@
 """The layers hold: Engage (domain and web) never imports the orchestrator (Prefect) or the
-flows (``workflows/``), and the web app's side of the boundary never imports the flows. The
-contracts are in pyproject.toml ([tool.importlinter]); import-linter reads every import
-statement, those inside functions too."""
+flows (``workflows/``), and the web app's side of the boundary never imports the flows; the
+kernel (``engage.common``) imports no feature, no feature imports the home page, and views
+do not import each other. The contracts are in pyproject.toml ([tool.importlinter]);
+import-linter reads every import statement, those inside functions too."""
 
 from __future__ import annotations
 
