@@ -17,7 +17,7 @@ def test_the_import_contracts_are_kept(capsys):
                           no_logo=True)
     output = capsys.readouterr().out
     assert status == 0, output
-    assert "5 kept, 0 broken" in output, output
+    assert ", 0 broken" in output, output
 
 
 def test_imports_inside_functions_are_in_the_graph():
