@@ -65,7 +65,7 @@ ACCEPTED = [
     ("/companies?q=royal%20dutch&page=2", "/companies?q=royal%20dutch&page=2"),
     ("/companies?q=royal+dutch", "/companies?q=royal+dutch"),
     ("/@evil.example", "/@evil.example"),  # a path here, not a host
-    ("/engagements/7#timeline", "/engagements/7"),  # fragments are dropped
+    ("/engagements/7#review-12", "/engagements/7#review-12"),  # a notification's anchor
     ("/initiatives/\u00fc", "/initiatives/%C3%BC"),  # written out percent-encoded
     ("/reports?from=2026-01-01&to=2026-06-30", "/reports?from=2026-01-01&to=2026-06-30"),
 ]
@@ -82,7 +82,8 @@ def _signed_in_after(client, provider, next_value: str, *, post: bool = False):
         assert asked.status_code == 302
     else:
         asked = client.get("/login", query_string={"next": next_value})
-        assert asked.status_code == 200, asked.status_code
+        # A NUL character is refused outright (400), before the value is even looked at.
+        assert asked.status_code == (400 if "\x00" in next_value else 200), asked.status_code
     return sign_in(client, "alpha", sub)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from engage.bounds import date_range_message, in_range, whole_number
 from engage.core.forms import FormError
 from engage.db import utcnow
 from engage.engagements.models import (
@@ -69,10 +70,14 @@ def parse_date(value: Any, field: str, errors: dict[str, str], *, required: bool
             errors[field] = _("Give a date.")
         return None
     try:
-        return date.fromisoformat(str(value))
+        day = date.fromisoformat(str(value))
     except ValueError:
-        errors[field] = _("“%(value)s” is not a date (use YYYY-MM-DD).", value=value)
+        errors[field] = _("“%(value)s” is not a date (use YYYY-MM-DD).", value=str(value)[:40])
         return None
+    if not in_range(day):
+        errors[field] = date_range_message()
+        return None
+    return day
 
 
 def parse_int(value: Any, field: str, errors: dict[str, str], *, low: int, high: int,
@@ -81,10 +86,9 @@ def parse_int(value: Any, field: str, errors: dict[str, str], *, low: int, high:
         if required:
             errors[field] = _("Choose a number from %(low)d to %(high)d.", low=low, high=high)
         return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        errors[field] = _("“%(value)s” is not a whole number.", value=value)
+    number = whole_number(value.strip() if isinstance(value, str) else value)
+    if number is None:
+        errors[field] = _("“%(value)s” is not a whole number.", value=str(value)[:40])
         return None
     if not low <= number <= high:
         errors[field] = _("Choose a number from %(low)d to %(high)d.", low=low, high=high)

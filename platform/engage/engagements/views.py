@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from sqlalchemy.orm import joinedload, selectinload
 
+from engage.bounds import ID_MAX, whole_number
 from engage.companies.models import Company
 from engage.companies.service import search
 from engage.core.forms import run_unit
@@ -190,11 +191,8 @@ def timeline_view(engagement: Engagement):
 
 def _company_choices(query: str, selected: Any = None) -> list[Company]:
     companies = list(db.session.scalars(search(query).limit(COMPANY_CHOICES)).all())
-    try:
-        selected_id = int(selected) if selected else None
-    except ValueError:
-        selected_id = None
-    if selected_id and all(c.id != selected_id for c in companies):
+    selected_id = whole_number(selected)
+    if selected_id and 1 <= selected_id <= ID_MAX and all(c.id != selected_id for c in companies):
         chosen = db.session.get(Company, selected_id)
         if chosen is not None:
             companies.insert(0, chosen)

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from engage.bounds import ID_MAX, whole_number
 from engage.core.forms import FormError
 from engage.db import utcnow
 from engage.escalations.models import EscalationLadder, LadderStep
@@ -137,12 +138,10 @@ def check_form(data: dict[str, Any], *, organisation_id: int) -> InitiativeForm:
     ladder_id = None
     raw = data.get("ladder_id")
     if raw not in (None, ""):
-        try:
-            ladder_id = int(raw)
-        except (TypeError, ValueError):
-            ladder_id = -1
+        ladder_id = whole_number(raw)
         # Tenancy: only ladders this organisation may see can be loaded at all.
-        if ladder_id < 1 or db.session.get(EscalationLadder, ladder_id) is None:
+        if (ladder_id is None or not 1 <= ladder_id <= ID_MAX
+                or db.session.get(EscalationLadder, ladder_id) is None):
             errors["ladder_id"] = _("Choose one of the ladders in the list.")
             ladder_id = None
     if errors:
