@@ -25,17 +25,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config.update(config)
 
     from engage import models  # noqa: F401  (registers every mapper)
-    from engage.audit import service as _audit  # noqa: F401  (the flush listener)
-    from engage.companies import service as _followers  # noqa: F401  (tells followers)
     from engage.db import configure_engine
     from engage.extensions import babel, csrf, db, htmx, migrate
 
+    _listen_and_connect()
     db.init_app(app)
     with app.app_context():  # engines exist now; none has connected yet
         for engine in db.engines.values():
             configure_engine(engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
-    from engage import bounds, errors, logs, security
+    from engage import errors, logs, security
+    from engage.common import bounds
 
     bounds.init_app(app)  # the app's <int:…> converter, before any route is added
 
@@ -56,21 +56,26 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for name in ("get_locale", "format_date", "format_datetime", "format_decimal",
                  "format_currency", "format_percent"):
         app.jinja_env.globals[name] = getattr(flask_babel, name)
-    from engage.core.labels import format_aum, label
+    from engage.common.labels import format_aum, label
 
     app.jinja_env.globals["label"] = label
     app.jinja_env.globals["format_aum"] = format_aum
     htmx.init_app(app)
 
     errors.init_app(app)
+    from engage.auth import hosts
+
+    hosts.init_app(app)  # refuses untrusted Host headers before any of the above runs
 
     from engage.auth.views import bp as auth_bp
     from engage.calendars.views import bp as calendars_bp
     from engage.companies.import_views import bp as imports_bp
     from engage.companies.views import bp as companies_bp
-    from engage.core.views import bp as core_bp
-    from engage.engagements.views import bp as engagements_bp
+    from engage.engagements import actions as _actions  # noqa: F401  (adds its routes to
+    from engage.engagements import views as _views  # noqa: F401  the engagements blueprint)
+    from engage.engagements.pages import bp as engagements_bp
     from engage.escalations.views import bp as escalations_bp
+    from engage.home.views import bp as core_bp
     from engage.initiatives.views import bp as initiatives_bp
     from engage.notifications.views import bp as notifications_bp
     from engage.organisations.views import bp as organisations_bp
@@ -86,10 +91,26 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     api.init_app(app)
 
+    from engage import plugins
     from engage.cli import register
 
     register(app)
+    plugins.init_app(app)  # last: a plugin sees the finished app (workflows/: the orchestrator)
     return app
+
+
+def _listen_and_connect() -> None:
+    """The session listeners (tenancy, audit) on Flask-SQLAlchemy's session class, and the
+    receivers of Engage's signals. Both last for the process; a second app adds nothing."""
+    from flask_sqlalchemy.session import Session
+
+    from engage import tenancy
+    from engage.audit import service as audit
+    from engage.notifications import handlers
+
+    tenancy.listen(Session)
+    audit.listen(Session)
+    handlers.connect()
 
 
 def _locale() -> str | None:

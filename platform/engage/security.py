@@ -282,8 +282,8 @@ def safe_next(target: object) -> str | None:
       percent-decoded (once or more: ``%252F``), so encoded slashes cannot become ``//``;
       only the decoded query may hold a plain space (a search term);
     - no ``.`` or ``..`` segments;
-    - written out again: path, query and fragment (a notification's ``#review-12``)
-      percent-encoded.
+    - written out again: path and query percent-encoded, any fragment dropped (a
+      notification's plain anchor is kept by ``notifications.links.opened``).
     """
     if not isinstance(target, str) or not target or len(target) > NEXT_MAX:
         return None
@@ -301,12 +301,10 @@ def safe_next(target: object) -> str | None:
             return None
         if any(segment in (".", "..") for segment in path.split("/")):
             return None
-    if any(_hostile(text, spaces=True) for text in (*_decodings(parts.query),
-                                                     *_decodings(parts.fragment))):
+    if any(_hostile(query, spaces=True) for query in _decodings(parts.query)):
         return None
     result = urlunsplit(("", "", quote(parts.path, safe=_PATH_SAFE),
-                         quote(parts.query, safe=_QUERY_SAFE),
-                         quote(parts.fragment, safe=_QUERY_SAFE)))
+                         quote(parts.query, safe=_QUERY_SAFE), ""))
     # Written out, it must still be a path with no host.
     again = urlsplit(result)
     if again.scheme or again.netloc or result.startswith("//"):

@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from engage import printing
+from engage.common import printing
 from engage.escalations import letters
 from engage.escalations.models import StepKind
 from engage.tenancy import system_scope

@@ -3,19 +3,28 @@ engine: creating an engagement, its milestones and dialogue, signing on and co-s
 
 Every function validates everything first and raises :class:`EngagementError` before
 anything is written; none commits (the caller commits once per unit of work). Audit
-events come from the ORM flush listener.
+events come from the ORM flush listener; a new engagement is announced
+(``signals.engagement_created``) for the receivers that tell the company's followers.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from engage.bounds import date_range_message, in_range, whole_number
-from engage.core.forms import FormError
+from engage import signals
+from engage.clock import local_date
+from engage.common.forms import (
+    ID_MAX,
+    FormError,
+    parse_choice,
+    parse_date,
+    parse_int,
+    parse_text,
+)
 from engage.db import utcnow
 from engage.engagements.models import (
     STAGES,
@@ -40,7 +49,6 @@ from engage.organisations.models import OrgMembership, User
 
 TITLE_MAX = 200
 MILESTONE_TITLE_MAX = 300
-TEXT_MAX = 20_000
 LEADS = (ParticipantRole.LEAD, ParticipantRole.CO_LEAD)
 
 
@@ -56,68 +64,6 @@ def participant_role(engagement_id: int, organisation_id: int) -> ParticipantRol
             EngagementParticipant.organisation_id == organisation_id,
         )
     )
-
-
-# --- parsing helpers shared with the views ---------------------------------------------------
-
-
-def parse_date(value: Any, field: str, errors: dict[str, str], *, required: bool = True) -> date | None:
-    if isinstance(value, date):
-        return value
-    value = (value or "").strip() if isinstance(value, str) else value
-    if not value:
-        if required:
-            errors[field] = _("Give a date.")
-        return None
-    try:
-        day = date.fromisoformat(str(value))
-    except ValueError:
-        errors[field] = _("“%(value)s” is not a date (use YYYY-MM-DD).", value=str(value)[:40])
-        return None
-    if not in_range(day):
-        errors[field] = date_range_message()
-        return None
-    return day
-
-
-def parse_int(value: Any, field: str, errors: dict[str, str], *, low: int, high: int,
-              required: bool = True) -> int | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            errors[field] = _("Choose a number from %(low)d to %(high)d.", low=low, high=high)
-        return None
-    number = whole_number(value.strip() if isinstance(value, str) else value)
-    if number is None:
-        errors[field] = _("“%(value)s” is not a whole number.", value=str(value)[:40])
-        return None
-    if not low <= number <= high:
-        errors[field] = _("Choose a number from %(low)d to %(high)d.", low=low, high=high)
-        return None
-    return number
-
-
-def parse_text(value: Any, field: str, errors: dict[str, str], *, max_length: int = TEXT_MAX,
-               required: bool = False) -> str:
-    text = (value or "").strip() if isinstance(value, str) else ("" if value is None else str(value))
-    if required and not text:
-        errors[field] = _("This cannot be empty.")
-    elif len(text) > max_length:
-        errors[field] = _("At most %(num)d characters (%(given)d given).", num=max_length,
-                          given=len(text))
-    return text
-
-
-def parse_choice(value: Any, enum_cls: type, field: str, errors: dict[str, str], *,
-                 default: Any = None) -> Any:
-    if value is None or value == "":
-        if default is None:
-            errors[field] = _("Choose one of the options.")
-        return default
-    try:
-        return enum_cls(value)
-    except ValueError:
-        errors[field] = _("“%(value)s” is not one of the options.", value=value)
-        return default
 
 
 def _check_actor(actor: User, organisation_id: int) -> None:
@@ -179,14 +125,14 @@ def create_engagement(*, actor: User, organisation_id: int, data: dict) -> Engag
 
     _check_actor(actor, organisation_id)
     errors: dict[str, str] = {}
-    company_id = parse_int(data.get("company_id"), "company_id", errors, low=1, high=2**31 - 1)
+    company_id = parse_int(data.get("company_id"), "company_id", errors, low=1, high=ID_MAX)
     if company_id is not None and db.session.get(Company, company_id) is None:
         errors["company_id"] = _("Choose a company from the list.")
     if "company_id" in errors:
         errors["company_id"] = _("Choose a company from the list.")
     initiative_id = data.get("initiative_id") or None
     if initiative_id is not None:
-        initiative_id = parse_int(initiative_id, "initiative_id", errors, low=1, high=2**31 - 1)
+        initiative_id = parse_int(initiative_id, "initiative_id", errors, low=1, high=ID_MAX)
         if initiative_id is not None and not may_create_in(initiative_id, organisation_id):
             errors["initiative_id"] = _("Only the initiative's coordinator or its admitted lead "
                                         "and co-lead members start engagements in it.")
@@ -240,6 +186,7 @@ def create_engagement(*, actor: User, organisation_id: int, data: dict) -> Engag
             engagement_id=engagement.id, title=milestone_title, due_on=milestone_due_on,
             objective_id=objective_row.id if objective_row else None))
     db.session.flush()
+    signals.engagement_created.send(engagement.id, actor_id=actor.id, now=utcnow())
     return engagement
 
 
@@ -270,7 +217,7 @@ def add_milestone(engagement: Engagement, *, actor: User, organisation_id: int, 
 def _objective(engagement: Engagement, objective_id: Any, errors: dict[str, str]) -> int | None:
     if objective_id in (None, ""):
         return None
-    number = parse_int(objective_id, "objective_id", errors, low=1, high=2**31 - 1)
+    number = parse_int(objective_id, "objective_id", errors, low=1, high=ID_MAX)
     if number is not None and db.session.scalar(
             sa.select(Objective.id).where(Objective.id == number,
                                           Objective.engagement_id == engagement.id)) is None:
@@ -282,9 +229,10 @@ MILESTONE_FIELDS = ("title", "due_on", "stage", "met_on", "evidence", "outcome_f
 
 
 def update_milestone(milestone: Milestone, *, actor: User, organisation_id: int,
-                     **changes: Any) -> Milestone:
+                     now: datetime, **changes: Any) -> Milestone:
     """Change a milestone. A new due date is a new deadline: its version goes up, so the
-    escalation engine reminds and reviews it afresh (a review of the old date stays as it is)."""
+    escalation engine reminds and reviews it afresh (a review of the old date stays as it is).
+    A milestone is met on or before today where the platform runs (``local_date(now)``)."""
     _check_actor(actor, organisation_id)
     _require_lead(milestone.engagement_id, organisation_id)
     unknown = set(changes) - set(MILESTONE_FIELDS)
@@ -304,7 +252,7 @@ def update_milestone(milestone: Milestone, *, actor: User, organisation_id: int,
         values["stage"] = parse_int(changes["stage"], "stage", errors, low=0, high=max(STAGES))
     if "met_on" in changes:
         values["met_on"] = parse_date(changes["met_on"], "met_on", errors, required=False)
-        if values["met_on"] and values["met_on"] > date.today():
+        if values["met_on"] and values["met_on"] > local_date(now):
             errors["met_on"] = _("A milestone cannot be met in the future.")
     for key in ("evidence", "outcome_for_people"):
         if key in changes:
@@ -323,10 +271,11 @@ def update_milestone(milestone: Milestone, *, actor: User, organisation_id: int,
 
 
 def add_dialogue(engagement: Engagement, *, actor: User, organisation_id: int, kind: str,
-                 occurred_on: date | str, summary: str, participants: str = "",
+                 occurred_on: date | str, summary: str, now: datetime, participants: str = "",
                  outcome: str = "", visibility: str = "coalition") -> DialogueEntry:
-    """Log a meeting, call, letter, e-mail, AGM question, site visit or consultation.
-    A private entry is seen by the author's organisation only."""
+    """Log a meeting, call, letter, e-mail, AGM question, site visit or consultation that
+    has taken place (on or before ``local_date(now)``). A private entry is seen by the
+    author's organisation only."""
     _check_actor(actor, organisation_id)
     if participant_role(engagement.id, organisation_id) is None:
         raise EngagementError(_("Only organisations that take part in this engagement can log "
@@ -334,7 +283,7 @@ def add_dialogue(engagement: Engagement, *, actor: User, organisation_id: int, k
     errors: dict[str, str] = {}
     kind_value = parse_choice(kind, DialogueKind, "kind", errors)
     day = parse_date(occurred_on, "occurred_on", errors)
-    if day and day > date.today():
+    if day and day > local_date(now):
         errors["occurred_on"] = _("Log dialogue that has taken place: the date is in the future.")
     summary = parse_text(summary, "summary", errors, required=True)
     participants = parse_text(participants, "participants", errors)

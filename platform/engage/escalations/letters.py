@@ -8,8 +8,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask import render_template
 
-from engage import printing
-from engage.core.labels import aum_in_documents
+from engage.common import printing
+from engage.common.labels import aum_in_documents
 from engage.engagements.models import (
     DialogueEntry,
     Engagement,

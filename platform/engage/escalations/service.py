@@ -1,4 +1,4 @@
-"""The escalation engine's rules: what the Prefect flows call, and what operators run.
+"""The escalation engine's rules: what the flows (``workflows/``) call, and what operators run.
 
 The database is the source of truth: deadlines, reviews and decisions live here and every
 rule takes ``now``. Each due item is handled in a transaction of its own and guarded by a
@@ -13,15 +13,17 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 
-from engage.core.labels import label
-from engage.core.writes import insert_if_absent, update_where
+from engage import signals
+from engage.clock import local_date
+from engage.common.labels import label
+from engage.common.writes import insert_if_absent, update_where
 from engage.engagements.models import Engagement, EngagementStatus, Milestone
 from engage.escalations import actions
 from engage.escalations.decisions import (  # noqa: F401  (the service's public API)
@@ -42,14 +44,13 @@ from engage.escalations.models import (
     MilestoneReminder,
     ReviewReason,
 )
-from engage.escalations.runs import flow_run_url  # noqa: F401
 from engage.extensions import db
 from engage.notifications import service as notifications
-from engage.notifications.models import NotificationKind
 from engage.tenancy import system_scope
 
 log = logging.getLogger(__name__)
 
+# The reasons the sweep and the applying of a decision give for their system scope.
 SWEEP = "escalation-sweep"
 APPLY = "apply-decision"
 ERROR_LENGTH = 2000
@@ -73,14 +74,21 @@ class SweepReport:
         lines.append(f"  e-mails sent        {self.emails_sent}")
         return "\n".join(lines)
 
+    def summary(self) -> dict[str, Any]:
+        """What a sweep flow run returns (shown in Prefect's UI)."""
+        return {"reviews_opened": self.reviews_opened, "reminders_sent": self.reminders_sent,
+                "applied": self.decisions_applied, "failed": self.decisions_failed,
+                "emails_sent": self.emails_sent}
 
-def local_date(now: datetime) -> date:
-    """The calendar day at ``now`` where the platform runs (ENGAGE_TIMEZONE): a deadline
-    passes at local midnight."""
-    if now.tzinfo is None:
-        raise ValueError("now must be an aware datetime")
-    tz = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "UTC")
-    return now.astimezone(tz).date()
+
+@dataclass(frozen=True)
+class SweepStep:
+    """One step of the sweep: the rule it runs at ``now``, and where its result goes in the
+    report. ``SWEEP_STEPS`` (at the end of this module) lists them in order, once: ``sweep``
+    runs them here, the sweep flow runs each as a task of its own."""
+
+    run: Callable[[datetime], Any]
+    record: Callable[[SweepReport, Any], None]
 
 
 def _midnight(day: date) -> datetime:
@@ -93,13 +101,8 @@ def _midnight(day: date) -> datetime:
 def sweep(now: datetime) -> SweepReport:
     """One pass: open due reviews, send due reminders, apply what the outbox holds, e-mail."""
     report = SweepReport(now=now)
-    report.reviews_opened += open_overdue_reviews(now)
-    report.reviews_opened += open_step_reviews(now)
-    report.reminders_sent += send_reminders(now)
-    applied, failed = apply_outbox(now)
-    report.decisions_applied += applied
-    report.decisions_failed += failed
-    report.emails_sent = deliver_emails(now)
+    for step in SWEEP_STEPS:
+        step.record(report, step.run(now))
     return report
 
 
@@ -177,7 +180,8 @@ def open_step_reviews(now: datetime) -> list[str]:
 
 
 def _open_review(key: str, now: datetime, *, what: Callable[[], str], **values) -> bool:
-    """Insert the review unless its trigger key exists, notify the leads, commit: one unit.
+    """Insert the review unless its trigger key exists, announce it (the leads are told),
+    commit: one unit.
     ``what`` says why, in the language it is called in (each recipient's).
 
     The INSERT comes first, so the unit takes the write lock before it reads (on SQLite a
@@ -186,18 +190,8 @@ def _open_review(key: str, now: datetime, *, what: Callable[[], str], **values) 
         review_id = insert_if_absent(
             EscalationReview, {"trigger_key": key, "opened_at": now, "status": "open", **values})
         if review_id is not None:
-            engagement_id = values["engagement_id"]
-            title = db.session.scalar(sa.select(Engagement.title).where(Engagement.id == engagement_id))
-            notifications.notify(
-                notifications.recipients(engagement_id),
-                kind=NotificationKind.REVIEW_OPENED, key=f"review:{review_id}",
-                subject=lambda: _("Escalation review: %(title)s", title=title),
-                body=lambda: _("%(what)s Decide: escalate to the next step, extend the "
-                               "deadline (with a reason), or close the engagement.",
-                               what=what()),
-                link=f"/engagements/{engagement_id}#review-{review_id}",
-                engagement_id=engagement_id, now=now,
-            )
+            signals.review_opened.send(review_id, engagement_id=values["engagement_id"],
+                                       what=what, now=now)
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -232,20 +226,10 @@ def send_reminders(now: datetime) -> list[str]:
                     "deadline_version": m.deadline_version, "days_before": n, "sent_at": now,
                 })
                 if reminder_id is not None:
-                    notifications.notify(
-                        notifications.recipients(m.engagement_id),
-                        kind=NotificationKind.REMINDER,
-                        key=f"reminder:{m.id}:v{m.deadline_version}:d{n}",
-                        subject=lambda m=m, left=left: ngettext(
-                            "Due in %(num)d day: %(title)s", "Due in %(num)d days: %(title)s",
-                            left, title=m.title),
-                        body=lambda m=m: _(
-                            "Milestone “%(title)s” is due on %(date)s. If it is not met by "
-                            "then, an escalation review opens.",
-                            title=m.title, date=format_date(m.due_on)),
-                        link=f"/engagements/{m.engagement_id}", engagement_id=m.engagement_id,
-                        now=now,
-                    )
+                    signals.milestone_due.send(
+                        m.id, engagement_id=m.engagement_id, title=m.title, due_on=m.due_on,
+                        days_left=left, deadline_version=m.deadline_version, days_before=n,
+                        now=now)
                     sent.append(f"milestone:{m.id}:v{m.deadline_version}:{n}d")
                 db.session.commit()
             except BaseException:
@@ -255,6 +239,7 @@ def send_reminders(now: datetime) -> list[str]:
 
 
 def deliver_emails(now: datetime) -> int:
+    """E-mail the notifications not yet e-mailed (when SMTP is configured)."""
     with system_scope(SWEEP):
         return notifications.deliver_emails(now)
 
@@ -296,6 +281,14 @@ def apply_outbox(now: datetime) -> tuple[list[int], list[int]]:
     return applied, failed
 
 
+def apply_and_deliver(decision_id: int, now: datetime, flow_run_id: str | None = None) -> str | None:
+    """Claim one decision and carry out its effects, once; then e-mail what it caused. The
+    new status's value, or None when someone else holds the decision or it is done."""
+    status = apply_decision(decision_id, now, flow_run_id=flow_run_id)
+    deliver_emails(now)
+    return None if status is None else status.value
+
+
 def apply_decision(decision_id: int, now: datetime, flow_run_id: str | None = None) -> ApplyStatus | None:
     """Carry out a decision once: claim it (a conditional UPDATE), apply its effects and
     mark it done in one transaction; on error mark it failed with the reason. Returns the
@@ -334,15 +327,8 @@ def _tell_leads_if_given_up(decision_id: int, error: str, now: datetime) -> None
     ).one()
     if attempts < current_app.config["ENGAGE_APPLY_MAX_ATTEMPTS"]:
         return
-    notifications.notify(
-        notifications.recipients(engagement_id),
-        kind=NotificationKind.DECISION_FAILED, key=f"decision-failed:{decision_id}",
-        subject=lambda: ngettext(
-            "A decision could not be carried out (after %(num)d attempt)",
-            "A decision could not be carried out (after %(num)d attempts)", attempts),
-        body=lambda: _("Decision %(id)s stays failed: %(error)s", id=decision_id, error=error),
-        link=f"/engagements/{engagement_id}", engagement_id=engagement_id, now=now,
-    )
+    signals.decision_failed.send(decision_id, engagement_id=engagement_id, attempts=attempts,
+                                 error=error, now=now)
 
 
 def _apply(decision: Decision, now: datetime) -> str:
@@ -368,3 +354,29 @@ def _apply(decision: Decision, now: datetime) -> str:
                              else EngagementStatus.CLOSED_NO_PROSPECT)
         engagement.closed_on = today
     return f"engagement {engagement.id} {engagement.status.value}"
+
+
+# --- the sweep's steps, in order --------------------------------------------------------------
+
+
+def _add_to(attribute: str) -> Callable[[SweepReport, list], None]:
+    return lambda report, result: getattr(report, attribute).extend(result)
+
+
+def _record_outbox(report: SweepReport, result: tuple[list[int], list[int]]) -> None:
+    applied, failed = result
+    report.decisions_applied.extend(applied)
+    report.decisions_failed.extend(failed)
+
+
+def _record_emails(report: SweepReport, sent: int) -> None:
+    report.emails_sent += sent
+
+
+SWEEP_STEPS: tuple[SweepStep, ...] = (
+    SweepStep(open_overdue_reviews, _add_to("reviews_opened")),
+    SweepStep(open_step_reviews, _add_to("reviews_opened")),
+    SweepStep(send_reminders, _add_to("reminders_sent")),
+    SweepStep(apply_outbox, _record_outbox),
+    SweepStep(deliver_emails, _record_emails),
+)

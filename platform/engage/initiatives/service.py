@@ -2,24 +2,23 @@
 
 Every function checks its input and the acting organisation's right BEFORE writing, raises
 :class:`InitiativeError` with field messages otherwise, and leaves the commit to the caller.
-Row changes are audited by the flush listener; notifications to another organisation are
-written through :func:`engage.tenancy.database_system_scope` (the database's second lock
-is opened for that one statement, not for the ORM session).
+Row changes are audited by the flush listener. An application and the coordinator's decision
+are announced as :mod:`engage.signals`; the notifications to the other organisation are
+written by their receivers (:mod:`engage.notifications.handlers`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from engage.bounds import ID_MAX, whole_number
-from engage.core.forms import FormError
+from engage import signals
+from engage.common.forms import FormError, parse_choice, parse_int, parse_text
 from engage.db import utcnow
 from engage.escalations.models import EscalationLadder, LadderStep
 from engage.extensions import db
@@ -30,9 +29,6 @@ from engage.initiatives.models import (
     MemberRole,
     MemberStatus,
 )
-
-if TYPE_CHECKING:
-    from engage.notifications.service import Text
 
 # What a prospective member may ask to be; the coordinating organisation is the lead.
 SIGN_ON_ROLES = (MemberRole.CO_LEAD, MemberRole.SUPPORTER, MemberRole.OBSERVER)
@@ -100,16 +96,6 @@ def parse_aum(value: Any) -> Decimal | None:
     return amount
 
 
-def _text(errors: dict[str, str], field: str, value: Any, *, required: bool = False,
-          limit: int = MAX_TEXT) -> str:
-    text = (value or "").strip() if isinstance(value, str | type(None)) else str(value).strip()
-    if required and not text:
-        errors[field] = _("This field is required.")
-    elif len(text) > limit:
-        errors[field] = _("Keep it under %(limit)d characters.", limit=limit)
-    return text
-
-
 # --- creating and editing ---------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -125,25 +111,19 @@ class InitiativeForm:
 
 def check_form(data: dict[str, Any], *, organisation_id: int) -> InitiativeForm:
     errors: dict[str, str] = {}
-    title = _text(errors, "title", data.get("title"), required=True, limit=200)
-    theme = _text(errors, "theme", data.get("theme"), required=True, limit=100)
-    description = _text(errors, "description", data.get("description"))
-    common_goals = _text(errors, "common_goals", data.get("common_goals"), required=True)
-    preparation = _text(errors, "preparation", data.get("preparation"))
-    try:
-        status = InitiativeStatus(data.get("status") or InitiativeStatus.DRAFT)
-    except ValueError:
-        errors["status"] = _("Choose draft, recruiting, active or closed.")
-        status = InitiativeStatus.DRAFT
-    ladder_id = None
-    raw = data.get("ladder_id")
-    if raw not in (None, ""):
-        ladder_id = whole_number(raw)
-        # Tenancy: only ladders this organisation may see can be loaded at all.
-        if (ladder_id is None or not 1 <= ladder_id <= ID_MAX
-                or db.session.get(EscalationLadder, ladder_id) is None):
-            errors["ladder_id"] = _("Choose one of the ladders in the list.")
-            ladder_id = None
+    title = parse_text(data.get("title"), "title", errors, required=True, max_length=200)
+    theme = parse_text(data.get("theme"), "theme", errors, required=True, max_length=100)
+    description = parse_text(data.get("description"), "description", errors, max_length=MAX_TEXT)
+    common_goals = parse_text(data.get("common_goals"), "common_goals", errors, required=True,
+                              max_length=MAX_TEXT)
+    preparation = parse_text(data.get("preparation"), "preparation", errors, max_length=MAX_TEXT)
+    status = parse_choice(data.get("status"), InitiativeStatus, "status", errors,
+                          default=InitiativeStatus.DRAFT)
+    ladder_id = parse_int(data.get("ladder_id"), "ladder_id", errors, required=False)
+    # Tenancy: only ladders this organisation may see can be loaded at all.
+    if ladder_id is not None and db.session.get(EscalationLadder, ladder_id) is None:
+        errors["ladder_id"] = _("Choose one of the ladders in the list.")
+        ladder_id = None
     if errors:
         raise InitiativeError(errors)
     return InitiativeForm(title, theme, description, common_goals, preparation, status, ladder_id)
@@ -248,21 +228,16 @@ def sign_on(
             if existing.status is MemberStatus.PENDING
             else _("Your organisation is already a member of this initiative."))
     errors: dict[str, str] = {}
-    try:
-        member_role = MemberRole(role)
-        if member_role not in SIGN_ON_ROLES:
-            raise ValueError(role)
-    except ValueError:
-        errors["role"] = _("Choose co-lead, supporter or observer.")
-        member_role = None
+    member_role = parse_choice(role, MemberRole, "role", errors, allowed=SIGN_ON_ROLES)
     try:
         aum = parse_aum(aum_committed_eur)
     except InitiativeError as exc:
         errors.update(exc.errors)
         aum = None
-    resources = _text(errors, "committed_resources", committed_resources,
-                      required=member_role in (MemberRole.CO_LEAD, MemberRole.SUPPORTER))
-    conflict = _text(errors, "conflict_of_interest", conflict_of_interest)
+    resources = parse_text(committed_resources, "committed_resources", errors, max_length=MAX_TEXT,
+                           required=member_role in (MemberRole.CO_LEAD, MemberRole.SUPPORTER))
+    conflict = parse_text(conflict_of_interest, "conflict_of_interest", errors,
+                          max_length=MAX_TEXT)
     if not independence_confirmed:
         errors["independence_confirmed"] = _(
             "Confirm that your organisation decides and votes independently and shares no "
@@ -287,17 +262,9 @@ def sign_on(
     except sa.exc.IntegrityError:
         # Two people of the same organisation applied at the same moment.
         raise InitiativeError(_("Your organisation has already applied; the coordinator decides.")) from None
-    title, applicant = initiative.title, organisation_name(organisation_id)
-    _notify_organisation(
-        initiative.coordinator_organisation_id,
-        key=f"initiative:{initiative.id}:application:{member.id}:{int(now.timestamp())}",
-        kind="initiative_application",
-        subject=lambda: _("New application to “%(title)s”", title=title),
-        body=lambda: _("%(org)s asks to join as %(role)s.", org=applicant,
-                       role=ROLE_LABELS[member_role]),
-        link=f"/initiatives/{initiative.id}#member-{member.id}",
-        now=now,
-    )
+    signals.member_applied.send(
+        member.id, initiative=initiative, applicant=organisation_name(organisation_id),
+        role_label=ROLE_LABELS[member_role], now=now)
     return member
 
 
@@ -319,7 +286,7 @@ def _decide(member: InitiativeMember, *, organisation_id: int, admitted: bool,
     if member.status is not MemberStatus.PENDING:
         raise InitiativeError(_("Only a pending application can be admitted or declined."))
     errors: dict[str, str] = {}
-    reason = _text(errors, "reason", reason, limit=1000)
+    reason = parse_text(reason, "reason", errors, max_length=1000)
     if errors:
         raise InitiativeError(errors)
     now = utcnow()
@@ -334,18 +301,9 @@ def _decide(member: InitiativeMember, *, organisation_id: int, admitted: bool,
         after={"initiative_id": initiative.id, "organisation_id": member.organisation_id,
                "role": member.role, "reason": reason},
     )
-    title = initiative.title
-    subject = ((lambda: _("Your organisation was admitted to “%(title)s”", title=title))
-               if admitted else
-               (lambda: _("Your application to “%(title)s” was declined", title=title)))
-    body = reason or (_l("You can now see the initiative's engagements and join them.")
-                      if admitted else "")
-    _notify_organisation(
-        member.organisation_id,
-        key=f"initiative-member:{member.id}:{member.status.value}:{int(now.timestamp())}",
-        kind="membership_decided", subject=subject, body=body,
-        link=f"/initiatives/{initiative.id}", now=now,
-    )
+    signals.membership_decided.send(
+        member.id, initiative=initiative, organisation_id=member.organisation_id,
+        admitted=admitted, status=member.status.value, reason=reason, now=now)
     return member
 
 
@@ -356,29 +314,3 @@ def organisation_name(organisation_id: int) -> str:
 
     return db.session.scalar(
         sa.select(Organisation.name).where(Organisation.id == organisation_id)) or ""
-
-
-def organisation_people(organisation_id: int) -> list[tuple[int, int]]:
-    """(user id, organisation id) of the organisation's active users."""
-    from engage.organisations.models import OrgMembership, User
-
-    return [(r[0], r[1]) for r in db.session.execute(
-        sa.select(User.id, OrgMembership.organisation_id)
-        .join(OrgMembership, OrgMembership.user_id == User.id)
-        .where(OrgMembership.organisation_id == organisation_id, User.is_active.is_(True))
-        .order_by(User.id)
-    )]
-
-
-def _notify_organisation(organisation_id: int, *, key: str, kind: str, subject: Text,
-                         body: Text, link: str, now: datetime) -> int:
-    """Notify the organisation's people, each in her own language (``subject`` and ``body``
-    as :func:`engage.notifications.service.notify` takes them)."""
-    from engage.notifications.models import NotificationKind
-    from engage.notifications.service import notify
-    from engage.tenancy import database_system_scope
-
-    people = organisation_people(organisation_id)
-    with database_system_scope("notify another organisation of an initiative decision"):
-        return notify(people, kind=NotificationKind(kind), key=key, subject=subject,
-                      body=body, link=link, engagement_id=None, now=now)

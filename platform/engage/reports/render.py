@@ -7,7 +7,7 @@ import io
 from flask import render_template
 from flask_babel import gettext as _
 
-from engage import printing
+from engage.common import printing
 from engage.reports.service import StewardshipReport
 from engage.spreadsheets import append_row, csv_bytes
 

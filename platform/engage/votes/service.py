@@ -8,8 +8,8 @@ vote is cast, and already at "instructed" when the instruction departs from the 
 
 Every function validates everything first and raises :class:`VoteError` before anything
 is written; none commits (the caller commits once per unit of work). Audit events come
-from the ORM flush listener; followers of the company hear of a new vote from the flush
-listener in :mod:`engage.companies.service`.
+from the ORM flush listener; a recorded vote is announced (``signals.vote_recorded``), and
+the organisation's followers of the company are told by its receiver.
 """
 
 from __future__ import annotations
@@ -20,15 +20,22 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from engage.core.forms import FormError
-from engage.engagements.service import parse_choice, parse_date, parse_int, parse_text
+from engage import signals
+from engage.common.forms import (
+    ID_MAX,
+    FormError,
+    parse_choice,
+    parse_date,
+    parse_int,
+    parse_text,
+)
+from engage.db import utcnow
 from engage.extensions import db
 from engage.organisations.models import OrgMembership, OrgRole, User
 from engage.votes.models import Vote, VoteInstruction, VoteStatus
 
 ITEM_MAX = 300
 RATIONALE_MAX = 20_000
-ID_MAX = 2**31 - 1
 # Forward only: the position of each status on the way to a cast vote.
 ORDER = {VoteStatus.PROPOSED: 0, VoteStatus.INSTRUCTED: 1, VoteStatus.CAST: 2}
 FIELDS = ("instruction", "rationale", "status", "agm_on", "item")
@@ -131,6 +138,7 @@ def record_vote(*, actor: User, organisation_id: int, company_id: Any, agm_on: A
                 instruction=instruction_value, status=status_value, rationale=rationale)
     db.session.add(vote)
     _flush_once(vote)
+    signals.vote_recorded.send(vote.id, actor_id=actor.id, now=utcnow())
     return vote
 
 

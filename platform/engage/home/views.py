@@ -1,0 +1,93 @@
+"""The home page (the organisation's dashboard), the profile page and the health check."""
+
+from __future__ import annotations
+
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from engage import clock, orchestrator
+from engage.common import health
+from engage.common.paging import current_page
+from engage.extensions import db
+from engage.home import dashboard
+from engage.home.charts import bar_chart, stacked_chart
+from engage.home.service import platform_totals
+from engage.organisations import service as organisations
+from engage.security import Permission, current_org, current_user, public, requires
+
+# The endpoints keep their names (core.home, core.profile): templates, redirects and
+# permission lists name them, and a rename would gain nothing a reader sees.
+bp = Blueprint("core", __name__)
+
+REVIEWS_SHOWN = 5
+
+
+@bp.get("/")
+@requires(Permission.READ)
+def home():
+    today = clock.today()
+    org_id = current_org.id
+    page = current_page()
+    engagements, total = dashboard.my_engagements(org_id, limit=page.size, offset=page.offset)
+    reviews, reviews_total = dashboard.reviews_waiting(org_id, REVIEWS_SHOWN)
+    deadlines, deadlines_total = dashboard.upcoming_deadlines(org_id, today)
+    charts = dashboard.charts(org_id)
+    return render_template(
+        "home/home.html",
+        today=today, engagements=engagements, engagements_total=total, page=page.number,
+        pages=page.count(total),
+        reviews=reviews, reviews_total=reviews_total,
+        deadlines=deadlines, deadlines_total=deadlines_total, deadline_days=dashboard.DEADLINE_DAYS,
+        activity=dashboard.recent_activity(),
+        stage_chart=bar_chart([(str(s), n) for s, n in charts.stages]),
+        step_chart=bar_chart(charts.steps, horizontal=True),
+        outcome_chart=stacked_chart(charts.quarters),
+        charts=charts,
+        totals=platform_totals(today),
+    )
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@requires(Permission.READ)
+def profile():
+    """The signed-in person's language: English, Dutch, or what the browser asks for."""
+    languages = current_app.config["ENGAGE_LANGUAGES"]
+    error = None
+    if request.method == "POST":
+        try:
+            organisations.set_locale(db.session, current_user.id, request.form.get("locale", ""),
+                                     languages)
+        except organisations.OrganisationError as exc:
+            db.session.rollback()
+            error = str(exc)
+        else:
+            db.session.commit()
+            chosen = (request.form.get("locale", "").strip()
+                      or request.accept_languages.best_match(languages)
+                      or current_app.config["BABEL_DEFAULT_LOCALE"])
+            with force_locale(chosen):  # said in the language just chosen
+                flash(_("Your language is saved."), "info")
+            return redirect(url_for(".profile")), 303
+    return render_template("home/profile.html", error=error,
+                           selected=request.form.get("locale") if error else
+                           (current_user.locale or "")), (400 if error else 200)
+
+
+@bp.get("/healthz")
+@public
+def healthz():
+    """503 when the database is unreachable: this process cannot serve anything. Prefect
+    down is ``degraded`` (200): pages still work and decisions wait for the next sweep, so
+    a proxy must not take the web processes out of rotation for it; monitoring alerts on
+    the ``prefect`` field."""
+    database = health.database_status()
+    prefect = orchestrator.status()
+    if database != "ok":
+        status, code = "error", 503
+    elif prefect not in ("ok", "not configured"):
+        status, code = "degraded", 200
+    else:
+        status, code = "ok", 200
+    return {"status": status, "database": database, "prefect": prefect}, code
