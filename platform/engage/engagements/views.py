@@ -14,7 +14,7 @@ from engage.common.answer import answer_write
 from engage.common.bounds import ID_MAX, whole_number
 from engage.common.paging import current_page
 from engage.companies.models import Company
-from engage.companies.service import search
+from engage.companies.queries import search
 from engage.engagements.models import Engagement
 from engage.engagements.pages import bp, load_engagement, render_page, timeline_context
 from engage.engagements.queries import engagement_list, next_due_on
@@ -69,17 +69,12 @@ def _company_choices(query: str, selected: Any = None) -> list[Company]:
 
 def _initiative_choices() -> list[Any]:
     """Initiatives this organisation may start an engagement in."""
-    from engage.initiatives.models import (
-        Initiative,
-        InitiativeMember,
-        MemberRole,
-        MemberStatus,
-    )
+    from engage.initiatives.models import Initiative, InitiativeMember, MemberStatus
 
     leads = (sa.select(InitiativeMember.initiative_id)
              .where(InitiativeMember.organisation_id == current_org.id,
                     InitiativeMember.status == MemberStatus.ADMITTED,
-                    InitiativeMember.role.in_([MemberRole.LEAD, MemberRole.CO_LEAD])))
+                    InitiativeMember.leads))
     return db.session.scalars(
         sa.select(Initiative)
         .where(sa.or_(Initiative.coordinator_organisation_id == current_org.id,

@@ -13,7 +13,6 @@ from engage.initiatives import queries, service
 from engage.initiatives.models import (
     Initiative,
     InitiativeMember,
-    MemberRole,
     MemberStatus,
 )
 from engage.security import (
@@ -58,8 +57,7 @@ def _detail_context(initiative: Initiative, *, errors=None, form=None) -> dict:
     org_id = current_org.id
     mine = service.own_membership(initiative.id, org_id)
     is_coordinator = can(Permission.COORDINATE_INITIATIVE, initiative)
-    leads = mine is not None and mine.status is MemberStatus.ADMITTED and mine.role in (
-        MemberRole.LEAD, MemberRole.CO_LEAD)
+    leads = mine is not None and mine.status is MemberStatus.ADMITTED and mine.leads
     may_apply = (
         not is_coordinator
         and (mine is None or mine.status in (MemberStatus.DECLINED, MemberStatus.LEFT))
