@@ -148,7 +148,7 @@ class EngagementShared(TenantScoped):
 
     @classmethod
     def tenant_criteria(cls, org_id: Any) -> sa.ColumnElement[bool]:
-        from engage.tenancy import visible_engagement_ids
+        from engage.common.visibility import visible_engagement_ids
 
         return cls.engagement_id.in_(visible_engagement_ids(org_id))
 

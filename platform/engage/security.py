@@ -132,7 +132,9 @@ def _denial(principal: Principal | None, permission: Permission, obj: Any,
         role = (engagement_role(principal.organisation.id, engagement_id)
                 if obj is not None else None)
     if permission is Permission.LEAD_ENGAGEMENT:
-        if role not in ("lead", "co_lead"):
+        from engage.engagements.models import EngagementParticipant
+
+        if role not in EngagementParticipant.LEAD_ROLES:
             return _("Only the engagement's lead and co-lead investors can do this.")
         return None
     if permission is Permission.PARTICIPATE_ENGAGEMENT:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.hybrid import hybrid_property
@@ -186,7 +186,7 @@ class Engagement(TenantScoped, TimestampMixin, Base):
     def tenant_criteria(cls, org_id: Any) -> sa.ColumnElement[bool]:
         # One IN over a UNION (engage.tenancy.visible_engagement_ids), not an OR of two INs,
         # which PostgreSQL answers by reading the whole table.
-        from engage.tenancy import visible_engagement_ids
+        from engage.common.visibility import visible_engagement_ids
 
         return cls.id.in_(visible_engagement_ids(org_id))
 
@@ -203,6 +203,21 @@ class EngagementParticipant(EngagementShared, Base):
 
     engagement: Mapped[Engagement] = relationship(back_populates="participants")
     organisation: Mapped[Organisation] = relationship()
+
+    # Who leads an engagement: its lead and co-lead investors decide reviews, add milestones
+    # and are told what needs deciding. Every "lead or co-lead" check asks this.
+    LEAD_ROLES: ClassVar[tuple[ParticipantRole, ...]] = (ParticipantRole.LEAD,
+                                                          ParticipantRole.CO_LEAD)
+
+    @hybrid_property
+    def leads(self) -> bool:
+        """The organisation leads or co-leads the engagement (in SQL: ``role IN (…)``)."""
+        return self.role in self.LEAD_ROLES
+
+    @leads.inplace.expression
+    @classmethod
+    def _leads_expression(cls) -> sa.ColumnElement[bool]:
+        return cls.role.in_(cls.LEAD_ROLES)
 
     __table_args__ = (
         sa.UniqueConstraint("engagement_id", "organisation_id"),
@@ -370,9 +385,9 @@ class Signature(TenantScoped, Base):
 
     @classmethod
     def tenant_criteria(cls, org_id: Any) -> sa.ColumnElement[bool]:
-        from engage.tenancy import _table, visible_engagement_ids
+        from engage.common.visibility import aliased_table, visible_engagement_ids
 
-        letter = _table("letter", "tenancy_letter")
+        letter = aliased_table("letter", "tenancy_letter")
         return cls.letter_id.in_(
             sa.select(letter.c.id)
             .where(letter.c.engagement_id.in_(visible_engagement_ids(org_id)))

@@ -71,17 +71,12 @@ def _company_choices(query: str, selected: Any = None) -> list[Company]:
 
 def _initiative_choices() -> list[Any]:
     """Initiatives this organisation may start an engagement in."""
-    from engage.initiatives.models import (
-        Initiative,
-        InitiativeMember,
-        MemberRole,
-        MemberStatus,
-    )
+    from engage.initiatives.models import Initiative, InitiativeMember, MemberStatus
 
     leads = (sa.select(InitiativeMember.initiative_id)
              .where(InitiativeMember.organisation_id == current_org.id,
                     InitiativeMember.status == MemberStatus.ADMITTED,
-                    InitiativeMember.role.in_([MemberRole.LEAD, MemberRole.CO_LEAD])))
+                    InitiativeMember.leads))
     return db.session.scalars(
         sa.select(Initiative)
         .where(sa.or_(Initiative.coordinator_organisation_id == current_org.id,

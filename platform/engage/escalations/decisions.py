@@ -12,8 +12,9 @@ from flask_babel import gettext as _
 from engage import orchestrator
 from engage.audit import service as audit
 from engage.clock import local_date
+from engage.common.forms import FormError
 from engage.common.writes import update_where
-from engage.engagements.models import Engagement, EngagementParticipant, ParticipantRole
+from engage.engagements.models import Engagement, EngagementParticipant
 from engage.engagements.service import participant_role
 from engage.escalations.models import (
     CloseOutcome,
@@ -28,8 +29,9 @@ from engage.organisations.models import OrgMembership, User
 from engage.tenancy import as_organisation, system_scope
 
 
-class DecisionError(ValueError):
-    """The decision cannot be recorded as given; the message says why. Nothing was written."""
+class DecisionError(FormError):
+    """The decision cannot be recorded as given; the message says why. Nothing was written.
+    A form error like the others, so the decision form is shown again with what was typed."""
 
 
 class NotALead(DecisionError):
@@ -49,7 +51,7 @@ def decidable_reviews(organisation_id: int) -> sa.Select:
               (EngagementParticipant.engagement_id == EscalationReview.engagement_id)
               & (EngagementParticipant.organisation_id == organisation_id))
         .where(EscalationReview.status == ReviewStatus.OPEN,
-               EngagementParticipant.role.in_([ParticipantRole.LEAD, ParticipantRole.CO_LEAD]))
+               EngagementParticipant.leads)
         .order_by(EscalationReview.opened_at, EscalationReview.id)
     )
 
@@ -133,7 +135,7 @@ def _validated(review_id, kind, actor, organisation_id, reason, now, today,
     if review is None:
         raise ReviewNotOpen(_("there is no review %(id)s for this organisation", id=review_id))
     role = participant_role(review.engagement_id, organisation_id)
-    if role not in (ParticipantRole.LEAD, ParticipantRole.CO_LEAD):
+    if role not in EngagementParticipant.LEAD_ROLES:
         raise NotALead(_("only the lead and co-lead organisations of the engagement decide "
                          "reviews"))
     if review.status != ReviewStatus.OPEN:

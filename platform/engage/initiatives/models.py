@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.db import (
@@ -77,7 +78,7 @@ class Initiative(TenantScoped, TimestampMixin, Base):
 
     @classmethod
     def tenant_criteria(cls, org_id: Any) -> sa.ColumnElement[bool]:
-        from engage.tenancy import visible_initiative_ids
+        from engage.common.visibility import visible_initiative_ids
 
         return cls.id.in_(visible_initiative_ids(org_id))
 
@@ -107,6 +108,20 @@ class InitiativeMember(TenantScoped, Base):
     initiative: Mapped[Initiative] = relationship(back_populates="members")
     organisation: Mapped[Organisation] = relationship()
 
+    # An admitted member in one of these roles may start engagements in the initiative and
+    # co-leads them; every "lead or co-lead" check on members asks this.
+    LEAD_ROLES: ClassVar[tuple[MemberRole, ...]] = (MemberRole.LEAD, MemberRole.CO_LEAD)
+
+    @hybrid_property
+    def leads(self) -> bool:
+        """The member is the lead or a co-lead (in SQL: ``role IN (…)``)."""
+        return self.role in self.LEAD_ROLES
+
+    @leads.inplace.expression
+    @classmethod
+    def _leads_expression(cls) -> sa.ColumnElement[bool]:
+        return cls.role.in_(cls.LEAD_ROLES)
+
     __table_args__ = (
         sa.UniqueConstraint("initiative_id", "organisation_id"),
         sa.Index("ix_initiative_member_org_status", "organisation_id", "status", "initiative_id"),
@@ -117,7 +132,7 @@ class InitiativeMember(TenantScoped, Base):
 
     @classmethod
     def tenant_criteria(cls, org_id: Any) -> sa.ColumnElement[bool]:
-        from engage.tenancy import coordinated_initiative_ids, member_initiative_ids
+        from engage.common.visibility import coordinated_initiative_ids, member_initiative_ids
 
         # An organisation sees its own applications, and the members of the initiatives
         # it belongs to or coordinates; a prospective member does not see the others'
