@@ -284,7 +284,8 @@ def safe_next(target: object) -> str | None:
       percent-decoded (once or more: ``%252F``), so encoded slashes cannot become ``//``;
       only the decoded query may hold a plain space (a search term);
     - no ``.`` or ``..`` segments;
-    - written out again: path and query percent-encoded, any fragment dropped.
+    - written out again: path and query percent-encoded, any fragment dropped (a
+      notification's plain anchor is kept by ``notifications.links.opened``).
     """
     if not isinstance(target, str) or not target or len(target) > NEXT_MAX:
         return None

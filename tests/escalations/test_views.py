@@ -227,4 +227,4 @@ def test_engagement_list_paginates_with_a_constant_number_of_queries(app, client
     assert "Page 1 of 2" in html
     second = client.get("/engagements?page=2").get_data(as_text=True)
     assert len(re.findall(r'data-engagement="\d+"', second)) == 33 - app.config["ENGAGE_PAGE_SIZE"]
-    assert client.get("/engagements?page=x").status_code == 200  # a bad page number is page 1
+    assert client.get("/engagements?page=x").status_code == 400  # a bad page number is named

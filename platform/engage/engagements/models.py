@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.hybrid import hybrid_property
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from engage.db import (
     Base,
     EngagementShared,
+    LeadRoles,
     OrgPrivate,
     StrEnum,
     TenantScoped,
@@ -191,7 +192,7 @@ class Engagement(TenantScoped, TimestampMixin, Base):
         return cls.id.in_(visible_engagement_ids(org_id))
 
 
-class EngagementParticipant(EngagementShared, Base):
+class EngagementParticipant(LeadRoles, EngagementShared, Base):
     __tablename__ = "engagement_participant"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -204,20 +205,9 @@ class EngagementParticipant(EngagementShared, Base):
     engagement: Mapped[Engagement] = relationship(back_populates="participants")
     organisation: Mapped[Organisation] = relationship()
 
-    # Who leads an engagement: its lead and co-lead investors decide reviews, add milestones
-    # and are told what needs deciding. Every "lead or co-lead" check asks this.
-    LEAD_ROLES: ClassVar[tuple[ParticipantRole, ...]] = (ParticipantRole.LEAD,
-                                                          ParticipantRole.CO_LEAD)
-
-    @hybrid_property
-    def leads(self) -> bool:
-        """The organisation leads or co-leads the engagement (in SQL: ``role IN (…)``)."""
-        return self.role in self.LEAD_ROLES
-
-    @leads.inplace.expression
-    @classmethod
-    def _leads_expression(cls) -> sa.ColumnElement[bool]:
-        return cls.role.in_(cls.LEAD_ROLES)
+    # Its lead and co-lead investors decide reviews, add milestones and are told what
+    # needs deciding.
+    LEAD_ROLES = (ParticipantRole.LEAD, ParticipantRole.CO_LEAD)
 
     __table_args__ = (
         sa.UniqueConstraint("engagement_id", "organisation_id"),

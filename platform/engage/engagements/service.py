@@ -17,14 +17,7 @@ from flask_babel import gettext as _
 
 from engage import signals
 from engage.clock import local_date
-from engage.common.forms import (
-    ID_MAX,
-    FormError,
-    parse_choice,
-    parse_date,
-    parse_int,
-    parse_text,
-)
+from engage.common.forms import ID_MAX, FormError, parse_choice, parse_date, parse_int, parse_text
 from engage.db import utcnow
 from engage.engagements.models import (
     STAGES,

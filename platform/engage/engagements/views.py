@@ -11,9 +11,10 @@ from flask import render_template, request, url_for
 
 from engage import clock
 from engage.common.answer import answer_write
+from engage.common.bounds import ID_MAX, whole_number
 from engage.common.paging import current_page
 from engage.companies.models import Company
-from engage.companies.service import search
+from engage.companies.queries import search
 from engage.engagements.models import Engagement
 from engage.engagements.pages import bp, load_engagement, render_page, timeline_context
 from engage.engagements.queries import engagement_list, next_due_on
@@ -58,11 +59,8 @@ def timeline_view(engagement: Engagement):
 
 def _company_choices(query: str, selected: Any = None) -> list[Company]:
     companies = list(db.session.scalars(search(query).limit(COMPANY_CHOICES)).all())
-    try:
-        selected_id = int(selected) if selected else None
-    except ValueError:
-        selected_id = None
-    if selected_id and all(c.id != selected_id for c in companies):
+    selected_id = whole_number(selected)
+    if selected_id and 1 <= selected_id <= ID_MAX and all(c.id != selected_id for c in companies):
         chosen = db.session.get(Company, selected_id)
         if chosen is not None:
             companies.insert(0, chosen)

@@ -42,26 +42,6 @@ class ReviewNotOpen(DecisionError):
     """The review does not exist for this organisation, or it has been decided already."""
 
 
-def decidable_reviews(organisation_id: int) -> sa.Select:
-    """The open reviews the organisation decides (it leads or co-leads the engagement),
-    oldest first: the reviews inbox and the home page list them."""
-    return (
-        sa.select(EscalationReview)
-        .join(EngagementParticipant,
-              (EngagementParticipant.engagement_id == EscalationReview.engagement_id)
-              & (EngagementParticipant.organisation_id == organisation_id))
-        .where(EscalationReview.status == ReviewStatus.OPEN,
-               EngagementParticipant.leads)
-        .order_by(EscalationReview.opened_at, EscalationReview.id)
-    )
-
-
-def count_decidable_reviews(organisation_id: int) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(
-            decidable_reviews(organisation_id).order_by(None).subquery()))
-
-
 def record_decision(
     review_id: int,
     kind: DecisionKind | str,

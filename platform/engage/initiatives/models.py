@@ -2,14 +2,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.db import (
     Base,
+    LeadRoles,
     StrEnum,
     TenantScoped,
     TimestampMixin,
@@ -83,7 +83,7 @@ class Initiative(TenantScoped, TimestampMixin, Base):
         return cls.id.in_(visible_initiative_ids(org_id))
 
 
-class InitiativeMember(TenantScoped, Base):
+class InitiativeMember(LeadRoles, TenantScoped, Base):
     """An organisation signed on to an initiative, with its role and committed resources."""
 
     __tablename__ = "initiative_member"
@@ -108,19 +108,8 @@ class InitiativeMember(TenantScoped, Base):
     initiative: Mapped[Initiative] = relationship(back_populates="members")
     organisation: Mapped[Organisation] = relationship()
 
-    # An admitted member in one of these roles may start engagements in the initiative and
-    # co-leads them; every "lead or co-lead" check on members asks this.
-    LEAD_ROLES: ClassVar[tuple[MemberRole, ...]] = (MemberRole.LEAD, MemberRole.CO_LEAD)
-
-    @hybrid_property
-    def leads(self) -> bool:
-        """The member is the lead or a co-lead (in SQL: ``role IN (…)``)."""
-        return self.role in self.LEAD_ROLES
-
-    @leads.inplace.expression
-    @classmethod
-    def _leads_expression(cls) -> sa.ColumnElement[bool]:
-        return cls.role.in_(cls.LEAD_ROLES)
+    # An admitted member in one of these roles starts engagements in the initiative.
+    LEAD_ROLES = (MemberRole.LEAD, MemberRole.CO_LEAD)
 
     __table_args__ = (
         sa.UniqueConstraint("initiative_id", "organisation_id"),
