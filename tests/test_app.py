@@ -54,7 +54,7 @@ def test_home_shows_platform_counts(client, db_session):
 
 def test_home_empty_state_says_what_to_do(client, db_session):
     html = client.get("/").get_data(as_text=True)
-    assert "takes part in no engagement yet" in html  # the dashboard's sections: tests/core
+    assert "takes part in no engagement yet" in html  # the dashboard's sections: tests/home
     assert _count(html, "engagements") == 0
 
 
