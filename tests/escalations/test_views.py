@@ -117,10 +117,10 @@ def test_bad_decisions_are_explained_and_nothing_is_written(client, db_session, 
     for form, message in [
         ({"kind": "extend", "new_due_on": "next week"}, "is not a date"),
         ({"kind": "extend", "new_due_on": "2020-01-01"}, "after today"),
-        ({"kind": "close", "close_outcome": "maybe"}, "needs an outcome"),
+        ({"kind": "close", "close_outcome": "maybe"}, "“maybe” is not one of the options"),
         ({"reason": "  "}, "needs a reason"),
         ({"ladder_step_id": "x"}, "is not a whole number"),
-        ({"kind": "surrender"}, "unknown decision"),
+        ({"kind": "surrender"}, "“surrender” is not one of the options"),
     ]:
         response = _decide(client, review_id, token, **form)
         body = response.get_data(as_text=True)

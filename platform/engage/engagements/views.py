@@ -11,7 +11,7 @@ from flask import render_template, request, url_for
 
 from engage import clock
 from engage.common.answer import answer_write
-from engage.common.bounds import ID_MAX, whole_number
+from engage.common.forms import parse_int
 from engage.common.paging import current_page
 from engage.companies.models import Company
 from engage.companies.queries import search
@@ -59,8 +59,8 @@ def timeline_view(engagement: Engagement):
 
 def _company_choices(query: str, selected: Any = None) -> list[Company]:
     companies = list(db.session.scalars(search(query).limit(COMPANY_CHOICES)).all())
-    selected_id = whole_number(selected)
-    if selected_id and 1 <= selected_id <= ID_MAX and all(c.id != selected_id for c in companies):
+    selected_id = parse_int(selected, "company_id", {}, required=False)
+    if selected_id and all(c.id != selected_id for c in companies):
         chosen = db.session.get(Company, selected_id)
         if chosen is not None:
             companies.insert(0, chosen)
