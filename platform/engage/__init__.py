@@ -28,7 +28,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from engage.audit import service as _audit  # noqa: F401  (the flush listener)
     from engage.companies import service as _followers  # noqa: F401  (tells followers)
     from engage.db import configure_engine
-    from engage.extensions import babel, csrf, db, htmx, migrate
+    from engage.extensions import babel, csrf, db, htmx, limiter, migrate
 
     db.init_app(app)
     with app.app_context():  # engines exist now; none has connected yet
@@ -38,6 +38,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from engage import errors, logs, security
 
     logs.init_app(app)  # first: its request timer starts before any other hook
+    # Before who is asking: a client over its limit costs no database query.
+    limiter.init_app(app)
     # First of the request hooks: who is asking (and their tenancy scope) is known before
     # anything else runs, the CSRF check included.
     security.init_app(app)

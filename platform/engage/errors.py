@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from engage.api.errors import from_http_exception as api_problem
-from engage.api.errors import is_api_request
+from engage.api.errors import is_api_request, retry_after
 
 
 def _titles() -> dict[int, tuple[str, str]]:
@@ -19,13 +19,16 @@ def _titles() -> dict[int, tuple[str, str]]:
         403: (_("Not allowed"), _("You are not allowed to do this.")),
         404: (_("Not found"), _("There is nothing here, or it is not shared with your organisation.")),
         405: (_("Not allowed"), _("This address does not accept that kind of request.")),
+        429: (_("Too many requests"), _("Too many requests from your address in a short time. "
+                                        "Please wait a little and try again.")),
         500: (_("Something went wrong"), _("The error has been logged. Please try again.")),
     }
 
 
-def _page(status: int, reason: str | None = None):
+def _page(status: int, reason: str | None = None, headers: dict[str, str] | None = None):
     title, default = _titles().get(status, (_("Error"), ""))
-    return render_template("errors/error.html", title=title, reason=reason or default), status
+    return (render_template("errors/error.html", title=title, reason=reason or default),
+            status, headers or {})
 
 
 def init_app(app: Flask) -> None:
@@ -51,4 +54,4 @@ def init_app(app: Flask) -> None:
         # Werkzeug's default 404 text would say nothing useful; keep ours unless a view
         # gave its own reason.
         reason = exc.description if exc.description != type(exc).description else None
-        return _page(exc.code, reason)
+        return _page(exc.code, reason, retry_after(exc))

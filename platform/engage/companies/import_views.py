@@ -19,6 +19,8 @@ from flask_babel import lazy_gettext as _l
 from engage.companies import imports
 from engage.companies.csvfile import ImportFileError
 from engage.companies.screening import screening_flags
+from engage.extensions import limiter
+from engage.ratelimits import message, setting, user_or_address
 from engage.security import NotPermitted, Permission, can, current_org, requires
 
 bp = Blueprint("imports", __name__)
@@ -68,6 +70,8 @@ def index():
 
 @bp.post("/imports/<kind>")
 @requires(Permission.ADMIN)
+@limiter.limit(setting("ENGAGE_RATE_LIMIT_IMPORTS"), key_func=user_or_address,
+               error_message=message)
 def upload(kind: str):
     if kind not in imports.KINDS:
         abort(404)

@@ -13,6 +13,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from engage.auth import service as sso
 from engage.auth.models import SsoConfig
@@ -62,13 +63,40 @@ def change_role(member: OrgMembership):
         flash(_("Choose a role: admin, member or viewer."), "error")
         return redirect(url_for(".users")), 303
     try:
-        service.change_role(db.session, member, role)
+        service.change_role(db.session, member, role, now=utcnow())
     except service.OrganisationError as exc:
         db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for(".users")), 303
     db.session.commit()
     flash(_("Role changed."), "info")
+    return redirect(url_for(".users")), 303
+
+
+@bp.post("/users/<int:user_id>/active")
+@requires(Permission.ADMIN, load=load_member)
+def set_active(member: OrgMembership):
+    active = request.form.get("active") == "1"
+    try:
+        service.set_active(db.session, member, active, actor_id=current_user.id, now=utcnow())
+    except service.OrganisationError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for(".users")), 303
+    db.session.commit()
+    flash(_("%(name)s can sign in again.", name=member.user.name) if active else
+          _("%(name)s is deactivated and signed out everywhere.", name=member.user.name), "info")
+    return redirect(url_for(".users")), 303
+
+
+@bp.post("/users/<int:user_id>/sign-out")
+@requires(Permission.ADMIN, load=load_member)
+def sign_out(member: OrgMembership):
+    ended = service.sign_out(db.session, member, now=utcnow())
+    db.session.commit()
+    flash(ngettext("%(name)s is signed out of %(num)d session.",
+                   "%(name)s is signed out of %(num)d sessions.", ended,
+                   name=member.user.name), "info")
     return redirect(url_for(".users")), 303
 
 

@@ -9,7 +9,8 @@ from flask_babel import gettext as _
 
 from engage.audit import service as audit
 from engage.companies.csvfile import CellError, a_date
-from engage.extensions import db, htmx
+from engage.extensions import db, htmx, limiter
+from engage.ratelimits import message, setting, user_or_address
 from engage.reports import render
 from engage.reports.service import (
     ReportError,
@@ -59,6 +60,8 @@ def index():
 
 @bp.get("/download.<fmt>")
 @requires(Permission.READ)
+@limiter.limit(setting("ENGAGE_RATE_LIMIT_REPORTS"), key_func=user_or_address,
+               error_message=message)
 def download(fmt: str):
     if fmt not in render.FORMATS:
         abort(404)
