@@ -29,11 +29,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("set PREFECT_API_URL to the Prefect server's API")
     if args.interval <= 0:
         parser.error("--interval must be a positive number of seconds")
-    from workflows.deployments import APPLY_NAME, SWEEP_NAME, deployments, register_on_pool
+    from workflows.deployments import deployments, register_on_pool
+    from workflows.names import DEPLOYMENTS
 
     ids = asyncio.run(register_on_pool(args.pool, deployments(args.interval)))
-    for name, deployment_id in zip((SWEEP_NAME, APPLY_NAME), ids, strict=True):
-        print(f"{name}/{name}: {deployment_id} on pool {args.pool}")
+    for name, deployment_id in zip(DEPLOYMENTS, ids, strict=True):
+        print(f"{name}: {deployment_id} on pool {args.pool}")
     return 0
 
 

@@ -73,6 +73,6 @@ def test_home_query_count_does_not_grow_with_data(client, db_session, count_quer
         assert client.get("/").status_code == 200
     assert small.count == large.count
     # The signed-in user, the unread count, then one query per dashboard section (see
-    # engage.core.dashboard); PostgreSQL adds the scope hand-overs (set_config).
+    # engage.home.dashboard); PostgreSQL adds the scope hand-overs (set_config).
     assert large.count <= 12, large.statements
 

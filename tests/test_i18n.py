@@ -19,7 +19,7 @@ from engage.organisations.models import OrgRole, User
 from engage.tenancy import as_organisation, system_scope
 from tests import factories as f
 from tests.conftest import login_ids
-from tests.core.conftest import TODAY
+from tests.home.conftest import TODAY
 from tests.oidc_support import csrf_token
 
 CATALOGUES = PROJECT_ROOT / "platform/engage/translations"

@@ -13,11 +13,11 @@ import pytest
 from click.testing import CliRunner
 
 from engage.config import ConfigError
-from engage.core import health
 from engage.doctor import FAIL, OK, doctor_command, run_checks
-from engage.escalations.runtime import free_port
 from tests.escalations.committed_db import committed_database
 from tests.oidc_support import Provider
+from workflows import client
+from workflows.runtime import free_port
 
 
 class _PrefectHealth(BaseHTTPRequestHandler):
@@ -43,13 +43,13 @@ def prefect_health():
     handler = type("Handler", (_PrefectHealth,), {"calls": 0})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    health._cache.clear()
+    client._health_cache.clear()
     try:
         yield f"http://127.0.0.1:{server.server_port}/api", handler
     finally:
         server.shutdown()
         server.server_close()
-        health._cache.clear()
+        client._health_cache.clear()
 
 
 def test_healthz_without_prefect_configured(app, db_session):
@@ -73,13 +73,13 @@ def test_healthz_asks_prefect_and_caches_the_answer(app, db_session, prefect_hea
 
 
 def test_healthz_is_degraded_not_down_when_prefect_is_unreachable(app, db_session):
-    health._cache.clear()
+    client._health_cache.clear()
     app.config["PREFECT_API_URL"] = f"http://127.0.0.1:{free_port()}/api"
     try:
         response = app.test_client().get("/healthz")
     finally:
         app.config["PREFECT_API_URL"] = None
-        health._cache.clear()
+        client._health_cache.clear()
     assert response.status_code == 200  # pages still work: the proxy keeps this process
     body = response.get_json()
     assert body["status"] == "degraded" and body["database"] == "ok"
@@ -89,7 +89,7 @@ def test_healthz_is_degraded_not_down_when_prefect_is_unreachable(app, db_sessio
 def test_a_prefect_that_is_not_healthy_is_reported(prefect_health):
     api_url, handler = prefect_health
     handler.answer = b"false"
-    assert health.prefect_status(api_url, cached=False).startswith("unhealthy answer")
+    assert client.prefect_status(api_url).startswith("unhealthy answer")
 
 
 def test_healthz_says_503_when_the_database_is_gone(tmp_path):

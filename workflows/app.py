@@ -1,12 +1,21 @@
-"""The Flask app whose context the flows' tasks run in.
+"""The Flask app whose context the flows' tasks run in, and the one way to make a task.
 
-A worker's flow runs build it from the environment (``DATABASE_URL`` …), once per process;
-tests hand theirs in with :func:`use_app`.
+A worker's flow runs build the app from the environment (``DATABASE_URL`` …), once per
+process; tests hand theirs in with :func:`use_app`.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
 from flask import Flask
+from prefect import Task, task
+from prefect.cache_policies import NO_CACHE
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 _app: Flask | None = None
 
@@ -23,3 +32,16 @@ def app() -> Flask:
 
         _app = create_app()
     return _app
+
+
+def service_task(fn: Callable[P, R], *, name: str | None = None) -> Task[P, R]:
+    """A Prefect task that calls the service function ``fn`` inside the app's context. Named
+    after it (``open_overdue_reviews`` → ``open-overdue-reviews``), described by its
+    docstring, and never cached: every run must ask the database, which decides."""
+
+    @functools.wraps(fn)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        with app().app_context():
+            return fn(*args, **kwargs)
+
+    return task(run, name=name or fn.__name__.replace("_", "-"), cache_policy=NO_CACHE)

@@ -7,9 +7,7 @@ from datetime import timedelta
 from prefect.deployments.runner import EntrypointType, RunnerDeployment
 
 from workflows.escalation import apply_decision, escalation_sweep
-
-SWEEP_NAME = "escalation-sweep"
-APPLY_NAME = "apply-decision"
+from workflows.names import APPLY_DEPLOYMENT_NAME, SWEEP_DEPLOYMENT_NAME
 
 
 def deployments(sweep_interval_seconds: int = 60) -> list[RunnerDeployment]:
@@ -17,12 +15,12 @@ def deployments(sweep_interval_seconds: int = 60) -> list[RunnerDeployment]:
     # directory the worker was started from.
     return [
         escalation_sweep.to_deployment(
-            name=SWEEP_NAME, interval=timedelta(seconds=sweep_interval_seconds),
+            name=SWEEP_DEPLOYMENT_NAME, interval=timedelta(seconds=sweep_interval_seconds),
             entrypoint_type=EntrypointType.MODULE_PATH,
             description="Opens escalation reviews when deadlines pass; idempotent.",
         ),
         apply_decision.to_deployment(
-            name=APPLY_NAME, entrypoint_type=EntrypointType.MODULE_PATH,
+            name=APPLY_DEPLOYMENT_NAME, entrypoint_type=EntrypointType.MODULE_PATH,
             description="Carries out one recorded escalation decision; idempotent.",
         ),
     ]

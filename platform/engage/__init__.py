@@ -54,7 +54,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for name in ("get_locale", "format_date", "format_datetime", "format_decimal",
                  "format_currency", "format_percent"):
         app.jinja_env.globals[name] = getattr(flask_babel, name)
-    from engage.core.labels import format_aum, label
+    from engage.common.labels import format_aum, label
 
     app.jinja_env.globals["label"] = label
     app.jinja_env.globals["format_aum"] = format_aum
@@ -66,9 +66,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from engage.calendars.views import bp as calendars_bp
     from engage.companies.import_views import bp as imports_bp
     from engage.companies.views import bp as companies_bp
-    from engage.core.views import bp as core_bp
-    from engage.engagements.views import bp as engagements_bp
+    from engage.engagements import actions as _actions  # noqa: F401  (adds its routes to
+    from engage.engagements import views as _views  # noqa: F401  the engagements blueprint)
+    from engage.engagements.pages import bp as engagements_bp
     from engage.escalations.views import bp as escalations_bp
+    from engage.home.views import bp as core_bp
     from engage.initiatives.views import bp as initiatives_bp
     from engage.notifications.views import bp as notifications_bp
     from engage.organisations.views import bp as organisations_bp
@@ -84,9 +86,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     api.init_app(app)
 
+    from engage import plugins
     from engage.cli import register
 
     register(app)
+    plugins.init_app(app)  # last: a plugin sees the finished app (workflows/: the orchestrator)
     return app
 
 

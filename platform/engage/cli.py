@@ -1,11 +1,11 @@
 """The ``engage`` command: Flask's CLI (``engage db upgrade``, ``engage run``,
-``engage shell``) plus Engage's own commands."""
+``engage shell``) plus Engage's own commands, and those of installed plugins
+(``engage.plugins``: ``workflows/`` adds ``engage worker`` and ``engage sweep``)."""
 
 from __future__ import annotations
 
 import signal
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
@@ -14,6 +14,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from werkzeug.serving import run_simple
 
+from engage import clock, config, orchestrator, plugins
 from engage.doctor import doctor_command
 
 
@@ -32,6 +33,7 @@ cli = FlaskGroup(
 
 # On the group itself, not registered by the app: it must run when the app cannot be built.
 cli.add_command(doctor_command)
+plugins.init_cli(cli)
 
 
 def main() -> None:
@@ -74,7 +76,7 @@ def demo_command(host: str, port: int, no_serve: bool, no_prefect: bool, today) 
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     upgrade()
-    summary = load_demo(today.date() if today else date.today())
+    summary = load_demo(today.date() if today else clock.today())
     click.echo(f"Demo database: {path}")
     click.echo(summary.describe())
     if not current_app.config.get("ENGAGE_REGISTER_ORGS"):
@@ -91,11 +93,11 @@ def demo_command(host: str, port: int, no_serve: bool, no_prefect: bool, today) 
     click.echo("\nSign-in: one local OpenID Connect provider per demo organisation")
     for slug, issuer in providers.issuers.items():
         click.echo(f"  {slug:<14} {issuer}")
-    children = []
+    local = None
     # A plain `kill` stops the demo like Ctrl+C does: the finally below stops the children.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        children = [] if no_prefect else _start_prefect(path)
+        local = None if no_prefect else start_orchestrator(path)
         url = f"http://{host}:{port}/"
         click.echo(f"\nEngage is running at {url}  (Ctrl+C to stop)")
         click.echo("Open it, choose an organisation (or type a demo user's e-mail address), then "
@@ -103,29 +105,20 @@ def demo_command(host: str, port: int, no_serve: bool, no_prefect: bool, today) 
         # Flask's app.run() is a no-op inside its own CLI; serve with Werkzeug directly.
         run_simple(host, port, current_app._get_current_object(), threaded=True)
     finally:
-        from engage.escalations.runtime import stop
-
-        stop(children)
+        if local is not None:
+            local.stop()
         providers.stop()
 
 
-def _start_prefect(database: Path) -> list:
-    """Prefect's local server (SQLite under the instance folder) and an Engage worker, so the
-    demo's overdue milestones open reviews within a minute. Returns the child processes."""
-    from engage import config
-    from engage.escalations.runtime import start_prefect_server, start_worker
-
-    home = config.INSTANCE_PATH / "prefect"
-    for leftover in home.glob("prefect.db*"):  # every demo starts from scratch
-        leftover.unlink()
-    click.echo("Starting Prefect's local server ...")
-    server, api_url = start_prefect_server(home)
-    current_app.config["PREFECT_API_URL"] = api_url
-    worker = start_worker(home, api_url, env={"DATABASE_URL": f"sqlite:///{database}"})
-    interval = current_app.config["ENGAGE_SWEEP_INTERVAL_SECONDS"]
-    click.echo(f"Prefect UI: {api_url.removesuffix('/api')}  (escalation-sweep every {interval} s; "
-               f"logs in {home})")
-    return [worker, server]
+def start_orchestrator(database: Path) -> orchestrator.LocalRuntime | None:
+    """The installed orchestrator's local server and a worker (``workflows/``: Prefect, its
+    SQLite database under the instance folder), so the demo's overdue milestones open
+    reviews within a minute. None, with a word why, when no orchestrator is installed."""
+    found = orchestrator.installed()
+    if found is None:
+        click.echo("No orchestrator installed: no sweeps run (`engage sweep` runs one).")
+        return None
+    return found.start_local(config.INSTANCE_PATH / "prefect", f"sqlite:///{database}", click.echo)
 
 
 @click.command("demo-load")
@@ -136,7 +129,7 @@ def demo_load_command(today) -> None:
     from engage.demo import DemoError, load_demo
 
     try:
-        summary = load_demo(today.date() if today else date.today())
+        summary = load_demo(today.date() if today else clock.today())
     except DemoError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(summary.describe())
@@ -145,7 +138,6 @@ def demo_load_command(today) -> None:
 def register(app: Flask) -> None:
     from engage.bench.cli import bench_data_command
     from engage.companies.cli import import_cli
-    from engage.escalations import cli as escalations_cli
     from engage.organisations.cli import org_cli, token_cli
     from engage.reports.cli import report_command
 
@@ -153,8 +145,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_load_command)
     app.cli.add_command(org_cli)
     app.cli.add_command(token_cli)
-    app.cli.add_command(escalations_cli.sweep_command)
-    app.cli.add_command(escalations_cli.worker_command)
     app.cli.add_command(import_cli)
     app.cli.add_command(report_command)
     app.cli.add_command(bench_data_command)

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import click
 
+from engage import orchestrator
+
 OK, WARN, FAIL = "ok", "warn", "FAIL"
 
 
@@ -32,7 +34,7 @@ def run_checks(create_app: Callable) -> list[Finding]:
     with app.app_context():
         database = list(_database(app.config["ENGAGE_ENV"] == "production"))
         findings += database
-        findings += _prefect(app.config)
+        findings += _prefect()
         if all(f.status != FAIL for f in database):
             findings += _identity_providers()
     return findings
@@ -117,51 +119,13 @@ def _database(production: bool) -> Iterator[Finding]:
                       f"expects {', '.join(sorted(heads))}: run `engage db upgrade`")
 
 
-def _prefect(config) -> Iterator[Finding]:
-    from engage.core.health import prefect_status
-
-    api_url = config.get("PREFECT_API_URL")
-    if not api_url:
-        return
-    status = prefect_status(api_url, cached=False)
-    if status != "ok":
-        yield Finding(FAIL, "prefect", status)
-        return
-    yield Finding(OK, "prefect", f"{api_url} answers")
-    try:
-        yield from _deployments(api_url)
-    except Exception as exc:  # an old server, a proxy in the way: say so, do not crash
-        yield Finding(FAIL, "prefect", f"cannot read the deployments: {type(exc).__name__}: "
-                      f"{str(exc).splitlines()[0] if str(exc) else ''}")
-
-
-def _deployments(api_url: str) -> Iterator[Finding]:
-    """The flows a worker registers, and whether a worker polls their pool."""
-    from datetime import datetime, timedelta, timezone
-
-    from prefect.client.orchestration import get_client
-    from prefect.exceptions import ObjectNotFound
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    from engage.escalations.runs import APPLY_DEPLOYMENT, SWEEP_DEPLOYMENT
-
-    recent = datetime.now(timezone.utc) - timedelta(minutes=2)
-    with temporary_settings({PREFECT_API_URL: api_url}), get_client(sync_client=True) as client:
-        for name in (SWEEP_DEPLOYMENT, APPLY_DEPLOYMENT):
-            try:
-                deployment = client.read_deployment_by_name(name)
-            except ObjectNotFound:
-                yield Finding(FAIL, "prefect", f"deployment {name} is missing: start a worker "
-                              "(`engage worker --pool NAME`)")
-                continue
-            pool = deployment.work_pool_name
-            if not pool:  # served by an `engage worker` process without a pool
-                yield Finding(OK, "prefect", f"deployment {name} (served by a worker process)")
-                continue
-            alive = [w for w in client.read_workers_for_work_pool(pool)
-                     if w.last_heartbeat_time and w.last_heartbeat_time >= recent]
-            yield Finding(OK if alive else FAIL, "prefect",
-                          f"deployment {name} on pool {pool}: {len(alive)} worker(s) polling")
+def _prefect() -> Iterator[Finding]:
+    """The installed orchestrator's own checks (``workflows/``: Prefect answers, both
+    deployments exist, a worker polls their pool)."""
+    found = orchestrator.installed()
+    if found is not None:
+        for status, check, detail in found.checks():
+            yield Finding(status, check, detail)
 
 
 def _identity_providers() -> Iterator[Finding]:

@@ -12,10 +12,12 @@
 from __future__ import annotations
 
 import functools
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import sqlalchemy as sa
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
@@ -23,11 +25,11 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import Forbidden, Unauthorized
 from werkzeug.local import LocalProxy
 
-from engage import tenancy
+from engage import clock, tenancy
 from engage.audit import service as audit
 from engage.auth import sessions
 from engage.auth.models import UserSession
-from engage.db import StrEnum, utcnow
+from engage.db import StrEnum
 from engage.extensions import db, htmx
 from engage.organisations.models import Organisation, OrgMembership, OrgRole, User
 
@@ -233,7 +235,7 @@ def _load_principal() -> Principal | None:
         .join(Organisation, Organisation.id == OrgMembership.organisation_id)
         .where(User.id == user_id)
     )
-    now = utcnow()
+    now = clock.now()
     if token is None:
         # A browser: its server-side session must still count (same statement), and the
         # cookie must have been used recently.
@@ -261,11 +263,75 @@ def _load_principal() -> Principal | None:
     return Principal(user=row.User, organisation=row.Organisation, role=row.role)
 
 
-def safe_next(target: str | None) -> str | None:
-    """Only a path on this site, never an open redirect."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+# What may follow the sign-in: a path of at most this many characters. Longer is no page of
+# ours, and a cap keeps a stored link from growing the session cookie.
+NEXT_MAX = 1000
+# Characters kept as they are when a path is written out again (RFC 3986 path and query
+# characters, and "%" for escapes already present); anything else is percent-encoded.
+_PATH_SAFE = "/%:@!$&'()*+,;=-._~"
+_QUERY_SAFE = _PATH_SAFE + "?"
+
+
+def _hostile(text: str, *, spaces: bool = False) -> bool:
+    """Control, format and separator characters (tab, newline, NUL, zero-width, line and
+    paragraph separators...) and whitespace: browsers drop or fold them, which is how
+    ``/%09/evil.example`` became ``//evil.example``. Backslashes: browsers read them as
+    slashes. ``spaces``: a plain space is allowed (a decoded search term)."""
+    for ch in text:
+        if spaces and ch == " ":
+            continue
+        if ch == "\\" or ch.isspace() or unicodedata.category(ch)[0] in "CZ":
+            return True
+    return False
+
+
+def _decodings(text: str) -> list[str]:
+    """``text`` and its percent-decodings (double-encoded too), until nothing changes."""
+    forms = [text]
+    for _round in range(4):
+        decoded = unquote(forms[-1])
+        if decoded == forms[-1]:
+            break
+        forms.append(decoded)
+    return forms
+
+
+def safe_next(target: object) -> str | None:
+    """The page to go to next, if ``target`` is a plain path on this site; else None (the
+    caller falls back to the home page). Never an open redirect:
+
+    - no scheme and no host; the path starts with one ``/``, never ``//`` or ``/\\``;
+    - no control, format or separator character, whitespace or backslash anywhere, raw or
+      percent-decoded (once or more: ``%252F``), so encoded slashes cannot become ``//``;
+      only the decoded query may hold a plain space (a search term);
+    - no ``.`` or ``..`` segments;
+    - written out again: path and query percent-encoded, any fragment dropped.
+    """
+    if not isinstance(target, str) or not target or len(target) > NEXT_MAX:
         return None
-    return target
+    if _hostile(target) or any(not form.startswith("/") or form.startswith("//")
+                               for form in _decodings(target)):
+        return None  # before parsing: urlsplit("///host") drops the empty authority
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        return None
+    if parts.scheme or parts.netloc:
+        return None
+    for path in _decodings(parts.path):
+        if _hostile(path) or not path.startswith("/") or path.startswith("//"):
+            return None
+        if any(segment in (".", "..") for segment in path.split("/")):
+            return None
+    if any(_hostile(query, spaces=True) for query in _decodings(parts.query)):
+        return None
+    result = urlunsplit(("", "", quote(parts.path, safe=_PATH_SAFE),
+                         quote(parts.query, safe=_QUERY_SAFE), ""))
+    # Written out, it must still be a path with no host.
+    again = urlsplit(result)
+    if again.scheme or again.netloc or result.startswith("//"):
+        return None
+    return result
 
 
 def _before_request():

@@ -233,7 +233,48 @@ def test_a_claim_lost_with_its_worker_is_taken_over_when_stale(app, world, revie
     assert service.apply_outbox(NOW + timedelta(minutes=20)) == ([decision.id], [])
 
 
-def test_flow_run_links_point_at_the_prefect_ui():
-    url = service.flow_run_url("abc", "http://127.0.0.1:4200/api")
-    assert url == "http://127.0.0.1:4200/runs/flow-run/abc"
-    assert service.flow_run_url(None, "http://x/api") is None
+class _Recorder:
+    """An orchestrator that takes every decision it is asked to apply (the real one, Prefect,
+    is tested in tests/workflows/)."""
+
+    def __init__(self, answer):
+        self.asked, self.answer = [], answer
+
+    def request_apply(self, decision_id):
+        self.asked.append(decision_id)
+        return self.answer
+
+
+@pytest.fixture
+def installed(app):
+    """Swap the app's orchestrator for the test, and put the real one back after."""
+    from engage import orchestrator
+
+    before = app.extensions.get(orchestrator.EXTENSION)
+
+    def install(found):
+        if found is None:
+            app.extensions.pop(orchestrator.EXTENSION, None)
+        else:
+            orchestrator.install(app, found)
+
+    yield install
+    install(before)
+
+
+def test_without_an_orchestrator_the_decision_waits_for_the_sweep(world, review_id, db_session,
+                                                                  installed):
+    installed(None)
+    decision = _decide(world, review_id, kind="close", close_outcome="success")
+    assert decision.apply_status == ApplyStatus.PENDING and decision.flow_run_id is None
+    assert service.apply_outbox(NOW + timedelta(minutes=5)) == ([decision.id], [])
+
+
+def test_a_decision_is_handed_to_the_installed_orchestrator_and_its_run_kept(
+        world, review_id, db_session, installed):
+    recorder = _Recorder("run-1")
+    installed(recorder)
+    decision = _decide(world, review_id, kind="close", close_outcome="success")
+    assert recorder.asked == [decision.id]
+    assert _get(db_session, Decision, decision.id).flow_run_id == "run-1"
+    assert decision.apply_status == ApplyStatus.PENDING  # the run applies it, not the request

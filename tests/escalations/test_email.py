@@ -6,7 +6,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from engage.escalations import service
-from engage.escalations.runtime import free_port
+from workflows.runtime import free_port
 from tests.escalations.conftest import NOW
 
 

@@ -1,0 +1,1 @@
+"""Tests that each hole of the security review stays closed (SECURITY.md)."""

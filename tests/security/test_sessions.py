@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from engage import security, tenancy
+from engage import clock, tenancy
 from engage.audit.models import AuditEvent
 from engage.db import utcnow
 from engage.organisations.models import OrgMembership, OrgRole, User
@@ -167,12 +167,12 @@ def test_the_idle_timeout_with_a_given_clock(app, db_session, team, monkeypatch)
     idle = app.config["ENGAGE_SESSION_IDLE"]
     start = utcnow()
     browser = _browser(app, team, "member")
-    monkeypatch.setattr(security, "utcnow", lambda: start + idle - timedelta(minutes=1))
+    monkeypatch.setattr(clock, "now", lambda: start + idle - timedelta(minutes=1))
     assert _signed_in(browser)  # used just in time: the idle clock starts again
-    monkeypatch.setattr(security, "utcnow", lambda: start + 2 * idle - timedelta(minutes=2))
+    monkeypatch.setattr(clock, "now", lambda: start + 2 * idle - timedelta(minutes=2))
     assert _signed_in(browser)
     thief = _copy(app, browser)
-    monkeypatch.setattr(security, "utcnow", lambda: start + 3 * idle)
+    monkeypatch.setattr(clock, "now", lambda: start + 3 * idle)
     assert not _signed_in(browser) and not _signed_in(thief)
 
 
@@ -183,9 +183,9 @@ def test_the_absolute_timeout_however_busy(app, db_session, team, monkeypatch):
     at = start
     while at + idle / 2 < start + lifetime:
         at += idle / 2
-        monkeypatch.setattr(security, "utcnow", lambda at=at: at)
+        monkeypatch.setattr(clock, "now", lambda at=at: at)
         assert _signed_in(browser), at - start
-    monkeypatch.setattr(security, "utcnow", lambda: start + lifetime + timedelta(seconds=1))
+    monkeypatch.setattr(clock, "now", lambda: start + lifetime + timedelta(seconds=1))
     assert not _signed_in(browser)
 
 

@@ -9,8 +9,7 @@ import time
 from click.testing import CliRunner
 
 from engage import create_app
-from engage.cli import _start_prefect, cli
-from engage.escalations.runtime import stop
+from engage.cli import cli, start_orchestrator
 
 
 def test_the_demo_runs_prefect_and_a_worker_that_opens_reviews(tmp_path):
@@ -19,9 +18,10 @@ def test_the_demo_runs_prefect_and_a_worker_that_opens_reviews(tmp_path):
     assert result.exit_code == 0, result.output
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
     with app.app_context():
-        children = _start_prefect(path)
+        local = start_orchestrator(path)
         try:
-            assert app.config["PREFECT_API_URL"].startswith("http://127.0.0.1:")
+            assert local.api_url.startswith("http://127.0.0.1:")
+            assert app.config["PREFECT_API_URL"] == local.api_url
             deadline = time.monotonic() + 90
             reviews = 0
             while time.monotonic() < deadline and not reviews:
@@ -29,6 +29,6 @@ def test_the_demo_runs_prefect_and_a_worker_that_opens_reviews(tmp_path):
                 with sqlite3.connect(path) as conn:
                     reviews = conn.execute("SELECT count(*) FROM escalation_review").fetchone()[0]
         finally:
-            stop(children)
+            local.stop()
     assert reviews > 0
-    assert all(child.poll() is not None for child in children)
+    assert all(child.poll() is not None for child in local.processes)

@@ -9,12 +9,14 @@ import sqlalchemy as sa
 
 from engage.escalations import service
 from engage.escalations.models import ApplyStatus, Decision, EscalationReview
-from engage.escalations.runtime import free_port, start_worker, stop
+from workflows.runtime import free_port, start_worker, stop
 from engage.extensions import db
 from engage.notifications.models import Notification
 from engage.tenancy import enter_organisation, system_scope
 from tests.escalations.conftest import NOW
+from workflows.client import flow_run_url
 from workflows.escalation import apply_decision, escalation_sweep
+from workflows.names import APPLY_DEPLOYMENT, APPLY_DEPLOYMENT_NAME, SWEEP_DEPLOYMENT
 
 
 def _decision(app, decision_id) -> Decision:
@@ -95,7 +97,7 @@ def test_a_recorded_decision_is_applied_by_the_worker(flow_app, prefect_api_url,
         done = _decision(app, decision.id)
         assert done.apply_status == ApplyStatus.DONE, (tmp_path / "worker.log").read_text()[-3000:]
         assert done.flow_run_id == decision.flow_run_id
-        assert service.flow_run_url(done.flow_run_id, prefect_api_url).endswith(done.flow_run_id)
+        assert flow_run_url(done.flow_run_id, prefect_api_url).endswith(done.flow_run_id)
     finally:
         app.config["PREFECT_API_URL"] = None
         stop([worker])
@@ -105,7 +107,7 @@ def _record_when_deployed(app, world):
     from prefect.client.orchestration import get_client
     from prefect.exceptions import ObjectNotFound
 
-    from engage.escalations.runs import APPLY_DEPLOYMENT, request_apply
+    from engage.escalations.decisions import send_to_orchestrator
 
     with get_client(sync_client=True) as client:
         try:
@@ -117,7 +119,7 @@ def _record_when_deployed(app, world):
         # A busy test server may answer 503 twice; ask again, as an operator would (the
         # idempotency key keeps it one flow run).
         with app.app_context():
-            decision.flow_run_id = request_apply(decision.id)
+            decision.flow_run_id = send_to_orchestrator(decision.id)
     assert decision.flow_run_id, "run_deployment should have created a flow run"
     return decision
 
@@ -126,10 +128,10 @@ def test_a_decision_sent_to_prefect_comes_back_whole(flow_app, prefect_api_url):
     """With Prefect reachable, recording the flow run switches the session's scope; the
     decision handed back (and shown by the API) must still load its relationships."""
     from engage.escalations.schemas import DecisionSchema
-    from workflows.deployments import APPLY_NAME, deployments
+    from workflows.deployments import deployments
 
     app, _, world = flow_app
-    [apply_deployment] = [d for d in deployments() if d.name == APPLY_NAME]
+    [apply_deployment] = [d for d in deployments() if d.name == APPLY_DEPLOYMENT_NAME]
     apply_deployment.apply()  # registered, no worker: the run just waits in Prefect
     with app.app_context():
         service.open_overdue_reviews(NOW)
@@ -159,7 +161,6 @@ def test_the_deployment_definition_registers_both_flows_on_the_pool(prefect_api_
     from prefect.client.orchestration import get_client
 
     from engage.config import PROJECT_ROOT
-    from engage.escalations.runs import APPLY_DEPLOYMENT, SWEEP_DEPLOYMENT
 
     monkeypatch.setenv("PREFECT_API_URL", prefect_api_url)
     script = runpy.run_path(str(PROJECT_ROOT / "deploy" / "prefect_deployments.py"))

@@ -118,7 +118,7 @@ def commit_unit(write: Callable[[], T], *, conflicts: tuple[type[Exception], ...
     FormError, 409 when a unique key was lost to a concurrent request."""
     import sqlalchemy as sa
 
-    from engage.core.forms import FormError
+    from engage.common.forms import FormError
     from engage.extensions import db
 
     try:

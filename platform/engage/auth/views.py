@@ -6,12 +6,11 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from engage import security, tenancy
+from engage import clock, security, tenancy
 from engage.audit import service as audit
 from engage.auth import failures, oidc, service, sessions
 from engage.auth.models import SsoConfig
 from engage.auth.service import LoginRefused
-from engage.db import utcnow
 from engage.extensions import db, limiter
 from engage.ratelimits import client_address, message, setting
 from engage.organisations.models import Organisation
@@ -50,7 +49,7 @@ def _refused(org: Organisation, exc: LoginRefused, email: str | None = None):
         # Counted, and audited at the first of the hour and every power of ten: anonymous
         # refusals cannot grow the append-only trail without bound (engage.auth.failures).
         failures.record(db.session, organisation_id=org.id, client=client_address(),
-                        reason=exc.code, email=email, now=utcnow())
+                        reason=exc.code, email=email, now=clock.now())
         db.session.commit()
     current_app.logger.warning("sign-in refused for %s: %s", org.slug, exc.code)
     return render_template("auth/refused.html", organisation=org, message=exc.message), exc.status
@@ -115,7 +114,7 @@ def callback(slug: str):
             config = _sso(org)
             result = oidc.finish(org, config)
             email = result["claims"].get("email")
-            now = utcnow()
+            now = clock.now()
             user = service.complete_login(db.session, org, config, result["claims"], now=now)
             user_id = user.id
             audit.set_actor(user_id)
@@ -137,7 +136,7 @@ def logout():
     id_token, slug = session.get("id_token"), session.get("sso")
     if principal is not None:
         # Ended on the server: a copy of this cookie is refused from now on.
-        sessions.end(db.session, session.get("sid"), now=utcnow(), reason="logout")
+        sessions.end(db.session, session.get("sid"), now=clock.now(), reason="logout")
         audit.record("auth.logout", object_type="user_account", object_id=principal.user.id,
                      organisation_id=principal.organisation.id)
         db.session.commit()
@@ -162,8 +161,8 @@ def sign_out_everywhere():
     """The signed-in person ends every session of theirs, this one included (a lost
     laptop, a shared computer)."""
     principal = security.current_principal
-    sessions.end_all(db.session, principal.user.id, now=utcnow(), reason="sign_out_everywhere",
-                     organisation_id=principal.organisation.id)
+    sessions.end_all(db.session, principal.user.id, now=clock.now(),
+                     reason="sign_out_everywhere", organisation_id=principal.organisation.id)
     db.session.commit()
     session.clear()
     flash(_("You are signed out of Engage on every device."), "info")

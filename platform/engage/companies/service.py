@@ -17,11 +17,11 @@ from flask_babel import gettext as _
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from engage.common.forms import FormError
+from engage.common.labels import label
+from engage.common.search import matches
+from engage.common.writes import insert_if_absent
 from engage.companies.models import Company, CompanyFollow
-from engage.core.forms import FormError
-from engage.core.labels import label
-from engage.core.search import matches
-from engage.core.writes import insert_if_absent
 from engage.db import Base, utcnow
 from engage.extensions import db
 from engage.tenancy import current_scope, session_of

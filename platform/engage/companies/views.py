@@ -6,11 +6,11 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from engage.common.forms import run_unit
+from engage.common.paging import current_page
+from engage.common.search import MAX_QUERY
 from engage.companies import service
 from engage.companies.models import Company
-from engage.core.forms import run_unit
-from engage.core.paging import current_page
-from engage.core.search import MAX_QUERY
 from engage.engagements.models import Engagement
 from engage.extensions import db, htmx
 from engage.initiatives.models import Initiative

@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from engage import config
+from engage.common.labels import aum_in_documents
 from engage.companies.models import Company, EsgRating, ExclusionCategory, Holding
-from engage.core.labels import aum_in_documents
 from engage.demo import data
 from engage.engagements.models import (
     DialogueEntry,

@@ -1,29 +1,31 @@
 """What participants do on an engagement's page. Each action is one POST: the permission is
-declared, the service validates and writes, the view commits once. An htmx request gets
-the changed fragment back (400 with the form and its messages on bad input); without
-JavaScript the browser is sent back to the page (or shown it again with the messages)."""
+declared, the service validates and writes, and :func:`engage.common.answer.answer_write`
+commits once and answers — an htmx request gets the changed fragment back (400 with the form
+and its messages on bad input); without JavaScript the browser is sent back to the page (or
+shown it again with the messages)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+import sqlalchemy as sa
+from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engage.core.forms import run_unit
+from engage.common.answer import answer_write
 from engage.engagements import service
-from engage.engagements.models import Engagement, Letter, Milestone
-from engage.engagements.views import (
+from engage.engagements.models import Engagement, Letter, Milestone, Objective
+from engage.engagements.pages import (
     bp,
+    draw_page,
     letters_of,
     load_engagement,
-    page_context,
-    render_page,
+    participants_context,
     timeline_context,
 )
 from engage.escalations import followup
 from engage.escalations.models import DivestmentReview, EscalationTask
-from engage.extensions import htmx
+from engage.extensions import db, htmx
 from engage.security import (
     NotPermitted,
     Permission,
@@ -51,38 +53,52 @@ def load_divestment(review_id: int) -> DivestmentReview:
     return load_or_404(DivestmentReview, review_id)
 
 
-
-def _back(engagement_id: int, anchor: str = "") -> Any:
-    return redirect(url_for("engagements.show", engagement_id=engagement_id)
-                    + (f"#{anchor}" if anchor else ""), 303)
+def _page_at(engagement_id: int, anchor: str = "") -> str:
+    return (url_for("engagements.show", engagement_id=engagement_id)
+            + (f"#{anchor}" if anchor else ""))
 
 
 # --- milestones ---------------------------------------------------------------------------
 
 
-def _milestones_fragment(engagement: Engagement, status: int = 200, **overrides: Any):
-    context = page_context(engagement)
+def milestones_context(engagement: Engagement, **overrides: Any) -> dict[str, Any]:
+    """What the milestones section draws: its own two lists, not the whole page's."""
+    context = {
+        "engagement": engagement,
+        "milestones": db.session.scalars(
+            sa.select(Milestone).where(Milestone.engagement_id == engagement.id)
+            .order_by(Milestone.due_on, Milestone.id)).all(),
+        "objectives": db.session.scalars(
+            sa.select(Objective).where(Objective.engagement_id == engagement.id)
+            .order_by(Objective.id)).all(),
+        "may_lead": can(Permission.LEAD_ENGAGEMENT, engagement),
+        "errors": {},
+        "values": {},
+    }
     context.update(overrides)
-    return render_template("engagements/_milestones.html", **context), status
+    return context
 
 
 @bp.post("/<int:engagement_id>/milestones")
 @requires(Permission.LEAD_ENGAGEMENT, load=load_engagement)
 def add_milestone(engagement: Engagement):
     form = request.form
-    milestone, errors = run_unit(lambda: service.add_milestone(
-        engagement, **acting(), title=form.get("title", ""), due_on=form.get("due_on", ""),
-        horizon=form.get("horizon") or "short", objective_id=form.get("objective_id") or None))
-    if errors:
-        values = {"new_milestone": form.to_dict()}
-        if htmx:
-            return _milestones_fragment(engagement, 400, errors={"new_milestone": errors},
-                                        values=values)
-        return render_page(engagement, 400, errors={"new_milestone": errors}, values=values)
-    if htmx:
-        return _milestones_fragment(engagement)
-    flash(_("Milestone added."), "info")
-    return _back(engagement.id, f"milestone-{milestone.id}")
+    values = {"new_milestone": form.to_dict()}
+
+    def fragment(errors: dict[str, str] | None = None) -> str:
+        return render_template("engagements/_milestones.html", **milestones_context(
+            engagement, errors={"new_milestone": errors} if errors else {},
+            values=values if errors else {}))
+
+    return answer_write(
+        lambda: service.add_milestone(
+            engagement, **acting(), title=form.get("title", ""), due_on=form.get("due_on", ""),
+            horizon=form.get("horizon") or "short", objective_id=form.get("objective_id") or None),
+        page=lambda errors: draw_page(engagement, errors={"new_milestone": errors},
+                                        values=values),
+        fragment=fragment, done=lambda _milestone: fragment(),
+        redirect_to=lambda milestone: _page_at(engagement.id, f"milestone-{milestone.id}"),
+        message=_("Milestone added."))
 
 
 @bp.get("/milestones/<int:milestone_id>")
@@ -90,21 +106,20 @@ def add_milestone(engagement: Engagement):
 def milestone_row(milestone: Milestone):
     """One milestone's row (htmx: what "Cancel" puts back), else its engagement page."""
     if not htmx:
-        return _back(milestone.engagement_id, f"milestone-{milestone.id}")
+        return redirect(_page_at(milestone.engagement_id, f"milestone-{milestone.id}"), 303)
     return render_template("engagements/_milestone_row.html", m=milestone,
                            may_lead=can(Permission.LEAD_ENGAGEMENT, milestone))
 
 
-def _edit_form(milestone: Milestone, status: int = 200, errors=None, values=None):
-    template = "engagements/_milestone_form.html" if htmx else "engagements/milestone_edit.html"
-    return render_template(template, m=milestone, errors=errors or {},
-                           values=values or {}), status
+def _edit_form(milestone: Milestone, errors=None, values=None, *, page: bool = False) -> str:
+    template = "engagements/milestone_edit.html" if page else "engagements/_milestone_form.html"
+    return render_template(template, m=milestone, errors=errors or {}, values=values or {})
 
 
 @bp.get("/milestones/<int:milestone_id>/edit")
 @requires(Permission.LEAD_ENGAGEMENT, load=load_milestone)
 def edit_milestone(milestone: Milestone):
-    return _edit_form(milestone)
+    return _edit_form(milestone, page=not htmx)
 
 
 @bp.post("/milestones/<int:milestone_id>")
@@ -113,14 +128,18 @@ def update_milestone(milestone: Milestone):
     form = request.form
     changes = {k: form.get(k, "") for k in service.MILESTONE_FIELDS if k in form}
     milestone_id, engagement_id = milestone.id, milestone.engagement_id
-    _done, errors = run_unit(lambda: service.update_milestone(milestone, **acting(), **changes))
-    milestone = load_or_404(Milestone, milestone_id)
-    if errors:
-        return _edit_form(milestone, 400, errors, form.to_dict())
-    if htmx:
-        return render_template("engagements/_milestone_row.html", m=milestone, may_lead=True)
-    flash(_("Milestone saved."), "info")
-    return _back(engagement_id, f"milestone-{milestone_id}")
+
+    def fresh() -> Milestone:  # the unit of work ended: read the row as it is now
+        return load_or_404(Milestone, milestone_id)
+
+    return answer_write(
+        lambda: service.update_milestone(milestone, **acting(), **changes),
+        page=lambda errors: _edit_form(fresh(), errors, form.to_dict(), page=True),
+        fragment=lambda errors: _edit_form(fresh(), errors, form.to_dict()),
+        done=lambda _done: render_template("engagements/_milestone_row.html", m=fresh(),
+                                           may_lead=True),
+        redirect_to=lambda _done: _page_at(engagement_id, f"milestone-{milestone_id}"),
+        message=_("Milestone saved."))
 
 
 # --- dialogue -------------------------------------------------------------------------------
@@ -130,24 +149,24 @@ def update_milestone(milestone: Milestone):
 @requires(Permission.PARTICIPATE_ENGAGEMENT, load=load_engagement)
 def add_dialogue(engagement: Engagement):
     form = request.form
-    entry, errors = run_unit(lambda: service.add_dialogue(
-        engagement, **acting(), kind=form.get("kind", ""), occurred_on=form.get("occurred_on", ""),
-        summary=form.get("summary", ""), participants=form.get("participants", ""),
-        outcome=form.get("outcome", ""), visibility=form.get("visibility") or "coalition"))
-    if errors:
-        if htmx:
-            return render_template("engagements/_dialogue_form.html", engagement=engagement,
-                                   errors={"dialogue": errors},
-                                   values={"dialogue": form.to_dict()}), 400
-        return render_page(engagement, 400, errors={"dialogue": errors},
-                           values={"dialogue": form.to_dict()})
-    if htmx:
+    values = {"dialogue": form.to_dict()}
+    return answer_write(
+        lambda: service.add_dialogue(
+            engagement, **acting(), kind=form.get("kind", ""),
+            occurred_on=form.get("occurred_on", ""), summary=form.get("summary", ""),
+            participants=form.get("participants", ""), outcome=form.get("outcome", ""),
+            visibility=form.get("visibility") or "coalition"),
+        page=lambda errors: draw_page(engagement, errors={"dialogue": errors},
+                                        values=values),
+        fragment=lambda errors: render_template(
+            "engagements/_dialogue_form.html", engagement=engagement,
+            errors={"dialogue": errors}, values=values),
         # A fresh form, and the timeline (out of band) with the new entry on top.
-        return render_template("engagements/_dialogue_form.html", engagement=engagement,
-                               errors={}, values={}, saved=entry, oob_timeline=True,
-                               **timeline_context(engagement))
-    flash(_("Dialogue logged."), "info")
-    return _back(engagement.id, f"dialogue-{entry.id}")
+        done=lambda entry: render_template(
+            "engagements/_dialogue_form.html", engagement=engagement, errors={}, values={},
+            saved=entry, oob_timeline=True, **timeline_context(engagement)),
+        redirect_to=lambda entry: _page_at(engagement.id, f"dialogue-{entry.id}"),
+        message=_("Dialogue logged."))
 
 
 # --- signing on and co-signing ---------------------------------------------------------------
@@ -156,34 +175,36 @@ def add_dialogue(engagement: Engagement):
 @bp.post("/<int:engagement_id>/sign-on")
 @requires(Permission.WRITE, load=load_engagement)
 def sign_on(engagement: Engagement):
-    _done, errors = run_unit(lambda: service.sign_on_engagement(engagement, **acting()))
-    if htmx and errors:
-        context = page_context(engagement)
-        context["errors"] = {"sign_on": errors}
-        return render_template("engagements/_participants.html", **context), 400
-    if errors:
-        return render_page(engagement, 400, errors={"sign_on": errors})
-    flash(_("Your organisation has signed on to this engagement."), "info")
-    if htmx:
-        # Signing on opens most of the page (dialogue, co-signing, tasks): load it afresh.
-        return "", 204, {"HX-Refresh": "true"}
-    return _back(engagement.id, "participants")
+    def participants(errors: dict[str, str]) -> str:
+        return render_template("engagements/_participants.html", **participants_context(
+            engagement, errors={"sign_on": errors}))
+
+    # Signing on opens most of the page (dialogue, co-signing, tasks): htmx loads it afresh.
+    return answer_write(
+        lambda: service.sign_on_engagement(engagement, **acting()),
+        page=lambda errors: draw_page(engagement, errors={"sign_on": errors}),
+        fragment=participants, refresh=True,
+        redirect_to=lambda _done: _page_at(engagement.id, "participants"),
+        message=_("Your organisation has signed on to this engagement."))
 
 
 @bp.post("/letters/<int:letter_id>/sign")
 @requires(Permission.PARTICIPATE_ENGAGEMENT, load=load_letter)
 def co_sign(letter: Letter):
     letter_id, engagement_id = letter.id, letter.engagement_id
-    _done, errors = run_unit(lambda: service.co_sign(letter, **acting()))
-    if htmx:
-        fresh = letters_of(engagement_id, letter_id)[0]
-        return render_template("engagements/_letter.html", letter=fresh,
-                               may_participate=True, letter_errors=errors), 400 if errors else 200
-    engagement = load_or_404(Engagement, engagement_id)
-    if errors:
-        return render_page(engagement, 400, errors={f"letter-{letter_id}": errors})
-    flash(_("Your organisation has co-signed the letter."), "info")
-    return _back(engagement_id, f"letter-{letter_id}")
+
+    def letter_fragment(errors: dict[str, str] | None = None) -> str:
+        return render_template("engagements/_letter.html",
+                               letter=letters_of(engagement_id, letter_id)[0],
+                               may_participate=True, letter_errors=errors or {})
+
+    return answer_write(
+        lambda: service.co_sign(letter, **acting()),
+        page=lambda errors: draw_page(load_or_404(Engagement, engagement_id),
+                                        errors={f"letter-{letter_id}": errors}),
+        fragment=letter_fragment, done=lambda _done: letter_fragment(),
+        redirect_to=lambda _done: _page_at(engagement_id, f"letter-{letter_id}"),
+        message=_("Your organisation has co-signed the letter."))
 
 
 # --- escalation follow-up: tasks and the divestment review -------------------------------------
@@ -196,16 +217,18 @@ def complete_task(task: EscalationTask):
         raise NotPermitted(description=_("Only the task's owner and the engagement's leads can "
                                          "mark it done."))
     task_id, engagement_id = task.id, task.engagement_id
-    _done, errors = run_unit(lambda: followup.complete_task(task, **acting()))
-    if htmx:
+
+    def task_fragment(errors: dict[str, str] | None = None) -> str:
         return render_template("engagements/_task.html", t=load_or_404(EscalationTask, task_id),
-                               may_complete=followup.may_complete, task_errors=errors,
-                               ), 400 if errors else 200
-    if errors:
-        return render_page(load_or_404(Engagement, engagement_id), 400,
-                           errors={f"task-{task_id}": errors})
-    flash(_("Task marked done."), "info")
-    return _back(engagement_id, f"task-{task_id}")
+                               may_complete=followup.may_complete, task_errors=errors or {})
+
+    return answer_write(
+        lambda: followup.complete_task(task, **acting()),
+        page=lambda errors: draw_page(load_or_404(Engagement, engagement_id),
+                                        errors={f"task-{task_id}": errors}),
+        fragment=task_fragment, done=lambda _done: task_fragment(),
+        redirect_to=lambda _done: _page_at(engagement_id, f"task-{task_id}"),
+        message=_("Task marked done."))
 
 
 @bp.post("/divestment-reviews/<int:review_id>")
@@ -213,16 +236,18 @@ def complete_task(task: EscalationTask):
 def answer_divestment(review: DivestmentReview):
     review_id, engagement_id = review.id, review.engagement_id
     form = request.form
-    _done, errors = run_unit(lambda: followup.answer_divestment_review(review, **acting(),
-                                                               data=form.to_dict()))
-    values = {f"divestment-{review_id}": form.to_dict()} if errors else {}
-    all_errors = {f"divestment-{review_id}": errors} if errors else {}
-    if htmx:
+    key = f"divestment-{review_id}"
+
+    def divestment_fragment(errors: dict[str, str] | None = None) -> str:
         return render_template("engagements/_divestment.html",
                                dr=load_or_404(DivestmentReview, review_id), may_lead=True,
-                               errors=all_errors, values=values), 400 if errors else 200
-    if errors:
-        return render_page(load_or_404(Engagement, engagement_id), 400, errors=all_errors,
-                           values=values)
-    flash(_("Divestment review saved."), "info")
-    return _back(engagement_id, f"divestment-{review_id}")
+                               errors={key: errors} if errors else {},
+                               values={key: form.to_dict()} if errors else {})
+
+    return answer_write(
+        lambda: followup.answer_divestment_review(review, **acting(), data=form.to_dict()),
+        page=lambda errors: draw_page(load_or_404(Engagement, engagement_id),
+                                        errors={key: errors}, values={key: form.to_dict()}),
+        fragment=divestment_fragment, done=lambda _done: divestment_fragment(),
+        redirect_to=lambda _done: _page_at(engagement_id, key),
+        message=_("Divestment review saved."))

@@ -8,13 +8,13 @@ from sqlalchemy.orm import selectinload
 
 from engage.api.errors import ApiError, commit_unit
 from engage.api.routing import operation, paginate
-from engage.core.search import matches
 from engage.engagements.models import (
     DialogueEntry,
     Engagement,
     EngagementParticipant,
     Milestone,
 )
+from engage.engagements.queries import FILTERS, engagement_list
 from engage.engagements.schemas import (
     DialogueCreateSchema,
     DialogueListArgs,
@@ -51,17 +51,9 @@ def load_engagement(engagement_id: int) -> Engagement:
 @operation("GET", "/engagements", tag="engagements", summary="List engagements",
            query=EngagementListArgs, response=EngagementSchema, paginated=True)
 def list_engagements(args):
-    """Engagements your organisation takes part in or sees through its initiatives, most
-    severe first."""
-    stmt = sa.select(Engagement).order_by(
-        (Engagement.severity_scale * Engagement.severity_scope
-         * Engagement.severity_irremediability).desc(), Engagement.id)
-    for key in ("status", "level", "company_id", "initiative_id"):
-        if args[key] is not None:
-            stmt = stmt.where(getattr(Engagement, key) == args[key])
-    found = matches(args["q"], Engagement.title, Engagement.issue)
-    if found is not None:
-        stmt = stmt.where(found)
+    """Engagements your organisation takes part in or sees through its initiatives, active
+    first, then most severe to people."""
+    stmt = engagement_list(q=args["q"], **{key: args[key] for key in FILTERS})
     return paginate(stmt, args, *_ENGAGEMENT_LOADS)
 
 

@@ -14,7 +14,14 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from engage.core.forms import FormError
+from engage.common.forms import (
+    ID_MAX,
+    FormError,
+    parse_choice,
+    parse_date,
+    parse_int,
+    parse_text,
+)
 from engage.db import utcnow
 from engage.engagements.models import (
     STAGES,
@@ -39,7 +46,6 @@ from engage.organisations.models import OrgMembership, User
 
 TITLE_MAX = 200
 MILESTONE_TITLE_MAX = 300
-TEXT_MAX = 20_000
 LEADS = (ParticipantRole.LEAD, ParticipantRole.CO_LEAD)
 
 
@@ -55,65 +61,6 @@ def participant_role(engagement_id: int, organisation_id: int) -> ParticipantRol
             EngagementParticipant.organisation_id == organisation_id,
         )
     )
-
-
-# --- parsing helpers shared with the views ---------------------------------------------------
-
-
-def parse_date(value: Any, field: str, errors: dict[str, str], *, required: bool = True) -> date | None:
-    if isinstance(value, date):
-        return value
-    value = (value or "").strip() if isinstance(value, str) else value
-    if not value:
-        if required:
-            errors[field] = _("Give a date.")
-        return None
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        errors[field] = _("“%(value)s” is not a date (use YYYY-MM-DD).", value=value)
-        return None
-
-
-def parse_int(value: Any, field: str, errors: dict[str, str], *, low: int, high: int,
-              required: bool = True) -> int | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            errors[field] = _("Choose a number from %(low)d to %(high)d.", low=low, high=high)
-        return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        errors[field] = _("“%(value)s” is not a whole number.", value=value)
-        return None
-    if not low <= number <= high:
-        errors[field] = _("Choose a number from %(low)d to %(high)d.", low=low, high=high)
-        return None
-    return number
-
-
-def parse_text(value: Any, field: str, errors: dict[str, str], *, max_length: int = TEXT_MAX,
-               required: bool = False) -> str:
-    text = (value or "").strip() if isinstance(value, str) else ("" if value is None else str(value))
-    if required and not text:
-        errors[field] = _("This cannot be empty.")
-    elif len(text) > max_length:
-        errors[field] = _("At most %(num)d characters (%(given)d given).", num=max_length,
-                          given=len(text))
-    return text
-
-
-def parse_choice(value: Any, enum_cls: type, field: str, errors: dict[str, str], *,
-                 default: Any = None) -> Any:
-    if value is None or value == "":
-        if default is None:
-            errors[field] = _("Choose one of the options.")
-        return default
-    try:
-        return enum_cls(value)
-    except ValueError:
-        errors[field] = _("“%(value)s” is not one of the options.", value=value)
-        return default
 
 
 def _check_actor(actor: User, organisation_id: int) -> None:
@@ -175,14 +122,14 @@ def create_engagement(*, actor: User, organisation_id: int, data: dict) -> Engag
 
     _check_actor(actor, organisation_id)
     errors: dict[str, str] = {}
-    company_id = parse_int(data.get("company_id"), "company_id", errors, low=1, high=2**31 - 1)
+    company_id = parse_int(data.get("company_id"), "company_id", errors, low=1, high=ID_MAX)
     if company_id is not None and db.session.get(Company, company_id) is None:
         errors["company_id"] = _("Choose a company from the list.")
     if "company_id" in errors:
         errors["company_id"] = _("Choose a company from the list.")
     initiative_id = data.get("initiative_id") or None
     if initiative_id is not None:
-        initiative_id = parse_int(initiative_id, "initiative_id", errors, low=1, high=2**31 - 1)
+        initiative_id = parse_int(initiative_id, "initiative_id", errors, low=1, high=ID_MAX)
         if initiative_id is not None and not may_create_in(initiative_id, organisation_id):
             errors["initiative_id"] = _("Only the initiative's coordinator or its admitted lead "
                                         "and co-lead members start engagements in it.")
@@ -266,7 +213,7 @@ def add_milestone(engagement: Engagement, *, actor: User, organisation_id: int, 
 def _objective(engagement: Engagement, objective_id: Any, errors: dict[str, str]) -> int | None:
     if objective_id in (None, ""):
         return None
-    number = parse_int(objective_id, "objective_id", errors, low=1, high=2**31 - 1)
+    number = parse_int(objective_id, "objective_id", errors, low=1, high=ID_MAX)
     if number is not None and db.session.scalar(
             sa.select(Objective.id).where(Objective.id == number,
                                           Objective.engagement_id == engagement.id)) is None:

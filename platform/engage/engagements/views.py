@@ -1,72 +1,27 @@
-"""Engagements: the list (by severity to people), one engagement's page, and starting one.
-
-The page's actions (milestones, dialogue, signing on, co-signing, tasks, divestment
-review) are in :mod:`engage.engagements.actions`; both share this blueprint.
-"""
+"""Engagements: the list (most severe for people first) and starting one, on the blueprint
+of :mod:`engage.engagements.pages` (one engagement's page and its actions are there and in
+:mod:`engage.engagements.actions`)."""
 
 from __future__ import annotations
 
-import functools
 from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, redirect, render_template, request, url_for
-from sqlalchemy.orm import joinedload, selectinload
+from flask import render_template, request, url_for
 
+from engage.common.answer import answer_write
+from engage.common.paging import current_page
 from engage.companies.models import Company
 from engage.companies.service import search
-from engage.core.forms import run_unit
-from engage.core.paging import current_page
-from engage.core.sections import Section, load_sections
-from engage.engagements import labels, timeline
-from engage.engagements.models import (
-    Engagement,
-    EngagementParticipant,
-    EngagementStatus,
-    Letter,
-    Milestone,
-    Objective,
-    Signature,
-)
-from engage.engagements.service import create_engagement, sign_on_role
-from engage.escalations import followup
-from engage.escalations.models import (
-    Decision,
-    DivestmentReview,
-    EscalationLadder,
-    EscalationReview,
-    EscalationTask,
-)
+from engage.engagements.models import Engagement
+from engage.engagements.pages import bp, load_engagement, render_page, timeline_context
+from engage.engagements.queries import engagement_list, next_due_on
+from engage.engagements.service import create_engagement
 from engage.extensions import db, htmx
-from engage.security import (
-    Permission,
-    acting,
-    can,
-    current_org,
-    requires,
-)
-from engage.votes.models import Vote
+from engage.security import Permission, acting, current_org, requires
 
-bp = Blueprint("engagements", __name__, url_prefix="/engagements")
 COMPANY_CHOICES = 50
-
-
-@bp.context_processor
-def _labels() -> dict[str, Any]:
-    return labels.context()
-
-
-def load_engagement(engagement_id: int) -> Engagement:
-    """The engagement with what its page heads with: the company and the escalation ladder."""
-    engagement = db.session.execute(
-        sa.select(Engagement).where(Engagement.id == engagement_id)
-        .options(joinedload(Engagement.company),
-                 joinedload(Engagement.ladder).joinedload(EscalationLadder.steps))
-    ).unique().scalar_one_or_none()
-    if engagement is None:
-        abort(404)
-    return engagement
 
 
 @bp.get("")
@@ -74,99 +29,12 @@ def load_engagement(engagement_id: int) -> Engagement:
 def index():
     """Every engagement the organisation can see, most severe for people first."""
     page = current_page()
-    next_due = (
-        sa.select(sa.func.min(Milestone.due_on))
-        .where(Milestone.engagement_id == Engagement.id, Milestone.met_on.is_(None))
-        .correlate(Engagement)
-        .scalar_subquery()
-    )
-    query = (
-        sa.select(Engagement, Company.name, next_due.label("next_due_on"))
-        .join(Company, Company.id == Engagement.company_id)
-        .order_by(Engagement.status != EngagementStatus.ACTIVE, Engagement.severity.desc(),
-                  Engagement.id)
-    )
+    query = (engagement_list(Company.name, next_due_on().label("next_due_on"))
+             .join(Company, Company.id == Engagement.company_id))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Engagement))
     rows = db.session.execute(query.limit(page.size).offset(page.offset)).all()
     return render_template("engagements/index.html", rows=rows, page=page.number, total=total,
                            pages=page.count(total))
-
-
-# --- one engagement's page ------------------------------------------------------------------
-
-
-def timeline_context(engagement: Engagement) -> dict[str, Any]:
-    page = current_page()
-    items, total = timeline.page(engagement.id, limit=page.size, offset=page.offset)
-    return {"timeline": items, "timeline_page": page.number, "timeline_pages": page.count(total),
-            "timeline_total": total}
-
-
-def letters_of(engagement_id: int, letter_id: int | None = None) -> list[Letter]:
-    query = (sa.select(Letter).where(Letter.engagement_id == engagement_id)
-             .options(selectinload(Letter.signatures).selectinload(Signature.organisation))
-             .order_by(Letter.id.desc()))
-    if letter_id is not None:
-        query = query.where(Letter.id == letter_id)
-    return db.session.scalars(query).all()
-
-
-def _sections(engagement_id: int) -> dict[str, list[Any]]:
-    """The page's lists, in one statement (engage.core.sections); tenancy applies to each,
-    so the votes are this organisation's own and private rows stay private."""
-    def of(model: type, *order_by: Any, options: tuple = (), collections: bool = False):
-        return Section(model, model.engagement_id == engagement_id, order_by, options,
-                       collections)
-
-    return load_sections({
-        "participants": of(EngagementParticipant, EngagementParticipant.role,
-                           EngagementParticipant.id,
-                           options=(joinedload(EngagementParticipant.organisation),)),
-        "objectives": of(Objective, Objective.id),
-        "milestones": of(Milestone, Milestone.due_on, Milestone.id),
-        "reviews": of(EscalationReview, EscalationReview.opened_at.desc(), EscalationReview.id,
-                      options=(joinedload(EscalationReview.decision)
-                               .joinedload(Decision.ladder_step),
-                               joinedload(EscalationReview.milestone))),
-        "letters": of(Letter, Letter.id.desc(),
-                      options=(joinedload(Letter.signatures).joinedload(Signature.organisation),),
-                      collections=True),
-        "tasks": of(EscalationTask, EscalationTask.due_on, EscalationTask.id),
-        "votes": of(Vote, Vote.agm_on, Vote.id),
-        "divestment_reviews": of(DivestmentReview, DivestmentReview.id),
-    })
-
-
-def page_context(engagement: Engagement) -> dict[str, Any]:
-    """Everything the engagement page shows: the same few statements whatever the data —
-    the engagement with its company and ladder (load_engagement), the lists in one, the
-    timeline page in one, and (for an organisation not taking part) what it may sign on as."""
-    sections = _sections(engagement.id)
-    org_id = current_org.id
-    role = next((p.role for p in sections["participants"] if p.organisation_id == org_id), None)
-    may_lead = can(Permission.LEAD_ENGAGEMENT, engagement, role=role)
-    return {
-        "engagement": engagement,
-        **sections,
-        "ladder": engagement.ladder,
-        "my_role": role,
-        "may_decide": may_lead,
-        "may_lead": may_lead,
-        "may_participate": can(Permission.PARTICIPATE_ENGAGEMENT, engagement, role=role),
-        "may_sign_on": (role is None and can(Permission.WRITE)
-                        and engagement.status == EngagementStatus.ACTIVE
-                        and sign_on_role(engagement, org_id) is not None),
-        "may_complete": functools.partial(followup.may_complete, role=role),
-        "errors": {},
-        "values": {},
-        **timeline_context(engagement),
-    }
-
-
-def render_page(engagement: Engagement, status: int = 200, **overrides: Any):
-    context = page_context(engagement)
-    context.update(overrides)
-    return render_template("engagements/show.html", **context), status
 
 
 @bp.get("/<int:engagement_id>")
@@ -239,20 +107,16 @@ def new():
         return render_template("engagements/_company_options.html",
                                companies=_company_choices(query, values["company_id"]),
                                values=values)
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        engagement_id, errors = run_unit(lambda: create_engagement(**acting(), data=values).id)
-        if not errors:
-            target = url_for("engagements.show", engagement_id=engagement_id)
-            if htmx:
-                return "", 204, {"HX-Redirect": target}
-            return redirect(target, 303)
-    status = 400 if errors else 200
-    return render_template(
-        "engagements/new.html", values=values, errors=errors, q=query,
-        companies=_company_choices(query, values["company_id"]),
-        initiatives=_initiative_choices(), company_limit=COMPANY_CHOICES,
-    ), status
+    def form(errors: dict[str, str]) -> str:
+        return render_template(
+            "engagements/new.html", values=values, errors=errors, q=query,
+            companies=_company_choices(query, values["company_id"]),
+            initiatives=_initiative_choices(), company_limit=COMPANY_CHOICES,
+        )
 
-
-from engage.engagements import actions  # noqa: F401  (registers the page's actions)
+    if request.method == "GET":
+        return form({})
+    return answer_write(
+        lambda: create_engagement(**acting(), data=values).id, page=form, fragment=form,
+        redirect_to=lambda engagement_id: url_for("engagements.show",
+                                                  engagement_id=engagement_id))

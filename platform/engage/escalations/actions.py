@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from flask_babel import format_date
 from flask_babel import gettext as _
 
-from engage.core.labels import label
-from engage.core.writes import insert_if_absent
+from engage.common.labels import label
+from engage.common.writes import insert_if_absent
 from engage.engagements.models import (
     Engagement,
     EngagementParticipant,

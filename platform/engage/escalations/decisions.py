@@ -1,4 +1,5 @@
-"""Recording a lead's decision on a review: validated, committed, then handed to Prefect."""
+"""Recording a lead's decision on a review: validated, committed, then handed to the
+orchestrator (``engage.orchestrator``), or left to the sweep's outbox."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import sqlalchemy as sa
 from flask_babel import format_date
 from flask_babel import gettext as _
 
+from engage import orchestrator
 from engage.audit import service as audit
-from engage.core.writes import update_where
+from engage.clock import local_date
+from engage.common.writes import update_where
 from engage.engagements.models import Engagement, EngagementParticipant, ParticipantRole
 from engage.engagements.service import participant_role
 from engage.escalations.models import (
@@ -22,7 +25,7 @@ from engage.escalations.models import (
 )
 from engage.extensions import db
 from engage.organisations.models import OrgMembership, User
-from engage.tenancy import as_organisation
+from engage.tenancy import as_organisation, system_scope
 
 
 class DecisionError(ValueError):
@@ -70,11 +73,9 @@ def record_decision(
     close_outcome: CloseOutcome | str | None = None,
     today: date | None = None,
 ) -> Decision:
-    """Record the decision, mark the review decided and commit; then ask Prefect to apply
-    it (if Prefect is unreachable the decision stays pending and the sweep applies it)."""
-    from engage.escalations.runs import request_apply
-    from engage.escalations.service import local_date
-
+    """Record the decision, mark the review decided and commit; then ask the orchestrator to
+    apply it (without one, or when it is unreachable, the decision stays pending and the
+    sweep applies it)."""
     today = today or local_date(now)
     session = db.session
     try:
@@ -95,12 +96,24 @@ def record_decision(
         raise
     finally:
         audit.set_actor(None)
-    if request_apply(decision.id):
+    if send_to_orchestrator(decision.id):
         # Recording the flow run switched the session's scope, which empties the identity
         # map: load the decision again (with its flow run) for the caller to show.
         with as_organisation(organisation_id):
             decision = session.get(Decision, decision.id)
     return decision
+
+
+def send_to_orchestrator(decision_id: int) -> str | None:
+    """Ask the installed orchestrator to apply a committed decision and keep its run's id on
+    the decision (the decision page links it); None when nobody took it (the outbox will)."""
+    run_id = orchestrator.request_apply(decision_id)
+    if run_id:
+        with system_scope("apply request"):
+            update_where(Decision, decision_id, Decision.flow_run_id.is_(None),
+                         {"flow_run_id": run_id})
+            db.session.commit()
+    return run_id
 
 
 def _validated(review_id, kind, actor, organisation_id, reason, now, today,

@@ -7,13 +7,12 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from engage.common.forms import parse_choice, parse_text
 from engage.db import utcnow
 from engage.engagements.service import (
     LEADS,
     EngagementError,
     _check_actor,
-    parse_choice,
-    parse_text,
     participant_role,
 )
 from engage.escalations.models import (

@@ -8,7 +8,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask import render_template
 
-from engage.core.labels import aum_in_documents
+from engage.common.labels import aum_in_documents
 from engage.engagements.models import (
     DialogueEntry,
     Engagement,

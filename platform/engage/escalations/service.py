@@ -1,4 +1,4 @@
-"""The escalation engine's rules: what the Prefect flows call, and what operators run.
+"""The escalation engine's rules: what the flows (``workflows/``) call, and what operators run.
 
 The database is the source of truth: deadlines, reviews and decisions live here and every
 rule takes ``now``. Each due item is handled in a transaction of its own and guarded by a
@@ -13,15 +13,16 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 
-from engage.core.labels import label
-from engage.core.writes import insert_if_absent, update_where
+from engage.clock import local_date
+from engage.common.labels import label
+from engage.common.writes import insert_if_absent, update_where
 from engage.engagements.models import Engagement, EngagementStatus, Milestone
 from engage.escalations import actions
 from engage.escalations.decisions import (  # noqa: F401  (the service's public API)
@@ -42,7 +43,6 @@ from engage.escalations.models import (
     MilestoneReminder,
     ReviewReason,
 )
-from engage.escalations.runs import flow_run_url  # noqa: F401
 from engage.extensions import db
 from engage.notifications import service as notifications
 from engage.notifications.models import NotificationKind
@@ -50,6 +50,7 @@ from engage.tenancy import system_scope
 
 log = logging.getLogger(__name__)
 
+# The reasons the sweep and the applying of a decision give for their system scope.
 SWEEP = "escalation-sweep"
 APPLY = "apply-decision"
 ERROR_LENGTH = 2000
@@ -73,14 +74,21 @@ class SweepReport:
         lines.append(f"  e-mails sent        {self.emails_sent}")
         return "\n".join(lines)
 
+    def summary(self) -> dict[str, Any]:
+        """What a sweep flow run returns (shown in Prefect's UI)."""
+        return {"reviews_opened": self.reviews_opened, "reminders_sent": self.reminders_sent,
+                "applied": self.decisions_applied, "failed": self.decisions_failed,
+                "emails_sent": self.emails_sent}
 
-def local_date(now: datetime) -> date:
-    """The calendar day at ``now`` where the platform runs (ENGAGE_TIMEZONE): a deadline
-    passes at local midnight."""
-    if now.tzinfo is None:
-        raise ValueError("now must be an aware datetime")
-    tz = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "UTC")
-    return now.astimezone(tz).date()
+
+@dataclass(frozen=True)
+class SweepStep:
+    """One step of the sweep: the rule it runs at ``now``, and where its result goes in the
+    report. ``SWEEP_STEPS`` (at the end of this module) lists them in order, once: ``sweep``
+    runs them here, the sweep flow runs each as a task of its own."""
+
+    run: Callable[[datetime], Any]
+    record: Callable[[SweepReport, Any], None]
 
 
 def _midnight(day: date) -> datetime:
@@ -93,13 +101,8 @@ def _midnight(day: date) -> datetime:
 def sweep(now: datetime) -> SweepReport:
     """One pass: open due reviews, send due reminders, apply what the outbox holds, e-mail."""
     report = SweepReport(now=now)
-    report.reviews_opened += open_overdue_reviews(now)
-    report.reviews_opened += open_step_reviews(now)
-    report.reminders_sent += send_reminders(now)
-    applied, failed = apply_outbox(now)
-    report.decisions_applied += applied
-    report.decisions_failed += failed
-    report.emails_sent = deliver_emails(now)
+    for step in SWEEP_STEPS:
+        step.record(report, step.run(now))
     return report
 
 
@@ -255,6 +258,7 @@ def send_reminders(now: datetime) -> list[str]:
 
 
 def deliver_emails(now: datetime) -> int:
+    """E-mail the notifications not yet e-mailed (when SMTP is configured)."""
     with system_scope(SWEEP):
         return notifications.deliver_emails(now)
 
@@ -294,6 +298,14 @@ def apply_outbox(now: datetime) -> tuple[list[int], list[int]]:
         elif outcome == ApplyStatus.FAILED:
             failed.append(decision_id)
     return applied, failed
+
+
+def apply_and_deliver(decision_id: int, now: datetime, flow_run_id: str | None = None) -> str | None:
+    """Claim one decision and carry out its effects, once; then e-mail what it caused. The
+    new status's value, or None when someone else holds the decision or it is done."""
+    status = apply_decision(decision_id, now, flow_run_id=flow_run_id)
+    deliver_emails(now)
+    return None if status is None else status.value
 
 
 def apply_decision(decision_id: int, now: datetime, flow_run_id: str | None = None) -> ApplyStatus | None:
@@ -368,3 +380,29 @@ def _apply(decision: Decision, now: datetime) -> str:
                              else EngagementStatus.CLOSED_NO_PROSPECT)
         engagement.closed_on = today
     return f"engagement {engagement.id} {engagement.status.value}"
+
+
+# --- the sweep's steps, in order --------------------------------------------------------------
+
+
+def _add_to(attribute: str) -> Callable[[SweepReport, list], None]:
+    return lambda report, result: getattr(report, attribute).extend(result)
+
+
+def _record_outbox(report: SweepReport, result: tuple[list[int], list[int]]) -> None:
+    applied, failed = result
+    report.decisions_applied.extend(applied)
+    report.decisions_failed.extend(failed)
+
+
+def _record_emails(report: SweepReport, sent: int) -> None:
+    report.emails_sent += sent
+
+
+SWEEP_STEPS: tuple[SweepStep, ...] = (
+    SweepStep(open_overdue_reviews, _add_to("reviews_opened")),
+    SweepStep(open_step_reviews, _add_to("reviews_opened")),
+    SweepStep(send_reminders, _add_to("reminders_sent")),
+    SweepStep(apply_outbox, _record_outbox),
+    SweepStep(deliver_emails, _record_emails),
+)

@@ -1,5 +1,5 @@
 """Reviews and decisions in the browser: the inbox, the decision form, the workflow's state
-while Prefect carries a decision out, and the letters it produces."""
+while the orchestrator carries a decision out, and the letters it produces."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from flask import Blueprint, flash, make_response, redirect, render_template, re
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from engage.core.paging import current_page
+from engage import orchestrator
+from engage.common.paging import current_page
 from engage.db import utcnow
 from engage.engagements.models import Engagement, Letter
 from engage.escalations.models import ApplyStatus, Decision, EscalationReview
@@ -25,10 +26,8 @@ POLL_STOP = 286  # htmx stops polling on this status
 
 @bp.app_template_global("prefect_run_url")
 def prefect_run_url(decision: Decision) -> str | None:
-    """The decision's flow run in Prefect's UI, for the organisation's admins."""
-    from engage.escalations.runs import flow_run_url
-
-    return flow_run_url(decision.flow_run_id) if can(Permission.ADMIN) else None
+    """The decision's flow run in the orchestrator's UI, for the organisation's admins."""
+    return orchestrator.run_url(decision.flow_run_id) if can(Permission.ADMIN) else None
 
 
 def load_review(review_id: int) -> EscalationReview:

@@ -7,7 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from engage.api.errors import ApiError, commit_unit
 from engage.api.routing import operation, paginate
-from engage.core.search import matches
+from engage.common.search import matches
 from engage.initiatives.models import Initiative, InitiativeMember, MemberStatus
 from engage.initiatives.schemas import (
     InitiativeListArgs,

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from engage.core.forms import FormError
+from engage.common.forms import FormError, parse_choice, parse_int, parse_text
 from engage.db import utcnow
 from engage.escalations.models import EscalationLadder, LadderStep
 from engage.extensions import db
@@ -99,16 +99,6 @@ def parse_aum(value: Any) -> Decimal | None:
     return amount
 
 
-def _text(errors: dict[str, str], field: str, value: Any, *, required: bool = False,
-          limit: int = MAX_TEXT) -> str:
-    text = (value or "").strip() if isinstance(value, str | type(None)) else str(value).strip()
-    if required and not text:
-        errors[field] = _("This field is required.")
-    elif len(text) > limit:
-        errors[field] = _("Keep it under %(limit)d characters.", limit=limit)
-    return text
-
-
 # --- creating and editing ---------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -124,27 +114,19 @@ class InitiativeForm:
 
 def check_form(data: dict[str, Any], *, organisation_id: int) -> InitiativeForm:
     errors: dict[str, str] = {}
-    title = _text(errors, "title", data.get("title"), required=True, limit=200)
-    theme = _text(errors, "theme", data.get("theme"), required=True, limit=100)
-    description = _text(errors, "description", data.get("description"))
-    common_goals = _text(errors, "common_goals", data.get("common_goals"), required=True)
-    preparation = _text(errors, "preparation", data.get("preparation"))
-    try:
-        status = InitiativeStatus(data.get("status") or InitiativeStatus.DRAFT)
-    except ValueError:
-        errors["status"] = _("Choose draft, recruiting, active or closed.")
-        status = InitiativeStatus.DRAFT
-    ladder_id = None
-    raw = data.get("ladder_id")
-    if raw not in (None, ""):
-        try:
-            ladder_id = int(raw)
-        except (TypeError, ValueError):
-            ladder_id = -1
-        # Tenancy: only ladders this organisation may see can be loaded at all.
-        if ladder_id < 1 or db.session.get(EscalationLadder, ladder_id) is None:
-            errors["ladder_id"] = _("Choose one of the ladders in the list.")
-            ladder_id = None
+    title = parse_text(data.get("title"), "title", errors, required=True, max_length=200)
+    theme = parse_text(data.get("theme"), "theme", errors, required=True, max_length=100)
+    description = parse_text(data.get("description"), "description", errors, max_length=MAX_TEXT)
+    common_goals = parse_text(data.get("common_goals"), "common_goals", errors, required=True,
+                              max_length=MAX_TEXT)
+    preparation = parse_text(data.get("preparation"), "preparation", errors, max_length=MAX_TEXT)
+    status = parse_choice(data.get("status"), InitiativeStatus, "status", errors,
+                          default=InitiativeStatus.DRAFT)
+    ladder_id = parse_int(data.get("ladder_id"), "ladder_id", errors, required=False)
+    # Tenancy: only ladders this organisation may see can be loaded at all.
+    if ladder_id is not None and db.session.get(EscalationLadder, ladder_id) is None:
+        errors["ladder_id"] = _("Choose one of the ladders in the list.")
+        ladder_id = None
     if errors:
         raise InitiativeError(errors)
     return InitiativeForm(title, theme, description, common_goals, preparation, status, ladder_id)
@@ -249,21 +231,16 @@ def sign_on(
             if existing.status is MemberStatus.PENDING
             else _("Your organisation is already a member of this initiative."))
     errors: dict[str, str] = {}
-    try:
-        member_role = MemberRole(role)
-        if member_role not in SIGN_ON_ROLES:
-            raise ValueError(role)
-    except ValueError:
-        errors["role"] = _("Choose co-lead, supporter or observer.")
-        member_role = None
+    member_role = parse_choice(role, MemberRole, "role", errors, allowed=SIGN_ON_ROLES)
     try:
         aum = parse_aum(aum_committed_eur)
     except InitiativeError as exc:
         errors.update(exc.errors)
         aum = None
-    resources = _text(errors, "committed_resources", committed_resources,
-                      required=member_role in (MemberRole.CO_LEAD, MemberRole.SUPPORTER))
-    conflict = _text(errors, "conflict_of_interest", conflict_of_interest)
+    resources = parse_text(committed_resources, "committed_resources", errors, max_length=MAX_TEXT,
+                           required=member_role in (MemberRole.CO_LEAD, MemberRole.SUPPORTER))
+    conflict = parse_text(conflict_of_interest, "conflict_of_interest", errors,
+                          max_length=MAX_TEXT)
     if not independence_confirmed:
         errors["independence_confirmed"] = _(
             "Confirm that your organisation decides and votes independently and shares no "
@@ -320,7 +297,7 @@ def _decide(member: InitiativeMember, *, organisation_id: int, admitted: bool,
     if member.status is not MemberStatus.PENDING:
         raise InitiativeError(_("Only a pending application can be admitted or declined."))
     errors: dict[str, str] = {}
-    reason = _text(errors, "reason", reason, limit=1000)
+    reason = parse_text(reason, "reason", errors, max_length=1000)
     if errors:
         raise InitiativeError(errors)
     now = utcnow()

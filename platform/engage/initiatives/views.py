@@ -6,8 +6,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engage.core.forms import run_unit
-from engage.core.paging import current_page
+from engage.common.forms import run_unit
+from engage.common.paging import current_page
 from engage.extensions import db, htmx
 from engage.initiatives import queries, service
 from engage.initiatives.models import (

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 
-from engage.core.writes import insert_if_absent, update_where
+from engage.common.writes import insert_if_absent, update_where
 from engage.engagements.models import EngagementParticipant, ParticipantRole
 from engage.extensions import db
 from engage.notifications.models import Notification, NotificationKind

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, redirect, render_template, url_for
 
-from engage.core.paging import current_page
+from engage.common.paging import current_page
 from engage.db import utcnow
 from engage.extensions import db
 from engage.notifications.models import Notification

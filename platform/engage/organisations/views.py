@@ -15,9 +15,10 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from engage import clock
 from engage.auth import service as sso
 from engage.auth.models import SsoConfig
-from engage.core.paging import current_page
+from engage.common.paging import current_page
 from engage.db import utcnow
 from engage.extensions import db
 from engage.organisations import service
@@ -63,7 +64,7 @@ def change_role(member: OrgMembership):
         flash(_("Choose a role: admin, member or viewer."), "error")
         return redirect(url_for(".users")), 303
     try:
-        service.change_role(db.session, member, role, now=utcnow())
+        service.change_role(db.session, member, role, now=clock.now())
     except service.OrganisationError as exc:
         db.session.rollback()
         flash(str(exc), "error")
@@ -78,7 +79,7 @@ def change_role(member: OrgMembership):
 def set_active(member: OrgMembership):
     active = request.form.get("active") == "1"
     try:
-        service.set_active(db.session, member, active, actor_id=current_user.id, now=utcnow())
+        service.set_active(db.session, member, active, actor_id=current_user.id, now=clock.now())
     except service.OrganisationError as exc:
         db.session.rollback()
         flash(str(exc), "error")
@@ -92,7 +93,7 @@ def set_active(member: OrgMembership):
 @bp.post("/users/<int:user_id>/sign-out")
 @requires(Permission.ADMIN, load=load_member)
 def sign_out(member: OrgMembership):
-    ended = service.sign_out(db.session, member, now=utcnow())
+    ended = service.sign_out(db.session, member, now=clock.now())
     db.session.commit()
     flash(ngettext("%(name)s is signed out of %(num)d session.",
                    "%(name)s is signed out of %(num)d sessions.", ended,

@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-import csv
 import io
-from datetime import date
-from typing import Any
 
 from flask import render_template
 from flask_babel import gettext as _
 
 from engage.reports.service import StewardshipReport
+from engage.spreadsheets import append_row, csv_bytes
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "pdf": "application/pdf",
 }
-
-
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, (int, float, date)):
-        return value
-    return str(value)
 
 
 def filename(report: StewardshipReport, fmt: str) -> str:
@@ -37,23 +27,24 @@ def html(report: StewardshipReport, printable: bool = False) -> str:
 
 
 def to_csv(report: StewardshipReport) -> bytes:
-    """One CSV: a line per table row, led by the section's name; UTF-8 with a BOM so that
-    spreadsheet programs read the accents."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_("Stewardship report"), report.organisation, report.start.isoformat(),
-                     report.end.isoformat()])
-    for table in report.tables():
-        writer.writerow([])
-        writer.writerow([str(table.title), "; ".join(str(s) for s in table.serves)])
-        writer.writerow([_("Section"), *[str(h) for h in table.headers]])
-        for row in table.rows:
-            writer.writerow([table.key, *[_cell(v) for v in row]])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    """One CSV: a line per table row, led by the section's name (cells through
+    :mod:`engage.spreadsheets`, which neutralises formulas)."""
+    def rows():
+        yield [_("Stewardship report"), report.organisation, report.start.isoformat(),
+               report.end.isoformat()]
+        for table in report.tables():
+            yield []
+            yield [table.title, "; ".join(str(s) for s in table.serves)]
+            yield [_("Section"), *table.headers]
+            for row in table.rows:
+                yield [table.key, *row]
+
+    return csv_bytes(rows())
 
 
 def to_xlsx(report: StewardshipReport) -> bytes:
-    """A workbook with one sheet per section, each headed by what it serves."""
+    """A workbook with one sheet per section, each headed by what it serves; every cell
+    through :mod:`engage.spreadsheets` (text is never a formula)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -61,17 +52,15 @@ def to_xlsx(report: StewardshipReport) -> bytes:
     book.remove(book.active)
     for table in report.tables():
         sheet = book.create_sheet(title=table.key[:31])
-        sheet.append([str(table.title)])
-        sheet["A1"].font = Font(bold=True, size=13)
+        append_row(sheet, [table.title])[0].font = Font(bold=True, size=13)
         for serves in table.serves:
-            sheet.append([str(serves)])
-        sheet.append([report.organisation, report.start, report.end])
+            append_row(sheet, [serves])
+        append_row(sheet, [report.organisation, report.start, report.end])
         sheet.append([])
-        sheet.append([str(h) for h in table.headers])
-        for cell in sheet[sheet.max_row]:
+        for cell in append_row(sheet, table.headers):
             cell.font = Font(bold=True)
         for row in table.rows:
-            sheet.append([_cell(v) for v in row])
+            append_row(sheet, row)
         sheet.column_dimensions["A"].width = 40
     buffer = io.BytesIO()
     book.save(buffer)

@@ -18,8 +18,8 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from engage.common.labels import label
 from engage.companies.models import Company
-from engage.core.labels import label
 from engage.engagements.labels import STAGES as STAGE_WORDS
 from engage.engagements.models import (
     STAGES,

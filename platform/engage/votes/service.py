@@ -20,15 +20,20 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from engage.core.forms import FormError
-from engage.engagements.service import parse_choice, parse_date, parse_int, parse_text
+from engage.common.forms import (
+    ID_MAX,
+    FormError,
+    parse_choice,
+    parse_date,
+    parse_int,
+    parse_text,
+)
 from engage.extensions import db
 from engage.organisations.models import OrgMembership, OrgRole, User
 from engage.votes.models import Vote, VoteInstruction, VoteStatus
 
 ITEM_MAX = 300
 RATIONALE_MAX = 20_000
-ID_MAX = 2**31 - 1
 # Forward only: the position of each status on the way to a cast vote.
 ORDER = {VoteStatus.PROPOSED: 0, VoteStatus.INSTRUCTED: 1, VoteStatus.CAST: 2}
 FIELDS = ("instruction", "rationale", "status", "agm_on", "item")

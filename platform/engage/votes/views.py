@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from engage.common.forms import run_unit
 from engage.companies.models import Company
-from engage.core.forms import run_unit
 from engage.extensions import db, htmx
 from engage.security import Permission, acting, load_or_404, requires
 from engage.votes import service

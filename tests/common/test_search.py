@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from engage.common.search import matches
 from engage.companies.models import Company
-from engage.core.search import matches
 from engage.tenancy import system_scope
 
 from tests import factories as f

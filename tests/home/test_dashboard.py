@@ -8,7 +8,7 @@ import re
 from engage.tenancy import system_scope
 from tests import factories as f
 from tests.conftest import login_as
-from tests.core.conftest import add_engagement_world
+from tests.home.conftest import add_engagement_world
 
 
 def _home(client, user, org, **params) -> str:
@@ -149,7 +149,7 @@ def test_query_count_does_not_grow_with_data(client, dash, db_session, count_que
 def test_platform_totals_are_kept_for_the_configured_time(app, db_session, count_queries):
     from datetime import date
 
-    from engage.core import service
+    from engage.home import service
     from tests import factories
 
     app.config["ENGAGE_TOTALS_CACHE_SECONDS"] = 300

@@ -1,6 +1,6 @@
 """Chart geometry: bars in proportion to their values, stacked series, nothing to draw."""
 
-from engage.core.charts import PLOT_HEIGHT, bar_chart, stacked_chart
+from engage.home.charts import PLOT_HEIGHT, bar_chart, stacked_chart
 
 
 def test_vertical_bars_are_in_proportion_and_share_a_base():

@@ -30,6 +30,7 @@ from engage.engagements.models import (
     Signature,
     Visibility,
 )
+from engage.engagements.queries import MOST_SEVERE_FIRST, next_due_on
 from engage.escalations.decisions import decidable_reviews
 from engage.escalations.models import (
     ApplyStatus,
@@ -80,20 +81,11 @@ def _stage() -> sa.ScalarSelect:
     )
 
 
-def _next_due() -> sa.ScalarSelect:
-    return (
-        sa.select(sa.func.min(Milestone.due_on))
-        .where(Milestone.engagement_id == Engagement.id, Milestone.met_on.is_(None))
-        .correlate(Engagement)
-        .scalar_subquery()
-    )
-
-
 def my_engagements(org_id: int, *, limit: int, offset: int = 0) -> tuple[list[EngagementRow], int]:
     """One page of the organisation's engagements, active first, then most severe to people
     (scale x scope x irremediability), then the nearest deadline; and how many there are
     (a window count over the same rows, so one query gives both)."""
-    next_due = _next_due().label("next_due_on")
+    next_due = next_due_on().label("next_due_on")
     rows = db.session.execute(
         sa.select(Engagement.id, Engagement.title, Company.name, EngagementParticipant.role,
                   Engagement.status, Engagement.severity.label("severity"),
@@ -102,8 +94,7 @@ def my_engagements(org_id: int, *, limit: int, offset: int = 0) -> tuple[list[En
         .join(EngagementParticipant,
               (EngagementParticipant.engagement_id == Engagement.id)
               & (EngagementParticipant.organisation_id == org_id))
-        .order_by(Engagement.status != EngagementStatus.ACTIVE, Engagement.severity.desc(),
-                  next_due.is_(None), next_due, Engagement.id)
+        .order_by(*MOST_SEVERE_FIRST, next_due.is_(None), next_due, Engagement.id)
         .limit(limit).offset(offset)
     ).all()
     if rows:

@@ -1,26 +1,27 @@
-"""``engage sweep`` (one sweep at a given moment) and ``engage worker`` (serves the flows)."""
+"""``engage sweep`` (one sweep at a given moment) and ``engage worker`` (serves the flows),
+added to the ``engage`` command by ``workflows.plugin``."""
 
 from __future__ import annotations
 
 import os
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from engage import clock
+
 
 def parse_now(value: str | None) -> datetime:
     """An ISO moment; without a zone it is read in ENGAGE_TIMEZONE. Default: now."""
-    tz = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "UTC")
     if not value:
-        return datetime.now(tz)
+        return clock.now()
     try:
         moment = datetime.fromisoformat(value)
     except ValueError as exc:
         raise click.BadParameter(f"{value!r} is not an ISO date-time, e.g. 2027-03-01T09:00") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+    return clock.aware(moment)
 
 
 @click.command("sweep")

@@ -1,4 +1,4 @@
-"""Geometry for the home page's charts, drawn as inline SVG by ``templates/core/_charts.html``.
+"""Geometry for the home page's charts, drawn as inline SVG by ``templates/home/_charts.html``.
 
 No JavaScript library: the numbers are laid out here (pure functions, easy to test) and the
 template draws rectangles and text. Labels stay keys (a stage number, a step kind); the

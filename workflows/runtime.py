@@ -1,4 +1,5 @@
-"""Running Prefect's local server and an Engage worker next to the web app (``engage demo``)."""
+"""Running Prefect's local server and an Engage worker next to the web app (``engage demo``,
+and the flow tests)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -99,3 +101,25 @@ def stop(processes: list[subprocess.Popen], timeout: float = 15.0) -> None:
             except ProcessLookupError:
                 pass
             proc.wait()
+
+
+@dataclass
+class LocalPrefect:
+    """Prefect's local server and one ``engage worker``, started together, stopped together
+    (``engage.orchestrator.LocalRuntime``)."""
+
+    api_url: str
+    processes: list[subprocess.Popen]
+
+    @classmethod
+    def start(cls, home: Path, database_url: str) -> LocalPrefect:
+        server, api_url = start_prefect_server(home)
+        try:
+            worker = start_worker(home, api_url, env={"DATABASE_URL": database_url})
+        except BaseException:
+            stop([server])
+            raise
+        return cls(api_url, [worker, server])
+
+    def stop(self) -> None:
+        stop(self.processes)

@@ -1,0 +1,161 @@
+"""The engagements blueprint and what its pages and actions share: loading an engagement,
+the engagement page's context (its sections in one statement, the timeline) and drawing
+the page again, e.g. with a form's messages.
+
+The list and the "new engagement" page are in :mod:`engage.engagements.views`, the page's
+actions (milestones, dialogue, signing on, co-signing, tasks, the divestment review) in
+:mod:`engage.engagements.actions`; both add their routes to :data:`bp` and import this
+module, never each other.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, render_template
+from sqlalchemy.orm import joinedload, selectinload
+
+from engage.common.paging import current_page
+from engage.common.sections import Section, load_sections
+from engage.engagements import labels, timeline
+from engage.engagements.models import (
+    Engagement,
+    EngagementParticipant,
+    EngagementStatus,
+    Letter,
+    Milestone,
+    Objective,
+    Signature,
+)
+from engage.engagements.service import sign_on_role
+from engage.escalations import followup
+from engage.escalations.models import (
+    Decision,
+    DivestmentReview,
+    EscalationLadder,
+    EscalationReview,
+    EscalationTask,
+)
+from engage.extensions import db
+from engage.security import Permission, can, current_org
+from engage.votes.models import Vote
+
+bp = Blueprint("engagements", __name__, url_prefix="/engagements")
+
+
+@bp.context_processor
+def _labels() -> dict[str, Any]:
+    return labels.context()
+
+
+def load_engagement(engagement_id: int) -> Engagement:
+    """The engagement with what its page heads with: the company and the escalation ladder."""
+    engagement = db.session.execute(
+        sa.select(Engagement).where(Engagement.id == engagement_id)
+        .options(joinedload(Engagement.company),
+                 joinedload(Engagement.ladder).joinedload(EscalationLadder.steps))
+    ).unique().scalar_one_or_none()
+    if engagement is None:
+        abort(404)
+    return engagement
+
+
+
+def timeline_context(engagement: Engagement) -> dict[str, Any]:
+    page = current_page()
+    items, total = timeline.page(engagement.id, limit=page.size, offset=page.offset)
+    return {"timeline": items, "timeline_page": page.number, "timeline_pages": page.count(total),
+            "timeline_total": total}
+
+
+def letters_of(engagement_id: int, letter_id: int | None = None) -> list[Letter]:
+    query = (sa.select(Letter).where(Letter.engagement_id == engagement_id)
+             .options(selectinload(Letter.signatures).selectinload(Signature.organisation))
+             .order_by(Letter.id.desc()))
+    if letter_id is not None:
+        query = query.where(Letter.id == letter_id)
+    return db.session.scalars(query).all()
+
+
+def _sections(engagement_id: int) -> dict[str, list[Any]]:
+    """The page's lists, in one statement (engage.common.sections); tenancy applies to each,
+    so the votes are this organisation's own and private rows stay private."""
+    def of(model: type, *order_by: Any, options: tuple = (), collections: bool = False):
+        return Section(model, model.engagement_id == engagement_id, order_by, options,
+                       collections)
+
+    return load_sections({
+        "participants": of(EngagementParticipant, EngagementParticipant.role,
+                           EngagementParticipant.id,
+                           options=(joinedload(EngagementParticipant.organisation),)),
+        "objectives": of(Objective, Objective.id),
+        "milestones": of(Milestone, Milestone.due_on, Milestone.id),
+        "reviews": of(EscalationReview, EscalationReview.opened_at.desc(), EscalationReview.id,
+                      options=(joinedload(EscalationReview.decision)
+                               .joinedload(Decision.ladder_step),
+                               joinedload(EscalationReview.milestone))),
+        "letters": of(Letter, Letter.id.desc(),
+                      options=(joinedload(Letter.signatures).joinedload(Signature.organisation),),
+                      collections=True),
+        "tasks": of(EscalationTask, EscalationTask.due_on, EscalationTask.id),
+        "votes": of(Vote, Vote.agm_on, Vote.id),
+        "divestment_reviews": of(DivestmentReview, DivestmentReview.id),
+    })
+
+
+def page_context(engagement: Engagement) -> dict[str, Any]:
+    """Everything the engagement page shows: the same few statements whatever the data —
+    the engagement with its company and ladder (load_engagement), the lists in one, the
+    timeline page in one, and (for an organisation not taking part) what it may sign on as."""
+    sections = _sections(engagement.id)
+    org_id = current_org.id
+    role = next((p.role for p in sections["participants"] if p.organisation_id == org_id), None)
+    may_lead = can(Permission.LEAD_ENGAGEMENT, engagement, role=role)
+    return {
+        "engagement": engagement,
+        **sections,
+        "ladder": engagement.ladder,
+        "my_role": role,
+        "may_decide": may_lead,
+        "may_lead": may_lead,
+        "may_participate": can(Permission.PARTICIPATE_ENGAGEMENT, engagement, role=role),
+        "may_sign_on": _may_sign_on(engagement, role),
+        "may_complete": functools.partial(followup.may_complete, role=role),
+        "errors": {},
+        "values": {},
+        **timeline_context(engagement),
+    }
+
+
+def _may_sign_on(engagement: Engagement, role: Any) -> bool:
+    """An organisation not taking part may sign on to an active engagement of its initiative."""
+    return (role is None and can(Permission.WRITE)
+            and engagement.status == EngagementStatus.ACTIVE
+            and sign_on_role(engagement, current_org.id) is not None)
+
+
+def participants_context(engagement: Engagement, **overrides: Any) -> dict[str, Any]:
+    """What the participants section draws (its own list, not the whole page's)."""
+    participants = db.session.scalars(
+        sa.select(EngagementParticipant)
+        .where(EngagementParticipant.engagement_id == engagement.id)
+        .options(joinedload(EngagementParticipant.organisation))
+        .order_by(EngagementParticipant.role, EngagementParticipant.id)).all()
+    role = next((p.role for p in participants if p.organisation_id == current_org.id), None)
+    context = {"engagement": engagement, "participants": participants,
+               "may_sign_on": _may_sign_on(engagement, role), "errors": {}}
+    context.update(overrides)
+    return context
+
+
+def draw_page(engagement: Engagement, **overrides: Any) -> str:
+    """The engagement page, e.g. again with a form's messages and what was typed."""
+    context = page_context(engagement)
+    context.update(overrides)
+    return render_template("engagements/show.html", **context)
+
+
+def render_page(engagement: Engagement, status: int = 200, **overrides: Any):
+    return draw_page(engagement, **overrides), status

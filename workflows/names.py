@@ -1,0 +1,17 @@
+"""The names Prefect knows Engage's flows and deployments by: written here only.
+
+A deployment served by a worker is called after its flow, so Prefect addresses it as
+``<flow>/<deployment>``.
+"""
+
+from __future__ import annotations
+
+SWEEP_FLOW = "escalation-sweep"
+APPLY_FLOW = "apply-decision"
+
+SWEEP_DEPLOYMENT_NAME = SWEEP_FLOW
+APPLY_DEPLOYMENT_NAME = APPLY_FLOW
+
+SWEEP_DEPLOYMENT = f"{SWEEP_FLOW}/{SWEEP_DEPLOYMENT_NAME}"
+APPLY_DEPLOYMENT = f"{APPLY_FLOW}/{APPLY_DEPLOYMENT_NAME}"
+DEPLOYMENTS = (SWEEP_DEPLOYMENT, APPLY_DEPLOYMENT)
