@@ -129,6 +129,20 @@ def client(app, db_session):
     return app.test_client()
 
 
+@pytest.fixture
+def frozen_clock(monkeypatch):
+    """Freeze the one clock (``engage.clock.now``) at an aware moment: pages, services'
+    callers and column defaults (``engage.db.utcnow``) all read that moment."""
+    from engage import clock
+
+    def freeze(moment):
+        assert moment.tzinfo is not None, "freeze the clock at an aware moment"
+        monkeypatch.setattr(clock, "now", lambda: moment)
+        return moment
+
+    return freeze
+
+
 class QueryCounter:
     def __init__(self) -> None:
         self.statements: list[str] = []

@@ -32,6 +32,8 @@ class Provider:
         self.key = RSAKey.generate_key(2048, parameters={"kid": f"{name}-key"})
         self.tamper: Callable[[dict], None] | None = None
         self.sign_with: RSAKey | None = None
+        # Every request Engage's server sent it: (path, Authorization header, body).
+        self.received: list[tuple[str, str, bytes]] = []
         self.server = make_server(HOST, 0, self, threaded=True)
         self.issuer = f"http://{HOST}:{self.server.server_port}"
         self._thread = threading.Thread(target=self.server.serve_forever,
@@ -56,7 +58,12 @@ class Provider:
 
     # --- WSGI -----------------------------------------------------------------------------
     def __call__(self, environ, start_response):
+        import io
+
         path = environ.get("PATH_INFO", "")
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = io.BytesIO(body)
+        self.received.append((path, environ.get("HTTP_AUTHORIZATION", ""), body))
         if path == "/jwks":
             return _json(start_response, "200 OK", {"keys": [self.key.as_dict(private=False)]})
         if path != "/oauth2/token":

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
+from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy.orm import aliased
 
 from engage import tenancy
@@ -296,11 +297,11 @@ def test_switching_scope_empties_the_identity_map(db_session, world):
 def test_the_filter_is_what_hides_the_rows(db_session, world):
     """Control: with the filter switched off, the same query leaks A's rows. So the tests
     above fail if the filter is removed."""
-    sa.event.remove(sa.orm.Session, "do_orm_execute", tenancy._apply_tenancy)
+    sa.event.remove(FlaskSession, "do_orm_execute", tenancy._apply_tenancy)
     try:
         with as_organisation(world.b, db_session):
             assert world.private_a[Holding] in ids(db_session, Holding)
     finally:
-        sa.event.listen(sa.orm.Session, "do_orm_execute", tenancy._apply_tenancy)
+        sa.event.listen(FlaskSession, "do_orm_execute", tenancy._apply_tenancy)
     with as_organisation(world.b, db_session):
         assert world.private_a[Holding] not in ids(db_session, Holding)

@@ -25,11 +25,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config.update(config)
 
     from engage import models  # noqa: F401  (registers every mapper)
-    from engage.audit import service as _audit  # noqa: F401  (the flush listener)
-    from engage.companies import service as _followers  # noqa: F401  (tells followers)
     from engage.db import configure_engine
     from engage.extensions import babel, csrf, db, htmx, limiter, migrate
 
+    _listen_and_connect()
     db.init_app(app)
     with app.app_context():  # engines exist now; none has connected yet
         for engine in db.engines.values():
@@ -61,6 +60,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     htmx.init_app(app)
 
     errors.init_app(app)
+    from engage.auth import hosts
+
+    hosts.init_app(app)  # refuses untrusted Host headers before any of the above runs
 
     from engage.auth.views import bp as auth_bp
     from engage.calendars.views import bp as calendars_bp
@@ -92,6 +94,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register(app)
     plugins.init_app(app)  # last: a plugin sees the finished app (workflows/: the orchestrator)
     return app
+
+
+def _listen_and_connect() -> None:
+    """The session listeners (tenancy, audit) on Flask-SQLAlchemy's session class, and the
+    receivers of Engage's signals. Both last for the process; a second app adds nothing."""
+    from flask_sqlalchemy.session import Session
+
+    from engage import tenancy
+    from engage.audit import service as audit
+    from engage.notifications import handlers
+
+    tenancy.listen(Session)
+    audit.listen(Session)
+    handlers.connect()
 
 
 def _locale() -> str | None:

@@ -119,8 +119,34 @@ def _rate_limit_storage() -> dict:
     return settings
 
 
+def _megabytes(name: str, default: str) -> int:
+    raw = os.environ.get(name, default)
+    try:
+        megabytes = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number of megabytes, e.g. 20") from exc
+    if megabytes <= 0:
+        raise ConfigError(f"{name} must be a positive number of megabytes")
+    return megabytes * 1024 * 1024
+
+
 def _slugs(name: str) -> tuple[str, ...]:
     return tuple(s.strip().lower() for s in os.environ.get(name, "").split(",") if s.strip())
+
+
+def _list(value: str) -> tuple[str, ...]:
+    return tuple(s.strip() for s in value.split(",") if s.strip())
+
+
+def _sso_allowed_hosts() -> tuple[str, ...]:
+    from engage.auth.egress import parse_allowed
+
+    entries = _list(os.environ.get("ENGAGE_SSO_ALLOWED_HOSTS", ""))
+    try:
+        parse_allowed(entries)
+    except ValueError as exc:
+        raise ConfigError(f"ENGAGE_SSO_ALLOWED_HOSTS: {exc}") from exc
+    return entries
 
 
 def from_environment() -> dict:
@@ -148,8 +174,18 @@ def from_environment() -> dict:
         "ENGAGE_ENCRYPTION_KEY": _encryption_keys(env),
         # Seconds the app waits for an identity provider (discovery, token, keys).
         "ENGAGE_OIDC_TIMEOUT": float(os.environ.get("ENGAGE_OIDC_TIMEOUT", "10")),
+        # Identity providers on the operator's own network (host names or CIDRs) that the
+        # server may contact; every other private, loopback (in production) or metadata
+        # address is refused (engage.auth.egress).
+        "ENGAGE_SSO_ALLOWED_HOSTS": _sso_allowed_hosts(),
+        # Host names this server answers to (Werkzeug's host check); in production the
+        # host of ENGAGE_BASE_URL when unset (engage.security.trusted_hosts).
+        "ENGAGE_TRUSTED_HOSTS": _list(os.environ.get("ENGAGE_TRUSTED_HOSTS", "")),
         # The escalation engine (engage.escalations.service, workflows/).
         "ENGAGE_BASE_URL": os.environ.get("ENGAGE_BASE_URL", "http://127.0.0.1:5000"),
+        # Whether the base URL was configured: sign-in addresses are built from it then (and
+        # always in production); a development server without it uses the request's host.
+        "ENGAGE_BASE_URL_SET": bool(os.environ.get("ENGAGE_BASE_URL")),
         "ENGAGE_SWEEP_INTERVAL_SECONDS": int(os.environ.get("ENGAGE_SWEEP_INTERVAL_SECONDS", "60")),
         "ENGAGE_REMINDER_DAYS": _days("ENGAGE_REMINDER_DAYS", "14,3"),
         "ENGAGE_APPLY_GRACE_SECONDS": int(os.environ.get("ENGAGE_APPLY_GRACE_SECONDS", "120")),
@@ -162,6 +198,9 @@ def from_environment() -> dict:
         "ENGAGE_SMTP_USER": os.environ.get("ENGAGE_SMTP_USER") or None,
         "ENGAGE_SMTP_PASSWORD": os.environ.get("ENGAGE_SMTP_PASSWORD") or None,
         "ENGAGE_SMTP_STARTTLS": _bool("ENGAGE_SMTP_STARTTLS", False),
+        # The largest request body (an upload) accepted: larger ones get 413 before anything
+        # reads them (Flask/Werkzeug's MAX_CONTENT_LENGTH, engage.errors).
+        "MAX_CONTENT_LENGTH": _megabytes("ENGAGE_MAX_UPLOAD_MB", "20"),
         # Organisations whose admins keep the shared company register (companies,
         # exclusions, ratings imports): comma-separated slugs.
         "ENGAGE_REGISTER_ORGS": _slugs("ENGAGE_REGISTER_ORGS"),

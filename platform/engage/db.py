@@ -15,6 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
+from engage import clock
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -46,8 +48,18 @@ def configure_engine(engine: sa.Engine) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
+def listen_once(session_class: type, name: str, listener: Any) -> None:
+    """Register a session listener on Engage's session class (never on SQLAlchemy's
+    ``Session``, which Prefect's server shares in the same process). ``create_app`` runs
+    once per app, and tests build several: the second registration is skipped."""
+    if not sa.event.contains(session_class, name, listener):
+        sa.event.listen(session_class, name, listener)
+
+
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    """The clock's ``now`` (``engage.clock``), for column defaults and the code that names
+    it so; asked at each call, so a test that freezes the clock freezes these too."""
+    return clock.now()
 
 
 class UTCDateTime(sa.TypeDecorator):

@@ -52,9 +52,16 @@ def _configuration(config) -> Iterator[Finding]:
     if production and not config.get("ENGAGE_ENCRYPTION_KEY"):
         yield Finding(WARN, "configuration", "ENGAGE_ENCRYPTION_KEY is unset: client secrets "
                       "typed into the SSO settings page are refused (secrets by env var still work)")
-    if production and config["ENGAGE_BASE_URL"].startswith("http://127.0.0.1"):
-        yield Finding(WARN, "configuration", "ENGAGE_BASE_URL is the local default: links in "
-                      "e-mails will point at 127.0.0.1")
+    if production and (not config.get("ENGAGE_BASE_URL_SET")
+                       or config["ENGAGE_BASE_URL"].startswith("http://127.0.0.1")):
+        yield Finding(WARN, "configuration", "ENGAGE_BASE_URL is not set (the local default): "
+                      "sign-in redirect addresses and links in e-mails point at 127.0.0.1")
+    if production and not config.get("ENGAGE_TRUSTED_HOSTS"):
+        from engage.auth.hosts import trusted_hosts
+
+        yield Finding(WARN, "configuration", "ENGAGE_TRUSTED_HOSTS is not set: only "
+                      f"{', '.join(trusted_hosts(config))} (the base URL's host and loopback) "
+                      "are answered; list every host name the server is reached by")
     if not config.get("PREFECT_API_URL"):
         yield Finding(FAIL if production else WARN, "configuration",
                       "PREFECT_API_URL is unset: no sweeps run, deadlines pass without reviews")

@@ -14,6 +14,10 @@ counts and ORM bulk UPDATE/DELETE see only the rows of the session's scope:
 On PostgreSQL the same scope is handed to the database per transaction with
 ``set_config(..., true)`` (it cannot leak to the next user of a pooled connection), where
 row-level security on the private tables is the second lock.
+
+``create_app`` puts these listeners on Flask-SQLAlchemy's session class (:func:`listen`),
+not on SQLAlchemy's ``Session``: other sessions in the process (Prefect's server) are not
+Engage's to filter.
 """
 
 from __future__ import annotations
@@ -25,10 +29,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, scoped_session, with_loader_criteria
 
-from engage.db import Base, TenantScoped
+from engage.db import Base, TenantScoped, listen_once
 
 log = logging.getLogger(__name__)
 
@@ -197,7 +200,6 @@ def _names_scoped_model(state: ORMExecuteState) -> bool:
     return any(issubclass(m.class_, TenantScoped) for m in mappers)
 
 
-@event.listens_for(Session, "do_orm_execute")
 def _apply_tenancy(state: ORMExecuteState) -> None:
     if state.is_column_load or not (state.is_select or state.is_update or state.is_delete):
         return
@@ -225,7 +227,6 @@ def _apply_tenancy(state: ORMExecuteState) -> None:
     )
 
 
-@event.listens_for(Session, "before_flush")
 def _check_writes(session: Session, flush_context: Any, instances: Any) -> None:
     """Every write happens in a scope (the audit trail names who acted), and an
     organisation writes its own private rows only."""
@@ -265,7 +266,6 @@ def _push_to_database(connection: sa.Connection, scope: Scope | None) -> None:
     )
 
 
-@event.listens_for(Session, "after_begin")
 def _begin(session: Session, transaction: Any, connection: sa.Connection) -> None:
     scope = session.info.get(SCOPE_KEY)
     # A transaction starts with the settings unset (set_config(..., true) ends with the
@@ -273,6 +273,13 @@ def _begin(session: Session, transaction: Any, connection: sa.Connection) -> Non
     # no scope there is nothing to hand over, and each request saves a statement.
     if scope is not None:
         _push_to_database(connection, scope)
+
+
+def listen(session_class: type) -> None:
+    """Put the filter, the write check and the database hand-over on the app's sessions."""
+    listen_once(session_class, "do_orm_execute", _apply_tenancy)
+    listen_once(session_class, "before_flush", _check_writes)
+    listen_once(session_class, "after_begin", _begin)
 
 
 def visible_ladder_ids(org_id: Any) -> sa.CompoundSelect:

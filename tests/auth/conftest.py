@@ -63,9 +63,9 @@ def orgs(db_session, provider_a, provider_b) -> Orgs:
     configure(db_session, a, provider_a.issuer, domains=["alpha.example"],
               client_secret="alpha-secret-typed-by-an-admin",
               role_claim="groups", role_map={"admin": ["engage-admins"], "viewer": ["auditors"]})
-    os.environ["ENGAGE_TEST_BETA_SECRET"] = "beta-secret-from-the-environment"
+    os.environ["ENGAGE_SSO_SECRET_BETA"] = "beta-secret-from-the-environment"
     configure(db_session, b, provider_b.issuer, domains=["beta.example"],
-              client_secret_env="ENGAGE_TEST_BETA_SECRET")
+              client_secret_env="ENGAGE_SSO_SECRET_BETA")
     with tenancy.system_scope("test", db_session):
         return Orgs(a=db_session.get(Organisation, ids[0]), b=db_session.get(Organisation, ids[1]))
 

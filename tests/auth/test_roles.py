@@ -141,6 +141,7 @@ def test_session_cookie_is_secure_httponly_and_lax_in_production(monkeypatch):
     monkeypatch.setenv("ENGAGE_ENV", "production")
     monkeypatch.setenv("ENGAGE_SECRET_KEY", "x" * 40)
     monkeypatch.setenv("ENGAGE_SESSION_MINUTES", "30")
+    monkeypatch.setenv("ENGAGE_BASE_URL", "https://engage.example")
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
@@ -157,7 +158,7 @@ def test_sso_config_is_private_to_its_organisation(db_session, people):
 
     with tenancy.as_organisation(people["a"].id, db_session):
         sso.configure(db_session, people["a"], sso.SsoSettings(
-            issuer="https://login.roles-a.example", client_id="a", client_secret_env="X"),
+            issuer="https://login.roles-a.example", client_id="a", client_secret="x"),
             actor_id=None, now=utcnow())
         db_session.commit()
     with tenancy.as_organisation(people["b"].id, db_session):

@@ -8,9 +8,10 @@ import sqlalchemy as sa
 from engage.audit.service import set_actor
 from engage.companies import service
 from engage.companies.models import Company
-from engage.initiatives.models import Initiative, InitiativeStatus
+from engage.engagements import service as engagements
+from engage.initiatives.models import InitiativeStatus
 from engage.notifications.models import Notification, NotificationKind
-from engage.organisations.models import Organisation
+from engage.organisations.models import User
 from engage.tenancy import as_organisation, system_scope
 
 from tests import factories as f
@@ -49,8 +50,12 @@ def test_follows_are_private_and_notifications_cross_organisations(db_session):
     # A creates an engagement in the initiative: B's follower is told, through RLS.
     with as_organisation(ids["a"], db_session):
         set_actor(ids["a_user"], db_session)
-        f.engagement(db_session.get(Company, ids["company"]), db_session.get(Organisation, ids["a"]),
-                     db_session.get(Initiative, ids["init"]), title="Seen by B")
+        engagements.create_engagement(
+            actor=db_session.get(User, ids["a_user"]), organisation_id=ids["a"],
+            data={"company_id": str(ids["company"]), "initiative_id": str(ids["init"]),
+                  "title": "Seen by B", "issue": "Wages", "trigger": "reactive",
+                  "severity_scale": "4", "severity_scope": "3", "severity_irremediability": "2",
+                  "started_on": "2025-01-06"})
         db_session.commit()
         set_actor(None, db_session)
     with as_organisation(ids["b"], db_session):

@@ -104,13 +104,19 @@ def test_follow_and_unfollow_with_and_without_htmx_then_notifications(client, db
     assert 'data-following="yes"' in fragment.get_data(as_text=True)
     with system_scope("test", db_session):
         assert db_session.scalar(sa.select(sa.func.count()).select_from(CompanyFollow)) == 1
-    # A new engagement and a vote of A on the company reach A's follower.
-    with system_scope("test", db_session):
-        a = db_session.get(type(w["a"]), w["a"].id)
-        company = db_session.get(f.Company, w["company"])
-        e = f.engagement(company, a, title="Second dialogue with Shoe Factory")
-        f.vote(a, company, e)
-        db_session.commit()
+    # A new engagement and a vote a colleague of A records on the company, through the
+    # pages, reach A's follower.
+    token = _as(client, w["a_user"], w["a"])
+    created = client.post("/engagements/new", data={
+        "csrf_token": token, "company_id": w["company"], "level": "direct",
+        "title": "Second dialogue with Shoe Factory", "issue": "Forced labour",
+        "trigger": "reactive", "severity_scale": "4", "severity_scope": "3",
+        "severity_irremediability": "2", "started_on": "2025-01-06"})
+    assert created.status_code == 303
+    recorded = client.post("/votes", data={
+        "csrf_token": token, "company_id": w["company"], "agm_on": "2027-05-20",
+        "item": "Re-elect the chair", "instruction": "against", "status": "instructed"})
+    assert recorded.status_code == 303
     token = _as(client, w["a_follower"], w["a"])
     notes = client.get("/notifications").get_data(as_text=True)
     assert "New engagement on Shoe Factory plc: Second dialogue with Shoe Factory" in notes

@@ -141,6 +141,6 @@ def test_the_service_explains_bad_input_outside_a_request(db_session, world):
         engagement = db_session.get(type(world.engagement), world.engagement.id)
         with pytest.raises(service.EngagementError) as caught:
             service.add_dialogue(engagement, actor=world.lead_user, organisation_id=world.lead.id,
-                                 kind="telegram", occurred_on="2026-11-01", summary="")
+                                 kind="telegram", occurred_on="2026-11-01", summary="", now=NOW)
     assert set(caught.value.errors) == {"kind", "summary"}
     assert "cannot be empty" in str(caught.value)

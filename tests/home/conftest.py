@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from engage import clock
 from engage.engagements.models import (
     EngagementStatus,
     LetterStatus,
@@ -16,7 +17,7 @@ from engage.escalations.models import ApplyStatus, EscalationTask, StepKind
 from engage.tenancy import system_scope
 from tests import factories as f
 
-TODAY = date.today()  # the home page asks what falls due from the real today
+TODAY = clock.today()  # the home page asks what falls due from the same clock
 
 
 @dataclass

@@ -14,11 +14,10 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from engage.audit.models import AuditEvent
-from engage.db import utcnow
+from engage.db import listen_once, utcnow
 from engage.tenancy import SCOPE_KEY, Scope
 
 ACTOR_KEY = "engage.actor_id"
@@ -108,7 +107,11 @@ def _context(session: Session, scope: Scope | None) -> str:
     return f"{label} via {via}"[:200] if via else label
 
 
-@event.listens_for(Session, "after_flush")
+def listen(session_class: type) -> None:
+    """Record every flush of the app's sessions."""
+    listen_once(session_class, "after_flush", _record_flush)
+
+
 def _record_flush(session: Session, flush_context: Any) -> None:
     rows = []
     base = _base_row(session)

@@ -16,6 +16,7 @@ from typing import Any
 import requests
 from authlib.integrations.base_client import MismatchingStateError, OAuthError
 from authlib.integrations.flask_client import FlaskIntegration, FlaskOAuth2App
+from authlib.integrations.requests_client import OAuth2Session
 from flask import current_app
 from flask_babel import gettext as _
 from joserfc.errors import (
@@ -26,13 +27,27 @@ from joserfc.errors import (
     JoseError,
 )
 
-from engage.auth import service
+from engage.auth import egress, service
 from engage.auth.models import SsoConfig
 from engage.auth.service import LoginRefused
 from engage.config import ConfigError
 from engage.organisations.models import Organisation
 
 _lock = threading.Lock()
+# The endpoints the server itself contacts; the authorization endpoint is the browser's.
+SERVER_ENDPOINTS = ("token_endpoint", "jwks_uri", "userinfo_endpoint")
+
+
+class _GuardedSession(OAuth2Session):
+    """Authlib's session, contacting only the addresses :mod:`engage.auth.egress` allows."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        egress.guard(self)
+
+
+class _Client(FlaskOAuth2App):
+    client_cls = _GuardedSession
 
 
 def _fingerprint(config: SsoConfig, secret: str | None) -> str:
@@ -63,7 +78,7 @@ def client_for(organisation: Organisation, config: SsoConfig) -> FlaskOAuth2App:
         }
         if secret is None:
             client_kwargs["token_endpoint_auth_method"] = "none"
-        client = FlaskOAuth2App(
+        client = _Client(
             FlaskIntegration(name),
             name=name,
             client_id=config.client_id,
@@ -79,6 +94,8 @@ def metadata(organisation: Organisation, client: FlaskOAuth2App, config: SsoConf
     """The provider's discovery document, checked to name the configured issuer."""
     try:
         data = client.load_server_metadata()
+    except egress.EgressRefused as exc:
+        raise refused_address(organisation, exc) from exc
     except (requests.RequestException, ValueError) as exc:
         raise unreachable(organisation, config) from exc
     if str(data.get("issuer", "")).rstrip("/") != config.issuer:
@@ -90,7 +107,26 @@ def metadata(organisation: Organisation, client: FlaskOAuth2App, config: SsoConf
               issuer=data.get("issuer")),
             status=502,
         )
+    for key in SERVER_ENDPOINTS:
+        url = data.get(key)
+        problem = egress.url_problem(str(url)) if url else None
+        if problem:
+            client.server_metadata.clear()
+            raise refused_address(organisation, egress.EgressRefused(str(url), problem), key)
     return data
+
+
+def refused_address(organisation: Organisation, exc: egress.EgressRefused,
+                    what: str = "issuer") -> LoginRefused:
+    current_app.logger.warning("sso %s: refused to contact %s (%s): %s", organisation.slug,
+                               what, exc.host, exc.reason)
+    return LoginRefused(
+        "address_refused",
+        _("Engage will not contact the identity provider of %(name)s at %(host)s: %(reason)s. "
+          "Ask your administrator to correct the single sign-on settings.",
+          name=organisation.name, host=exc.host, reason=exc.reason),
+        status=502,
+    )
 
 
 def unreachable(organisation: Organisation, config: SsoConfig) -> LoginRefused:
@@ -109,6 +145,8 @@ def authorize_redirect(organisation: Organisation, config: SsoConfig, redirect_u
     metadata(organisation, client, config)
     try:
         return client.authorize_redirect(redirect_uri)
+    except egress.EgressRefused as exc:
+        raise refused_address(organisation, exc) from exc
     except requests.RequestException as exc:
         raise unreachable(organisation, config) from exc
 
@@ -140,6 +178,8 @@ def finish(organisation: Organisation, config: SsoConfig) -> dict[str, Any]:
               reason=exc.description or exc.error),
             status=400,
         ) from exc
+    except egress.EgressRefused as exc:
+        raise refused_address(organisation, exc) from exc
     except requests.RequestException as exc:
         raise unreachable(organisation, config) from exc
     except ExpiredTokenError as exc:
@@ -165,7 +205,7 @@ def finish(organisation: Organisation, config: SsoConfig) -> dict[str, Any]:
             if extra.get("sub") == claims.get("sub"):
                 claims.setdefault("email", extra.get("email"))
                 claims.setdefault("email_verified", extra.get("email_verified"))
-        except (requests.RequestException, OAuthError):
+        except (requests.RequestException, OAuthError, egress.EgressRefused):
             pass
     return {"claims": claims, "id_token": token.get("id_token")}
 

@@ -22,15 +22,27 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from engage.audit import service as audit
-from engage.auth import crypto
+from engage.auth import crypto, egress
 from engage.auth.models import DEFAULT_SCOPES, Identity, SsoConfig, SsoDomain
 from engage.config import ConfigError
 from engage.organisations.models import Organisation, OrgMembership, OrgRole, User
 
 ROLE_PRIORITY = (OrgRole.ADMIN, OrgRole.MEMBER, OrgRole.VIEWER)
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
 _LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+SECRET_ENV_PREFIX = "ENGAGE_SSO_SECRET_"
+
+
+def secret_env_name(slug: str) -> str:
+    """The one environment variable that may hold an organisation's client secret.
+
+    A reference to a server variable is an operator's tool (``engage org sso
+    --client-secret-env``), never the web form's, and only this name: were any name allowed,
+    whoever controls the provider would receive that variable — the server's session key,
+    the database password, another organisation's secret — as the client secret.
+    Slugs have no underscore, so no two organisations share a name.
+    """
+    return SECRET_ENV_PREFIX + slug.upper().replace("-", "_")
 
 
 class SsoConfigError(ValueError):
@@ -59,8 +71,10 @@ class SsoSettings:
     issuer: str
     client_id: str
     client_secret: str | None = None  # typed in: stored encrypted
-    client_secret_env: str | None = None  # or: the name of a variable that holds it
+    # Or (operator only): the variable that holds it, which must be secret_env_name(slug).
+    client_secret_env: str | None = None
     keep_secret: bool = False  # web form left the secret blank: keep the stored one
+    public_client: bool = False  # web form: the provider registers Engage without a secret
     domains: list[str] = field(default_factory=list)
     default_role: OrgRole = OrgRole.MEMBER
     role_claim: str | None = None
@@ -93,7 +107,7 @@ def parse_role_map(items: Iterable[str]) -> dict[str, list[str]]:
     return result
 
 
-def _validate(settings: SsoSettings, production: bool) -> dict[str, str]:
+def _validate(settings: SsoSettings, production: bool, slug: str) -> dict[str, str]:
     errors: dict[str, str] = {}
     issuer = normalise_issuer(settings.issuer)
     parts = urlsplit(issuer)
@@ -105,14 +119,20 @@ def _validate(settings: SsoSettings, production: bool) -> dict[str, str]:
         errors["issuer"] = _("must use https (plain http is allowed for loopback tests only)")
     elif len(issuer) > 500:
         errors["issuer"] = _("is longer than %(num)d characters", num=500)
+    elif problem := egress.url_problem(issuer):
+        errors["issuer"] = _("Engage will not contact this address: %(reason)s (an operator "
+                             "allows on-premises providers with ENGAGE_SSO_ALLOWED_HOSTS)",
+                             reason=problem)
     if not settings.client_id.strip():
         errors["client_id"] = _("is required")
     elif len(settings.client_id) > 255:
         errors["client_id"] = _("is longer than %(num)d characters", num=255)
     if settings.client_secret and settings.client_secret_env:
         errors["client_secret"] = _("give the secret or the variable that holds it, not both")
-    if settings.client_secret_env and not _ENV_NAME.match(settings.client_secret_env):
-        errors["client_secret_env"] = _("is not a valid environment variable name")
+    if settings.client_secret_env and settings.client_secret_env != secret_env_name(slug):
+        errors["client_secret_env"] = _("must be %(name)s: the only environment variable "
+                                        "that may hold this organisation's client secret",
+                                        name=secret_env_name(slug))
     for domain in settings.domains:
         if not _DOMAIN.match(domain):
             errors["domains"] = _("“%(domain)s” is not a domain name", domain=domain)
@@ -143,12 +163,11 @@ def configure(
     nothing. Flushes; the caller commits.
     """
     production = current_app.config.get("ENGAGE_ENV") == "production"
-    errors = _validate(settings, production)
+    errors = _validate(settings, production, organisation.slug)
     config = session.scalar(
         sa.select(SsoConfig).where(SsoConfig.organisation_id == organisation.id)
     )
-    # "Keep the stored secret" only means something when there is one to keep.
-    keep_secret = settings.keep_secret and bool(config and config.client_secret_encrypted)
+    keep_secret, dropped_env = _keep_stored_secret(settings, config, organisation.slug, errors)
     taken = session.execute(
         sa.select(SsoDomain.domain, Organisation.name)
         .join(Organisation, Organisation.id == SsoDomain.organisation_id)
@@ -174,7 +193,7 @@ def configure(
     config.client_id = settings.client_id.strip()
     if not keep_secret:
         config.client_secret_encrypted = encrypted
-    config.client_secret_env = (settings.client_secret_env or None) if not encrypted else None
+        config.client_secret_env = None if encrypted else settings.client_secret_env
     config.scopes = " ".join(settings.scopes.split())
     config.default_role = settings.default_role
     config.role_claim = settings.role_claim or None
@@ -209,6 +228,7 @@ def configure(
             "default_role": config.default_role,
             "role_claim": config.role_claim,
             "enabled": config.enabled,
+            **({"dropped_secret_env": dropped_env} if dropped_env else {}),
         },
         organisation_id=organisation.id,
         session=session,
@@ -216,11 +236,46 @@ def configure(
     return config
 
 
-def client_secret(config: SsoConfig) -> str | None:
-    """The secret to authenticate at the token endpoint, or None for a public client."""
+def _keep_stored_secret(settings: SsoSettings, config: SsoConfig | None, slug: str,
+                        errors: dict[str, str]) -> tuple[bool, str | None]:
+    """(keep the stored secret as it is, a stored variable reference that is dropped).
+
+    The web form never names a variable; leaving its secret blank keeps what is stored —
+    the secret an admin typed, or the operator's ``ENGAGE_SSO_SECRET_<SLUG>`` — but only for
+    the provider and client it was given for: a secret never follows the settings to
+    another token endpoint. A reference to any other variable (written before this rule)
+    is dropped, and the trail says so.
+    """
+    if not (settings.keep_secret and not settings.public_client and config is not None):
+        return False, None
+    if config.client_secret_env and config.client_secret_env != secret_env_name(slug):
+        return False, config.client_secret_env
+    if not (config.client_secret_encrypted or config.client_secret_env):
+        return False, None
+    if (normalise_issuer(settings.issuer) != config.issuer
+            or settings.client_id.strip() != config.client_id):
+        errors.setdefault("client_secret", _(
+            "the stored client secret was given for %(issuer)s and client %(client)s; to use "
+            "another provider or client ID, type its client secret (or choose no secret)",
+            issuer=config.issuer, client=config.client_id))
+    return True, None
+
+
+def client_secret(config: SsoConfig, slug: str | None = None) -> str | None:
+    """The secret to authenticate at the token endpoint, or None for a public client.
+
+    Checked at every use: a stored reference to any variable but the organisation's own
+    ``ENGAGE_SSO_SECRET_<SLUG>`` is refused, whoever wrote it and whenever."""
     if config.client_secret_encrypted:
         return crypto.decrypt(config.client_secret_encrypted)
     if config.client_secret_env:
+        slug = slug or config.organisation.slug
+        if config.client_secret_env != secret_env_name(slug):
+            raise ConfigError(
+                "the client secret is set to come from a server variable this organisation "
+                f"may not use; an operator sets {secret_env_name(slug)} and runs "
+                "`engage org sso` again, or an admin types the secret"
+            )
         value = os.environ.get(config.client_secret_env)
         if not value:
             raise ConfigError(
@@ -235,16 +290,25 @@ def discovery_problem(issuer: str) -> str | None:
     """What is wrong with the provider's discovery document, or None when it can be read
     and names ``issuer`` (checked before settings are saved, and by ``engage doctor``)."""
     try:
-        response = requests.get(
-            f"{issuer}/.well-known/openid-configuration",
-            timeout=current_app.config["ENGAGE_OIDC_TIMEOUT"],
-        )
+        with egress.session() as http:
+            response = http.get(
+                f"{issuer}/.well-known/openid-configuration",
+                timeout=current_app.config["ENGAGE_OIDC_TIMEOUT"],
+            )
         response.raise_for_status()
-        found = str(response.json().get("issuer", "")).rstrip("/")
-    except (requests.RequestException, ValueError) as exc:
+        document = response.json()
+        found = str(document.get("issuer", "")).rstrip("/")
+    except egress.EgressRefused as exc:
+        return _("Engage will not contact %(host)s: %(reason)s", host=exc.host, reason=exc.reason)
+    except (requests.RequestException, ValueError, AttributeError) as exc:
         return _("its discovery document could not be read (%(error)s)", error=type(exc).__name__)
     if found != issuer:
         return _("its discovery document names the issuer “%(found)s”", found=found)
+    for key in ("token_endpoint", "jwks_uri", "userinfo_endpoint"):
+        url = document.get(key)
+        if url and (problem := egress.url_problem(str(url))):
+            return _("Engage will not contact its %(endpoint)s %(url)s: %(reason)s",
+                     endpoint=key, url=url, reason=problem)
     return None
 
 
@@ -337,6 +401,8 @@ def complete_login(
     if user is not None and not user.is_active:
         raise LoginRefused("deactivated",
                            _("The account %(email)s has been deactivated.", email=email))
+    if identity is None and user is not None:
+        _may_link(session, organisation, user, email)
 
     granted = role_from_claims(config, claims)
     if user is None:
@@ -346,16 +412,68 @@ def complete_login(
         )
         session.add_all([user, membership])
     elif granted is not None and membership.role != granted:
-        membership.role = granted
+        _apply_claimed_role(session, organisation, user, membership, granted)
     if identity is None:
         identity = Identity(user=user, issuer=issuer, subject=subject)
         session.add(identity)
+        if user.id is not None:  # an account that existed: say which identity now signs in
+            audit.record("auth.identity_linked", object_type="user_account", object_id=user.id,
+                         after={"issuer": issuer, "subject": subject, "email": email,
+                                "rule": "invited by e-mail, first sign-in"},
+                         organisation_id=organisation.id, session=session)
     if claims.get("name") and user.name != claims["name"]:
         user.name = str(claims["name"])
     user.last_login_at = now
     identity.last_login_at = now
     session.flush()
     return user
+
+
+def _may_link(session: Session, organisation: Organisation, user: User, email: str) -> None:
+    """May a new (issuer, subject) become the sign-in of the existing account ``user``,
+    found by e-mail address alone?
+
+    Only an account that has no identity yet: one an admin or
+    operator created by e-mail (an invitation). Its first sign-in binds the identity; after
+    that the account is (issuer, subject) and nothing else — another subject carrying the
+    same address (a re-used mailbox, a second account at the provider, a provider that lets
+    users edit their address) is refused until an admin resets the account's sign-in.
+    """
+    has_identity = session.scalar(
+        sa.select(sa.func.count()).select_from(Identity).where(Identity.user_id == user.id)
+    )
+    if has_identity:
+        raise LoginRefused(
+            "identity_conflict",
+            _("An Engage account for %(email)s already exists and signs in with another "
+              "identity at %(name)s's provider. If this is you, ask an administrator of "
+              "%(name)s to reset that account's sign-in; the next sign-in then links to it.",
+              email=email, name=organisation.name),
+        )
+
+
+def _apply_claimed_role(session: Session, organisation: Organisation, user: User,
+                        membership: OrgMembership, granted: OrgRole) -> None:
+    """Follow the provider's role claim, except where it would leave the organisation
+    without an active admin: that admin keeps the role (and the trail says why)."""
+    before = membership.role
+    if before is OrgRole.ADMIN and granted is not OrgRole.ADMIN:
+        others = session.scalar(
+            sa.select(sa.func.count()).select_from(OrgMembership)
+            .join(User, User.id == OrgMembership.user_id)
+            .where(OrgMembership.organisation_id == organisation.id,
+                   OrgMembership.role == OrgRole.ADMIN, OrgMembership.id != membership.id,
+                   User.is_active.is_(True))
+        )
+        if not others:
+            audit.record("auth.role_kept", object_type="user_account", object_id=user.id,
+                         after={"role": before, "claimed": granted, "reason": "last_admin"},
+                         organisation_id=organisation.id, session=session)
+            return
+    membership.role = granted
+    audit.record("auth.role_from_claim", object_type="user_account", object_id=user.id,
+                 before={"role": before}, after={"role": granted},
+                 organisation_id=organisation.id, session=session)
 
 
 def _locale(claims: Mapping[str, Any]) -> str | None:

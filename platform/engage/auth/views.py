@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from engage import clock, security, tenancy
 from engage.audit import service as audit
 from engage.auth import failures, oidc, service, sessions
+from engage.auth.hosts import external_url
 from engage.auth.models import SsoConfig
 from engage.auth.service import LoginRefused
 from engage.extensions import db, limiter
@@ -25,10 +26,17 @@ _sign_in_limit = limiter.shared_limit(setting("ENGAGE_RATE_LIMIT_SIGN_IN"), scop
 _callback_limit = limiter.limit(setting("ENGAGE_RATE_LIMIT_CALLBACK"), error_message=message)
 
 
+def _no_sign_in() -> None:
+    """One answer for an unknown slug and for an organisation without sign-in, so the
+    sign-in addresses tell no more about who uses Engage than the picker lists."""
+    abort(404, description=_("There is no sign-in at this address. Choose your organisation "
+                             "on the sign-in page, or enter your work e-mail address there."))
+
+
 def _organisation(slug: str) -> Organisation:
     org = db.session.scalar(sa.select(Organisation).where(Organisation.slug == slug))
     if org is None:
-        abort(404, description=_("There is no organisation “%(slug)s” on Engage.", slug=slug))
+        _no_sign_in()
     # Detached and fully loaded: the scope switches, commits and rollbacks of the sign-in
     # neither expire it nor need it in the session.
     db.session.expunge(org)
@@ -39,7 +47,7 @@ def _sso(org: Organisation) -> SsoConfig:
     """The organisation's configuration; call inside its scope."""
     config = db.session.scalar(sa.select(SsoConfig).where(SsoConfig.organisation_id == org.id))
     if config is None or not config.enabled:
-        abort(404, description=_("%(name)s has not set up sign-in to Engage yet.", name=org.name))
+        _no_sign_in()
     return config
 
 
@@ -95,7 +103,7 @@ def login():
 @_sign_in_limit
 def start(slug: str):
     org = _organisation(slug)
-    redirect_uri = url_for("auth.callback", slug=org.slug, _external=True)
+    redirect_uri = external_url("auth.callback", slug=org.slug)
     try:
         with tenancy.as_organisation(org.id):
             return oidc.authorize_redirect(org, _sso(org), redirect_uri)
@@ -151,7 +159,7 @@ def logout():
                 )
                 if config is not None:
                     provider_logout = oidc.logout_url(
-                        org, config, id_token, url_for("auth.logged_out", _external=True)
+                        org, config, id_token, external_url("auth.logged_out")
                     )
     return redirect(provider_logout or url_for("auth.logged_out"))
 

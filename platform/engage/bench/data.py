@@ -27,7 +27,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask import current_app
 
-from engage import config
+from engage import clock, config
 from engage.bench.activity import ESCALATED_STEP, Activity, Engagement, at
 from engage.bench.bulk import BulkWriter
 from engage.demo import data as demo
@@ -96,7 +96,7 @@ def generate(sizes: Sizes, *, seed: int = 1, today: date | None = None) -> Bench
                         f"the table {name} has rows; engage bench-data fills an empty, migrated "
                         "database only (create a new one and run `engage db upgrade`)")
             writer = BulkWriter(connection)
-            _World(writer, sizes, random.Random(seed), today or date.today()).write()
+            _World(writer, sizes, random.Random(seed), today or clock.today()).write()
             writer.set_sequences()
             session.commit()
         except BaseException:

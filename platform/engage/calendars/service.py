@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
 from engage.calendars.models import CalendarFeed
+from engage.clock import local_date
 from engage.companies.models import Company
 from engage.db import utcnow
 from engage.engagements.models import Engagement, Milestone
@@ -65,7 +66,8 @@ def owner_of(token: str) -> tuple[int, int, str | None] | None:
     return (row.user_id, row.organisation_id, row.locale) if row else None
 
 
-def _event(cal, uid: str, day: date, summary: str, description: str = "") -> None:
+def _event(cal, uid: str, day: date, stamp: datetime, summary: str,
+           description: str = "") -> None:
     from icalendar import Event
 
     event = Event()
@@ -73,19 +75,19 @@ def _event(cal, uid: str, day: date, summary: str, description: str = "") -> Non
     event.add("summary", summary)
     event.add("dtstart", day)
     event.add("dtend", day + timedelta(days=1))
-    event.add("dtstamp", date.today())
+    event.add("dtstamp", stamp)  # RFC 5545: when the feed was written, in UTC
     if description:
         event.add("description", description)
     cal.add_component(event)
 
 
-def build_ics(organisation_id: int, today: date, name: str = "Engage") -> bytes:
+def build_ics(organisation_id: int, now: datetime, name: str = "Engage") -> bytes:
     """Milestone deadlines, open reviews and AGMs that the organisation may see (the
     caller picks the language: calendar programs send none)."""
     from flask_babel import gettext as _
     from icalendar import Calendar
 
-    since = today - timedelta(days=PAST_DAYS)
+    since = local_date(now) - timedelta(days=PAST_DAYS)
     cal = Calendar()
     cal.add("prodid", "-//Engage//stewardship deadlines//EN")
     cal.add("version", "2.0")
@@ -119,11 +121,11 @@ def build_ics(organisation_id: int, today: date, name: str = "Engage") -> bytes:
         ).all()
     for m in milestones:
         state = " ✓" if m.met_on else ""
-        _event(cal, f"milestone-{m.id}-v{m.deadline_version}", m.due_on,
+        _event(cal, f"milestone-{m.id}-v{m.deadline_version}", m.due_on, now,
                _("%(company)s: %(milestone)s", company=m.company, milestone=m.title) + state,
                m.engagement)
     for r in reviews:
-        _event(cal, f"review-{r.id}", r.due_at.date(), _("Review due: %(company)s", company=r.company), r.engagement)
+        _event(cal, f"review-{r.id}", r.due_at.date(), now, _("Review due: %(company)s", company=r.company), r.engagement)
     for company_id, company, on in agms:
-        _event(cal, f"agm-{company_id}-{on.isoformat()}", on, _("AGM: %(company)s", company=company))
+        _event(cal, f"agm-{company_id}-{on.isoformat()}", on, now, _("AGM: %(company)s", company=company))
     return cal.to_ical()

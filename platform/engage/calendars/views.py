@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Response, abort, current_app, render_template, url_for
 from flask_babel import force_locale
 
+from engage import clock
 from engage.calendars import service
 from engage.extensions import db
 from engage.security import Permission, current_user, public, requires
@@ -40,7 +39,7 @@ def feed(token: str):
         abort(404)
     _user_id, org_id, locale = owner
     with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        body = service.build_ics(org_id, date.today())
+        body = service.build_ics(org_id, clock.now())
     return Response(body, mimetype="text/calendar", headers={
         "Content-Disposition": 'inline; filename="engage.ics"',
         "Cache-Control": "private, no-store",

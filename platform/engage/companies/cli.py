@@ -22,18 +22,20 @@ def import_cli() -> None:
 
 
 def _run(kind: str, path: Path, importer, scope) -> None:
-    raw = path.read_bytes()
-    lines = max(1, raw.count(b"\n"))
-    with click.progressbar(length=lines, label=f"Importing {kind}", file=sys.stderr) as bar, scope:
-        try:
-            result = importer(raw, path.name, progress=bar.update)
-        except ImportFileError as exc:
-            db.session.rollback()
-            click.echo("", err=True)
-            for error in exc.errors:
-                click.echo(str(error), err=True)
-            raise click.ClickException(
-                f"{path.name}: {len(exc.errors)} bad line(s); nothing was imported") from None
+    with path.open("rb") as stream:  # read as a stream, never whole into memory
+        lines = max(1, sum(chunk.count(b"\n") for chunk in iter(lambda: stream.read(1 << 20), b"")))
+        stream.seek(0)
+        with click.progressbar(length=lines, label=f"Importing {kind}", file=sys.stderr) as bar, \
+                scope:
+            try:
+                result = importer(stream, path.name, progress=bar.update)
+            except ImportFileError as exc:
+                db.session.rollback()
+                click.echo("", err=True)
+                for message in exc.messages():
+                    click.echo(message, err=True)
+                raise click.ClickException(
+                    f"{path.name}: {exc.total} bad line(s); nothing was imported") from None
     click.echo(f"{path.name}: {result.lines} lines, {result.created} new, {result.updated} "
                f"updated in {result.seconds:.2f} s ({result.encoding}, '{result.separator}')")
 

@@ -82,14 +82,13 @@ def upload(kind: str):
     file = request.files.get("file")
     if file is None or not file.filename:
         return _page(400, kind=kind, errors=[_("Choose a CSV file to upload.")])
-    raw = file.read()
-    try:
+    try:  # the upload's stream (a temporary file beyond 500 KB), read a line at a time
         if kind == "holdings":
-            result = imports.import_holdings(raw, file.filename, current_org.id)
+            result = imports.import_holdings(file.stream, file.filename, current_org.id)
         else:
-            result = imports.IMPORTERS[kind](raw, file.filename)
+            result = imports.IMPORTERS[kind](file.stream, file.filename)
     except ImportFileError as exc:
-        return _page(400, kind=kind, filename=file.filename, errors=[str(e) for e in exc.errors])
+        return _page(400, kind=kind, filename=file.filename, errors=exc.messages())
     flash(_("%(file)s imported: %(lines)d lines, %(created)d new, %(updated)d updated.",
             file=result.filename, lines=result.lines, created=result.created,
             updated=result.updated), "info")

@@ -1,9 +1,9 @@
 """All-or-nothing imports of the company register (companies, exclusions, ratings) and of an
 organisation's holdings.
 
-Every line is validated first, against one pre-load of the identifiers already known;
-any bad line stops the import with the list of every bad line, before anything is
-written. Then the rows are written with Core INSERT / UPDATE executemany in chunks (no ORM
+The file is read as a stream (:mod:`engage.companies.csvfile`). Every line is validated
+first, against one pre-load of the identifiers already known; any bad line stops the import
+with the list of its bad lines (the first hundred and a count), before anything is written. Then the rows are written with Core INSERT / UPDATE executemany in chunks (no ORM
 object per row) and one audit event records who imported which file and the counts: the
 flush listener never sees these rows, so the import writes its event itself.
 """
@@ -20,9 +20,10 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from engage import clock
 from engage.audit import service as audit
 from engage.companies import csvfile
-from engage.companies.csvfile import CellError, ImportFileError, LineError
+from engage.companies.csvfile import CellError
 from engage.companies.models import Company, EsgRating, ExclusionCategory, Holding
 from engage.db import utcnow
 from engage.extensions import db
@@ -113,14 +114,15 @@ class _Register:
 
 
 class _Lines:
-    """Collects the bad lines, and the first line of each key (to name duplicates)."""
+    """Collects the bad lines (with the reader's own), and the first line of each key (to
+    name duplicates)."""
 
-    def __init__(self) -> None:
-        self.errors: list[LineError] = []
+    def __init__(self, errors: csvfile.Errors) -> None:
+        self.errors = errors
         self.seen: dict[Any, int] = {}
 
     def fail(self, line: int, reason: str) -> None:
-        self.errors.append(LineError(line, reason))
+        self.errors.add(line, reason)
 
     def first(self, key: Any, line: int) -> bool:
         """True if ``key`` is new; otherwise records the line as a duplicate."""
@@ -131,8 +133,7 @@ class _Lines:
         return True
 
     def check(self) -> None:
-        if self.errors:
-            raise ImportFileError(self.errors)
+        self.errors.check()
 
 
 def _chunks(rows: list[dict], progress: Progress | None) -> Iterable[list[dict]]:
@@ -157,7 +158,7 @@ def _write(table: sa.Table, inserts: list[dict], update: sa.Update | None, updat
 
 
 def _finish(result: ImportResult, started: float, table: csvfile.Table) -> ImportResult:
-    result.lines = len(table.rows)
+    result.lines = table.lines
     result.encoding, result.separator = table.encoding, table.separator
     result.seconds = time.perf_counter() - started
     audit.record(f"import.{result.kind}", object_type="import", object_id=result.kind,
@@ -173,17 +174,17 @@ def _scope_required() -> None:
 
 # --- companies ------------------------------------------------------------------------------------
 
-def import_companies(raw: bytes, filename: str, *, progress: Progress | None = None) -> ImportResult:
+def import_companies(source: csvfile.Source, filename: str, *, progress: Progress | None = None) -> ImportResult:
     """Add or update companies: name, isin, lei, country, sector, next_agm_on."""
     _scope_required()
     started = time.perf_counter()
-    table = csvfile.read_table(raw, required=("name",),
+    table = csvfile.read_table(source, required=("name",),
                                aliases={"company": "name", "company_name": "name",
                                         "next_agm": "next_agm_on", "agm_on": "next_agm_on"})
     reg = _Register.load()
-    lines = _Lines()
+    lines = _Lines(table.errors)
     inserts, updates = [], []
-    for line, row in table.rows:
+    for line, row in table:
         try:
             name = csvfile.required(row, "name")
             if len(name) > 200:
@@ -279,19 +280,19 @@ def _category(value: str) -> ExclusionCategory:
                           value=value, known=known)) from None
 
 
-def import_exclusions(raw: bytes, filename: str, *, today: date | None = None,
+def import_exclusions(source: csvfile.Source, filename: str, *, today: date | None = None,
                       progress: Progress | None = None) -> ImportResult:
     """The exclusion list (company, country, category[, isin, lei, reason, excluded_on]):
     known companies are marked excluded, unknown ones join the register excluded."""
     _scope_required()
     started = time.perf_counter()
-    today = today or date.today()
-    table = csvfile.read_table(raw, required=("company", "country", "category"),
+    today = today or clock.today()
+    table = csvfile.read_table(source, required=("company", "country", "category"),
                                aliases={"name": "company", "date": "excluded_on"})
     reg = _Register.load()
-    lines = _Lines()
+    lines = _Lines(table.errors)
     inserts, updates = [], []
-    for line, row in table.rows:
+    for line, row in table:
         try:
             name = csvfile.required(row, "company")
             if len(name) > 200:
@@ -341,17 +342,17 @@ def _rating(value: str) -> EsgRating:
         raise CellError(_("“%(value)s” is not a rating from AAA to CCC", value=value)) from None
 
 
-def import_ratings(raw: bytes, filename: str, *, progress: Progress | None = None) -> ImportResult:
+def import_ratings(source: csvfile.Source, filename: str, *, progress: Progress | None = None) -> ImportResult:
     """ESG ratings of known companies: (isin | lei | company), rating AAA–CCC, rated_on."""
     _scope_required()
     started = time.perf_counter()
-    table = csvfile.read_table(raw, required=("rating", "rated_on"), one_of=IDENTIFIERS,
+    table = csvfile.read_table(source, required=("rating", "rated_on"), one_of=IDENTIFIERS,
                                aliases={"date": "rated_on", "esg_rating": "rating",
                                         "name": "company"})
     reg = _Register.load()
-    lines = _Lines()
+    lines = _Lines(table.errors)
     updates = []
-    for line, row in table.rows:
+    for line, row in table:
         try:
             rating = _rating(csvfile.required(row, "rating"))
             rated_on = csvfile.a_date(csvfile.required(row, "rated_on"))
@@ -371,7 +372,7 @@ def import_ratings(raw: bytes, filename: str, *, progress: Progress | None = Non
 
 # --- holdings -------------------------------------------------------------------------------------
 
-def import_holdings(raw: bytes, filename: str, organisation_id: int, *,
+def import_holdings(source: csvfile.Source, filename: str, organisation_id: int, *,
                     progress: Progress | None = None) -> ImportResult:
     """One organisation's positions: (isin | lei | company), value_eur, valued_on. A position
     already recorded for that company and date takes the new value."""
@@ -379,13 +380,13 @@ def import_holdings(raw: bytes, filename: str, organisation_id: int, *,
     if scope is None or not (scope.is_system or scope.org_id == organisation_id):
         raise TenancyError("holdings are imported in their organisation's scope")
     started = time.perf_counter()
-    table = csvfile.read_table(raw, required=("value_eur", "valued_on"), one_of=IDENTIFIERS,
+    table = csvfile.read_table(source, required=("value_eur", "valued_on"), one_of=IDENTIFIERS,
                                aliases={"value": "value_eur", "amount": "value_eur",
                                         "date": "valued_on", "name": "company"})
     reg = _Register.load()
-    lines = _Lines()
+    lines = _Lines(table.errors)
     parsed = []
-    for line, row in table.rows:
+    for line, row in table:
         try:
             value = csvfile.amount(csvfile.required(row, "value_eur"))
             valued_on = csvfile.a_date(csvfile.required(row, "valued_on"))

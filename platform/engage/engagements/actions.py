@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from engage import clock
 from engage.common.answer import answer_write
 from engage.engagements import service
 from engage.engagements.models import Engagement, Letter, Milestone, Objective
@@ -133,7 +134,7 @@ def update_milestone(milestone: Milestone):
         return load_or_404(Milestone, milestone_id)
 
     return answer_write(
-        lambda: service.update_milestone(milestone, **acting(), **changes),
+        lambda: service.update_milestone(milestone, **acting(), now=clock.now(), **changes),
         page=lambda errors: _edit_form(fresh(), errors, form.to_dict(), page=True),
         fragment=lambda errors: _edit_form(fresh(), errors, form.to_dict()),
         done=lambda _done: render_template("engagements/_milestone_row.html", m=fresh(),
@@ -152,7 +153,7 @@ def add_dialogue(engagement: Engagement):
     values = {"dialogue": form.to_dict()}
     return answer_write(
         lambda: service.add_dialogue(
-            engagement, **acting(), kind=form.get("kind", ""),
+            engagement, **acting(), now=clock.now(), kind=form.get("kind", ""),
             occurred_on=form.get("occurred_on", ""), summary=form.get("summary", ""),
             participants=form.get("participants", ""), outcome=form.get("outcome", ""),
             visibility=form.get("visibility") or "coalition"),

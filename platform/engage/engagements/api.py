@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from engage import clock
 from engage.api.errors import ApiError, commit_unit
 from engage.api.routing import operation, paginate
 from engage.engagements.models import (
@@ -115,7 +116,7 @@ def update_milestone(engagement_id, milestone_id, data):
 
     milestone = load_milestone(engagement_id, milestone_id)
     require(Permission.LEAD_ENGAGEMENT, milestone)
-    return commit_unit(lambda: update(milestone, **acting(), **data))
+    return commit_unit(lambda: update(milestone, **acting(), now=clock.now(), **data))
 
 
 # --- dialogue ---------------------------------------------------------------------------------
@@ -143,7 +144,7 @@ def create_dialogue(engagement_id, data):
 
     engagement = load_engagement(engagement_id)
     require(Permission.PARTICIPATE_ENGAGEMENT, engagement)
-    return commit_unit(lambda: add_dialogue(engagement, **acting(), **data))
+    return commit_unit(lambda: add_dialogue(engagement, **acting(), now=clock.now(), **data))
 
 
 # --- participants -----------------------------------------------------------------------------

@@ -3,17 +3,20 @@ engine: creating an engagement, its milestones and dialogue, signing on and co-s
 
 Every function validates everything first and raises :class:`EngagementError` before
 anything is written; none commits (the caller commits once per unit of work). Audit
-events come from the ORM flush listener.
+events come from the ORM flush listener; a new engagement is announced
+(``signals.engagement_created``) for the receivers that tell the company's followers.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from engage import signals
+from engage.clock import local_date
 from engage.common.forms import (
     ID_MAX,
     FormError,
@@ -183,6 +186,7 @@ def create_engagement(*, actor: User, organisation_id: int, data: dict) -> Engag
             engagement_id=engagement.id, title=milestone_title, due_on=milestone_due_on,
             objective_id=objective_row.id if objective_row else None))
     db.session.flush()
+    signals.engagement_created.send(engagement.id, actor_id=actor.id, now=utcnow())
     return engagement
 
 
@@ -225,9 +229,10 @@ MILESTONE_FIELDS = ("title", "due_on", "stage", "met_on", "evidence", "outcome_f
 
 
 def update_milestone(milestone: Milestone, *, actor: User, organisation_id: int,
-                     **changes: Any) -> Milestone:
+                     now: datetime, **changes: Any) -> Milestone:
     """Change a milestone. A new due date is a new deadline: its version goes up, so the
-    escalation engine reminds and reviews it afresh (a review of the old date stays as it is)."""
+    escalation engine reminds and reviews it afresh (a review of the old date stays as it is).
+    A milestone is met on or before today where the platform runs (``local_date(now)``)."""
     _check_actor(actor, organisation_id)
     _require_lead(milestone.engagement_id, organisation_id)
     unknown = set(changes) - set(MILESTONE_FIELDS)
@@ -247,7 +252,7 @@ def update_milestone(milestone: Milestone, *, actor: User, organisation_id: int,
         values["stage"] = parse_int(changes["stage"], "stage", errors, low=0, high=max(STAGES))
     if "met_on" in changes:
         values["met_on"] = parse_date(changes["met_on"], "met_on", errors, required=False)
-        if values["met_on"] and values["met_on"] > date.today():
+        if values["met_on"] and values["met_on"] > local_date(now):
             errors["met_on"] = _("A milestone cannot be met in the future.")
     for key in ("evidence", "outcome_for_people"):
         if key in changes:
@@ -266,10 +271,11 @@ def update_milestone(milestone: Milestone, *, actor: User, organisation_id: int,
 
 
 def add_dialogue(engagement: Engagement, *, actor: User, organisation_id: int, kind: str,
-                 occurred_on: date | str, summary: str, participants: str = "",
+                 occurred_on: date | str, summary: str, now: datetime, participants: str = "",
                  outcome: str = "", visibility: str = "coalition") -> DialogueEntry:
-    """Log a meeting, call, letter, e-mail, AGM question, site visit or consultation.
-    A private entry is seen by the author's organisation only."""
+    """Log a meeting, call, letter, e-mail, AGM question, site visit or consultation that
+    has taken place (on or before ``local_date(now)``). A private entry is seen by the
+    author's organisation only."""
     _check_actor(actor, organisation_id)
     if participant_role(engagement.id, organisation_id) is None:
         raise EngagementError(_("Only organisations that take part in this engagement can log "
@@ -277,7 +283,7 @@ def add_dialogue(engagement: Engagement, *, actor: User, organisation_id: int, k
     errors: dict[str, str] = {}
     kind_value = parse_choice(kind, DialogueKind, "kind", errors)
     day = parse_date(occurred_on, "occurred_on", errors)
-    if day and day > date.today():
+    if day and day > local_date(now):
         errors["occurred_on"] = _("Log dialogue that has taken place: the date is in the future.")
     summary = parse_text(summary, "summary", errors, required=True)
     participants = parse_text(participants, "participants", errors)

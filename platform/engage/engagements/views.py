@@ -4,12 +4,12 @@ of :mod:`engage.engagements.pages` (one engagement's page and its actions are th
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 from flask import render_template, request, url_for
 
+from engage import clock
 from engage.common.answer import answer_write
 from engage.common.paging import current_page
 from engage.companies.models import Company
@@ -102,7 +102,7 @@ def new():
     values["initiative_id"] = request.values.get("initiative_id") or request.args.get("initiative", "")
     query = request.values.get("q", "")
     if request.method == "GET" and not values["started_on"]:
-        values["started_on"] = date.today().isoformat()
+        values["started_on"] = clock.today().isoformat()
     if request.method == "GET" and htmx and request.headers.get("HX-Target") == "company-choices":
         return render_template("engagements/_company_options.html",
                                companies=_company_choices(query, values["company_id"]),

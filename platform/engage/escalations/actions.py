@@ -2,7 +2,8 @@
 
 Every effect is an insert-if-absent keyed by the decision, so applying a decision twice
 has one effect. Nothing here sells or votes on anyone's behalf: a vote is a request that
-each organisation decides for itself (no block voting), divestment is a review.
+each organisation decides for itself (no block voting), divestment is a review. Each new
+effect is announced (:mod:`engage.signals`); its receivers tell the people concerned.
 """
 
 from __future__ import annotations
@@ -10,10 +11,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask_babel import format_date
-from flask_babel import gettext as _
 
-from engage.common.labels import label
+from engage import signals
 from engage.common.writes import insert_if_absent
 from engage.engagements.models import (
     Engagement,
@@ -32,8 +31,6 @@ from engage.escalations.models import (
     TaskStatus,
 )
 from engage.extensions import db
-from engage.notifications import service as notifications
-from engage.notifications.models import NotificationKind
 from engage.votes.models import Vote, VoteInstruction, VoteStatus
 
 LETTER_KINDS = {StepKind.LETTER_TO_BOARD, StepKind.PUBLIC_STATEMENT}
@@ -79,10 +76,6 @@ def next_agm(company_next_agm_on: date | None, today: date) -> date:
     return candidate if candidate >= earliest else date(earliest.year + 1, *AGM_FALLBACK)
 
 
-def _link(engagement: Engagement) -> str:
-    return f"/engagements/{engagement.id}"
-
-
 def take_step(decision: Decision, step: LadderStep, engagement: Engagement, now: datetime, today: date) -> str:
     """Carry out ``step`` for ``decision``; returns a one-line description of the effect."""
     if step.kind in LETTER_KINDS:
@@ -107,15 +100,8 @@ def _letter(decision, step, engagement, now, today) -> str:
     })
     if letter_id is None:
         return "letter already drafted"
-    notifications.notify(
-        notifications.recipients(engagement.id, notifications.EVERYONE),
-        kind=NotificationKind.LETTER_TO_SIGN, key=f"letter:{letter_id}",
-        subject=lambda: _("To co-sign: %(title)s", title=title),
-        body=lambda: _("A draft “%(step)s” on %(company)s is open for co-signing. "
-                       "Decided: %(reason)s", step=label("step_kind", step.kind),
-                       company=engagement.company.name, reason=decision.reason),
-        link=f"{_link(engagement)}#letter-{letter_id}", engagement_id=engagement.id, now=now,
-    )
+    signals.letter_drafted.send(letter_id, engagement=engagement, decision=decision, step=step,
+                                title=title, now=now)
     return f"letter {letter_id} open for signing"
 
 
@@ -127,7 +113,6 @@ def _votes(decision, step, engagement, now, today) -> str:
         .where(EngagementParticipant.engagement_id == engagement.id)
         .order_by(EngagementParticipant.organisation_id)
     ).all()
-    people = notifications.recipients(engagement.id, notifications.EVERYONE)
     created = 0
     for org_id in orgs:
         vote_id = insert_if_absent(Vote, {
@@ -143,16 +128,8 @@ def _votes(decision, step, engagement, now, today) -> str:
         if vote_id is None:
             continue
         created += 1
-        notifications.notify(
-            [(user_id, org) for user_id, org in people if org == org_id],
-            kind=NotificationKind.VOTE_REQUESTED, key=f"vote:{vote_id}",
-            subject=lambda: _("Vote requested: against “%(item)s” at %(company)s, AGM %(date)s",
-                              item=item, company=engagement.company.name,
-                              date=format_date(agm_on)),
-            body=lambda: _("The engagement's leads ask participants to vote against this "
-                           "item. The vote is your organisation's own decision."),
-            link=f"{_link(engagement)}#vote-{vote_id}", engagement_id=engagement.id, now=now,
-        )
+        signals.vote_requested.send(vote_id, engagement=engagement, organisation_id=org_id,
+                                    item=item, agm_on=agm_on, now=now)
     return f"{created} voting request(s) for the AGM of {agm_on}"
 
 
@@ -163,36 +140,24 @@ def _divestment_review(decision, engagement, now) -> str:
     })
     if review_id is None:
         return "divestment review already open"
-    notifications.notify(
-        notifications.recipients(engagement.id),
-        kind=NotificationKind.DIVESTMENT_REVIEW, key=f"divestment:{review_id}",
-        subject=lambda: _("Divestment review opened: %(company)s",
-                          company=engagement.company.name),
-        body=lambda: _("Answer the OECD questions before any decision: when is divestment "
-                       "responsible and when can it be harmful?"),
-        link=f"{_link(engagement)}#divestment-{review_id}", engagement_id=engagement.id, now=now,
-    )
+    signals.divestment_review_opened.send(review_id, engagement=engagement, now=now)
     return f"divestment review {review_id} opened"
 
 
 def _task(decision, step, engagement, now, today) -> str:
     template, days = TASKS[step.kind]
     title = template.format(company=engagement.company.name)[:300]
+    due_on = today + timedelta(days=days)
     task_id = insert_if_absent(EscalationTask, {
         "decision_id": decision.id, "engagement_id": engagement.id, "kind": step.kind,
         "title": title, "description": step.description or "",
         "owner_organisation_id": decision.decided_by_organisation_id,
-        "owner_user_id": decision.decided_by_id, "due_on": today + timedelta(days=days),
+        "owner_user_id": decision.decided_by_id, "due_on": due_on,
         "status": TaskStatus.OPEN, "created_at": now,
     })
     if task_id is None:
         return "task already open"
-    notifications.notify(
-        notifications.recipients(engagement.id, organisation_ids=[decision.decided_by_organisation_id]),
-        kind=NotificationKind.TASK_ASSIGNED, key=f"task:{task_id}",
-        subject=lambda: _("Task: %(title)s", title=title),
-        body=lambda: _("Due %(date)s. Decided: %(reason)s",
-                       date=format_date(today + timedelta(days=days)), reason=decision.reason),
-        link=f"{_link(engagement)}#task-{task_id}", engagement_id=engagement.id, now=now,
-    )
+    signals.task_assigned.send(task_id, engagement=engagement,
+                               organisation_id=decision.decided_by_organisation_id, title=title,
+                               due_on=due_on, reason=decision.reason, now=now)
     return f"task {task_id}: {title}"

@@ -20,6 +20,7 @@ from flask import current_app
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 
+from engage import signals
 from engage.clock import local_date
 from engage.common.labels import label
 from engage.common.writes import insert_if_absent, update_where
@@ -45,7 +46,6 @@ from engage.escalations.models import (
 )
 from engage.extensions import db
 from engage.notifications import service as notifications
-from engage.notifications.models import NotificationKind
 from engage.tenancy import system_scope
 
 log = logging.getLogger(__name__)
@@ -180,7 +180,8 @@ def open_step_reviews(now: datetime) -> list[str]:
 
 
 def _open_review(key: str, now: datetime, *, what: Callable[[], str], **values) -> bool:
-    """Insert the review unless its trigger key exists, notify the leads, commit: one unit.
+    """Insert the review unless its trigger key exists, announce it (the leads are told),
+    commit: one unit.
     ``what`` says why, in the language it is called in (each recipient's).
 
     The INSERT comes first, so the unit takes the write lock before it reads (on SQLite a
@@ -189,18 +190,8 @@ def _open_review(key: str, now: datetime, *, what: Callable[[], str], **values) 
         review_id = insert_if_absent(
             EscalationReview, {"trigger_key": key, "opened_at": now, "status": "open", **values})
         if review_id is not None:
-            engagement_id = values["engagement_id"]
-            title = db.session.scalar(sa.select(Engagement.title).where(Engagement.id == engagement_id))
-            notifications.notify(
-                notifications.recipients(engagement_id),
-                kind=NotificationKind.REVIEW_OPENED, key=f"review:{review_id}",
-                subject=lambda: _("Escalation review: %(title)s", title=title),
-                body=lambda: _("%(what)s Decide: escalate to the next step, extend the "
-                               "deadline (with a reason), or close the engagement.",
-                               what=what()),
-                link=f"/engagements/{engagement_id}#review-{review_id}",
-                engagement_id=engagement_id, now=now,
-            )
+            signals.review_opened.send(review_id, engagement_id=values["engagement_id"],
+                                       what=what, now=now)
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -235,20 +226,10 @@ def send_reminders(now: datetime) -> list[str]:
                     "deadline_version": m.deadline_version, "days_before": n, "sent_at": now,
                 })
                 if reminder_id is not None:
-                    notifications.notify(
-                        notifications.recipients(m.engagement_id),
-                        kind=NotificationKind.REMINDER,
-                        key=f"reminder:{m.id}:v{m.deadline_version}:d{n}",
-                        subject=lambda m=m, left=left: ngettext(
-                            "Due in %(num)d day: %(title)s", "Due in %(num)d days: %(title)s",
-                            left, title=m.title),
-                        body=lambda m=m: _(
-                            "Milestone “%(title)s” is due on %(date)s. If it is not met by "
-                            "then, an escalation review opens.",
-                            title=m.title, date=format_date(m.due_on)),
-                        link=f"/engagements/{m.engagement_id}", engagement_id=m.engagement_id,
-                        now=now,
-                    )
+                    signals.milestone_due.send(
+                        m.id, engagement_id=m.engagement_id, title=m.title, due_on=m.due_on,
+                        days_left=left, deadline_version=m.deadline_version, days_before=n,
+                        now=now)
                     sent.append(f"milestone:{m.id}:v{m.deadline_version}:{n}d")
                 db.session.commit()
             except BaseException:
@@ -346,15 +327,8 @@ def _tell_leads_if_given_up(decision_id: int, error: str, now: datetime) -> None
     ).one()
     if attempts < current_app.config["ENGAGE_APPLY_MAX_ATTEMPTS"]:
         return
-    notifications.notify(
-        notifications.recipients(engagement_id),
-        kind=NotificationKind.DECISION_FAILED, key=f"decision-failed:{decision_id}",
-        subject=lambda: ngettext(
-            "A decision could not be carried out (after %(num)d attempt)",
-            "A decision could not be carried out (after %(num)d attempts)", attempts),
-        body=lambda: _("Decision %(id)s stays failed: %(error)s", id=decision_id, error=error),
-        link=f"/engagements/{engagement_id}", engagement_id=engagement_id, now=now,
-    )
+    signals.decision_failed.send(decision_id, engagement_id=engagement_id, attempts=attempts,
+                                 error=error, now=now)
 
 
 def _apply(decision: Decision, now: datetime) -> str:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from engage import orchestrator
+from engage import clock, orchestrator
 from engage.common import health
 from engage.common.paging import current_page
 from engage.extensions import db
@@ -28,7 +27,7 @@ REVIEWS_SHOWN = 5
 @bp.get("/")
 @requires(Permission.READ)
 def home():
-    today = date.today()
+    today = clock.today()
     org_id = current_org.id
     page = current_page()
     engagements, total = dashboard.my_engagements(org_id, limit=page.size, offset=page.offset)

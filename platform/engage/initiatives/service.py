@@ -2,22 +2,22 @@
 
 Every function checks its input and the acting organisation's right BEFORE writing, raises
 :class:`InitiativeError` with field messages otherwise, and leaves the commit to the caller.
-Row changes are audited by the flush listener; notifications to another organisation are
-written through :func:`engage.tenancy.database_system_scope` (the database's second lock
-is opened for that one statement, not for the ORM session).
+Row changes are audited by the flush listener. An application and the coordinator's decision
+are announced as :mod:`engage.signals`; the notifications to the other organisation are
+written by their receivers (:mod:`engage.notifications.handlers`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from engage import signals
 from engage.common.forms import FormError, parse_choice, parse_int, parse_text
 from engage.db import utcnow
 from engage.escalations.models import EscalationLadder, LadderStep
@@ -29,9 +29,6 @@ from engage.initiatives.models import (
     MemberRole,
     MemberStatus,
 )
-
-if TYPE_CHECKING:
-    from engage.notifications.service import Text
 
 # What a prospective member may ask to be; the coordinating organisation is the lead.
 SIGN_ON_ROLES = (MemberRole.CO_LEAD, MemberRole.SUPPORTER, MemberRole.OBSERVER)
@@ -265,17 +262,9 @@ def sign_on(
     except sa.exc.IntegrityError:
         # Two people of the same organisation applied at the same moment.
         raise InitiativeError(_("Your organisation has already applied; the coordinator decides.")) from None
-    title, applicant = initiative.title, organisation_name(organisation_id)
-    _notify_organisation(
-        initiative.coordinator_organisation_id,
-        key=f"initiative:{initiative.id}:application:{member.id}:{int(now.timestamp())}",
-        kind="initiative_application",
-        subject=lambda: _("New application to “%(title)s”", title=title),
-        body=lambda: _("%(org)s asks to join as %(role)s.", org=applicant,
-                       role=ROLE_LABELS[member_role]),
-        link=f"/initiatives/{initiative.id}#member-{member.id}",
-        now=now,
-    )
+    signals.member_applied.send(
+        member.id, initiative=initiative, applicant=organisation_name(organisation_id),
+        role_label=ROLE_LABELS[member_role], now=now)
     return member
 
 
@@ -312,18 +301,9 @@ def _decide(member: InitiativeMember, *, organisation_id: int, admitted: bool,
         after={"initiative_id": initiative.id, "organisation_id": member.organisation_id,
                "role": member.role, "reason": reason},
     )
-    title = initiative.title
-    subject = ((lambda: _("Your organisation was admitted to “%(title)s”", title=title))
-               if admitted else
-               (lambda: _("Your application to “%(title)s” was declined", title=title)))
-    body = reason or (_l("You can now see the initiative's engagements and join them.")
-                      if admitted else "")
-    _notify_organisation(
-        member.organisation_id,
-        key=f"initiative-member:{member.id}:{member.status.value}:{int(now.timestamp())}",
-        kind="membership_decided", subject=subject, body=body,
-        link=f"/initiatives/{initiative.id}", now=now,
-    )
+    signals.membership_decided.send(
+        member.id, initiative=initiative, organisation_id=member.organisation_id,
+        admitted=admitted, status=member.status.value, reason=reason, now=now)
     return member
 
 
@@ -334,29 +314,3 @@ def organisation_name(organisation_id: int) -> str:
 
     return db.session.scalar(
         sa.select(Organisation.name).where(Organisation.id == organisation_id)) or ""
-
-
-def organisation_people(organisation_id: int) -> list[tuple[int, int]]:
-    """(user id, organisation id) of the organisation's active users."""
-    from engage.organisations.models import OrgMembership, User
-
-    return [(r[0], r[1]) for r in db.session.execute(
-        sa.select(User.id, OrgMembership.organisation_id)
-        .join(OrgMembership, OrgMembership.user_id == User.id)
-        .where(OrgMembership.organisation_id == organisation_id, User.is_active.is_(True))
-        .order_by(User.id)
-    )]
-
-
-def _notify_organisation(organisation_id: int, *, key: str, kind: str, subject: Text,
-                         body: Text, link: str, now: datetime) -> int:
-    """Notify the organisation's people, each in her own language (``subject`` and ``body``
-    as :func:`engage.notifications.service.notify` takes them)."""
-    from engage.notifications.models import NotificationKind
-    from engage.notifications.service import notify
-    from engage.tenancy import database_system_scope
-
-    people = organisation_people(organisation_id)
-    with database_system_scope("notify another organisation of an initiative decision"):
-        return notify(people, kind=NotificationKind(kind), key=key, subject=subject,
-                      body=body, link=link, engagement_id=None, now=now)

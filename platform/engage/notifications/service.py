@@ -1,4 +1,4 @@
-"""Who hears about an escalation, and the e-mail that tells them (at most once).
+"""Writing notifications, and the e-mail that tells of each (at most once, after commit).
 
 A notification is written in its recipient's language (``User.locale``; none: the default
 locale), whoever or whatever caused it: :func:`notify` takes the subject and body as
@@ -56,6 +56,16 @@ def recipients(
     if organisation_ids is not None:
         stmt = stmt.where(OrgMembership.organisation_id.in_(list(organisation_ids)))
     return [(r[0], r[1]) for r in db.session.execute(stmt)]
+
+
+def organisation_people(organisation_id: int) -> list[tuple[int, int]]:
+    """(user id, organisation id) of the organisation's active users."""
+    return [(r[0], r[1]) for r in db.session.execute(
+        sa.select(User.id, OrgMembership.organisation_id)
+        .join(OrgMembership, OrgMembership.user_id == User.id)
+        .where(OrgMembership.organisation_id == organisation_id, User.is_active.is_(True))
+        .order_by(User.id)
+    )]
 
 
 def notify(

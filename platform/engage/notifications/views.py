@@ -8,8 +8,9 @@ from flask import Blueprint, redirect, render_template, url_for
 from engage.common.paging import current_page
 from engage.db import utcnow
 from engage.extensions import db
+from engage.notifications import links
 from engage.notifications.models import Notification
-from engage.security import Permission, current_user, one_or_404, requires, safe_next
+from engage.security import Permission, current_user, one_or_404, requires
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -56,7 +57,7 @@ def open_(note: Notification):
     if note.read_at is None:
         note.read_at = utcnow()
         db.session.commit()
-    return redirect(safe_next(note.link) or url_for(".index")), 303
+    return redirect(links.opened(note.link) or url_for(".index")), 303
 
 
 @bp.post("/read")

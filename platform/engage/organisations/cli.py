@@ -51,8 +51,9 @@ def create_command(slug: str, name: str, kind: str) -> None:
             raise click.UsageError(str(exc)) from exc
         db.session.commit()
         click.echo(f"Created organisation {org.slug} ({org.name}).")
-        click.echo(f"Next: engage org sso {org.slug} --issuer URL --client-id ID "
-                   "--client-secret-env VAR --domain example.org")
+        click.echo(f"Next: export {sso.secret_env_name(org.slug)}=… on every server, then "
+                   f"engage org sso {org.slug} --issuer URL --client-id ID "
+                   f"--client-secret-env {sso.secret_env_name(org.slug)} --domain example.org")
 
 
 @org_cli.command("sso")
@@ -61,8 +62,9 @@ def create_command(slug: str, name: str, kind: str) -> None:
               "document is ISSUER/.well-known/openid-configuration).")
 @click.option("--client-id", required=True)
 @click.option("--client-secret-env", default=None, metavar="VAR",
-              help="Name of the environment variable that holds the client secret "
-              "(the secret itself is never stored in plain text or passed on the command line).")
+              help="The environment variable that holds the client secret: ENGAGE_SSO_SECRET_<SLUG> "
+              "(the slug upper-cased, - as _), the only one an organisation may use. The secret "
+              "itself is never stored in plain text or passed on the command line.")
 @click.option("--domain", "domains", multiple=True, metavar="DOMAIN",
               help="Allowed e-mail domain; repeat for several.")
 @click.option("--default-role", type=click.Choice([r.value for r in OrgRole]),

@@ -129,6 +129,20 @@ def sign_out(session: Session, member: OrgMembership, *, now: datetime) -> int:
                             organisation_id=member.organisation_id)
 
 
+def reset_sign_in(session: Session, member: OrgMembership) -> int:
+    """Forget which identity at the provider signs a member in (e.g. after the organisation
+    moved to another provider, or the person got a new account there). Their next sign-in
+    with a verified address of theirs links the new identity; until then nobody signs in as
+    them. Returns how many identities were forgotten; the deletions are audited."""
+    from engage.auth.models import Identity
+
+    identities = session.scalars(sa.select(Identity).where(Identity.user_id == member.user_id)).all()
+    for identity in identities:
+        session.delete(identity)
+    session.flush()
+    return len(identities)
+
+
 def set_locale(session: Session, user_id: int, locale: str, languages: tuple[str, ...]) -> None:
     """The user's language: one of ``languages``, or "" for what the browser asks for."""
     locale = (locale or "").strip()

@@ -17,6 +17,7 @@ from flask_babel import ngettext
 
 from engage import clock
 from engage.auth import service as sso
+from engage.auth.hosts import external_url
 from engage.auth.models import SsoConfig
 from engage.common.paging import current_page
 from engage.db import utcnow
@@ -101,18 +102,34 @@ def sign_out(member: OrgMembership):
     return redirect(url_for(".users")), 303
 
 
+@bp.post("/users/<int:user_id>/reset-sign-in")
+@requires(Permission.ADMIN, load=load_member)
+def reset_sign_in(member: OrgMembership):
+    from engage.audit import service as audit
+
+    forgotten = service.reset_sign_in(db.session, member)
+    audit.record("auth.sign_in_reset", object_type="user_account", object_id=member.user_id,
+                 after={"identities": forgotten}, organisation_id=current_org.id)
+    db.session.commit()
+    flash(_("Sign-in reset: the next sign-in with this person's e-mail address links their "
+            "identity at your provider."), "info")
+    return redirect(url_for(".users")), 303
+
+
 def _form_settings(form) -> sso.SsoSettings:
     secret = form.get("client_secret", "").strip()
     try:
         default_role = OrgRole(form.get("default_role", "member"))
     except ValueError:
         raise sso.SsoConfigError({"default_role": _("choose admin, member or viewer")})
+    # The form never names a server variable for the secret (``client_secret_env`` is the
+    # operator's, see sso.secret_env_name): an admin types a secret, or keeps what is stored.
     return sso.SsoSettings(
         issuer=form.get("issuer", ""),
         client_id=form.get("client_id", ""),
         client_secret=secret or None,
-        client_secret_env=form.get("client_secret_env", "").strip() or None,
-        keep_secret=not secret and not form.get("client_secret_env", "").strip(),
+        keep_secret=not secret,
+        public_client=not secret and bool(form.get("public_client")),
         domains=sso.parse_domains(form.get("domains", "")),
         default_role=default_role,
         role_claim=form.get("role_claim", "").strip() or None,
@@ -152,7 +169,7 @@ def sso_settings():
         form=form if errors else None,
         errors=errors,
         roles=list(OrgRole),
-        callback_url=url_for("auth.callback", slug=current_org.slug, _external=True),
+        callback_url=external_url("auth.callback", slug=current_org.slug),
     ), (400 if errors else 200)
 
 

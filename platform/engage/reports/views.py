@@ -7,6 +7,7 @@ from datetime import date
 from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import gettext as _
 
+from engage import clock
 from engage.audit import service as audit
 from engage.companies.csvfile import CellError, a_date
 from engage.extensions import db, htmx, limiter
@@ -33,7 +34,7 @@ def _period() -> tuple[date, date, dict[str, str]]:
             raise ReportError(_("Give both dates of the period, e.g. 2026-01-01 and 2026-06-30."))
         return start, end, {"from": start.isoformat(), "to": end.isoformat()}
     try:
-        year = int(args.get("year") or date.today().year)
+        year = int(args.get("year") or clock.today().year)
     except ValueError:
         raise ReportError(_("Choose a year, e.g. 2026."))
     start, end = period_of_year(year)

@@ -8,8 +8,8 @@ vote is cast, and already at "instructed" when the instruction departs from the 
 
 Every function validates everything first and raises :class:`VoteError` before anything
 is written; none commits (the caller commits once per unit of work). Audit events come
-from the ORM flush listener; followers of the company hear of a new vote from the flush
-listener in :mod:`engage.companies.service`.
+from the ORM flush listener; a recorded vote is announced (``signals.vote_recorded``), and
+the organisation's followers of the company are told by its receiver.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from engage import signals
 from engage.common.forms import (
     ID_MAX,
     FormError,
@@ -28,6 +29,7 @@ from engage.common.forms import (
     parse_int,
     parse_text,
 )
+from engage.db import utcnow
 from engage.extensions import db
 from engage.organisations.models import OrgMembership, OrgRole, User
 from engage.votes.models import Vote, VoteInstruction, VoteStatus
@@ -136,6 +138,7 @@ def record_vote(*, actor: User, organisation_id: int, company_id: Any, agm_on: A
                 instruction=instruction_value, status=status_value, rationale=rationale)
     db.session.add(vote)
     _flush_once(vote)
+    signals.vote_recorded.send(vote.id, actor_id=actor.id, now=utcnow())
     return vote
 
 

@@ -1,0 +1,71 @@
+"""What happened, by name: the events services announce and other parts of Engage react to.
+
+A service sends a signal once it has written the change, inside its unit of work; it does not
+know who listens. Receivers run at once, in the same transaction, so what they write commits
+or rolls back with the change that caused it: a unit of work that rolls back has told nobody.
+The notifications are the receivers today (:mod:`engage.notifications.handlers`, connected
+by ``create_app``); e-mail leaves later, from committed notifications only.
+
+Each signal's sender is the id of the row the event is about; the keyword arguments carry
+what a receiver needs and cannot cheaply read again. ``now`` is always among them.
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_events = Namespace()
+
+# --- engagements and votes (told to the company's followers) ------------------------------
+
+engagement_created = _events.signal("engagement-created", doc="""
+    sender: the engagement's id, once its lead participant is written.
+    actor_id: who created it (not told of their own act), or None; now.""")
+
+vote_recorded = _events.signal("vote-recorded", doc="""
+    sender: the vote's id; an organisation recorded its own instruction.
+    actor_id: who recorded it, or None; now.""")
+
+# --- initiatives ----------------------------------------------------------------------------
+
+member_applied = _events.signal("member-applied", doc="""
+    sender: the initiative member's id (pending).
+    initiative: the Initiative; applicant: the applying organisation's name;
+    role_label: the role applied for, as shown; now.""")
+
+membership_decided = _events.signal("membership-decided", doc="""
+    sender: the initiative member's id, admitted or declined.
+    initiative: the Initiative; organisation_id: the applicant; admitted: bool;
+    reason: the coordinator's reason (may be empty); now.""")
+
+# --- the escalation engine ------------------------------------------------------------------
+
+review_opened = _events.signal("review-opened", doc="""
+    sender: the escalation review's id.
+    engagement_id; what: a function returning why, in the language it is called in; now.""")
+
+milestone_due = _events.signal("milestone-due", doc="""
+    sender: the milestone's id, due within one of ENGAGE_REMINDER_DAYS.
+    engagement_id; title; due_on; days_left; deadline_version; days_before: the reminder's N;
+    now.""")
+
+decision_failed = _events.signal("decision-failed", doc="""
+    sender: the decision's id, given up after its last attempt.
+    engagement_id; attempts; error; now.""")
+
+letter_drafted = _events.signal("letter-drafted", doc="""
+    sender: the letter's id, open for co-signing.
+    engagement: the Engagement; decision: the Decision; step: the LadderStep; title; now.""")
+
+vote_requested = _events.signal("vote-requested", doc="""
+    sender: the proposed vote's id, one per participating organisation.
+    engagement: the Engagement; organisation_id; item; agm_on; now.""")
+
+divestment_review_opened = _events.signal("divestment-review-opened", doc="""
+    sender: the divestment review's id.
+    engagement: the Engagement; now.""")
+
+task_assigned = _events.signal("task-assigned", doc="""
+    sender: the escalation task's id.
+    engagement: the Engagement; organisation_id: the owning organisation; title; due_on;
+    reason: the decision's reason; now.""")
