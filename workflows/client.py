@@ -24,7 +24,7 @@ from flask import current_app
 
 from engage import clock
 from engage.doctor import FAIL, OK
-from workflows.names import APPLY_DEPLOYMENT, DEPLOYMENTS, SWEEP_FLOW
+from workflows.names import APPLY_DEPLOYMENT, DEPLOYMENTS, IMPORT_DEPLOYMENT, SWEEP_FLOW
 
 log = logging.getLogger(__name__)
 
@@ -53,24 +53,29 @@ class PrefectOrchestrator:
     def request_apply(self, decision_id: int) -> str | None:
         """Start ``apply-decision`` for a committed decision; the flow run's id, or None
         when Prefect is not configured or not reachable (the sweep then applies it)."""
+        return self._start(APPLY_DEPLOYMENT, {"decision_id": decision_id}, f"decision-{decision_id}")
+
+    def request_import(self, job_id: int) -> str | None:
+        """Start ``run-import`` for a committed import job; the flow run's id, or None when
+        Prefect is not configured or not reachable (the page then runs the job itself)."""
+        return self._start(IMPORT_DEPLOYMENT, {"job_id": job_id}, f"import-{job_id}")
+
+    def _start(self, deployment: str, parameters: dict, key: str) -> str | None:
         api_url = prefect_api_url()
         if not api_url:
-            log.info("PREFECT_API_URL unset: decision %s waits for the sweep", decision_id)
+            log.info("PREFECT_API_URL unset: %s waits for the sweep or runs inline", key)
             return None
         try:
             from prefect.deployments import run_deployment
 
             # Few retries (Prefect backs off 2 s, 4 s, ...): a web request must not hang on
-            # an absent Prefect, and the sweep's outbox applies the decision anyway.
+            # an absent Prefect; the caller has a way without it.
             retries = current_app.config.get("ENGAGE_PREFECT_RETRIES", 1)
             with self._prefect_settings(api_url, retries):
-                flow_run = run_deployment(
-                    APPLY_DEPLOYMENT, parameters={"decision_id": decision_id}, timeout=0,
-                    idempotency_key=f"decision-{decision_id}", as_subflow=False,
-                )
-        except Exception as exc:  # any failure leaves the decision pending for the sweep
-            log.warning("could not start %s for decision %s: %s", APPLY_DEPLOYMENT,
-                        decision_id, exc)
+                flow_run = run_deployment(deployment, parameters=parameters, timeout=0,
+                                          idempotency_key=key, as_subflow=False)
+        except Exception as exc:  # any failure: the caller's fallback takes over
+            log.warning("could not start %s for %s: %s", deployment, key, exc)
             return None
         return str(flow_run.id)
 
@@ -110,7 +115,7 @@ class PrefectOrchestrator:
         return status
 
     def checks(self) -> Iterator[tuple[str, str, str]]:
-        """Prefect answers, both deployments exist, and a worker polls their pool."""
+        """Prefect answers, the deployments exist, and a worker polls their pool."""
         api_url = prefect_api_url()
         if not api_url:
             return

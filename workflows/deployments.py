@@ -1,4 +1,5 @@
-"""The deployments a worker serves: the scheduled sweep and the on-demand apply-decision."""
+"""The deployments a worker serves: the scheduled sweep, the on-demand apply-decision and the
+on-demand background import."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from datetime import timedelta
 from prefect.deployments.runner import EntrypointType, RunnerDeployment
 
 from workflows.escalation import apply_decision, escalation_sweep
-from workflows.names import APPLY_DEPLOYMENT_NAME, SWEEP_DEPLOYMENT_NAME
+from workflows.imports import run_import
+from workflows.names import APPLY_DEPLOYMENT_NAME, IMPORT_DEPLOYMENT_NAME, SWEEP_DEPLOYMENT_NAME
 
 
 def deployments(sweep_interval_seconds: int = 60) -> list[RunnerDeployment]:
@@ -23,11 +25,15 @@ def deployments(sweep_interval_seconds: int = 60) -> list[RunnerDeployment]:
             name=APPLY_DEPLOYMENT_NAME, entrypoint_type=EntrypointType.MODULE_PATH,
             description="Carries out one recorded escalation decision; idempotent.",
         ),
+        run_import.to_deployment(
+            name=IMPORT_DEPLOYMENT_NAME, entrypoint_type=EntrypointType.MODULE_PATH,
+            description="Imports one uploaded file in the background, all lines or none.",
+        ),
     ]
 
 
 def serve_deployments(sweep_interval_seconds: int = 60, limit: int | None = None) -> None:
-    """Serve both deployments until stopped. pause_on_shutdown=False: a restarted worker
+    """Serve the deployments until stopped. pause_on_shutdown=False: a restarted worker
     must not delete the sweep's scheduled runs."""
     from prefect import serve
 

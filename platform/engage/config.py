@@ -201,6 +201,9 @@ def from_environment() -> dict:
         # The largest request body (an upload) accepted: larger ones get 413 before anything
         # reads them (Flask/Werkzeug's MAX_CONTENT_LENGTH, engage.errors).
         "MAX_CONTENT_LENGTH": _megabytes("ENGAGE_MAX_UPLOAD_MB", "20"),
+        # Uploads larger than this import in the background (a workflow run, with a progress
+        # bar); smaller ones within the request (engage.companies.jobs).
+        "ENGAGE_IMPORT_BACKGROUND_KB": int(os.environ.get("ENGAGE_IMPORT_BACKGROUND_KB", "1024")),
         # Organisations whose admins keep the shared company register (companies,
         # exclusions, ratings imports): comma-separated slugs.
         "ENGAGE_REGISTER_ORGS": _slugs("ENGAGE_REGISTER_ORGS"),

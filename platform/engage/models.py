@@ -3,7 +3,7 @@
 from engage.audit.models import AuditEvent
 from engage.auth.models import Identity, SsoConfig, SsoDomain
 from engage.calendars.models import CalendarFeed
-from engage.companies.models import Company, CompanyFollow, Holding
+from engage.companies.models import Company, CompanyFollow, Holding, ImportJob
 from engage.engagements.models import (
     DialogueEntry,
     Engagement,
@@ -43,6 +43,7 @@ __all__ = [
     "EscalationReview",
     "EscalationTask",
     "Holding",
+    "ImportJob",
     "Identity",
     "Initiative",
     "InitiativeMember",

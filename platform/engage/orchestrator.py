@@ -2,7 +2,8 @@
 
 Engage never imports the orchestrator. A plugin (``engage.plugins``) installs an object with
 this shape in the app at start; the escalation engine asks it to carry out a recorded
-decision, the decision page asks it for the flow run's address, ``/healthz`` and
+decision, the imports page to run a large file in the background, the decision page asks
+it for the flow run's address, ``/healthz`` and
 ``engage doctor`` ask whether it is up, and ``engage demo`` asks it to run locally. Without
 one, nothing is lost: decisions wait for the sweep's outbox (``engage sweep``).
 """
@@ -32,6 +33,10 @@ class Orchestrator(Protocol):
         """Start carrying out a committed decision; its run's id, or None when the
         orchestrator is not configured or not reachable (the sweep applies it then)."""
 
+    def request_import(self, job_id: int) -> str | None:
+        """Start a committed import job (``engage.companies.jobs``) in the background; its
+        run's id, or None when the orchestrator cannot take it (the job then runs inline)."""
+
     def run_url(self, run_id: str | None) -> str | None:
         """The orchestrator's page of a run, for people who may look at it."""
 
@@ -58,6 +63,11 @@ def installed() -> Orchestrator | None:
 def request_apply(decision_id: int) -> str | None:
     found = installed()
     return found.request_apply(decision_id) if found else None
+
+
+def request_import(job_id: int) -> str | None:
+    found = installed()
+    return found.request_import(job_id) if found else None
 
 
 def run_url(run_id: str | None) -> str | None:

@@ -119,16 +119,31 @@ def test_bad_decisions_are_explained_and_nothing_is_written(client, db_session, 
         ({"kind": "extend", "new_due_on": "2020-01-01"}, "after today"),
         ({"kind": "close", "close_outcome": "maybe"}, "needs an outcome"),
         ({"reason": "  "}, "needs a reason"),
-        ({"ladder_step_id": "x"}, "Choose a step"),
+        ({"ladder_step_id": "x"}, "is not a whole number"),
         ({"kind": "surrender"}, "unknown decision"),
     ]:
         response = _decide(client, review_id, token, **form)
-        assert response.status_code == 303
-        followed = client.get(response.headers["Location"]).get_data(as_text=True)
-        assert "The decision was not recorded" in followed and message in followed, form
+        body = response.get_data(as_text=True)
+        assert response.status_code == 400 and message in body and 'role="alert"' in body, form
     with system_scope("test"):
         assert db_session.scalar(sa.select(sa.func.count()).select_from(Decision)) == 0
         assert db_session.get(EscalationReview, review_id).status is ReviewStatus.OPEN
+
+
+def test_a_refused_decision_keeps_what_the_lead_typed(client, db_session, world):
+    """The decision form is shown again with its messages and its input, the reason too."""
+    review_id = _open_review(world)
+    token = _as(client, world.lead_user, world.lead)
+    reason = "Board ignored our <second> letter & the AGM question"
+    response = _decide(client, review_id, token, kind="extend", new_due_on="2020-01-01",
+                       reason=reason)
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    textarea = re.search(rf'<textarea id="reason-{review_id}"[^>]*>(.*?)</textarea>', body, re.S)
+    assert textarea is not None
+    assert textarea.group(1) == "Board ignored our &lt;second&gt; letter &amp; the AGM question"
+    assert f'value="2020-01-01"' in body and re.search(r'value="extend"\s+checked', body)
+    assert "after today" in body
 
 
 def test_engagement_list_sorts_by_severity_to_people(client, db_session, world):

@@ -34,7 +34,8 @@ def hidden(db_session, provider):
 
 
 SLUGS = ["dormant", "switched-off", "no-such-org", "x", "a" * 63, "admin", "DORMANT",
-         "dormant%20", "%00", "d\u00f6rmant", "dormant.json"]
+         "dormant%20", "%00", "%00dormant", "d\u00f6rmant", "dormant.json", "-" * 64, "b" * 3000,
+         "%F0%9F%92%A5", "dormant%0a"]
 
 
 @pytest.mark.parametrize("route", ["/login/{}", "/auth/{}/callback?code=c&state=s"])

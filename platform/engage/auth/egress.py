@@ -197,9 +197,7 @@ class _CheckedConnect:
 
     def _new_conn(self) -> socket.socket:
         try:
-            address = checked_address(self.host, self.port)
-        except EgressRefused:
-            raise
+            address = checked_address(self.host, self.port)  # EgressRefused passes through
         except OSError as exc:
             raise NewConnectionError(self, f"Failed to resolve {self.host}: {exc}") from exc
         try:

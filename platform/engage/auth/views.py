@@ -34,6 +34,11 @@ def _no_sign_in() -> None:
 
 
 def _organisation(slug: str) -> Organisation:
+    from engage.organisations.service import SLUG
+
+    # Not a slug (a NUL byte, 2 KB of text…) is not a database question: same 404.
+    if not SLUG.match(slug):
+        _no_sign_in()
     org = db.session.scalar(sa.select(Organisation).where(Organisation.slug == slug))
     if org is None:
         _no_sign_in()

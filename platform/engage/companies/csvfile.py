@@ -14,7 +14,7 @@ import io
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -84,6 +84,8 @@ class Errors:
 
 
 Source = bytes | BinaryIO
+Checking = Callable[[int, int], None]  # (lines read, lines in the file): progress while checking
+CHECKING_EVERY = 2000
 
 
 @dataclass
@@ -96,8 +98,10 @@ class Table:
     separator: str
     columns: list[str]
     text: TextIO
+    physical_lines: int = 0  # the file's lines, header included (for progress)
     errors: Errors = field(default_factory=Errors)
     lines: int = 0
+    checking: Checking | None = None
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
         reader = csv.reader(self.text, delimiter=self.separator)
@@ -113,6 +117,8 @@ class Table:
                 self.errors.add(reader.line_num + 1, _unreadable(exc))
                 continue
             line = reader.line_num + 1  # the header was line 1
+            if self.checking and line % CHECKING_EVERY == 0:
+                self.checking(line, self.physical_lines)
             if not any(v.strip() for v in values):
                 continue  # blank lines (a trailing newline, a spreadsheet's empty rows)
             self.lines += 1
@@ -126,6 +132,8 @@ class Table:
             yield line, {c: v.strip() for c, v in zip(self.columns, values)}
         if not self.lines and not self.errors.total:
             self.errors.add(2, _("the file has a header but no data lines"))
+        if self.checking:
+            self.checking(self.physical_lines, self.physical_lines)
 
 
 def _unreadable(exc: csv.Error) -> str:
@@ -146,10 +154,11 @@ def _seekable(source: Source) -> BinaryIO:
     return copy
 
 
-def encoding_of(stream: BinaryIO) -> str:
+def encoding_of(stream: BinaryIO) -> tuple[str, int]:
     """UTF-8 (with or without a byte-order mark), else Latin-1, which decodes any byte. One
     pass over the stream, a line at a time. A file that is UTF-8 in some lines and not in
-    others has its other lines listed rather than every accent garbled; UTF-16 is refused."""
+    others has its other lines listed rather than every accent garbled; UTF-16 is refused.
+    Returns the encoding and the number of lines."""
     if stream.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
         raise ImportFileError([LineError(1, _(
             "the file is UTF-16 text; save it as “CSV UTF-8” (or CSV) and upload that"))])
@@ -157,6 +166,7 @@ def encoding_of(stream: BinaryIO) -> str:
     utf8 = stream.read(3) == codecs.BOM_UTF8
     stream.seek(0)
     bad: list[int] = []
+    number = 0
     for number, raw in enumerate(stream, start=1):
         if raw.isascii():
             continue
@@ -167,15 +177,15 @@ def encoding_of(stream: BinaryIO) -> str:
             bad.append(number)
     stream.seek(0)
     if not bad:
-        return "utf-8"
+        return "utf-8", number
     if not utf8:
-        return "latin-1"
+        return "latin-1", number
     errors = Errors()
     for number in bad:
         errors.add(number, _("this line is not UTF-8 like the rest of the file; save the file "
                              "as “CSV UTF-8” and upload it again"))
     errors.check()
-    return "utf-8"
+    return "utf-8", number
 
 
 def _normalise(name: str) -> str:
@@ -193,17 +203,17 @@ def _header(text: TextIO) -> str:
 
 
 def read_table(source: Source, required: tuple[str, ...], aliases: dict[str, str] | None = None,
-               one_of: tuple[str, ...] = ()) -> Table:
+               one_of: tuple[str, ...] = (), checking: Checking | None = None) -> Table:
     """Find the encoding, pick the separator whose header has the required columns; the
     returned :class:`Table` reads the data lines from the stream as it is iterated.
 
     ``source`` is the file's bytes or a binary stream (an upload, an open file), which is
     never read whole into memory. ``aliases`` maps other spellings of a column (``date``) to
     its name (``valued_on``); ``one_of`` names columns of which at least one must be present
-    (identifiers).
+    (identifiers); ``checking`` hears how far the reading is, every few thousand lines.
     """
     stream = _seekable(source)
-    encoding = encoding_of(stream)
+    encoding, physical_lines = encoding_of(stream)
     text = io.TextIOWrapper(stream, encoding="utf-8-sig" if encoding == "utf-8" else encoding,
                             newline="")
     first_line = _header(text)
@@ -232,7 +242,8 @@ def read_table(source: Source, required: tuple[str, ...], aliases: dict[str, str
     if duplicates:
         errors.add(1, _("column(s) named twice: %(names)s", names=", ".join(duplicates)))
     errors.check()
-    return Table(encoding=encoding, separator=separator, columns=columns, text=text)
+    return Table(encoding=encoding, separator=separator, columns=columns, text=text,
+                 physical_lines=physical_lines, checking=checking)
 
 
 # --- cell parsers -------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -16,12 +17,14 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from engage.companies import imports
+from engage import clock, orchestrator
+from engage.companies import imports, jobs
 from engage.companies.csvfile import ImportFileError
+from engage.companies.models import ImportJob
 from engage.companies.screening import screening_flags
-from engage.extensions import limiter
+from engage.extensions import db, htmx, limiter
 from engage.ratelimits import message, setting, user_or_address
-from engage.security import NotPermitted, Permission, can, current_org, requires
+from engage.security import NotPermitted, Permission, can, current_org, current_user, requires
 
 bp = Blueprint("imports", __name__)
 
@@ -82,6 +85,8 @@ def upload(kind: str):
     file = request.files.get("file")
     if file is None or not file.filename:
         return _page(400, kind=kind, errors=[_("Choose a CSV file to upload.")])
+    if jobs.runs_in_background(jobs.size_of(file.stream)):
+        return _in_background(kind, file)
     try:  # the upload's stream (a temporary file beyond 500 KB), read a line at a time
         if kind == "holdings":
             result = imports.import_holdings(file.stream, file.filename, current_org.id)
@@ -93,3 +98,38 @@ def upload(kind: str):
             file=result.filename, lines=result.lines, created=result.created,
             updated=result.updated), "info")
     return redirect(url_for(".index")), 303
+
+
+POLL_STOP = 286  # htmx stops polling on this status
+
+
+def _in_background(kind: str, file):
+    """A large file: stored, a job created and handed to the orchestrator; without one that
+    takes it, run here and now. Either way the job's page shows how it goes."""
+    job = jobs.create_job(kind, file.filename, file.stream, organisation_id=current_org.id,
+                          actor_id=current_user.id, now=clock.now())
+    db.session.commit()
+    job_id = job.id
+    if orchestrator.request_import(job_id) is None:
+        jobs.run_job(job_id, organisation_id=current_org.id, report_progress=False)
+    return redirect(url_for(".job", job_id=job_id)), 303
+
+
+def load_job(job_id: int) -> ImportJob:
+    job = db.session.get(ImportJob, job_id)  # another organisation's job is not found
+    if job is None:
+        abort(404)
+    return job
+
+
+@bp.get("/imports/jobs/<int:job_id>")
+@requires(Permission.ADMIN, load=load_job)
+def job(job: ImportJob):
+    """A background import's progress; as a fragment it polls itself until it ends (286)."""
+    context = {"job": job, "labels": KIND_LABELS, "run_url": orchestrator.run_url(job.flow_run_id)}
+    if not htmx:
+        return render_template("companies/import_job.html", **context)
+    response = make_response(render_template("companies/_import_job.html", **context))
+    if job.finished:
+        response.status_code = POLL_STOP
+    return response

@@ -56,6 +56,9 @@ class ImportResult:
                 "separator": self.separator, "seconds": round(self.seconds, 3)}
 
 
+Finish = Callable[[ImportResult], None]
+
+
 @dataclass
 class _Register:
     """The companies already known, by each identifier: one query, before any line is read."""
@@ -66,7 +69,10 @@ class _Register:
     identified: set[int] = field(default_factory=set)  # companies with an ISIN or a LEI
 
     @classmethod
-    def load(cls) -> _Register:
+    def load(cls, end_read: bool = False) -> _Register:
+        """``end_read``: a background run ends its read transaction here, before the long
+        check of every line, so the progress it writes meanwhile through another connection
+        is not blocked by it (SQLite locks the file), and its writes start afresh."""
         reg = cls()
         rows = db.session.execute(
             sa.select(_COMPANY.c.id, _COMPANY.c.isin, _COMPANY.c.lei, _COMPANY.c.name,
@@ -80,6 +86,8 @@ class _Register:
             if isin or lei:
                 reg.identified.add(cid)
             reg.by_name.setdefault(name.strip().lower(), []).append((cid, country))
+        if end_read:
+            db.session.commit()  # nothing is pending: the job's claim was committed before
         return reg
 
     def by_name_country(self, name: str, country: str | None) -> list[int]:
@@ -157,12 +165,15 @@ def _write(table: sa.Table, inserts: list[dict], update: sa.Update | None, updat
             db.session.execute(update, chunk)
 
 
-def _finish(result: ImportResult, started: float, table: csvfile.Table) -> ImportResult:
+def _finish(result: ImportResult, started: float, table: csvfile.Table,
+            before_commit: Finish | None) -> ImportResult:
     result.lines = table.lines
     result.encoding, result.separator = table.encoding, table.separator
     result.seconds = time.perf_counter() - started
     audit.record(f"import.{result.kind}", object_type="import", object_id=result.kind,
                  after=result.audit_values(), organisation_id=result.organisation_id)
+    if before_commit:
+        before_commit(result)  # e.g. the background job's "done", in the same transaction
     db.session.commit()
     return result
 
@@ -174,14 +185,17 @@ def _scope_required() -> None:
 
 # --- companies ------------------------------------------------------------------------------------
 
-def import_companies(source: csvfile.Source, filename: str, *, progress: Progress | None = None) -> ImportResult:
+def import_companies(source: csvfile.Source, filename: str, *, progress: Progress | None = None,
+                     checking: csvfile.Checking | None = None,
+                     before_commit: Finish | None = None) -> ImportResult:
     """Add or update companies: name, isin, lei, country, sector, next_agm_on."""
     _scope_required()
     started = time.perf_counter()
     table = csvfile.read_table(source, required=("name",),
                                aliases={"company": "name", "company_name": "name",
-                                        "next_agm": "next_agm_on", "agm_on": "next_agm_on"})
-    reg = _Register.load()
+                                        "next_agm": "next_agm_on", "agm_on": "next_agm_on"},
+                               checking=checking)
+    reg = _Register.load(end_read=checking is not None)
     lines = _Lines(table.errors)
     inserts, updates = [], []
     for line, row in table:
@@ -238,7 +252,7 @@ def import_companies(source: csvfile.Source, filename: str, *, progress: Progres
         ))
         _write(_COMPANY, inserts, update, updates, progress)
     result = ImportResult("companies", filename, created=len(inserts), updated=len(updates))
-    return _finish(result, started, table)
+    return _finish(result, started, table, before_commit)
 
 
 _UNNEST_UPDATE = sa.text(
@@ -281,15 +295,17 @@ def _category(value: str) -> ExclusionCategory:
 
 
 def import_exclusions(source: csvfile.Source, filename: str, *, today: date | None = None,
-                      progress: Progress | None = None) -> ImportResult:
+                      progress: Progress | None = None, checking: csvfile.Checking | None = None,
+                      before_commit: Finish | None = None) -> ImportResult:
     """The exclusion list (company, country, category[, isin, lei, reason, excluded_on]):
     known companies are marked excluded, unknown ones join the register excluded."""
     _scope_required()
     started = time.perf_counter()
     today = today or clock.today()
     table = csvfile.read_table(source, required=("company", "country", "category"),
-                               aliases={"name": "company", "date": "excluded_on"})
-    reg = _Register.load()
+                               aliases={"name": "company", "date": "excluded_on"},
+                               checking=checking)
+    reg = _Register.load(end_read=checking is not None)
     lines = _Lines(table.errors)
     inserts, updates = [], []
     for line, row in table:
@@ -330,7 +346,7 @@ def import_exclusions(source: csvfile.Source, filename: str, *, today: date | No
     )
     _write(_COMPANY, inserts, update, updates, progress)
     result = ImportResult("exclusions", filename, created=len(inserts), updated=len(updates))
-    return _finish(result, started, table)
+    return _finish(result, started, table, before_commit)
 
 
 # --- ratings --------------------------------------------------------------------------------------
@@ -342,14 +358,17 @@ def _rating(value: str) -> EsgRating:
         raise CellError(_("“%(value)s” is not a rating from AAA to CCC", value=value)) from None
 
 
-def import_ratings(source: csvfile.Source, filename: str, *, progress: Progress | None = None) -> ImportResult:
+def import_ratings(source: csvfile.Source, filename: str, *, progress: Progress | None = None,
+                   checking: csvfile.Checking | None = None,
+                   before_commit: Finish | None = None) -> ImportResult:
     """ESG ratings of known companies: (isin | lei | company), rating AAA–CCC, rated_on."""
     _scope_required()
     started = time.perf_counter()
     table = csvfile.read_table(source, required=("rating", "rated_on"), one_of=IDENTIFIERS,
                                aliases={"date": "rated_on", "esg_rating": "rating",
-                                        "name": "company"})
-    reg = _Register.load()
+                                        "name": "company"},
+                               checking=checking)
+    reg = _Register.load(end_read=checking is not None)
     lines = _Lines(table.errors)
     updates = []
     for line, row in table:
@@ -367,13 +386,14 @@ def import_ratings(source: csvfile.Source, filename: str, *, progress: Progress 
         esg_rating=sa.bindparam("_rating"), rated_on=sa.bindparam("_rated_on"))
     _write(_COMPANY, [], update, updates, progress)
     result = ImportResult("ratings", filename, updated=len(updates))
-    return _finish(result, started, table)
+    return _finish(result, started, table, before_commit)
 
 
 # --- holdings -------------------------------------------------------------------------------------
 
 def import_holdings(source: csvfile.Source, filename: str, organisation_id: int, *,
-                    progress: Progress | None = None) -> ImportResult:
+                    progress: Progress | None = None, checking: csvfile.Checking | None = None,
+                    before_commit: Finish | None = None) -> ImportResult:
     """One organisation's positions: (isin | lei | company), value_eur, valued_on. A position
     already recorded for that company and date takes the new value."""
     scope = current_scope()
@@ -382,8 +402,9 @@ def import_holdings(source: csvfile.Source, filename: str, organisation_id: int,
     started = time.perf_counter()
     table = csvfile.read_table(source, required=("value_eur", "valued_on"), one_of=IDENTIFIERS,
                                aliases={"value": "value_eur", "amount": "value_eur",
-                                        "date": "valued_on", "name": "company"})
-    reg = _Register.load()
+                                        "date": "valued_on", "name": "company"},
+                               checking=checking)
+    reg = _Register.load(end_read=checking is not None)
     lines = _Lines(table.errors)
     parsed = []
     for line, row in table:
@@ -418,7 +439,7 @@ def import_holdings(source: csvfile.Source, filename: str, organisation_id: int,
     _write(_HOLDING, inserts, update, updates, progress)
     result = ImportResult("holdings", filename, created=len(inserts), updated=len(updates),
                           organisation_id=organisation_id)
-    return _finish(result, started, table)
+    return _finish(result, started, table, before_commit)
 
 
 IMPORTERS: dict[str, Callable[..., ImportResult]] = {

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from engage.db import Base, OrgPrivate, StrEnum, TimestampMixin, enum_type
+from engage.db import Base, OrgPrivate, StrEnum, TimestampMixin, UTCDateTime, enum_type
 
 if TYPE_CHECKING:
     from engage.engagements.models import Engagement
@@ -116,3 +116,52 @@ class CompanyFollow(OrgPrivate, TimestampMixin, Base):
     company: Mapped[Company] = relationship()
 
     __table_args__ = (sa.UniqueConstraint("organisation_id", "user_id", "company_id"),)
+
+
+class ImportStatus(StrEnum):
+    """Where a background import stands."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class ImportJob(OrgPrivate, TimestampMixin, Base):
+    """An uploaded file imported in the background (a workflow run), all lines or none.
+
+    Private to the organisation whose admin uploaded it (a register import too: the register
+    is shared, the job and its errors are not). The file waits under the instance folder
+    (``imports/``) until the job ends.
+    """
+
+    __tablename__ = "import_job"
+    __tenant_owner__ = "organisation_id"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    stored_as: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    status: Mapped[ImportStatus] = mapped_column(
+        enum_type(ImportStatus, "import_status"), default=ImportStatus.QUEUED)
+    lines_done: Mapped[int] = mapped_column(default=0)
+    lines_total: Mapped[int] = mapped_column(default=0)
+    created: Mapped[int] = mapped_column(default=0)
+    updated: Mapped[int] = mapped_column(default=0)
+    errors: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    error_total: Mapped[int] = mapped_column(default=0)
+    flow_run_id: Mapped[str | None] = mapped_column(sa.String(64))
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        sa.Index("ix_import_job_status", "status"),
+        sa.CheckConstraint("kind IN ('companies', 'exclusions', 'ratings', 'holdings')",
+                           name="import_kind"),
+    )
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (ImportStatus.DONE, ImportStatus.FAILED)

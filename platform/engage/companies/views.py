@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engage.common.forms import run_unit
+from engage.common.answer import answer_write
 from engage.common.paging import current_page
 from engage.common.search import MAX_QUERY
 from engage.companies import service
 from engage.companies.models import Company
-from engage.engagements.models import Engagement
+from engage.companies.pages import draw_show
 from engage.extensions import db, htmx
-from engage.initiatives.models import Initiative
 from engage.security import Permission, current_user, load_or_404, requires
 
 bp = Blueprint("companies", __name__, url_prefix="/companies")
-
 
 
 def load_company(company_id: int) -> Company:
@@ -43,44 +41,27 @@ def index():
 @bp.get("/<int:company_id>")
 @requires(Permission.READ, load=load_company)
 def show(company: Company):
-    return render_show(company)
-
-
-def render_show(company: Company, status: int = 200, **overrides):
-    """The company's profile; the votes section (and its forms) comes from the votes feature."""
-    from engage.votes.views import company_votes_context
-
-    # Tenancy: engagements this organisation may see, and its own votes only.
-    engagements = db.session.execute(
-        sa.select(Engagement, Initiative.title)
-        .outerjoin(Initiative, Initiative.id == Engagement.initiative_id)
-        .where(Engagement.company_id == company.id)
-        .order_by(Engagement.started_on.desc(), Engagement.id.desc())
-        .limit(200)
-    ).all()
-    context = company_votes_context(company)
-    context.update(overrides)
-    return render_template(
-        "companies/show.html", engagements=engagements,
-        following=service.is_following(company.id, current_user.id),
-        **context,
-    ), status
+    return draw_show(company)
 
 
 def _toggle(company: Company, follow: bool):
     actor = current_user._get_current_object()
     company_id = company.id
-    _changed, errors = run_unit(lambda: (service.follow if follow else service.unfollow)(
-        company, actor=actor))
-    if errors:
-        flash(" ".join(errors.values()), "error")
-        return redirect(url_for(".show", company_id=company_id)), 303
-    if htmx:
-        return render_template("companies/_follow.html", company_id=company_id, following=follow)
-    flash(_("You follow this company: you are notified of new engagements and of your "
-            "organisation's votes on it.") if follow else _("You no longer follow this company."),
-          "info")
-    return redirect(url_for(".show", company_id=company_id)), 303
+
+    def page(errors: dict[str, str]) -> str:
+        for text in errors.values():
+            flash(text, "error")
+        return draw_show(load_or_404(Company, company_id))
+
+    return answer_write(
+        lambda: (service.follow if follow else service.unfollow)(company, actor=actor),
+        page=page,
+        done=lambda _changed: render_template("companies/_follow.html", company_id=company_id,
+                                              following=follow),
+        redirect_to=lambda _changed: url_for(".show", company_id=company_id),
+        message=_("You follow this company: you are notified of new engagements and of your "
+                  "organisation's votes on it.") if follow else
+        _("You no longer follow this company."))
 
 
 @bp.post("/<int:company_id>/follow")

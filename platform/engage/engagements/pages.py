@@ -151,8 +151,9 @@ def participants_context(engagement: Engagement, **overrides: Any) -> dict[str, 
 
 
 def draw_page(engagement: Engagement, **overrides: Any) -> str:
-    """The engagement page, e.g. again with a form's messages and what was typed."""
-    context = page_context(engagement)
+    """The engagement page, e.g. again with a form's messages and what was typed (also from
+    another blueprint's view, hence the labels given here)."""
+    context = {**labels.context(), **page_context(engagement)}
     context.update(overrides)
     return render_template("engagements/show.html", **context)
 

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from engage import orchestrator
 from engage.audit import service as audit
 from engage.clock import local_date
+from engage.common.forms import FormError
 from engage.common.writes import update_where
 from engage.engagements.models import Engagement, EngagementParticipant, ParticipantRole
 from engage.engagements.service import participant_role
@@ -28,8 +29,9 @@ from engage.organisations.models import OrgMembership, User
 from engage.tenancy import as_organisation, system_scope
 
 
-class DecisionError(ValueError):
-    """The decision cannot be recorded as given; the message says why. Nothing was written."""
+class DecisionError(FormError):
+    """The decision cannot be recorded as given; the message says why. Nothing was written.
+    A form error like the others, so the decision form is shown again with what was typed."""
 
 
 class NotALead(DecisionError):

@@ -3,17 +3,18 @@ while the orchestrator carries a decision out, and the letters it produces."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import sqlalchemy as sa
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from engage import orchestrator
+from engage.common.answer import answer_write
+from engage.common.forms import parse_date, parse_int
 from engage.common.paging import current_page
 from engage.db import utcnow
 from engage.engagements.models import Engagement, Letter
+from engage.engagements.pages import draw_page, load_engagement
 from engage.escalations.models import ApplyStatus, Decision, EscalationReview
 from engage.extensions import db, htmx
 from engage.security import Permission, can, current_org, current_user, load_or_404, requires
@@ -60,51 +61,38 @@ def inbox():
                            page=page.number, pages=page.count(total))
 
 
-def _date(value: str | None) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(_("“%(value)s” is not a date (use YYYY-MM-DD).", value=value)) from None
-
-
-def _int(value: str | None) -> int | None:
-    if not value:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise ValueError(_("Choose a step of the ladder.")) from None
-
-
 @bp.post("/reviews/<int:review_id>/decision")
 @requires(Permission.LEAD_ENGAGEMENT, load=load_review)
 def decide(review: EscalationReview):
+    """Record a lead's decision; bad input shows the engagement page again (400) with the
+    form's messages and what was typed, the reason included."""
     from engage.escalations.service import DecisionError, record_decision
 
-    engagement_id = review.engagement_id
-    back = url_for("engagements.show", engagement_id=engagement_id) + f"#review-{review.id}"
-    kind = request.form.get("kind", "")
-    try:
-        decision = record_decision(
-            review.id,
-            kind,
-            actor=current_user._get_current_object(),
-            organisation_id=current_org.id,
-            reason=request.form.get("reason", ""),
-            now=utcnow(),
-            ladder_step_id=_int(request.form.get("ladder_step_id")) if kind == "escalate" else None,
-            new_due_on=_date(request.form.get("new_due_on")) if kind == "extend" else None,
-            close_outcome=(request.form.get("close_outcome") or None) if kind == "close" else None,
-        )
-    except (DecisionError, ValueError) as exc:
-        db.session.rollback()
-        flash(_("The decision was not recorded: %(reason)s", reason=str(exc)), "error")
-        return redirect(back), 303
-    flash(_("Decision recorded; the workflow is carrying it out."), "info")
-    return redirect(url_for("engagements.show", engagement_id=engagement_id)
-                    + f"#decision-{decision.id}"), 303
+    form, kind = request.form, request.form.get("kind", "")
+    review_id, engagement_id = review.id, review.engagement_id
+
+    def write():
+        errors: dict[str, str] = {}
+        step_id = (parse_int(form.get("ladder_step_id"), "ladder_step_id", errors, required=False)
+                   if kind == "escalate" else None)
+        new_due_on = (parse_date(form.get("new_due_on"), "new_due_on", errors, required=False)
+                      if kind == "extend" else None)
+        if errors:
+            raise DecisionError(errors)
+        return record_decision(
+            review_id, kind, actor=current_user._get_current_object(),
+            organisation_id=current_org.id, reason=form.get("reason", ""), now=utcnow(),
+            ladder_step_id=step_id, new_due_on=new_due_on,
+            close_outcome=(form.get("close_outcome") or None) if kind == "close" else None)
+
+    key = f"review-{review_id}"
+    return answer_write(
+        write,
+        page=lambda errors: draw_page(load_engagement(engagement_id), errors={key: errors},
+                                      values={key: form.to_dict()}),
+        redirect_to=lambda decision: url_for("engagements.show", engagement_id=engagement_id)
+        + f"#decision-{decision.id}",
+        message=_("Decision recorded; the workflow is carrying it out."))
 
 
 @bp.get("/decisions/<int:decision_id>/state")

@@ -3,10 +3,10 @@ the coordinator's admit / decline, and creating or editing an initiative."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engage.common.forms import run_unit
+from engage.common.answer import answer_write
 from engage.common.paging import current_page
 from engage.extensions import db, htmx
 from engage.initiatives import queries, service
@@ -93,25 +93,27 @@ def show(initiative: Initiative):
 @requires(Permission.WRITE, load=load_initiative)
 def sign_on(initiative: Initiative):
     form, initiative_id = request.form, initiative.id
-    _member, errors = run_unit(lambda: service.sign_on(
-        initiative,
-        **acting(),
-        role=form.get("role", ""),
-        aum_committed_eur=form.get("aum_committed_eur", ""),
-        committed_resources=form.get("committed_resources", ""),
-        conflict_of_interest=form.get("conflict_of_interest", ""),
-        independence_confirmed=form.get("independence_confirmed") == "yes",
-    ))
-    if errors:
+
+    def draw(template: str, errors: dict[str, str] | None = None) -> str:
         initiative = load_initiative(initiative_id=initiative_id)
-        context = _detail_context(initiative, errors=errors, form=form)
-        template = "initiatives/_sign_on.html" if htmx else "initiatives/show.html"
-        return render_template(template, **context), 400
-    if htmx:
-        initiative = load_initiative(initiative_id=initiative_id)
-        return render_template("initiatives/_sign_on.html", **_detail_context(initiative))
-    flash(_("Your application is sent; the coordinator decides on it."), "info")
-    return redirect(url_for(".show", initiative_id=initiative_id) + "#sign-on"), 303
+        return render_template(template, **_detail_context(initiative, errors=errors,
+                                                            form=form if errors else None))
+
+    return answer_write(
+        lambda: service.sign_on(
+            initiative,
+            **acting(),
+            role=form.get("role", ""),
+            aum_committed_eur=form.get("aum_committed_eur", ""),
+            committed_resources=form.get("committed_resources", ""),
+            conflict_of_interest=form.get("conflict_of_interest", ""),
+            independence_confirmed=form.get("independence_confirmed") == "yes",
+        ),
+        page=lambda errors: draw("initiatives/show.html", errors),
+        fragment=lambda errors: draw("initiatives/_sign_on.html", errors),
+        done=lambda _member: draw("initiatives/_sign_on.html"),
+        redirect_to=lambda _member: url_for(".show", initiative_id=initiative_id) + "#sign-on",
+        message=_("Your application is sent; the coordinator decides on it."))
 
 
 def _decide(initiative: Initiative, admitted: bool):
@@ -119,21 +121,26 @@ def _decide(initiative: Initiative, admitted: bool):
     if member is None or member.initiative_id != initiative.id:
         abort(404)
     member_id, initiative_id = member.id, initiative.id
-    _member, errors = run_unit(
+
+    def page(errors: dict[str, str]) -> str:
+        for text in errors.values():
+            flash(text, "error")
+        return render_template("initiatives/show.html", **_detail_context(
+            load_initiative(initiative_id=initiative_id)))
+
+    def member_row(_member) -> str:
+        context = _detail_context(load_initiative(initiative_id=initiative_id))
+        return render_template("initiatives/_member_row.html", row=queries.member_row(member_id),
+                               oob=True, **context)
+
+    # Bad input under htmx: the row stays as it was and the page reloads to show why.
+    return answer_write(
         (lambda: service.admit(member, **acting())) if admitted else
-        (lambda: service.decline(member, **acting(), reason=request.form.get("reason", ""))))
-    if errors:
-        flash(" ".join(errors.values()), "error")
-        if htmx:  # the row stays as it was; the page reloads to show why
-            return "", 400, {"HX-Refresh": "true"}
-        return redirect(url_for(".show", initiative_id=initiative_id)), 303
-    if htmx:
-        initiative = load_initiative(initiative_id=initiative_id)
-        context = _detail_context(initiative)
-        row = queries.member_row(member_id)
-        return render_template("initiatives/_member_row.html", row=row, oob=True, **context)
-    flash(_("Application admitted.") if admitted else _("Application declined."), "info")
-    return redirect(url_for(".show", initiative_id=initiative_id) + f"#member-{member_id}"), 303
+        (lambda: service.decline(member, **acting(), reason=request.form.get("reason", ""))),
+        page=page, done=member_row,
+        redirect_to=lambda _member: url_for(".show", initiative_id=initiative_id)
+        + f"#member-{member_id}",
+        message=_("Application admitted.") if admitted else _("Application declined."))
 
 
 @bp.post("/<int:initiative_id>/members/<int:member_id>/admit")
@@ -159,24 +166,17 @@ def _form_page(initiative: Initiative | None, form, errors, status: int = 200):
     ), status
 
 
-def _after_save(initiative_id: int, message: str):
-    flash(message, "info")
-    target = url_for(".show", initiative_id=initiative_id)
-    if htmx:
-        return "", 204, {"HX-Redirect": target}
-    return redirect(target), 303
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @requires(Permission.WRITE)
 def create():
     if request.method == "GET":
         return _form_page(None, {"status": "draft"}, {})
-    initiative_id, errors = run_unit(
-        lambda: service.create_initiative(**acting(), data=request.form).id)
-    if errors:
-        return _form_page(None, request.form, errors, 400)
-    return _after_save(initiative_id, _("Initiative created; your organisation coordinates it."))
+    return answer_write(
+        lambda: service.create_initiative(**acting(), data=request.form).id,
+        page=lambda errors: _form_page(None, request.form, errors, 400)[0],
+        fragment=lambda errors: _form_page(None, request.form, errors, 400)[0],
+        redirect_to=lambda initiative_id: url_for(".show", initiative_id=initiative_id),
+        message=_("Initiative created; your organisation coordinates it."))
 
 
 @bp.route("/<int:initiative_id>/edit", methods=["GET", "POST"])
@@ -188,9 +188,12 @@ def edit(initiative: Initiative):
         form["status"] = initiative.status.value
         return _form_page(initiative, form, {})
     initiative_id = initiative.id
-    _saved, errors = run_unit(
-        lambda: service.update_initiative(initiative, **acting(), data=request.form))
-    if errors:
-        initiative = load_initiative(initiative_id=initiative_id)
-        return _form_page(initiative, request.form, errors, 400)
-    return _after_save(initiative_id, _("Initiative saved."))
+
+    def again(errors: dict[str, str]) -> str:
+        return _form_page(load_initiative(initiative_id=initiative_id), request.form, errors)[0]
+
+    return answer_write(
+        lambda: service.update_initiative(initiative, **acting(), data=request.form),
+        page=again, fragment=again,
+        redirect_to=lambda _saved: url_for(".show", initiative_id=initiative_id),
+        message=_("Initiative saved."))

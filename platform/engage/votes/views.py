@@ -6,18 +6,18 @@ from (or shown the form again with the messages)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engage.common.forms import run_unit
+from engage.common.answer import answer_write
+from engage.common.forms import parse_int
 from engage.companies.models import Company
+from engage.companies.pages import draw_show
 from engage.extensions import db, htmx
 from engage.security import Permission, acting, load_or_404, requires
 from engage.votes import service
 from engage.votes.models import Vote, VoteStatus
+from engage.votes.queries import company_votes
 
 bp = Blueprint("votes", __name__, url_prefix="/votes")
 RECORD_FIELDS = ("company_id", "engagement_id", "agm_on", "item", "instruction", "rationale",
@@ -42,9 +42,8 @@ def _back_name() -> str:
     return "engagement" if request.values.get("back") == "engagement" else "company"
 
 
-def _row(vote: Vote, status: int = 200):
-    return render_template("votes/_row.html", v=vote, back=_back_name(),
-                           may_vote=True), status
+def _row(vote: Vote) -> str:
+    return render_template("votes/_row.html", v=vote, back=_back_name(), may_vote=True)
 
 
 @bp.get("/<int:vote_id>")
@@ -56,19 +55,19 @@ def row(vote: Vote):
     return _row(vote)
 
 
-def _edit_form(vote: Vote, status: int = 200, errors=None, values=None):
-    template = "votes/_form.html" if htmx else "votes/edit.html"
+def _edit_form(vote: Vote, errors=None, values=None, *, page: bool = False) -> str:
+    template = "votes/edit.html" if page else "votes/_form.html"
     return render_template(template, v=vote, errors=errors or {}, values=values or {},
-                           back=_back_name(), back_url=_back_to(vote)), status
+                           back=_back_name(), back_url=_back_to(vote))
 
 
 @bp.get("/<int:vote_id>/edit")
 @requires(Permission.WRITE, load=load_vote)
 def edit(vote: Vote):
     if not service.may_change(vote):
-        return _edit_form(vote, 400, {"": _("This vote has been cast: it is final and cannot "
-                                            "change.")})
-    return _edit_form(vote)
+        return _edit_form(vote, {"": _("This vote has been cast: it is final and cannot "
+                                       "change.")}, page=not htmx), 400
+    return _edit_form(vote, page=not htmx)
 
 
 @bp.post("/<int:vote_id>")
@@ -77,35 +76,21 @@ def update(vote: Vote):
     form = request.form
     changes = {k: form.get(k, "") for k in ("instruction", "rationale", "status") if k in form}
     vote_id = vote.id
-    _done, errors = run_unit(lambda: service.update_vote(vote, **acting(), **changes))
-    vote = load_or_404(Vote, vote_id)
-    if errors:
-        return _edit_form(vote, 400, errors, form.to_dict())
-    if htmx:
-        return _row(vote)
-    flash(_("Vote cast and recorded.") if vote.status == VoteStatus.CAST else _("Vote saved."),
-          "info")
-    return redirect(_back_to(vote), 303)
+
+    def fresh() -> Vote:  # the unit of work ended: read the row as it is now
+        return load_or_404(Vote, vote_id)
+
+    return answer_write(
+        lambda: service.update_vote(vote, **acting(), **changes),
+        page=lambda errors: _edit_form(fresh(), errors, form.to_dict(), page=True),
+        fragment=lambda errors: _edit_form(fresh(), errors, form.to_dict()),
+        done=lambda _done: _row(fresh()),
+        redirect_to=lambda _done: _back_to(fresh()),
+        message=lambda _done: (_("Vote cast and recorded.") if fresh().status == VoteStatus.CAST
+                               else _("Vote saved.")))
 
 
 # --- recording a vote on the company page ---------------------------------------------------
-
-
-def company_votes_context(company: Company) -> dict[str, Any]:
-    """The company page's votes section: the organisation's own votes (tenancy) and the
-    engagements on the company it may link a vote to. A fixed number of queries."""
-    from engage.engagements.models import Engagement
-
-    votes = db.session.scalars(
-        sa.select(Vote).where(Vote.company_id == company.id)
-        .order_by(Vote.agm_on.desc(), Vote.id).limit(200)
-    ).all()
-    vote_engagements = db.session.execute(
-        sa.select(Engagement.id, Engagement.title).where(Engagement.company_id == company.id)
-        .order_by(Engagement.started_on.desc(), Engagement.id.desc()).limit(200)
-    ).all()
-    return {"company": company, "votes": votes, "vote_engagements": vote_engagements,
-            "vote_errors": {}, "vote_values": {}}
 
 
 @bp.post("")
@@ -113,28 +98,22 @@ def company_votes_context(company: Company) -> dict[str, Any]:
 def record():
     form = request.form
     data = {k: form.get(k, "") for k in RECORD_FIELDS}
-    company = db.session.get(Company, _int(data["company_id"])) if _int(data["company_id"]) else None
+    company_id = parse_int(data["company_id"], "company_id", {})
+    company = db.session.get(Company, company_id) if company_id else None
     if company is None:
         abort(400, description=_("Choose a company from the list."))
-    vote, errors = run_unit(lambda: service.record_vote(**acting(), **data))
-    company = load_or_404(Company, company.id)
-    if errors:
-        context = company_votes_context(company)
-        context.update(vote_errors=errors, vote_values=form.to_dict())
-        if htmx:
-            return render_template("votes/_company_votes.html", **context), 400
-        from engage.companies.views import render_show
+    company_id = company.id
 
-        return render_show(company, 400, vote_errors=errors, vote_values=form.to_dict())
-    if htmx:
-        return render_template("votes/_company_votes.html", saved=vote,
-                               **company_votes_context(company))
-    flash(_("Vote recorded."), "info")
-    return redirect(url_for("companies.show", company_id=company.id) + f"#vote-{vote.id}", 303)
+    def votes_section(errors: dict[str, str] | None = None, saved: Vote | None = None) -> str:
+        company = load_or_404(Company, company_id)
+        return render_template("votes/_company_votes.html", saved=saved, **company_votes(
+            company, vote_errors=errors or {}, vote_values=form.to_dict() if errors else {}))
 
-
-def _int(value: str) -> int | None:
-    value = (value or "").strip()
-    if not value.isdigit() or len(value) > 10 or int(value) > service.ID_MAX:
-        return None
-    return int(value)
+    return answer_write(
+        lambda: service.record_vote(**acting(), **data),
+        page=lambda errors: draw_show(load_or_404(Company, company_id), vote_errors=errors,
+                                      vote_values=form.to_dict()),
+        fragment=votes_section, done=lambda vote: votes_section(saved=vote),
+        redirect_to=lambda vote: url_for("companies.show", company_id=company_id)
+        + f"#vote-{vote.id}",
+        message=_("Vote recorded."))
