@@ -41,8 +41,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _PUBLIC_ENDPOINTS = {"static"}
 # What a viewer may send: leaving, marking their own notifications read, their language,
 # their own calendar address.
-_VIEWER_MAY_POST = {"auth.logout", "auth.sign_out_everywhere", "notifications.open_", "notifications.read_all",
-                    "core.profile", "calendars.regenerate"}
+_VIEWER_MAY_POST = {"auth.logout", "auth.sign_out_everywhere", "notifications.open_",
+                    "notifications.read_all", "core.profile", "calendars.regenerate"}
 
 
 @dataclass(frozen=True)
