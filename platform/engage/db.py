@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 from engage import clock
@@ -148,9 +149,26 @@ class EngagementShared(TenantScoped):
 
     @classmethod
     def tenant_criteria(cls, org_id: Any) -> sa.ColumnElement[bool]:
-        from engage.tenancy import visible_engagement_ids
+        from engage.common.visibility import visible_engagement_ids
 
         return cls.engagement_id.in_(visible_engagement_ids(org_id))
+
+
+class LeadRoles:
+    """A membership with a ``role`` (an engagement's participant, an initiative's member):
+    the roles in ``LEAD_ROLES`` lead. Every "lead or co-lead" check asks ``leads``, in
+    Python (``member.leads``) or in SQL (``.where(Member.leads)``)."""
+
+    LEAD_ROLES: ClassVar[tuple[Any, ...]] = ()
+
+    @hybrid_property
+    def leads(self) -> bool:
+        return self.role in self.LEAD_ROLES
+
+    @leads.inplace.expression
+    @classmethod
+    def _leads_expression(cls) -> sa.ColumnElement[bool]:
+        return cls.role.in_(cls.LEAD_ROLES)
 
 
 class date_plus_days(sa.sql.functions.GenericFunction):  # noqa: N801 (an SQL function)

@@ -135,7 +135,9 @@ def _denial(principal: Principal | None, permission: Permission, obj: Any,
         role = (engagement_role(principal.organisation.id, engagement_id)
                 if obj is not None else None)
     if permission is Permission.LEAD_ENGAGEMENT:
-        if role not in ("lead", "co_lead"):
+        from engage.engagements.models import EngagementParticipant
+
+        if role not in EngagementParticipant.LEAD_ROLES:
             return _("Only the engagement's lead and co-lead investors can do this.")
         return None
     if permission is Permission.PARTICIPATE_ENGAGEMENT:
@@ -305,7 +307,8 @@ def safe_next(target: object) -> str | None:
       percent-decoded (once or more: ``%252F``), so encoded slashes cannot become ``//``;
       only the decoded query may hold a plain space (a search term);
     - no ``.`` or ``..`` segments;
-    - written out again: path and query percent-encoded, any fragment dropped.
+    - written out again: path and query percent-encoded, any fragment dropped (a
+      notification's plain anchor is kept by ``notifications.links.opened``).
     """
     if not isinstance(target, str) or not target or len(target) > NEXT_MAX:
         return None

@@ -31,7 +31,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import ORMExecuteState, Session, scoped_session, with_loader_criteria
 
-from engage.db import Base, TenantScoped, listen_once
+from engage.db import TenantScoped, listen_once
 
 log = logging.getLogger(__name__)
 
@@ -128,68 +128,6 @@ def system_scope(reason: str, session: Session | None = None):
     return _scoped(Scope(system_reason=reason.strip()), session)
 
 
-# --- who sees what: subqueries over aliased tables, so the ORM neither correlates nor
-# adapts them when the criteria are applied to an aliased entity ---------------------------
-
-
-def _table(name: str, alias: str) -> sa.Alias:
-    return Base.metadata.tables[name].alias(alias)
-
-
-def member_initiative_ids(org_id: Any, statuses: tuple[str, ...] = ("admitted",)) -> sa.Select:
-    m = _table("initiative_member", "tenancy_im")
-    return (
-        sa.select(m.c.initiative_id)
-        .where(m.c.organisation_id == org_id, m.c.status.in_(statuses))
-        .correlate(None)
-    )
-
-
-def coordinated_initiative_ids(org_id: Any) -> sa.Select:
-    i = _table("initiative", "tenancy_ci")
-    return sa.select(i.c.id).where(i.c.coordinator_organisation_id == org_id).correlate(None)
-
-
-def visible_initiative_ids(org_id: Any) -> sa.Select:
-    """Initiatives an organisation coordinates, belongs to or applied to, or that recruit."""
-    i = _table("initiative", "tenancy_i")
-    m = _table("initiative_member", "tenancy_im2")
-    return (
-        sa.select(i.c.id)
-        .where(
-            sa.or_(
-                i.c.coordinator_organisation_id == org_id,
-                i.c.status == "recruiting",
-                i.c.id.in_(
-                    sa.select(m.c.initiative_id)
-                    .where(m.c.organisation_id == org_id)
-                    .correlate(None)
-                ),
-            )
-        )
-        .correlate(None)
-    )
-
-
-def participant_engagement_ids(org_id: Any) -> sa.Select:
-    p = _table("engagement_participant", "tenancy_ep")
-    return sa.select(p.c.engagement_id).where(p.c.organisation_id == org_id).correlate(None)
-
-
-def visible_engagement_ids(org_id: Any) -> sa.CompoundSelect:
-    """Engagements an organisation takes part in, directly or as an admitted initiative member.
-
-    A UNION of the two, not one select with ``id IN … OR initiative_id IN …``: PostgreSQL
-    cannot use an index for that OR and read all of ``engagement`` for every use (25 ms a
-    time at 100,000 engagements); each half of the UNION is an index lookup."""
-    e = _table("engagement", "tenancy_e")
-    return sa.union(
-        participant_engagement_ids(org_id),
-        sa.select(e.c.id).where(e.c.initiative_id.in_(member_initiative_ids(org_id)))
-        .correlate(None),
-    )
-
-
 # --- the filter ---------------------------------------------------------------------------
 
 
@@ -280,23 +218,6 @@ def listen(session_class: type) -> None:
     listen_once(session_class, "do_orm_execute", _apply_tenancy)
     listen_once(session_class, "before_flush", _check_writes)
     listen_once(session_class, "after_begin", _begin)
-
-
-def visible_ladder_ids(org_id: Any) -> sa.CompoundSelect:
-    """Templates, the ladders of visible initiatives, and ladders tailored to visible
-    engagements: a UNION, as ``visible_engagement_ids`` (an OR of the three read whole
-    tables for every ladder step a page showed)."""
-    ladder = _table("escalation_ladder", "tenancy_l")
-    e = _table("engagement", "tenancy_le")
-    return sa.union(
-        sa.select(ladder.c.id).where(ladder.c.is_template.is_(True)).correlate(None),
-        sa.select(ladder.c.id)
-        .where(ladder.c.initiative_id.in_(visible_initiative_ids(org_id)))
-        .correlate(None),
-        sa.select(e.c.ladder_id)
-        .where(e.c.id.in_(visible_engagement_ids(org_id)), e.c.ladder_id.is_not(None))
-        .correlate(None),
-    )
 
 
 @contextmanager

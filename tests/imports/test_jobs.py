@@ -152,3 +152,34 @@ def test_row_level_security_keeps_a_job_to_its_organisation(db_session, iworld, 
     assert visible(str(iworld.investor.id)) == {job_id}
     assert visible(str(iworld.registrar.id)) == set()
     assert visible("") == set()
+
+
+def test_the_sweep_runs_jobs_no_workflow_took_and_ends_those_a_dead_worker_left(iworld, background):
+    from datetime import timedelta
+
+    from engage.escalations import service
+
+    now = clock.now()
+    body = f"isin,value_eur,valued_on\n{INDITEX},7,2026-09-30\n".encode()
+    with as_organisation(iworld.investor.id):
+        waiting = jobs.create_job("holdings", "waiting.csv", io.BytesIO(body),
+                                  organisation_id=iworld.investor.id, actor_id=None,
+                                  now=now - timedelta(minutes=5)).id
+        fresh = jobs.create_job("holdings", "fresh.csv", io.BytesIO(body),
+                                organisation_id=iworld.investor.id, actor_id=None, now=now).id
+        lost = jobs.create_job("holdings", "lost.csv", io.BytesIO(body),
+                               organisation_id=iworld.investor.id, actor_id=None,
+                               now=now - timedelta(hours=1))
+        lost.status, lost.started_at = ImportStatus.RUNNING, now - timedelta(hours=1)
+        lost_id, lost_file = lost.id, background / lost.stored_as
+        db.session.commit()
+    before = counts()
+    report = service.sweep(now)
+    assert report.imports_run == [waiting] and "imports run         1" in report.describe()
+    assert _job(waiting, iworld.investor.id).status is ImportStatus.DONE
+    assert _job(fresh, iworld.investor.id).status is ImportStatus.QUEUED  # Prefect may yet run it
+    ended = _job(lost_id, iworld.investor.id)
+    assert ended.status is ImportStatus.FAILED and "nothing was written" in ended.errors[0]
+    assert not lost_file.exists()
+    assert counts()[1] == before[1] + 1
+    assert service.sweep(now).imports_run == []

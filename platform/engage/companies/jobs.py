@@ -4,7 +4,9 @@ progress, and the run that imports it all lines or none.
 The page stores a large upload and creates the job (:func:`create_job`), then asks the
 orchestrator (``engage.orchestrator.request_import``) to run it; a workflow run calls
 :func:`run_job`. Without an orchestrator that takes it (no Prefect configured, or not
-reachable) the page calls :func:`run_job` itself: slower to answer, same result. The run
+reachable) the page calls :func:`run_job` itself: slower to answer, same result. When Prefect
+is configured but a run never comes (unreachable, no worker), the sweep runs the job
+(:func:`sweep_import_jobs`), and ends the jobs a dead worker left running. The run
 reports how many lines it has checked through a session of its own, so the page can poll
 it; the data, the audit event and the job's "done" are one transaction, so a job that fails
 or dies half-way wrote nothing.
@@ -15,7 +17,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
@@ -164,3 +166,36 @@ def _progress(job_id: int, organisation_id: int) -> Checking:
             session.close()
 
     return checking
+
+
+def sweep_import_jobs(now: datetime) -> list[int]:
+    """The sweep's part: run the queued jobs no workflow run took within
+    ENGAGE_APPLY_GRACE_SECONDS (Prefect was unreachable when the page asked, or no worker
+    serves ``run-import``), and end the running ones that a dead worker left behind
+    (started ENGAGE_APPLY_STALE_SECONDS ago: a 20 MB file imports in under a minute).
+    Returns the ids of the jobs it ran."""
+    config = current_app.config
+    waiting_since = now - timedelta(seconds=config["ENGAGE_APPLY_GRACE_SECONDS"])
+    lost_since = now - timedelta(seconds=config["ENGAGE_APPLY_STALE_SECONDS"])
+    with system_scope("import jobs no workflow run finished"):
+        waiting = db.session.execute(
+            sa.select(ImportJob.id, ImportJob.organisation_id)
+            .where(ImportJob.status == ImportStatus.QUEUED, ImportJob.created_at < waiting_since)
+            .order_by(ImportJob.id)).all()
+        lost = db.session.execute(
+            sa.select(ImportJob.id, ImportJob.organisation_id, ImportJob.stored_as)
+            .where(ImportJob.status == ImportStatus.RUNNING, ImportJob.started_at < lost_since)
+        ).all()
+        db.session.commit()  # end the read: each job below is a unit of its own
+    for job_id, organisation_id, stored_as in lost:
+        with as_organisation(organisation_id):
+            db.session.execute(
+                sa.update(ImportJob)
+                .where(ImportJob.id == job_id, ImportJob.status == ImportStatus.RUNNING)
+                .values(status=ImportStatus.FAILED, finished_at=now, errors=[_(
+                    "The import stopped before it ended (its worker went away); nothing was "
+                    "written. Upload the file again.")]))
+            db.session.commit()
+        (storage() / stored_as).unlink(missing_ok=True)
+    return [job_id for job_id, organisation_id in waiting
+            if run_job(job_id, organisation_id=organisation_id) != "skipped"]

@@ -27,15 +27,7 @@ from engage.engagements.pages import (
 from engage.escalations import followup
 from engage.escalations.models import DivestmentReview, EscalationTask
 from engage.extensions import db, htmx
-from engage.security import (
-    NotPermitted,
-    Permission,
-    acting,
-    can,
-    current_org,
-    load_or_404,
-    requires,
-)
+from engage.security import NotPermitted, Permission, acting, can, current_org, load_or_404, requires
 
 
 def load_milestone(milestone_id: int) -> Milestone:
@@ -57,6 +49,20 @@ def load_divestment(review_id: int) -> DivestmentReview:
 def _page_at(engagement_id: int, anchor: str = "") -> str:
     return (url_for("engagements.show", engagement_id=engagement_id)
             + (f"#{anchor}" if anchor else ""))
+
+
+def _answer_in_place(write, *, engagement_id: int, key: str, fragment, message: str,
+                     values: dict | None = None):
+    """A write on one part of the engagement page (a letter, a task, a divestment review)
+    whose anchor is ``key``: htmx gets that part back, with its messages on bad input; a
+    browser goes back to it, or sees the page again with the messages under ``key``."""
+    return answer_write(
+        write,
+        page=lambda errors: draw_page(load_or_404(Engagement, engagement_id),
+                                      errors={key: errors},
+                                      values={key: values} if values else {}),
+        fragment=fragment, done=lambda _done: fragment(None),
+        redirect_to=lambda _done: _page_at(engagement_id, key), message=message)
 
 
 # --- milestones ---------------------------------------------------------------------------
@@ -199,12 +205,9 @@ def co_sign(letter: Letter):
                                letter=letters_of(engagement_id, letter_id)[0],
                                may_participate=True, letter_errors=errors or {})
 
-    return answer_write(
-        lambda: service.co_sign(letter, **acting()),
-        page=lambda errors: draw_page(load_or_404(Engagement, engagement_id),
-                                        errors={f"letter-{letter_id}": errors}),
-        fragment=letter_fragment, done=lambda _done: letter_fragment(),
-        redirect_to=lambda _done: _page_at(engagement_id, f"letter-{letter_id}"),
+    return _answer_in_place(
+        lambda: service.co_sign(letter, **acting()), engagement_id=engagement_id,
+        key=f"letter-{letter_id}", fragment=letter_fragment,
         message=_("Your organisation has co-signed the letter."))
 
 
@@ -223,13 +226,9 @@ def complete_task(task: EscalationTask):
         return render_template("engagements/_task.html", t=load_or_404(EscalationTask, task_id),
                                may_complete=followup.may_complete, task_errors=errors or {})
 
-    return answer_write(
-        lambda: followup.complete_task(task, **acting()),
-        page=lambda errors: draw_page(load_or_404(Engagement, engagement_id),
-                                        errors={f"task-{task_id}": errors}),
-        fragment=task_fragment, done=lambda _done: task_fragment(),
-        redirect_to=lambda _done: _page_at(engagement_id, f"task-{task_id}"),
-        message=_("Task marked done."))
+    return _answer_in_place(
+        lambda: followup.complete_task(task, **acting()), engagement_id=engagement_id,
+        key=f"task-{task_id}", fragment=task_fragment, message=_("Task marked done."))
 
 
 @bp.post("/divestment-reviews/<int:review_id>")
@@ -245,10 +244,7 @@ def answer_divestment(review: DivestmentReview):
                                errors={key: errors} if errors else {},
                                values={key: form.to_dict()} if errors else {})
 
-    return answer_write(
+    return _answer_in_place(
         lambda: followup.answer_divestment_review(review, **acting(), data=form.to_dict()),
-        page=lambda errors: draw_page(load_or_404(Engagement, engagement_id),
-                                        errors={key: errors}, values={key: form.to_dict()}),
-        fragment=divestment_fragment, done=lambda _done: divestment_fragment(),
-        redirect_to=lambda _done: _page_at(engagement_id, key),
-        message=_("Divestment review saved."))
+        engagement_id=engagement_id, key=key, fragment=divestment_fragment,
+        values=form.to_dict(), message=_("Divestment review saved."))

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from engage.db import (
     Base,
     EngagementShared,
+    LeadRoles,
     OrgPrivate,
     StrEnum,
     TenantScoped,
@@ -186,12 +187,12 @@ class Engagement(TenantScoped, TimestampMixin, Base):
     def tenant_criteria(cls, org_id: Any) -> sa.ColumnElement[bool]:
         # One IN over a UNION (engage.tenancy.visible_engagement_ids), not an OR of two INs,
         # which PostgreSQL answers by reading the whole table.
-        from engage.tenancy import visible_engagement_ids
+        from engage.common.visibility import visible_engagement_ids
 
         return cls.id.in_(visible_engagement_ids(org_id))
 
 
-class EngagementParticipant(EngagementShared, Base):
+class EngagementParticipant(LeadRoles, EngagementShared, Base):
     __tablename__ = "engagement_participant"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -203,6 +204,10 @@ class EngagementParticipant(EngagementShared, Base):
 
     engagement: Mapped[Engagement] = relationship(back_populates="participants")
     organisation: Mapped[Organisation] = relationship()
+
+    # Its lead and co-lead investors decide reviews, add milestones and are told what
+    # needs deciding.
+    LEAD_ROLES = (ParticipantRole.LEAD, ParticipantRole.CO_LEAD)
 
     __table_args__ = (
         sa.UniqueConstraint("engagement_id", "organisation_id"),
@@ -370,9 +375,9 @@ class Signature(TenantScoped, Base):
 
     @classmethod
     def tenant_criteria(cls, org_id: Any) -> sa.ColumnElement[bool]:
-        from engage.tenancy import _table, visible_engagement_ids
+        from engage.common.visibility import aliased_table, visible_engagement_ids
 
-        letter = _table("letter", "tenancy_letter")
+        letter = aliased_table("letter", "tenancy_letter")
         return cls.letter_id.in_(
             sa.select(letter.c.id)
             .where(letter.c.engagement_id.in_(visible_engagement_ids(org_id)))

@@ -17,14 +17,7 @@ from flask_babel import gettext as _
 
 from engage import signals
 from engage.clock import local_date
-from engage.common.forms import (
-    ID_MAX,
-    FormError,
-    parse_choice,
-    parse_date,
-    parse_int,
-    parse_text,
-)
+from engage.common.forms import ID_MAX, FormError, parse_choice, parse_date, parse_int, parse_text
 from engage.db import utcnow
 from engage.engagements.models import (
     STAGES,
@@ -49,7 +42,6 @@ from engage.organisations.models import OrgMembership, User
 
 TITLE_MAX = 200
 MILESTONE_TITLE_MAX = 300
-LEADS = (ParticipantRole.LEAD, ParticipantRole.CO_LEAD)
 
 
 class EngagementError(FormError):
@@ -74,7 +66,7 @@ def _check_actor(actor: User, organisation_id: int) -> None:
 
 
 def _require_lead(engagement_id: int, organisation_id: int) -> None:
-    if participant_role(engagement_id, organisation_id) not in LEADS:
+    if participant_role(engagement_id, organisation_id) not in EngagementParticipant.LEAD_ROLES:
         raise EngagementError(_("Only the engagement's lead and co-lead investors can do this."))
 
 
@@ -83,12 +75,7 @@ def _require_lead(engagement_id: int, organisation_id: int) -> None:
 
 def may_create_in(initiative_id: int, organisation_id: int) -> bool:
     """The coordinator, or an admitted lead / co-lead member, starts engagements in an initiative."""
-    from engage.initiatives.models import (
-        Initiative,
-        InitiativeMember,
-        MemberRole,
-        MemberStatus,
-    )
+    from engage.initiatives.models import Initiative, InitiativeMember, MemberStatus
 
     coordinator = db.session.scalar(
         sa.select(Initiative.coordinator_organisation_id).where(Initiative.id == initiative_id))
@@ -101,7 +88,7 @@ def may_create_in(initiative_id: int, organisation_id: int) -> bool:
             InitiativeMember.initiative_id == initiative_id,
             InitiativeMember.organisation_id == organisation_id,
             InitiativeMember.status == MemberStatus.ADMITTED,
-            InitiativeMember.role.in_([MemberRole.LEAD, MemberRole.CO_LEAD]),
+            InitiativeMember.leads,
         )) > 0
 
 
@@ -317,7 +304,7 @@ def sign_on_role(engagement: Engagement, organisation_id: int) -> ParticipantRol
             InitiativeMember.status == MemberStatus.ADMITTED))
     if member_role is None or member_role == MemberRole.OBSERVER:
         return None
-    if member_role in (MemberRole.LEAD, MemberRole.CO_LEAD):
+    if member_role in InitiativeMember.LEAD_ROLES:
         return ParticipantRole.CO_LEAD
     return ParticipantRole.SUPPORTER
 

@@ -11,9 +11,10 @@ from flask import render_template, request, url_for
 
 from engage import clock
 from engage.common.answer import answer_write
+from engage.common.forms import parse_int
 from engage.common.paging import current_page
 from engage.companies.models import Company
-from engage.companies.service import search
+from engage.companies.queries import search
 from engage.engagements.models import Engagement
 from engage.engagements.pages import bp, load_engagement, render_page, timeline_context
 from engage.engagements.queries import engagement_list, next_due_on
@@ -58,10 +59,7 @@ def timeline_view(engagement: Engagement):
 
 def _company_choices(query: str, selected: Any = None) -> list[Company]:
     companies = list(db.session.scalars(search(query).limit(COMPANY_CHOICES)).all())
-    try:
-        selected_id = int(selected) if selected else None
-    except ValueError:
-        selected_id = None
+    selected_id = parse_int(selected, "company_id", {}, required=False)
     if selected_id and all(c.id != selected_id for c in companies):
         chosen = db.session.get(Company, selected_id)
         if chosen is not None:
@@ -71,17 +69,12 @@ def _company_choices(query: str, selected: Any = None) -> list[Company]:
 
 def _initiative_choices() -> list[Any]:
     """Initiatives this organisation may start an engagement in."""
-    from engage.initiatives.models import (
-        Initiative,
-        InitiativeMember,
-        MemberRole,
-        MemberStatus,
-    )
+    from engage.initiatives.models import Initiative, InitiativeMember, MemberStatus
 
     leads = (sa.select(InitiativeMember.initiative_id)
              .where(InitiativeMember.organisation_id == current_org.id,
                     InitiativeMember.status == MemberStatus.ADMITTED,
-                    InitiativeMember.role.in_([MemberRole.LEAD, MemberRole.CO_LEAD])))
+                    InitiativeMember.leads))
     return db.session.scalars(
         sa.select(Initiative)
         .where(sa.or_(Initiative.coordinator_organisation_id == current_org.id,

@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 
 from engage.common.forms import parse_choice, parse_text
 from engage.db import utcnow
+from engage.engagements.models import EngagementParticipant
 from engage.engagements.service import (
-    LEADS,
     EngagementError,
     _check_actor,
     participant_role,
@@ -38,7 +38,7 @@ def may_complete(task: EscalationTask, organisation_id: int, *, role: Any = _LOO
         return True
     if role is _LOOK_UP:
         role = participant_role(task.engagement_id, organisation_id)
-    return role in LEADS
+    return role in EngagementParticipant.LEAD_ROLES
 
 
 def complete_task(task: EscalationTask, *, actor: User, organisation_id: int) -> EscalationTask:
@@ -58,7 +58,7 @@ def answer_divestment_review(review: DivestmentReview, *, actor: User, organisat
     """Record the answers to the OECD questions and, once all are answered, a conclusion.
     A concluded review is a record: it is not changed afterwards."""
     _check_actor(actor, organisation_id)
-    if participant_role(review.engagement_id, organisation_id) not in LEADS:
+    if participant_role(review.engagement_id, organisation_id) not in EngagementParticipant.LEAD_ROLES:
         raise EngagementError(_("Only the engagement's lead and co-lead investors can do this."))
     if review.decided_at is not None:
         raise EngagementError(_("This divestment review has been concluded; it is on record."))

@@ -95,7 +95,7 @@ class EscalationLadder(TenantScoped, TimestampMixin, Base):
 
     @classmethod
     def tenant_criteria(cls, org_id: Any) -> sa.ColumnElement[bool]:
-        from engage.tenancy import visible_ladder_ids
+        from engage.common.visibility import visible_ladder_ids
 
         return cls.id.in_(visible_ladder_ids(org_id))
 
@@ -123,7 +123,7 @@ class LadderStep(TenantScoped, Base):
 
     @classmethod
     def tenant_criteria(cls, org_id: Any) -> sa.ColumnElement[bool]:
-        from engage.tenancy import visible_ladder_ids
+        from engage.common.visibility import visible_ladder_ids
 
         return cls.ladder_id.in_(visible_ladder_ids(org_id))
 

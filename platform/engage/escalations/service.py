@@ -24,14 +24,13 @@ from engage import signals
 from engage.clock import local_date
 from engage.common.labels import label
 from engage.common.writes import insert_if_absent, update_where
+from engage.companies import jobs as import_jobs
 from engage.engagements.models import Engagement, EngagementStatus, Milestone
 from engage.escalations import actions
 from engage.escalations.decisions import (  # noqa: F401  (the service's public API)
     DecisionError,
     NotALead,
     ReviewNotOpen,
-    count_decidable_reviews,
-    decidable_reviews,
     record_decision,
 )
 from engage.escalations.models import (
@@ -64,6 +63,7 @@ class SweepReport:
     decisions_applied: list[int] = field(default_factory=list)
     decisions_failed: list[int] = field(default_factory=list)
     emails_sent: int = 0
+    imports_run: list[int] = field(default_factory=list)
 
     def describe(self) -> str:
         lines = [f"Sweep at {self.now.isoformat()}"]
@@ -72,13 +72,14 @@ class SweepReport:
         lines.append(f"  decisions applied   {len(self.decisions_applied)}  {' '.join(map(str, self.decisions_applied))}".rstrip())
         lines.append(f"  decisions failed    {len(self.decisions_failed)}  {' '.join(map(str, self.decisions_failed))}".rstrip())
         lines.append(f"  e-mails sent        {self.emails_sent}")
+        lines.append(f"  imports run         {len(self.imports_run)}  {' '.join(map(str, self.imports_run))}".rstrip())
         return "\n".join(lines)
 
     def summary(self) -> dict[str, Any]:
         """What a sweep flow run returns (shown in Prefect's UI)."""
         return {"reviews_opened": self.reviews_opened, "reminders_sent": self.reminders_sent,
                 "applied": self.decisions_applied, "failed": self.decisions_failed,
-                "emails_sent": self.emails_sent}
+                "emails_sent": self.emails_sent, "imports_run": self.imports_run}
 
 
 @dataclass(frozen=True)
@@ -379,4 +380,6 @@ SWEEP_STEPS: tuple[SweepStep, ...] = (
     SweepStep(send_reminders, _add_to("reminders_sent")),
     SweepStep(apply_outbox, _record_outbox),
     SweepStep(deliver_emails, _record_emails),
+    # Imports no workflow run took (or finished): not an escalation, but the same sweep.
+    SweepStep(import_jobs.sweep_import_jobs, _add_to("imports_run")),
 )

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.db import (
     Base,
+    LeadRoles,
     StrEnum,
     TenantScoped,
     TimestampMixin,
@@ -77,12 +78,12 @@ class Initiative(TenantScoped, TimestampMixin, Base):
 
     @classmethod
     def tenant_criteria(cls, org_id: Any) -> sa.ColumnElement[bool]:
-        from engage.tenancy import visible_initiative_ids
+        from engage.common.visibility import visible_initiative_ids
 
         return cls.id.in_(visible_initiative_ids(org_id))
 
 
-class InitiativeMember(TenantScoped, Base):
+class InitiativeMember(LeadRoles, TenantScoped, Base):
     """An organisation signed on to an initiative, with its role and committed resources."""
 
     __tablename__ = "initiative_member"
@@ -107,6 +108,9 @@ class InitiativeMember(TenantScoped, Base):
     initiative: Mapped[Initiative] = relationship(back_populates="members")
     organisation: Mapped[Organisation] = relationship()
 
+    # An admitted member in one of these roles starts engagements in the initiative.
+    LEAD_ROLES = (MemberRole.LEAD, MemberRole.CO_LEAD)
+
     __table_args__ = (
         sa.UniqueConstraint("initiative_id", "organisation_id"),
         sa.Index("ix_initiative_member_org_status", "organisation_id", "status", "initiative_id"),
@@ -117,7 +121,7 @@ class InitiativeMember(TenantScoped, Base):
 
     @classmethod
     def tenant_criteria(cls, org_id: Any) -> sa.ColumnElement[bool]:
-        from engage.tenancy import coordinated_initiative_ids, member_initiative_ids
+        from engage.common.visibility import coordinated_initiative_ids, member_initiative_ids
 
         # An organisation sees its own applications, and the members of the initiatives
         # it belongs to or coordinates; a prospective member does not see the others'

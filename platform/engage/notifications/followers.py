@@ -15,6 +15,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 
 from engage.common.labels import label
+from engage.common.visibility import engagement_viewer_ids
 from engage.db import Base
 from engage.extensions import db
 from engage.notifications import links
@@ -53,24 +54,19 @@ def engagement_created(engagement_id: int, *, actor_id: int | None, now: datetim
                        **_kw) -> int:
     """Notify the followers who may see the new engagement; returns how many were told."""
     t = _tables()
-    e, p, m = t["engagement"], t["engagement_participant"], t["initiative_member"]
+    e = t["engagement"]
     follow_t, company_t = t["company_follow"], t["company"]
     # Core statements on the tables: the recipients are people of other organisations,
     # which the session's organisation filter would (rightly) hide.
     with database_system_scope("notify the followers of a company"):
         row = db.session.execute(
-            sa.select(e.c.title, e.c.initiative_id, e.c.company_id, company_t.c.name)
+            sa.select(e.c.title, e.c.company_id, company_t.c.name)
             .join(company_t, company_t.c.id == e.c.company_id)
             .where(e.c.id == engagement_id)).first()
         if row is None or not _followed(row.company_id):
             return 0
-        may_see = sa.or_(
-            follow_t.c.organisation_id.in_(
-                sa.select(p.c.organisation_id).where(p.c.engagement_id == engagement_id)),
-            follow_t.c.organisation_id.in_(
-                sa.select(m.c.organisation_id).where(
-                    m.c.initiative_id == row.initiative_id, m.c.status == "admitted")),
-        )
+        # The tenancy rule itself (engage.common.visibility), read the other way round.
+        may_see = follow_t.c.organisation_id.in_(engagement_viewer_ids(engagement_id))
         people = _followers(row.company_id, may_see, actor_id)
         company, title = row.name, row.title
         return notify(

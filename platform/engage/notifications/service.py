@@ -25,7 +25,6 @@ from engage.organisations.models import OrgMembership, User
 
 log = logging.getLogger(__name__)
 
-LEADS = (ParticipantRole.LEAD, ParticipantRole.CO_LEAD)
 EVERYONE = tuple(ParticipantRole)
 
 #: A notification's subject or body: the text itself (the same for every reader), or a
@@ -35,7 +34,7 @@ Text = str | Callable[[], str]
 
 def recipients(
     engagement_id: int,
-    roles: Iterable[ParticipantRole] = LEADS,
+    roles: Iterable[ParticipantRole] = EngagementParticipant.LEAD_ROLES,
     organisation_ids: Iterable[int] | None = None,
 ) -> list[tuple[int, int]]:
     """(user id, organisation id) of the active users of the engagement's participants."""

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from engage.common.forms import FormError
 from engage.organisations.models import (
     Organisation,
     OrganisationKind,
@@ -21,7 +22,7 @@ from engage.organisations.models import (
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
 
-class OrganisationError(ValueError):
+class OrganisationError(FormError):
     """A request about an organisation that cannot be carried out; the message says why."""
 
 

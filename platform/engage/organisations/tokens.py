@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from engage.common.forms import FormError
 from engage.db import StrEnum
 from engage.organisations.models import (
     ApiToken,
@@ -37,7 +38,7 @@ class TokenScope(StrEnum):
     WRITE = "write"
 
 
-class TokenError(ValueError):
+class TokenError(FormError):
     """The token cannot be created or revoked as asked; the message says why."""
 
 

@@ -3,15 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import (
-    Blueprint,
-    flash,
-    make_response,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -19,6 +11,8 @@ from engage import clock
 from engage.auth import service as sso
 from engage.auth.hosts import external_url
 from engage.auth.models import SsoConfig
+from engage.common.answer import answer_write
+from engage.common.forms import parse_choice
 from engage.common.paging import current_page
 from engage.db import utcnow
 from engage.extensions import db
@@ -41,65 +35,57 @@ def load_member(user_id: int) -> OrgMembership:
     return one_or_404(service.membership_query(current_org.id, user_id))
 
 
+def _users_page(errors: dict[str, str] | None = None) -> str:
+    for text in (errors or {}).values():
+        flash(text, "error")
+    page = current_page()
+    rows, total = service.members(db.session, current_org.id, page=page.number, per_page=page.size)
+    return render_template("organisations/users.html", rows=rows, total=total, page=page.number,
+                           pages=page.count(total), roles=list(OrgRole))
+
+
 @bp.get("/users")
 @requires(Permission.READ)
 def users():
-    page = current_page()
-    rows, total = service.members(db.session, current_org.id, page=page.number, per_page=page.size)
-    return render_template(
-        "organisations/users.html",
-        rows=rows,
-        total=total,
-        page=page.number,
-        pages=page.count(total),
-        roles=list(OrgRole),
-    )
+    return _users_page()
 
 
 @bp.post("/users/<int:user_id>/role")
 @requires(Permission.ADMIN, load=load_member)
 def change_role(member: OrgMembership):
-    try:
-        role = OrgRole(request.form.get("role", ""))
-    except ValueError:
-        flash(_("Choose a role: admin, member or viewer."), "error")
-        return redirect(url_for(".users")), 303
-    try:
+    def write() -> None:
+        errors: dict[str, str] = {}
+        role = parse_choice(request.form.get("role", ""), OrgRole, "role", errors)
+        if errors:
+            raise service.OrganisationError(errors)
         service.change_role(db.session, member, role, now=clock.now())
-    except service.OrganisationError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for(".users")), 303
-    db.session.commit()
-    flash(_("Role changed."), "info")
-    return redirect(url_for(".users")), 303
+
+    return answer_write(write, page=_users_page, redirect_to=lambda _done: url_for(".users"),
+                        message=_("Role changed."))
 
 
 @bp.post("/users/<int:user_id>/active")
 @requires(Permission.ADMIN, load=load_member)
 def set_active(member: OrgMembership):
-    active = request.form.get("active") == "1"
-    try:
-        service.set_active(db.session, member, active, actor_id=current_user.id, now=clock.now())
-    except service.OrganisationError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for(".users")), 303
-    db.session.commit()
-    flash(_("%(name)s can sign in again.", name=member.user.name) if active else
-          _("%(name)s is deactivated and signed out everywhere.", name=member.user.name), "info")
-    return redirect(url_for(".users")), 303
+    active, name = request.form.get("active") == "1", member.user.name
+    return answer_write(
+        lambda: service.set_active(db.session, member, active, actor_id=current_user.id,
+                                   now=clock.now()),
+        page=_users_page, redirect_to=lambda _done: url_for(".users"),
+        message=(_("%(name)s can sign in again.", name=name) if active else
+                 _("%(name)s is deactivated and signed out everywhere.", name=name)))
 
 
 @bp.post("/users/<int:user_id>/sign-out")
 @requires(Permission.ADMIN, load=load_member)
 def sign_out(member: OrgMembership):
-    ended = service.sign_out(db.session, member, now=clock.now())
-    db.session.commit()
-    flash(ngettext("%(name)s is signed out of %(num)d session.",
-                   "%(name)s is signed out of %(num)d sessions.", ended,
-                   name=member.user.name), "info")
-    return redirect(url_for(".users")), 303
+    name = member.user.name
+    return answer_write(
+        lambda: service.sign_out(db.session, member, now=clock.now()),
+        page=_users_page, redirect_to=lambda _done: url_for(".users"),
+        message=lambda ended: ngettext("%(name)s is signed out of %(num)d session.",
+                                       "%(name)s is signed out of %(num)d sessions.", ended,
+                                       name=name))
 
 
 @bp.post("/users/<int:user_id>/reset-sign-in")
@@ -219,15 +205,13 @@ def create_token():
 @bp.post("/tokens/<int:token_id>/revoke")
 @requires(Permission.ADMIN, load=load_token)
 def revoke_token(token):
-    from engage.organisations.tokens import TokenError
     from engage.organisations.tokens import revoke_token as revoke
 
-    try:
-        revoke(token, now=utcnow())
-    except TokenError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for(".tokens")), 303
-    db.session.commit()
-    flash(_("Token revoked: requests with it are refused from now on."), "info")
-    return redirect(url_for(".tokens")), 303
+    def page(errors: dict[str, str]):
+        for text in errors.values():
+            flash(text, "error")
+        return _tokens_page()
+
+    return answer_write(lambda: revoke(token, now=utcnow()), page=page,
+                        redirect_to=lambda _done: url_for(".tokens"),
+                        message=_("Token revoked: requests with it are refused from now on."))

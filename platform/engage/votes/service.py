@@ -21,14 +21,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from engage import signals
-from engage.common.forms import (
-    ID_MAX,
-    FormError,
-    parse_choice,
-    parse_date,
-    parse_int,
-    parse_text,
-)
+from engage.common.forms import ID_MAX, FormError, parse_choice, parse_date, parse_int, parse_text
 from engage.db import utcnow
 from engage.extensions import db
 from engage.organisations.models import OrgMembership, OrgRole, User
