@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from engage.audit.models import AuditEvent
-from engage.companies import service
+from engage.companies import queries, service
 from engage.companies.models import Company, CompanyFollow
 from engage.engagements import service as engagements
 from engage.extensions import db
@@ -41,13 +41,13 @@ def test_follow_is_idempotent_audited_and_unfollow_removes(db_session):
         assert service.follow(company, actor=a_user) is True
         assert service.follow(company, actor=a_user) is False
         db_session.commit()
-        assert service.is_following(company.id, a_user.id)
+        assert queries.is_following(company.id, a_user.id)
         assert db_session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
             AuditEvent.action == "company_follow.create")) == 1
         assert service.unfollow(company, actor=a_user) is True
         assert service.unfollow(company, actor=a_user) is False
         db_session.commit()
-        assert not service.is_following(company.id, a_user.id)
+        assert not queries.is_following(company.id, a_user.id)
         assert db_session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
             AuditEvent.action == "company_follow.delete")) == 1
 

@@ -55,12 +55,12 @@ def _get(db_session, model, row_id):
 
 
 @pytest.mark.parametrize("kwargs, error, message", [
-    ({"kind": "surrender"}, service.DecisionError, "unknown decision"),
+    ({"kind": "surrender"}, service.DecisionError, "“surrender” is not one of the options"),
     ({"reason": "  "}, service.DecisionError, "needs a reason"),
     ({"kind": "extend", "new_due_on": TODAY}, service.DecisionError, "after today"),
     ({"kind": "extend"}, service.DecisionError, "after today"),
-    ({"kind": "close"}, service.DecisionError, "needs an outcome"),
-    ({"kind": "close", "close_outcome": "maybe"}, service.DecisionError, "needs an outcome"),
+    ({"kind": "close"}, service.DecisionError, "Choose one of the options"),
+    ({"kind": "close", "close_outcome": "maybe"}, service.DecisionError, "“maybe” is not one of the options"),
     ({"kind": "close", "close_outcome": "success", "new_due_on": TODAY}, service.DecisionError, "only an extension"),
     ({"ladder_step_id": -1}, service.DecisionError, "not on this engagement's escalation ladder"),
 ])

@@ -117,10 +117,10 @@ def test_bad_decisions_are_explained_and_nothing_is_written(client, db_session, 
     for form, message in [
         ({"kind": "extend", "new_due_on": "next week"}, "is not a date"),
         ({"kind": "extend", "new_due_on": "2020-01-01"}, "after today"),
-        ({"kind": "close", "close_outcome": "maybe"}, "needs an outcome"),
+        ({"kind": "close", "close_outcome": "maybe"}, "“maybe” is not one of the options"),
         ({"reason": "  "}, "needs a reason"),
         ({"ladder_step_id": "x"}, "is not a whole number"),
-        ({"kind": "surrender"}, "unknown decision"),
+        ({"kind": "surrender"}, "“surrender” is not one of the options"),
     ]:
         response = _decide(client, review_id, token, **form)
         body = response.get_data(as_text=True)
@@ -227,4 +227,4 @@ def test_engagement_list_paginates_with_a_constant_number_of_queries(app, client
     assert "Page 1 of 2" in html
     second = client.get("/engagements?page=2").get_data(as_text=True)
     assert len(re.findall(r'data-engagement="\d+"', second)) == 33 - app.config["ENGAGE_PAGE_SIZE"]
-    assert client.get("/engagements?page=x").status_code == 200  # a bad page number is page 1
+    assert client.get("/engagements?page=x").status_code == 400  # a bad page number is named

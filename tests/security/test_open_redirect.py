@@ -82,7 +82,8 @@ def _signed_in_after(client, provider, next_value: str, *, post: bool = False):
         assert asked.status_code == 302
     else:
         asked = client.get("/login", query_string={"next": next_value})
-        assert asked.status_code == 200, asked.status_code
+        # A NUL character is refused outright (400), before the value is even looked at.
+        assert asked.status_code == (400 if "\x00" in next_value else 200), asked.status_code
     return sign_in(client, "alpha", sub)
 
 

@@ -15,12 +15,12 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from engage.common.bounds import ID_MAX, date_range_message, in_range, whole_number
 from engage.extensions import db
 
 T = TypeVar("T")
 
 TEXT_MAX = 20_000
-ID_MAX = 2**31 - 1  # the largest id a database integer holds
 
 
 class FormError(ValueError):
@@ -64,10 +64,14 @@ def parse_date(value: Any, field: str, errors: dict[str, str], *, required: bool
             errors[field] = _("Give a date.")
         return None
     try:
-        return date.fromisoformat(str(value))
+        day = date.fromisoformat(str(value))
     except ValueError:
-        errors[field] = _("“%(value)s” is not a date (use YYYY-MM-DD).", value=value)
+        errors[field] = _("“%(value)s” is not a date (use YYYY-MM-DD).", value=str(value)[:40])
         return None
+    if not in_range(day):  # 9999-12-31 would overflow at the first day added
+        errors[field] = date_range_message()
+        return None
+    return day
 
 
 def parse_int(value: Any, field: str, errors: dict[str, str], *, low: int = 1, high: int = ID_MAX,
@@ -77,10 +81,10 @@ def parse_int(value: Any, field: str, errors: dict[str, str], *, low: int = 1, h
         if required:
             errors[field] = _("Choose a number from %(low)d to %(high)d.", low=low, high=high)
         return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        errors[field] = _("“%(value)s” is not a whole number.", value=value)
+    # ASCII digits within 64 bits only: int() also reads "٣", "1_000" and " 7 ".
+    number = whole_number(value.strip() if isinstance(value, str) else value)
+    if number is None:
+        errors[field] = _("“%(value)s” is not a whole number.", value=str(value)[:40])
         return None
     if not low <= number <= high:
         errors[field] = _("Choose a number from %(low)d to %(high)d.", low=low, high=high)

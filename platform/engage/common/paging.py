@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, request
+from flask import current_app
+
+from engage.common.bounds import ID_MAX, query_int
 
 
 @dataclass(frozen=True)
@@ -21,9 +23,8 @@ class Page:
 
 
 def current_page() -> Page:
-    """``?page=N`` (1 when absent or not a positive number) and the configured size."""
-    try:
-        number = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        number = 1
-    return Page(number=number, size=current_app.config["ENGAGE_PAGE_SIZE"])
+    """``?page=N`` (1 when absent) and the configured size. A page that is not a whole
+    number, or so far out that its offset would pass the largest id, is a 400."""
+    size = current_app.config["ENGAGE_PAGE_SIZE"]
+    number = query_int("page", default=1, low=1, high=ID_MAX // size)
+    return Page(number=number, size=size)

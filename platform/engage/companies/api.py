@@ -6,7 +6,7 @@ from __future__ import annotations
 from engage.api.routing import operation, paginate
 from engage.companies.models import Company
 from engage.companies.schemas import CompanyListArgs, CompanySchema
-from engage.companies.service import search
+from engage.companies.queries import search
 from engage.security import load_or_404
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import render_template
 
-from engage.companies import service
+from engage.companies import queries
 from engage.companies.models import Company
 from engage.engagements.models import Engagement
 from engage.extensions import db
@@ -30,6 +30,6 @@ def draw_show(company: Company, **overrides: Any) -> str:
     ).all()
     return render_template(
         "companies/show.html", engagements=engagements,
-        following=service.is_following(company.id, current_user.id),
+        following=queries.is_following(company.id, current_user.id),
         **company_votes(company, **overrides),
     )

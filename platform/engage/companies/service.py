@@ -1,4 +1,4 @@
-"""Companies: the list and profile queries, and following a company.
+"""Companies: following a company (the list and profile reads are in queries.py).
 
 Followers hear of a new engagement on the company (if their organisation can see that
 engagement) and of a vote their own organisation records on it: the engagement and vote
@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from engage.common.forms import FormError
-from engage.common.search import matches
 from engage.common.writes import insert_if_absent
 from engage.companies.models import Company, CompanyFollow
 from engage.db import utcnow
@@ -55,24 +54,3 @@ def unfollow(company: Company, *, actor, organisation_id: int | None = None) -> 
     db.session.delete(row)
     db.session.flush()
     return True
-
-
-def is_following(company_id: int, user_id: int) -> bool:
-    return db.session.scalar(sa.select(sa.exists().where(
-        CompanyFollow.company_id == company_id, CompanyFollow.user_id == user_id))) or False
-
-
-def followed_ids(user_id: int, company_ids: list[int]) -> set[int]:
-    if not company_ids:
-        return set()
-    return set(db.session.scalars(sa.select(CompanyFollow.company_id).where(
-        CompanyFollow.user_id == user_id, CompanyFollow.company_id.in_(company_ids))))
-
-
-# --- the list -------------------------------------------------------------------------------
-
-def search(query: str) -> sa.Select:
-    """Companies whose name, ISIN or LEI contains ``query`` (any case), by name."""
-    stmt = sa.select(Company).order_by(Company.name, Company.id)
-    found = matches(query, Company.name, Company.isin, Company.lei)
-    return stmt if found is None else stmt.where(found)

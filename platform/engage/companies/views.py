@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from engage.common.answer import answer_write
 from engage.common.paging import current_page
 from engage.common.search import MAX_QUERY
-from engage.companies import service
+from engage.companies import queries, service
 from engage.companies.models import Company
 from engage.companies.pages import draw_show
 from engage.extensions import db, htmx
@@ -27,10 +27,10 @@ def load_company(company_id: int) -> Company:
 def index():
     page = current_page()
     query = request.args.get("q", "").strip()[:MAX_QUERY]
-    stmt = service.search(query)
+    stmt = queries.search(query)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
     companies = db.session.scalars(stmt.limit(page.size).offset(page.offset)).all()
-    following = service.followed_ids(current_user.id, [c.id for c in companies])
+    following = queries.followed_ids(current_user.id, [c.id for c in companies])
     context = dict(companies=companies, total=total, page=page.number, pages=page.count(total),
                    q=query, following=following)
     if htmx:

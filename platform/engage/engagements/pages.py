@@ -31,13 +31,8 @@ from engage.engagements.models import (
 )
 from engage.engagements.service import sign_on_role
 from engage.escalations import followup
-from engage.escalations.models import (
-    Decision,
-    DivestmentReview,
-    EscalationLadder,
-    EscalationReview,
-    EscalationTask,
-)
+from engage.escalations.models import Decision, DivestmentReview, EscalationLadder
+from engage.escalations.models import EscalationReview, EscalationTask
 from engage.extensions import db
 from engage.security import Permission, can, current_org
 from engage.votes.models import Vote

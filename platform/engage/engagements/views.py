@@ -11,9 +11,10 @@ from flask import render_template, request, url_for
 
 from engage import clock
 from engage.common.answer import answer_write
+from engage.common.forms import parse_int
 from engage.common.paging import current_page
 from engage.companies.models import Company
-from engage.companies.service import search
+from engage.companies.queries import search
 from engage.engagements.models import Engagement
 from engage.engagements.pages import bp, load_engagement, render_page, timeline_context
 from engage.engagements.queries import engagement_list, next_due_on
@@ -58,10 +59,7 @@ def timeline_view(engagement: Engagement):
 
 def _company_choices(query: str, selected: Any = None) -> list[Company]:
     companies = list(db.session.scalars(search(query).limit(COMPANY_CHOICES)).all())
-    try:
-        selected_id = int(selected) if selected else None
-    except ValueError:
-        selected_id = None
+    selected_id = parse_int(selected, "company_id", {}, required=False)
     if selected_id and all(c.id != selected_id for c in companies):
         chosen = db.session.get(Company, selected_id)
         if chosen is not None:

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from engage import orchestrator
 from engage.audit import service as audit
 from engage.clock import local_date
-from engage.common.forms import FormError
+from engage.common.forms import FormError, parse_choice
 from engage.common.writes import update_where
 from engage.engagements.models import Engagement, EngagementParticipant
 from engage.engagements.service import participant_role
@@ -40,26 +40,6 @@ class NotALead(DecisionError):
 
 class ReviewNotOpen(DecisionError):
     """The review does not exist for this organisation, or it has been decided already."""
-
-
-def decidable_reviews(organisation_id: int) -> sa.Select:
-    """The open reviews the organisation decides (it leads or co-leads the engagement),
-    oldest first: the reviews inbox and the home page list them."""
-    return (
-        sa.select(EscalationReview)
-        .join(EngagementParticipant,
-              (EngagementParticipant.engagement_id == EscalationReview.engagement_id)
-              & (EngagementParticipant.organisation_id == organisation_id))
-        .where(EscalationReview.status == ReviewStatus.OPEN,
-               EngagementParticipant.leads)
-        .order_by(EscalationReview.opened_at, EscalationReview.id)
-    )
-
-
-def count_decidable_reviews(organisation_id: int) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(
-            decidable_reviews(organisation_id).order_by(None).subquery()))
 
 
 def record_decision(
@@ -121,11 +101,10 @@ def send_to_orchestrator(decision_id: int) -> str | None:
 def _validated(review_id, kind, actor, organisation_id, reason, now, today,
                ladder_step_id, new_due_on, close_outcome) -> Decision:
     session = db.session
-    try:
-        kind = DecisionKind(kind)
-    except ValueError:
-        raise DecisionError(_("unknown decision “%(kind)s”: escalate, extend or close",
-                              kind=kind)) from None
+    errors: dict[str, str] = {}
+    kind = parse_choice(kind, DecisionKind, "kind", errors)
+    if errors:
+        raise DecisionError(errors)
     member_of = session.scalar(
         sa.select(OrgMembership.organisation_id).where(OrgMembership.user_id == actor.id))
     if member_of != organisation_id:
@@ -163,10 +142,10 @@ def _validated(review_id, kind, actor, organisation_id, reason, now, today,
                                       today=format_date(today)))
         decision.new_due_on = new_due_on
     else:
-        try:
-            decision.close_outcome = CloseOutcome(close_outcome)
-        except ValueError:
-            raise DecisionError(_("closing needs an outcome: success or no_prospect")) from None
+        decision.close_outcome = parse_choice(close_outcome, CloseOutcome, "close_outcome",
+                                              errors)
+        if errors:
+            raise DecisionError(errors)
     return decision
 
 

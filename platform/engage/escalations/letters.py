@@ -8,6 +8,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask import render_template
 
+from engage.common import printing
 from engage.common.labels import aum_in_documents
 from engage.engagements.models import (
     DialogueEntry,
@@ -72,6 +73,4 @@ def render_html(engagement: Engagement, decision: Decision, step: LadderStep, to
 
 
 def render_pdf(html: str) -> bytes:
-    from weasyprint import HTML  # heavy import: only where a letter is printed
-
-    return HTML(string=html).write_pdf()
+    return printing.pdf(html)

@@ -31,8 +31,6 @@ from engage.escalations.decisions import (  # noqa: F401  (the service's public 
     DecisionError,
     NotALead,
     ReviewNotOpen,
-    count_decidable_reviews,
-    decidable_reviews,
     record_decision,
 )
 from engage.escalations.models import (

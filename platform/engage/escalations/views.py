@@ -16,6 +16,7 @@ from engage.db import utcnow
 from engage.engagements.models import Engagement, Letter
 from engage.engagements.pages import draw_page, load_engagement
 from engage.escalations.models import ApplyStatus, Decision, EscalationReview
+from engage.escalations.queries import count_decidable_reviews, decidable_reviews
 from engage.extensions import db, htmx
 from engage.security import Permission, can, current_org, current_user, load_or_404, requires
 
@@ -47,8 +48,6 @@ def load_letter(letter_id: int) -> Letter:
 @requires(Permission.READ)
 def inbox():
     """Every open review this organisation decides (it leads or co-leads), oldest first."""
-    from engage.escalations.service import count_decidable_reviews, decidable_reviews
-
     page = current_page()
     reviews = db.session.scalars(
         decidable_reviews(current_org.id)

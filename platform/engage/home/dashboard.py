@@ -31,7 +31,7 @@ from engage.engagements.models import (
     Visibility,
 )
 from engage.engagements.queries import MOST_SEVERE_FIRST, next_due_on
-from engage.escalations.decisions import decidable_reviews
+from engage.escalations.queries import decidable_reviews
 from engage.escalations.models import (
     ApplyStatus,
     Decision,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from engage import clock, orchestrator
 from engage.common import health
+from engage.common.answer import answer_write
 from engage.common.paging import current_page
 from engage.extensions import db
 from engage.home import dashboard
@@ -54,25 +54,26 @@ def home():
 def profile():
     """The signed-in person's language: English, Dutch, or what the browser asks for."""
     languages = current_app.config["ENGAGE_LANGUAGES"]
-    error = None
-    if request.method == "POST":
-        try:
-            organisations.set_locale(db.session, current_user.id, request.form.get("locale", ""),
-                                     languages)
-        except organisations.OrganisationError as exc:
-            db.session.rollback()
-            error = str(exc)
-        else:
-            db.session.commit()
-            chosen = (request.form.get("locale", "").strip()
-                      or request.accept_languages.best_match(languages)
-                      or current_app.config["BABEL_DEFAULT_LOCALE"])
-            with force_locale(chosen):  # said in the language just chosen
-                flash(_("Your language is saved."), "info")
-            return redirect(url_for(".profile")), 303
-    return render_template("home/profile.html", error=error,
-                           selected=request.form.get("locale") if error else
-                           (current_user.locale or "")), (400 if error else 200)
+
+    def page(errors: dict[str, str] | None = None) -> str:
+        return render_template("home/profile.html",
+                               error=" ".join(errors.values()) if errors else None,
+                               selected=request.form.get("locale") if errors else
+                               (current_user.locale or ""))
+
+    def saved(_done) -> str:
+        chosen = (request.form.get("locale", "").strip()
+                  or request.accept_languages.best_match(languages)
+                  or current_app.config["BABEL_DEFAULT_LOCALE"])
+        with force_locale(chosen):  # said in the language just chosen
+            return _("Your language is saved.")
+
+    if request.method == "GET":
+        return page()
+    return answer_write(
+        lambda: organisations.set_locale(db.session, current_user.id,
+                                         request.form.get("locale", ""), languages),
+        page=page, redirect_to=lambda _done: url_for(".profile"), message=saved)
 
 
 @bp.get("/healthz")

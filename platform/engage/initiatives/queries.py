@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased, selectinload
 from engage.companies.models import Company
 from engage.db import Base
 from engage.engagements.models import Engagement, Milestone
+from engage.engagements.queries import engagement_list
 from engage.escalations.models import EscalationLadder
 from engage.extensions import db
 from engage.initiatives.models import (
@@ -130,16 +131,14 @@ def member_row(member_id: int):
 
 def engagements(initiative_id: int, limit: int = 200):
     """(engagement, company name, highest milestone stage) visible to this organisation,
-    most severe for people first."""
+    in the order of every engagement list (active first, most severe for people first)."""
     stage = (
         sa.select(sa.func.max(Milestone.stage)).where(Milestone.engagement_id == Engagement.id)
         .correlate(Engagement).scalar_subquery()
     )
     return db.session.execute(
-        sa.select(Engagement, Company.name, stage.label("stage"))
+        engagement_list(Company.name, stage.label("stage"), initiative_id=initiative_id)
         .join(Company, Company.id == Engagement.company_id)
-        .where(Engagement.initiative_id == initiative_id)
-        .order_by(Engagement.severity.desc(), Engagement.id)
         .limit(limit)
     ).all()
 

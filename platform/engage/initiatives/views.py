@@ -53,32 +53,38 @@ def index():
 
 # --- one initiative ------------------------------------------------------------------------
 
-def _detail_context(initiative: Initiative, *, errors=None, form=None) -> dict:
-    org_id = current_org.id
-    mine = service.own_membership(initiative.id, org_id)
+def _sign_on_context(initiative: Initiative, *, errors=None, form=None) -> dict:
+    """What the sign-on section draws: the organisation's own membership and whether it may
+    apply (the page adds its lists to it)."""
+    mine = service.own_membership(initiative.id, current_org.id)
     is_coordinator = can(Permission.COORDINATE_INITIATIVE, initiative)
-    leads = mine is not None and mine.status is MemberStatus.ADMITTED and mine.leads
     may_apply = (
         not is_coordinator
         and (mine is None or mine.status in (MemberStatus.DECLINED, MemberStatus.LEFT))
         and initiative.status in service.OPEN_FOR_SIGN_ON
     )
-    return dict(
-        initiative=initiative,
+    return dict(initiative=initiative, mine=mine, is_coordinator=is_coordinator,
+                may_apply=may_apply, may_write=can(Permission.WRITE),
+                sign_on_roles=service.SIGN_ON_ROLES, errors=errors or {}, form=form or {})
+
+
+def _strength(initiative: Initiative) -> queries.Strength:
+    return queries.strength([initiative.id]).get(initiative.id, queries.Strength())
+
+
+def _detail_context(initiative: Initiative, *, errors=None, form=None) -> dict:
+    context = _sign_on_context(initiative, errors=errors, form=form)
+    mine = context["mine"]
+    leads = mine is not None and mine.status is MemberStatus.ADMITTED and mine.leads
+    context.update(
         coordinator_name=service.organisation_name(initiative.coordinator_organisation_id),
         ladder=queries.ladder(initiative.id),
         members=queries.members(initiative.id),
         engagements=queries.engagements(initiative.id),
-        strength=queries.strength([initiative.id]).get(initiative.id, queries.Strength()),
-        mine=mine,
-        is_coordinator=is_coordinator,
-        may_create_engagement=can(Permission.WRITE) and (is_coordinator or leads),
-        may_apply=may_apply,
-        may_write=can(Permission.WRITE),
-        sign_on_roles=service.SIGN_ON_ROLES,
-        errors=errors or {},
-        form=form or {},
+        strength=_strength(initiative),
+        may_create_engagement=can(Permission.WRITE) and (context["is_coordinator"] or leads),
     )
+    return context
 
 
 @bp.get("/<int:initiative_id>")
@@ -92,10 +98,15 @@ def show(initiative: Initiative):
 def sign_on(initiative: Initiative):
     form, initiative_id = request.form, initiative.id
 
-    def draw(template: str, errors: dict[str, str] | None = None) -> str:
+    def page(errors: dict[str, str]) -> str:
         initiative = load_initiative(initiative_id=initiative_id)
-        return render_template(template, **_detail_context(initiative, errors=errors,
-                                                            form=form if errors else None))
+        return render_template("initiatives/show.html",
+                               **_detail_context(initiative, errors=errors, form=form))
+
+    def fragment(errors: dict[str, str] | None = None) -> str:
+        initiative = load_initiative(initiative_id=initiative_id)
+        return render_template("initiatives/_sign_on.html", **_sign_on_context(
+            initiative, errors=errors, form=form if errors else None))
 
     return answer_write(
         lambda: service.sign_on(
@@ -107,9 +118,7 @@ def sign_on(initiative: Initiative):
             conflict_of_interest=form.get("conflict_of_interest", ""),
             independence_confirmed=form.get("independence_confirmed") == "yes",
         ),
-        page=lambda errors: draw("initiatives/show.html", errors),
-        fragment=lambda errors: draw("initiatives/_sign_on.html", errors),
-        done=lambda _member: draw("initiatives/_sign_on.html"),
+        page=page, fragment=fragment, done=lambda _member: fragment(),
         redirect_to=lambda _member: url_for(".show", initiative_id=initiative_id) + "#sign-on",
         message=_("Your application is sent; the coordinator decides on it."))
 
@@ -127,9 +136,11 @@ def _decide(initiative: Initiative, admitted: bool):
             load_initiative(initiative_id=initiative_id)))
 
     def member_row(_member) -> str:
-        context = _detail_context(load_initiative(initiative_id=initiative_id))
+        """The row, and the initiative's strength (out of band): nothing else."""
+        initiative = load_initiative(initiative_id=initiative_id)
         return render_template("initiatives/_member_row.html", row=queries.member_row(member_id),
-                               oob=True, **context)
+                               oob=True, initiative=initiative, is_coordinator=True,
+                               may_write=can(Permission.WRITE), strength=_strength(initiative))
 
     # Bad input under htmx: the row stays as it was and the page reloads to show why.
     return answer_write(

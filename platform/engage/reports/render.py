@@ -7,6 +7,7 @@ import io
 from flask import render_template
 from flask_babel import gettext as _
 
+from engage.common import printing
 from engage.reports.service import StewardshipReport
 from engage.spreadsheets import append_row, csv_bytes
 
@@ -68,9 +69,7 @@ def to_xlsx(report: StewardshipReport) -> bytes:
 
 
 def to_pdf(report: StewardshipReport) -> bytes:
-    from weasyprint import HTML  # heavy import: only where a report is printed
-
-    return HTML(string=html(report, printable=True)).write_pdf()
+    return printing.pdf(html(report, printable=True))
 
 
 def render(report: StewardshipReport, fmt: str) -> bytes:

@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from engage.common.bounds import date_range_message, in_range
 from engage.common.labels import label
 from engage.companies.models import Company
 from engage.engagements.labels import STAGES as STAGE_WORDS
@@ -165,6 +166,8 @@ def build_report(organisation_id: int, start: date, end: date) -> StewardshipRep
     """The organisation's stewardship numbers for ``start``..``end`` (both included)."""
     if end < start:
         raise ReportError(_l("The period ends before it starts."))
+    if not (in_range(start) and in_range(end)):  # the day after the end must exist
+        raise ReportError(date_range_message())
     scope = current_scope()
     if scope is None or not (scope.is_system or scope.org_id == organisation_id):
         raise TenancyError("a report is built in its organisation's scope")
