@@ -96,6 +96,8 @@ class Stack:
             "ENGAGE_APPLY_GRACE_SECONDS": str(GRACE_SECONDS),
             "ENGAGE_APPLY_STALE_SECONDS": str(STALE_SECONDS),
             "DATABASE_URL": self.app_url,
+            # Rate limits shared by gunicorn's workers, as in production (CI runs Redis).
+            "ENGAGE_REDIS_URL": "redis://127.0.0.1:6379/0",
             "PREFECT_API_URL": self.prefect_api,
             "PREFECT_HOME": str(self.work / "prefect"),
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",

@@ -18,6 +18,7 @@ from engage.config import PROJECT_ROOT
 from engage.organisations.models import OrgRole, User
 from engage.tenancy import as_organisation, system_scope
 from tests import factories as f
+from tests.conftest import login_ids
 from tests.home.conftest import TODAY
 from tests.oidc_support import csrf_token
 
@@ -69,8 +70,7 @@ def _person(db_session, locale=None, role=OrgRole.MEMBER):
 
 
 def _login(client, user_id, org_id, slug) -> None:
-    with client.session_transaction() as session:
-        session.update(user_id=user_id, org_id=org_id, sso=slug)
+    login_ids(client, user_id, org_id, slug)
 
 
 def test_a_user_whose_profile_says_dutch_sees_dutch(client, db_session):

@@ -19,6 +19,7 @@ from engage.notifications.models import Notification, NotificationKind
 from engage.organisations.models import Organisation, OrgRole
 from engage.tenancy import system_scope
 from tests import factories as f
+from tests.conftest import login_ids
 
 BUDGET = 12
 _serial = count(1)
@@ -102,8 +103,7 @@ def world(db_session) -> dict[str, int]:
 
 
 def _login(client, ids: dict[str, int]) -> None:
-    with client.session_transaction() as session:
-        session.update(user_id=ids["user"], org_id=ids["org"], sso=ids["slug"])
+    login_ids(client, ids["user"], ids["org"], ids["slug"])
 
 
 @pytest.mark.parametrize("path", PAGES)

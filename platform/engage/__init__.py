@@ -26,7 +26,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from engage import models  # noqa: F401  (registers every mapper)
     from engage.db import configure_engine
-    from engage.extensions import babel, csrf, db, htmx, migrate
+    from engage.extensions import babel, csrf, db, htmx, limiter, migrate
 
     _listen_and_connect()
     db.init_app(app)
@@ -40,6 +40,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     bounds.init_app(app)  # the app's <int:…> converter, before any route is added
 
     logs.init_app(app)  # first: its request timer starts before any other hook
+    # Before who is asking: a client over its limit costs no database query.
+    limiter.init_app(app)
     # First of the request hooks: who is asking (and their tenancy scope) is known before
     # anything else runs, the CSRF check included.
     security.init_app(app)
@@ -63,6 +65,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     htmx.init_app(app)
 
     errors.init_app(app)
+    from engage import headers
+
+    headers.init_app(app)
     from engage.auth import hosts
 
     hosts.init_app(app)  # refuses untrusted Host headers before any of the above runs

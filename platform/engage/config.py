@@ -81,6 +81,44 @@ def _days(name: str, default: str) -> tuple[int, ...]:
     return days
 
 
+def _limit(name: str, default: str) -> str:
+    """A Flask-Limiter rate such as ``20/minute;200/hour``, checked when the app starts."""
+    from limits import parse_many
+
+    value = os.environ.get(name, default).strip()
+    try:
+        parse_many(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be rates such as 20/minute;200/hour, not {value!r}") from exc
+    return value
+
+
+def _minutes(name: str, default: str) -> int:
+    try:
+        minutes = int(os.environ.get(name, default))
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number of minutes") from exc
+    if minutes <= 0:
+        raise ConfigError(f"{name} must be a positive number of minutes")
+    return minutes
+
+
+def _rate_limit_storage() -> dict:
+    """Flask-Limiter's storage: Redis when ENGAGE_REDIS_URL is set, so every gunicorn
+    worker and host counts together; otherwise the process's memory (one web process)."""
+    url = os.environ.get("ENGAGE_REDIS_URL") or None
+    settings = {
+        "ENGAGE_REDIS_URL": url,
+        "RATELIMIT_STORAGE_URI": url or "memory://",
+        "RATELIMIT_STORAGE_OPTIONS": {"key_prefix": "engage-limits"} if url else {},
+        "RATELIMIT_HEADERS_ENABLED": True,  # Retry-After on every 429
+        # Redis down: count in memory per process rather than refuse every sign-in.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": bool(url),
+        "RATELIMIT_STRATEGY": "fixed-window",
+    }
+    return settings
+
+
 def _megabytes(name: str, default: str) -> int:
     raw = os.environ.get(name, default)
     try:
@@ -122,9 +160,10 @@ def from_environment() -> dict:
         "SESSION_COOKIE_SECURE": _bool("ENGAGE_SECURE_COOKIES", env == "production"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "PERMANENT_SESSION_LIFETIME": timedelta(
-            minutes=int(os.environ.get("ENGAGE_SESSION_MINUTES", "480"))
-        ),
+        # A session ends this long after sign-in, however busy (engage.auth.sessions), and
+        # after this long without a request.
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=_minutes("ENGAGE_SESSION_MINUTES", "480")),
+        "ENGAGE_SESSION_IDLE": timedelta(minutes=_minutes("ENGAGE_SESSION_IDLE_MINUTES", "60")),
         "BABEL_DEFAULT_LOCALE": os.environ.get("ENGAGE_DEFAULT_LOCALE", "en"),
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("ENGAGE_TIMEZONE", "Europe/Amsterdam"),
         "ENGAGE_LANGUAGES": ("en", "nl"),
@@ -171,4 +210,15 @@ def from_environment() -> dict:
         # Structured logs (engage.logs): json, text, or None for Python's defaults.
         "ENGAGE_LOG_FORMAT": log_format(env),
         "ENGAGE_LOG_LEVEL": log_level(),
+        # Rate limits per client address (engage.ratelimits), Flask-Limiter's notation.
+        "ENGAGE_RATE_LIMIT_SIGN_IN": _limit("ENGAGE_RATE_LIMIT_SIGN_IN", "30/minute;300/hour"),
+        "ENGAGE_RATE_LIMIT_CALLBACK": _limit("ENGAGE_RATE_LIMIT_CALLBACK", "30/minute;300/hour"),
+        "ENGAGE_RATE_LIMIT_TOKEN_FAILURES": _limit("ENGAGE_RATE_LIMIT_TOKEN_FAILURES",
+                                                   "10/minute;100/hour"),
+        # Per signed-in user: imports and report downloads are the expensive pages.
+        "ENGAGE_RATE_LIMIT_IMPORTS": _limit("ENGAGE_RATE_LIMIT_IMPORTS", "10/minute;100/hour"),
+        "ENGAGE_RATE_LIMIT_REPORTS": _limit("ENGAGE_RATE_LIMIT_REPORTS", "30/minute;300/hour"),
+        # Whose X-Forwarded-For names the client (the reverse proxy; gunicorn reads it too).
+        "ENGAGE_FORWARDED_ALLOW_IPS": os.environ.get("ENGAGE_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        **_rate_limit_storage(),
     }

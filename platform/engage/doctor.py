@@ -30,6 +30,7 @@ def run_checks(create_app: Callable) -> list[Finding]:
     except (ConfigError, ValueError) as exc:
         return [Finding(FAIL, "configuration", str(exc))]
     findings = list(_configuration(app.config))
+    findings += _redis(app.config)
     with app.app_context():
         database = list(_database(app.config["ENGAGE_ENV"] == "production"))
         findings += database
@@ -64,6 +65,30 @@ def _configuration(config) -> Iterator[Finding]:
     if not config.get("PREFECT_API_URL"):
         yield Finding(FAIL if production else WARN, "configuration",
                       "PREFECT_API_URL is unset: no sweeps run, deadlines pass without reviews")
+
+
+def _redis(config) -> Iterator[Finding]:
+    """Rate limits are shared by every web process only through Redis."""
+    url = config.get("ENGAGE_REDIS_URL")
+    if not url:
+        if config["ENGAGE_ENV"] == "production":
+            yield Finding(WARN, "redis", "ENGAGE_REDIS_URL is unset: each gunicorn worker counts "
+                          "rate limits (sign-in, API token failures) on its own, so an attacker "
+                          "gets workers × hosts times the limit")
+        return
+    from urllib.parse import urlsplit
+
+    import redis
+
+    parts = urlsplit(url)
+    shown = f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}{parts.path}"
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
+        client.ping()
+    except (redis.RedisError, ValueError) as exc:
+        yield Finding(FAIL, "redis", f"cannot reach {shown}: {type(exc).__name__}: {exc}")
+        return
+    yield Finding(OK, "redis", f"rate limits shared through {shown}")
 
 
 def _database(production: bool) -> Iterator[Finding]:

@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from engage.api.errors import from_http_exception as api_problem
-from engage.api.errors import is_api_request
+from engage.api.errors import is_api_request, retry_after
 
 
 def _titles() -> dict[int, tuple[str, str]]:
@@ -20,6 +20,8 @@ def _titles() -> dict[int, tuple[str, str]]:
         404: (_("Not found"), _("There is nothing here, or it is not shared with your organisation.")),
         405: (_("Not allowed"), _("This address does not accept that kind of request.")),
         413: (_("File too large"), ""),
+        429: (_("Too many requests"), _("Too many requests from your address in a short time. "
+                                        "Please wait a little and try again.")),
         500: (_("Something went wrong"), _("The error has been logged. Please try again.")),
     }
 
@@ -37,9 +39,10 @@ def refuse_large_bodies() -> None:
             f"The request is larger than {upload_limit_mb()} MB, the most Engage accepts."))
 
 
-def _page(status: int, reason: str | None = None):
+def _page(status: int, reason: str | None = None, headers: dict[str, str] | None = None):
     title, default = _titles().get(status, (_("Error"), ""))
-    return render_template("errors/error.html", title=title, reason=reason or default), status
+    return (render_template("errors/error.html", title=title, reason=reason or default),
+            status, headers or {})
 
 
 def init_app(app: Flask) -> None:
@@ -73,4 +76,4 @@ def init_app(app: Flask) -> None:
         # Werkzeug's default 404 text would say nothing useful; keep ours unless a view
         # gave its own reason.
         reason = exc.description if exc.description != type(exc).description else None
-        return _page(exc.code, reason)
+        return _page(exc.code, reason, retry_after(exc))

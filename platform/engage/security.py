@@ -15,17 +15,20 @@ import functools
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import sqlalchemy as sa
-from flask import Flask, abort, g, redirect, request, session, url_for
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import Forbidden, Unauthorized
 from werkzeug.local import LocalProxy
 
-from engage import tenancy
+from engage import clock, tenancy
 from engage.audit import service as audit
+from engage.auth import sessions
+from engage.auth.models import UserSession
 from engage.db import StrEnum
 from engage.extensions import db, htmx
 from engage.organisations.models import Organisation, OrgMembership, OrgRole, User
@@ -38,8 +41,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _PUBLIC_ENDPOINTS = {"static"}
 # What a viewer may send: leaving, marking their own notifications read, their language,
 # their own calendar address.
-_VIEWER_MAY_POST = {"auth.logout", "notifications.open_", "notifications.read_all",
-                    "core.profile", "calendars.regenerate"}
+_VIEWER_MAY_POST = {"auth.logout", "auth.sign_out_everywhere", "notifications.open_",
+                    "notifications.read_all", "core.profile", "calendars.regenerate"}
 
 
 @dataclass(frozen=True)
@@ -199,15 +202,19 @@ def requires(
 
 # --- the signed-in session ------------------------------------------------------------------
 
-def sign_in(user_id: int, org_id: int, *, sso_slug: str, id_token: str | None) -> str | None:
-    """Start a fresh session (no fixation: everything before it is dropped). Returns the
-    page the user asked for before signing in, if it is on this site."""
+def sign_in(user_id: int, org_id: int, *, sso_slug: str, id_token: str | None,
+            key: str, now: datetime) -> str | None:
+    """Start a fresh session (no fixation: everything before it is dropped) for the
+    server-side session ``key`` (engage.auth.sessions.start). Returns the page the user
+    asked for before signing in, if it is on this site."""
     next_url = safe_next(session.get("login_next"))
     session.clear()
     session.permanent = True
     session["user_id"] = user_id
     session["org_id"] = org_id
     session["sso"] = sso_slug
+    session["sid"] = key
+    session["seen"] = sessions.stamp(now)
     if id_token:
         session["id_token"] = id_token
     return next_url
@@ -224,14 +231,29 @@ def _load_principal() -> Principal | None:
         user_id, org_id = session.get("user_id"), session.get("org_id")
     if not user_id or not org_id:
         return None
-    row = db.session.execute(
+    query = (
         sa.select(User, OrgMembership.role, Organisation)
         .join(OrgMembership, OrgMembership.user_id == User.id)
         .join(Organisation, Organisation.id == OrgMembership.organisation_id)
         .where(User.id == user_id)
-    ).first()
+    )
+    now = clock.now()
+    if token is None:
+        # A browser: its server-side session must still count (same statement), and the
+        # cookie must have been used recently.
+        key = session.get("sid")
+        if not isinstance(key, str) or sessions.idle(
+                session.get("seen"), now, current_app.config["ENGAGE_SESSION_IDLE"]):
+            session.clear()
+            return None
+        query = query.join(UserSession, sa.and_(UserSession.user_id == User.id,
+                                                sessions.live(key, now)))
+    row = db.session.execute(query).first()
     if row is None or not row.User.is_active or row.Organisation.id != org_id:
         if token is not None:
+            from engage.ratelimits import count_token_failure
+
+            count_token_failure()
             raise Unauthorized(description="The API token's creator is no longer an active "
                                "member of its organisation; create a new token.")
         session.clear()  # deactivated, deleted or moved: the session ends here
@@ -239,6 +261,7 @@ def _load_principal() -> Principal | None:
     if token is not None:
         return Principal(user=row.User, organisation=row.Organisation,
                          role=token.cap(row.role), token=token)
+    session["seen"] = sessions.stamp(now)
     return Principal(user=row.User, organisation=row.Organisation, role=row.role)
 
 

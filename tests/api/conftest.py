@@ -94,6 +94,15 @@ def build_api_world(db_session) -> ApiWorld:
     }
     with as_organisation(a.id):
         f.audit_event(a)
+    # Committed (a savepoint released), as a real world would be: a request that rolls its
+    # own work back (a 409, a refused write) must not take the world, tokens included, with
+    # it. The objects stay loaded for the tests that read them.
+    session = db_session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
     return world
 
 

@@ -99,12 +99,23 @@ def _app(url: str):
     return create_app({"SQLALCHEMY_DATABASE_URI": url})
 
 
-def session_cookie(p: dict) -> str:
-    """The signed session a sign-in would give, made with the app's own serializer (the
-    same ENGAGE_SECRET_KEY as the gunicorn under test)."""
-    app = _app("sqlite://")
+def session_cookie(url: str, p: dict) -> str:
+    """The session a sign-in would give: a server-side session in the database, and the
+    cookie naming it, signed with the app's own serializer (the same ENGAGE_SECRET_KEY as
+    the gunicorn under test)."""
+    from engage import clock
+    from engage.auth import sessions
+    from engage.extensions import db
+
+    app = _app(url)
+    now = clock.now()
+    with app.app_context():
+        key = sessions.start(db.session, p["user_id"], now=now,
+                             lifetime=app.config["PERMANENT_SESSION_LIFETIME"])
+        db.session.commit()
     value = app.session_interface.get_signing_serializer(app).dumps(
-        {"user_id": p["user_id"], "org_id": p["org_id"], "sso": p["slug"]})
+        {"user_id": p["user_id"], "org_id": p["org_id"], "sso": p["slug"], "sid": key,
+         "seen": sessions.stamp(now)})
     return f"{app.config['SESSION_COOKIE_NAME']}={value}"
 
 
@@ -115,7 +126,7 @@ def count_statements(url: str, p: dict, pages: list[str]) -> dict[str, int]:
 
     app = _app(url)
     client = app.test_client()
-    name, value = session_cookie(p).split("=", 1)
+    name, value = session_cookie(url, p).split("=", 1)
     client.set_cookie(name, value)
     counts = {}
     with app.app_context():

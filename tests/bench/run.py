@@ -70,7 +70,7 @@ def main() -> int:
     big_url = worlds["100k"][0]
     with measure.Gunicorn(big_url, args.port, args.workers) as server:
         token = measure.api_token(big_url, principals["100k"])
-        cookie = measure.session_cookie(principals["100k"])
+        cookie = measure.session_cookie(big_url, principals["100k"])
         p = principals["100k"]
         rps = {}
         for label, path in (("healthz", "/healthz"), ("dashboard", "/"),

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from engage.engagements.models import EngagementParticipant, ParticipantRole
 from engage.tenancy import system_scope
 from tests import factories as f
-from tests.conftest import login_as
+from tests.conftest import login_as, login_ids
 
 T0 = datetime(2026, 10, 1, 9, 0, tzinfo=timezone.utc)
 
@@ -30,8 +30,7 @@ def _reviews(db_session, lead, *, n, co_lead=None, supporter=None, start=T0) -> 
 
 
 def _login(client, user_id, org_id, slug) -> None:
-    with client.session_transaction() as session:
-        session.update(user_id=user_id, org_id=org_id, sso=slug)
+    login_ids(client, user_id, org_id, slug)
 
 
 def _inbox(client, page=1) -> str:

@@ -1,12 +1,15 @@
 """What the security tests share: production mode on the session's app, a network that
 cannot be reached (a resolver that answers from a table, and a tripwire on every outgoing
 connection), a signed-in organisation admin, and SSO rows written as an older version or
-a changed DNS would have left them."""
+a changed DNS would have left them; the real OpenID Connect providers of tests/auth; and
+Redis, for the rate limits."""
 
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
+import uuid
 from dataclasses import dataclass, field
 
 import pytest
@@ -16,6 +19,7 @@ from engage import tenancy
 from engage.auth.models import SsoConfig
 from engage.organisations.models import Organisation, OrgRole
 from tests import factories as f
+from tests.auth.conftest import orgs, provider_a, provider_b  # noqa: F401  (fixtures)
 from tests.conftest import login_as
 from tests.oidc_support import csrf_token
 
@@ -133,3 +137,53 @@ def attacker_provider(provider):
     """The same provider, its record cleared: the one a hostile admin points Engage at."""
     provider.received.clear()
     return provider
+
+
+# --- Redis -----------------------------------------------------------------------------------
+
+REDIS_URL = os.environ.get("ENGAGE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def redis_required() -> bool:
+    """CI runs Redis beside PostgreSQL: there a missing Redis fails the tests, never skips."""
+    return os.environ.get("CI", "").lower() == "true" or bool(os.environ.get("ENGAGE_REQUIRE_REDIS"))
+
+
+def redis_client():
+    """The real Redis, or skip (fail on CI)."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        if redis_required():
+            pytest.fail(f"Redis at {REDIS_URL} does not answer ({exc}); CI must have it")
+        pytest.skip(f"no Redis at {REDIS_URL}")
+    return client
+
+
+@pytest.fixture(params=["memory", "redis"])
+def rate_limit_store(request, app):
+    """The app's rate limits counted in memory, or in the real Redis under a key prefix of
+    this run's own (parallel runs share the server)."""
+    from engage.extensions import limiter
+
+    if request.param == "memory":
+        limiter.reset()
+        yield None
+        return
+    client = redis_client()
+    prefix = f"engage-test-{uuid.uuid4().hex}"
+    saved = {k: app.config[k] for k in ("ENGAGE_REDIS_URL", "RATELIMIT_STORAGE_URI",
+                                        "RATELIMIT_STORAGE_OPTIONS")}
+    app.config.update(ENGAGE_REDIS_URL=REDIS_URL, RATELIMIT_STORAGE_URI=REDIS_URL,
+                      RATELIMIT_STORAGE_OPTIONS={"key_prefix": prefix})
+    limiter.init_app(app)  # Flask-Limiter builds its storage from the config again
+    try:
+        yield (client, prefix)
+    finally:
+        limiter.reset()  # deletes this prefix's keys only
+        app.config.update(saved)
+        limiter.init_app(app)
+        client.close()

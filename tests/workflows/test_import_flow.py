@@ -85,3 +85,52 @@ def test_the_import_flow_runs_a_job_with_progress_all_or_nothing(flow_app, tmp_p
     assert job.errors == ["line 3002: country “XXX” is not a two-letter ISO code"]
     assert _companies(app) == before + 4500
     assert seen[-1] == (3002, 3002)
+
+
+def test_a_job_the_page_hands_to_prefect_is_imported_by_the_worker(flow_app, prefect_api_url,
+                                                                    tmp_path, monkeypatch):
+    """End to end: request_import -> run_deployment -> `engage worker` runs run-import in a
+    process of its own, which finds the stored file in the shared instance folder."""
+    import time
+
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    from engage import orchestrator
+    from workflows.names import IMPORT_DEPLOYMENT
+    from workflows.runtime import start_worker, stop
+
+    app, url, world = flow_app
+    monkeypatch.setattr(app, "instance_path", str(tmp_path))
+    before = _companies(app)
+    job_id = _queue(app, world.lead.id, b"name,country\nFrom the worker,NL\nAnd another,DE\n")
+    worker = start_worker(tmp_path, prefect_api_url, env={
+        "DATABASE_URL": url, "PREFECT_RUNNER_POLL_FREQUENCY": "1",
+        "ENGAGE_SWEEP_INTERVAL_SECONDS": "3600", "ENGAGE_INSTANCE_PATH": str(tmp_path)})
+    app.config["PREFECT_API_URL"] = prefect_api_url
+    try:
+        deadline = time.monotonic() + 180  # a ceiling: the loop ends when the worker is done
+        run_id = None
+        while time.monotonic() < deadline:
+            if run_id is None:
+                with get_client(sync_client=True) as client:
+                    try:
+                        client.read_deployment_by_name(IMPORT_DEPLOYMENT)
+                    except ObjectNotFound:
+                        time.sleep(0.5)
+                        continue
+                with app.app_context():
+                    run_id = orchestrator.request_import(job_id)
+            elif _job(app, world.lead.id, job_id).finished:
+                break
+            time.sleep(0.5)
+        log = (tmp_path / "worker.log").read_text()[-3000:]
+        assert run_id, log
+        job = _job(app, world.lead.id, job_id)
+        assert job.status is ImportStatus.DONE, log
+        assert job.flow_run_id == run_id and job.created == 2
+        assert _companies(app) == before + 2
+        assert not (tmp_path / "imports" / job.stored_as).exists()
+    finally:
+        app.config["PREFECT_API_URL"] = None
+        stop([worker])

@@ -19,6 +19,7 @@ from engage.db import utcnow
 from engage.extensions import db
 from engage.organisations.models import ApiToken, OrgRole
 from engage.organisations.tokens import FORMAT, hash_secret
+from engage.ratelimits import check_token_failures, count_token_failure
 from engage.tenancy import system_scope
 
 TOUCH_EVERY = timedelta(minutes=1)
@@ -45,6 +46,17 @@ class TokenIdentity:
 
 
 def token_identity(header: str) -> TokenIdentity:
+    """Who the header's token speaks for; 401 unless it is valid. An address whose tokens
+    failed too often is refused (429) before any lookup, and each failure counts."""
+    check_token_failures()
+    try:
+        return _lookup(header)
+    except ApiError:
+        count_token_failure()
+        raise
+
+
+def _lookup(header: str) -> TokenIdentity:
     scheme, _, credentials = header.strip().partition(" ")
     secret = credentials.strip()
     if scheme.lower() != "bearer" or not secret:

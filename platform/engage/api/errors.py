@@ -26,6 +26,7 @@ _TITLES = {
     409: "Conflict",
     413: "Payload too large",
     415: "Unsupported media type",
+    429: "Too many requests",
     500: "Internal server error",
 }
 _DEFAULT_DETAIL = {
@@ -33,6 +34,7 @@ _DEFAULT_DETAIL = {
     403: "You are not allowed to do this.",
     404: "There is nothing here, or it is not shared with your organisation.",
     405: "This address does not accept that method.",
+    429: "Too many requests from this address in a short time; wait for Retry-After seconds.",
     500: "The error has been logged.",
 }
 
@@ -93,7 +95,13 @@ def from_http_exception(exc: HTTPException) -> Response:
     headers = {}
     if status == 405 and getattr(exc, "valid_methods", None):
         headers["Allow"] = ", ".join(exc.valid_methods)
+    headers.update(retry_after(exc))
     return problem(status, detail, getattr(exc, "errors", None), headers)
+
+
+def retry_after(exc: HTTPException) -> dict[str, str]:
+    """The exception's own Retry-After (a 429 or 503 that knows when to come back)."""
+    return {name: value for name, value in exc.get_headers() if name == "Retry-After"}
 
 
 def service_error(exc: Exception, status: int = 400) -> ApiError:

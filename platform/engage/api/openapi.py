@@ -15,6 +15,7 @@ from marshmallow import Schema, fields
 from engage.api import fields as api_fields
 from engage.api.errors import PROBLEM
 from engage.api.routing import OPERATIONS, Operation, bp
+from engage.headers import policy
 
 OPENAPI_VERSION = "3.0.3"
 _RULE_PARAM = re.compile(r"<(?:([a-z_]+)(?:\([^)]*\))?:)?([a-z_]+)>")
@@ -26,6 +27,7 @@ _ERROR_TEXT = {
     409: "Conflict with the current state (already decided, already signed).",
     413: "The body is too large.",
     415: "The body is not JSON.",
+    429: "Too many refused API tokens from this address: wait for Retry-After seconds.",
 }
 
 
@@ -72,8 +74,12 @@ def _path_parameters(rule: str) -> list[dict[str, Any]]:
 
 
 def _error_response(status: int) -> dict[str, Any]:
-    return {"description": _ERROR_TEXT.get(status, "Error"),
-            "content": {PROBLEM: {"schema": "Problem"}}}
+    response = {"description": _ERROR_TEXT.get(status, "Error"),
+                "content": {PROBLEM: {"schema": "Problem"}}}
+    if status == 429:
+        response["headers"] = {"Retry-After": {
+            "description": "Seconds to wait.", "schema": {"type": "integer"}}}
+    return response
 
 
 def _operation(op: Operation, pages: dict[type, type]) -> dict[str, Any]:
@@ -103,7 +109,7 @@ def _operation(op: Operation, pages: dict[type, type]) -> dict[str, Any]:
     statuses = {400} if (op.query is not None or op.body is not None
                          or op.method != "get") else set()
     if not op.public:
-        statuses |= {401, 403}
+        statuses |= {401, 403, 429}
     if _path_parameters(op.rule):
         statuses.add(404)
     if op.body is not None:
@@ -186,6 +192,7 @@ def openapi_json():
 
 
 @bp.get("/docs")
+@policy(img_src="data:")  # Swagger UI's icons are inline SVG data: images
 def docs():
     return render_template("api/docs.html")
 

@@ -102,3 +102,52 @@ class SsoDomain(Base):
     __table_args__ = (
         sa.CheckConstraint("domain <> '' AND domain = lower(domain)", name="domain_lowercase"),
     )
+
+
+class UserSession(Base):
+    """A signed-in browser session. The signed cookie carries a random key; only its SHA-256
+    is kept here. The session counts while this row is live (not ended, not expired), so
+    logout, "sign out everywhere", deactivation and a role change end every copy of the
+    cookie at once. Written with Core statements: the audit trail records the events
+    (sign-in, logout, sessions ended), not the bookkeeping rows."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Absolute end (ENGAGE_SESSION_MINUTES after sign-in), however busy the session.
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_reason: Mapped[str | None] = mapped_column(sa.String(30))
+
+
+class SignInFailure(Base):
+    """How many refused sign-ins of one kind one client address caused at one organisation
+    in one window (engage.auth.failures). The audit trail, which cannot be updated, gets the first
+    refusal of each window in full and a row at every power of ten; this counter keeps the
+    exact number, so an anonymous flood cannot grow the trail without bound."""
+
+    __tablename__ = "sign_in_failure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="CASCADE")
+    )
+    client: Mapped[str] = mapped_column(sa.String(64))
+    # The refusal's code up to its first ":" (``provider_error:<what the provider said>``
+    # counts as ``provider_error``): a small, fixed set, whatever a forger sends.
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    count: Mapped[int] = mapped_column(sa.Integer)
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_reason: Mapped[str] = mapped_column(sa.String(60))
+
+    __table_args__ = (
+        sa.UniqueConstraint("organisation_id", "window_start", "client", "kind"),
+        sa.CheckConstraint("count > 0", name="count_positive"),
+    )

@@ -22,7 +22,8 @@ from engage.companies import imports, jobs
 from engage.companies.csvfile import ImportFileError
 from engage.companies.models import ImportJob
 from engage.companies.screening import screening_flags
-from engage.extensions import db, htmx
+from engage.extensions import db, htmx, limiter
+from engage.ratelimits import message, setting, user_or_address
 from engage.security import NotPermitted, Permission, can, current_org, current_user, requires
 
 bp = Blueprint("imports", __name__)
@@ -72,6 +73,8 @@ def index():
 
 @bp.post("/imports/<kind>")
 @requires(Permission.ADMIN)
+@limiter.limit(setting("ENGAGE_RATE_LIMIT_IMPORTS"), key_func=user_or_address,
+               error_message=message)
 def upload(kind: str):
     if kind not in imports.KINDS:
         abort(404)

@@ -152,17 +152,21 @@ def _chunks(rows: list[dict], progress: Progress | None) -> Iterable[list[dict]]
             progress(len(chunk))
 
 
-def _write(table: sa.Table, inserts: list[dict], update: sa.Update | None, updates: list[dict],
-           progress: Progress | None) -> None:
+def _write(table: sa.Table, inserts: list, update: sa.Update | None, updates: list,
+           progress: Progress | None, shape: Callable[[Any], dict] | None = None,
+           shape_update: Callable[[Any], dict] | None = None) -> None:
+    """Rows as dicts, or as tuples that ``shape`` / ``shape_update`` turn into dicts a chunk
+    at a time (a dict per row of a 20 MB file held at once was most of an import's memory)."""
     # One creation time for the whole import, written into the statement once: binding it
     # per row would run the UTC type's conversion a hundred thousand times.
     now = utcnow().replace(tzinfo=None).isoformat(sep=" ")
     insert = sa.insert(table).values(created_at=sa.literal_column(f"'{now}'"))
     for chunk in _chunks(inserts, progress):
-        db.session.execute(insert, chunk)
+        db.session.execute(insert, [shape(r) for r in chunk] if shape else chunk)
     if update is not None:
         for chunk in _chunks(updates, progress):
-            db.session.execute(update, chunk)
+            db.session.execute(update, [shape_update(r) for r in chunk] if shape_update
+                               else chunk)
 
 
 def _finish(result: ImportResult, started: float, table: csvfile.Table,
@@ -418,6 +422,7 @@ def import_holdings(source: csvfile.Source, filename: str, organisation_id: int,
         if lines.first((company_id, valued_on), line):
             parsed.append((company_id, valued_on, value))
     lines.check()
+    lines.seen.clear()  # the duplicate check is done: free it before the writes
     dates = sorted({p[1] for p in parsed})
     # Through the ORM entity, so the tenancy filter applies to the pre-load as well.
     existing = {
@@ -427,16 +432,19 @@ def import_holdings(source: csvfile.Source, filename: str, organisation_id: int,
         )
     }
     inserts, updates = [], []
-    for company_id, valued_on, value in parsed:
-        hid = existing.get((company_id, valued_on))
+    for position in parsed:
+        hid = existing.get(position[:2])
         if hid is None:
-            inserts.append({"organisation_id": organisation_id, "company_id": company_id,
-                            "value_eur": value, "valued_on": valued_on})
+            inserts.append(position)
         else:
-            updates.append({"_id": hid, "_value": value})
+            updates.append((hid, position[2]))
+    del parsed, existing
     update = sa.update(_HOLDING).where(_HOLDING.c.id == sa.bindparam("_id")).values(
         value_eur=sa.bindparam("_value"))
-    _write(_HOLDING, inserts, update, updates, progress)
+    _write(_HOLDING, inserts, update, updates, progress,
+           shape=lambda p: {"organisation_id": organisation_id, "company_id": p[0],
+                            "valued_on": p[1], "value_eur": p[2]},
+           shape_update=lambda u: {"_id": u[0], "_value": u[1]})
     result = ImportResult("holdings", filename, created=len(inserts), updated=len(updates),
                           organisation_id=organisation_id)
     return _finish(result, started, table, before_commit)

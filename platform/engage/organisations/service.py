@@ -4,6 +4,7 @@ ad hoc in a view."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -65,22 +66,68 @@ def membership_query(organisation_id: int, user_id: int) -> sa.Select:
     )
 
 
-def change_role(session: Session, member: OrgMembership, role: OrgRole) -> None:
-    """Change a member's role; an organisation always keeps at least one admin."""
-    if member.role is OrgRole.ADMIN and role is not OrgRole.ADMIN:
-        admins = session.scalar(
-            sa.select(sa.func.count()).where(
-                OrgMembership.organisation_id == member.organisation_id,
-                OrgMembership.role == OrgRole.ADMIN,
-            )
+def _active_admins(session: Session, organisation_id: int) -> int:
+    return session.scalar(
+        sa.select(sa.func.count())
+        .select_from(OrgMembership)
+        .join(User, User.id == OrgMembership.user_id)
+        .where(OrgMembership.organisation_id == organisation_id,
+               OrgMembership.role == OrgRole.ADMIN, User.is_active.is_(True))
+    )
+
+
+def _keeps_an_admin(session: Session, member: OrgMembership) -> None:
+    """The member is about to stop being an active admin: refuse if they are the last."""
+    if (member.role is OrgRole.ADMIN and member.user.is_active
+            and _active_admins(session, member.organisation_id) <= 1):
+        raise OrganisationError(
+            _("this is the organisation's last administrator; make someone else "
+              "administrator first")
         )
-        if admins <= 1:
-            raise OrganisationError(
-                _("this is the organisation's last administrator; make someone else "
-                  "administrator first")
-            )
+
+
+def change_role(session: Session, member: OrgMembership, role: OrgRole, *, now: datetime) -> None:
+    """Change a member's role; an organisation always keeps at least one admin. The
+    member's sessions end: they sign in again under the new role."""
+    from engage.auth import sessions
+
+    if member.role is role:
+        return
+    if role is not OrgRole.ADMIN:
+        _keeps_an_admin(session, member)
     member.role = role
     session.flush()
+    sessions.end_all(session, member.user_id, now=now, reason="role_changed",
+                     organisation_id=member.organisation_id)
+
+
+def set_active(session: Session, member: OrgMembership, active: bool, *, actor_id: int,
+               now: datetime) -> None:
+    """Deactivate (every session ends, sign-in is refused) or reactivate a member. Nobody
+    deactivates themselves, and the last active admin stays."""
+    from engage.auth import sessions
+
+    user = member.user
+    if user.is_active == active:
+        return
+    if not active:
+        if user.id == actor_id:
+            raise OrganisationError(_("you cannot deactivate yourself; ask another "
+                                      "administrator"))
+        _keeps_an_admin(session, member)
+    user.is_active = active
+    session.flush()
+    if not active:
+        sessions.end_all(session, user.id, now=now, reason="deactivated",
+                         organisation_id=member.organisation_id)
+
+
+def sign_out(session: Session, member: OrgMembership, *, now: datetime) -> int:
+    """An admin ends every session of a member of their organisation."""
+    from engage.auth import sessions
+
+    return sessions.end_all(session, member.user_id, now=now, reason="signed_out_by_admin",
+                            organisation_id=member.organisation_id)
 
 
 def reset_sign_in(session: Session, member: OrgMembership) -> int:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
+from engage import clock
 from engage.auth import service as sso
 from engage.auth.hosts import external_url
 from engage.auth.models import SsoConfig
@@ -56,10 +58,34 @@ def change_role(member: OrgMembership):
         role = parse_choice(request.form.get("role", ""), OrgRole, "role", errors)
         if errors:
             raise service.OrganisationError(errors)
-        service.change_role(db.session, member, role)
+        service.change_role(db.session, member, role, now=clock.now())
 
     return answer_write(write, page=_users_page, redirect_to=lambda _done: url_for(".users"),
                         message=_("Role changed."))
+
+
+@bp.post("/users/<int:user_id>/active")
+@requires(Permission.ADMIN, load=load_member)
+def set_active(member: OrgMembership):
+    active, name = request.form.get("active") == "1", member.user.name
+    return answer_write(
+        lambda: service.set_active(db.session, member, active, actor_id=current_user.id,
+                                   now=clock.now()),
+        page=_users_page, redirect_to=lambda _done: url_for(".users"),
+        message=(_("%(name)s can sign in again.", name=name) if active else
+                 _("%(name)s is deactivated and signed out everywhere.", name=name)))
+
+
+@bp.post("/users/<int:user_id>/sign-out")
+@requires(Permission.ADMIN, load=load_member)
+def sign_out(member: OrgMembership):
+    name = member.user.name
+    return answer_write(
+        lambda: service.sign_out(db.session, member, now=clock.now()),
+        page=_users_page, redirect_to=lambda _done: url_for(".users"),
+        message=lambda ended: ngettext("%(name)s is signed out of %(num)d session.",
+                                       "%(name)s is signed out of %(num)d sessions.", ended,
+                                       name=name))
 
 
 @bp.post("/users/<int:user_id>/reset-sign-in")

@@ -10,7 +10,8 @@ from flask_babel import gettext as _
 from engage import clock
 from engage.audit import service as audit
 from engage.companies.csvfile import CellError, a_date
-from engage.extensions import db, htmx
+from engage.extensions import db, htmx, limiter
+from engage.ratelimits import message, setting, user_or_address
 from engage.reports import render
 from engage.reports.service import (
     ReportError,
@@ -60,6 +61,8 @@ def index():
 
 @bp.get("/download.<fmt>")
 @requires(Permission.READ)
+@limiter.limit(setting("ENGAGE_RATE_LIMIT_REPORTS"), key_func=user_or_address,
+               error_message=message)
 def download(fmt: str):
     if fmt not in render.FORMATS:
         abort(404)
