@@ -129,3 +129,18 @@ def csrf_token(client) -> str:
     if 'name="csrf-token"' not in html:
         html = client.get("/").get_data(as_text=True)
     return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+
+
+def continued_to(response) -> str:
+    """Where a page of ours sends the browser on (``auth/continue.html``: the step between
+    a form and the identity provider, which a redirect cannot take under the
+    Content-Security-Policy's form-action 'self')."""
+    import html
+    import re
+
+    assert response.status_code == 200, response.status_code
+    page = response.get_data(as_text=True)
+    link = re.search(r'<a href="([^"]+)" data-continue>', page)
+    refresh = re.search(r'<meta http-equiv="refresh" content="0; url=([^"]+)">', page)
+    assert link and refresh and link.group(1) == refresh.group(1), page[:500]
+    return html.unescape(link.group(1))

@@ -65,6 +65,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     htmx.init_app(app)
 
     errors.init_app(app)
+    from engage import headers
+
+    headers.init_app(app)
     from engage.auth import hosts
 
     hosts.init_app(app)  # refuses untrusted Host headers before any of the above runs

@@ -12,7 +12,7 @@ from engage.auth.models import Identity
 from engage.organisations.models import OrgMembership, OrgRole, User
 from tests import factories as f
 from tests.auth.conftest import audit_events, configure, refusal_reasons
-from tests.oidc_support import authorize_at_provider, csrf_token, sign_in, with_query
+from tests.oidc_support import authorize_at_provider, continued_to, csrf_token, sign_in, with_query
 
 
 def _user(db_session, email):
@@ -80,7 +80,7 @@ def test_role_comes_from_the_providers_groups_claim(client, db_session, orgs, pr
 def test_discovery_by_email_domain(client, db_session, orgs):
     response = client.post("/login", data={"email": "Someone@Beta.example",
                                            "csrf_token": csrf_token(client)})
-    assert response.status_code == 302 and response.headers["Location"] == "/login/beta"
+    assert continued_to(response) == "/login/beta"
     unknown = client.post("/login", data={"email": "x@nowhere.example",
                                           "csrf_token": csrf_token(client)})
     assert unknown.status_code == 400
@@ -242,8 +242,7 @@ def test_logout_ends_both_sessions(client, db_session, orgs, provider_a):
     provider_a.add_user("ann-9", email="ann9@alpha.example")
     sign_in(client, "alpha", "ann-9")
     response = client.post("/logout", data={"csrf_token": csrf_token(client)})
-    assert response.status_code == 302
-    target = urlsplit(response.headers["Location"])
+    target = urlsplit(continued_to(response))
     assert f"{target.scheme}://{target.netloc}" == provider_a.issuer
     assert target.path == "/oauth2/end_session"
     query = parse_qs(target.query)

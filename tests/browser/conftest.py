@@ -166,16 +166,45 @@ def browser():
             chromium.close()
 
 
+# Every Content-Security-Policy violation on a page: the browser's own console report (it
+# survives the navigation a blocked form submission leaves) and the page's
+# ``securitypolicyviolation`` events, passed to the console by an init script (Playwright's
+# init scripts are not subject to the page's policy).
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"}`
+                + ` at ${e.sourceFile || location.href}:${e.lineNumber}`);
+});
+"""
+
+
+def _is_violation(text: str) -> bool:
+    return "Content Security Policy" in text or text.startswith("CSP violation")
+
+
 @pytest.fixture(scope="module")
-def new_page(browser):
+def policy_violations() -> list[str]:
+    """What the pages the test visited reported against the Content-Security-Policy (and
+    the Permissions-Policy header's own errors); a test asserts it stays empty."""
+    return []
+
+
+@pytest.fixture(scope="module")
+def new_page(browser, policy_violations):
     """``new_page()``: a page in a browser context of its own (own cookies: one person)."""
     contexts = []
 
     def make():
         context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
         context.set_default_timeout(STEP_TIMEOUT_MS)
+        context.add_init_script(REPORT_VIOLATIONS)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on("console", lambda message: _is_violation(message.text) and policy_violations.append(
+            f"{page.url}: {message.text}"))
+        page.on("console", lambda message: "Permissions-Policy" in message.text
+                and policy_violations.append(f"{page.url}: {message.text}"))
+        return page
 
     yield make
     for context in contexts:

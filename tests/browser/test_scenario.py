@@ -191,7 +191,7 @@ def supporter_co_signs_and_the_count_updates_in_place(page: Page, site: Site, en
 # --- the scenario ---------------------------------------------------------------------------
 
 
-def test_lead_and_supporter_escalate_and_co_sign(site, new_page, screenshots):
+def test_lead_and_supporter_escalate_and_co_sign(site, new_page, screenshots, policy_violations):
     lead, supporter = new_page(), new_page()
     try:
         sign_in(lead, site, LEAD)
@@ -215,6 +215,33 @@ def test_lead_and_supporter_escalate_and_co_sign(site, new_page, screenshots):
         raise
 
     take_screenshots(lead, site, engagement_id, letter_id, screenshots)
+    # Signing out goes on to the provider (form-action 'self' must not stop it).
+    lead.get_by_role("button", name="Sign out").click()
+    expect(lead.get_by_role("button", name="Sign out")).to_have_count(0)
+    # Every page, fragment and form of the story ran under the Content-Security-Policy.
+    assert policy_violations == []
+
+
+def test_the_api_reference_works_under_its_policy(site, new_page, policy_violations):
+    """Swagger UI renders the operations from Engage's own files, breaking no rule."""
+    page = new_page()
+    page.goto(site.at("/api/v1/docs"))
+    expect(page.locator(".opblock").first).to_be_visible()
+    expect(page.locator(".opblock-summary-path", has_text="/engagements").first).to_be_visible()
+    assert policy_violations == []
+
+
+def test_a_violation_would_be_seen(site, new_page, policy_violations):
+    """The check above can fail: an inline script on one of Engage's pages is reported."""
+    page = new_page()
+    page.goto(site.at("/login"))
+    page.evaluate("""() => { const s = document.createElement('script');
+                             s.textContent = 'window.ran = 1'; document.body.append(s); }""")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.ran") is None
+    assert any("script-src" in v for v in policy_violations), policy_violations
+    policy_violations.clear()
 
 
 def take_screenshots(page: Page, site: Site, engagement_id: int, letter_id: int, folder) -> None:

@@ -15,7 +15,7 @@ from engage.security import safe_next
 from tests import factories as f
 from tests.auth.conftest import orgs, provider_a, provider_b  # noqa: F401  (fixtures)
 from tests.conftest import login_as
-from tests.oidc_support import csrf_token, sign_in
+from tests.oidc_support import continued_to, csrf_token, sign_in
 
 # Each would leave the site in some browser, split a header, or is no page of ours.
 HOSTILE = [
@@ -79,7 +79,7 @@ def _signed_in_after(client, provider, next_value: str, *, post: bool = False):
     if post:  # the e-mail form carries ``next`` too
         asked = client.post("/login", data={"next": next_value, "email": f"{sub}@alpha.example",
                                             "csrf_token": csrf_token(client)})
-        assert asked.status_code == 302
+        assert continued_to(asked) == "/login/alpha"
     else:
         asked = client.get("/login", query_string={"next": next_value})
         # A NUL character is refused outright (400), before the value is even looked at.

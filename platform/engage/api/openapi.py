@@ -15,6 +15,7 @@ from marshmallow import Schema, fields
 from engage.api import fields as api_fields
 from engage.api.errors import PROBLEM
 from engage.api.routing import OPERATIONS, Operation, bp
+from engage.headers import policy
 
 OPENAPI_VERSION = "3.0.3"
 _RULE_PARAM = re.compile(r"<(?:([a-z_]+)(?:\([^)]*\))?:)?([a-z_]+)>")
@@ -191,6 +192,7 @@ def openapi_json():
 
 
 @bp.get("/docs")
+@policy(img_src="data:")  # Swagger UI's icons are inline SVG data: images
 def docs():
     return render_template("api/docs.html")
 

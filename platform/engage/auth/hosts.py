@@ -60,8 +60,11 @@ class TrustedHostMiddleware:
             host = (environ.get("HTTP_HOST") or "").lower()
             if not host_is_trusted(host, hosts):
                 self.app.logger.warning("refused a request for the untrusted host %r", host[:100])
-                return BadRequest("This server does not answer to that host name.")(
-                    environ, start_response)
+                from engage.headers import harden
+
+                refusal = BadRequest("This server does not answer to that host name.")
+                response = harden(refusal.get_response(environ), self.app.config)
+                return response(environ, start_response)
         return self.wsgi_app(environ, start_response)
 
 

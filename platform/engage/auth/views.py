@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -68,6 +70,15 @@ def _refused(org: Organisation, exc: LoginRefused, email: str | None = None):
     return render_template("auth/refused.html", organisation=org, message=exc.message), exc.status
 
 
+def _continue_to_sign_in(name: str, slug: str):
+    """From the sign-in form on to the organisation's provider, by way of a page of ours
+    (``auth/continue.html`` says why a redirect cannot)."""
+    return render_template(
+        "auth/continue.html", target=url_for("auth.start", slug=slug),
+        heading=_("Sign in"),
+        message=_("Continuing to the sign-in of %(name)s…", name=name))
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @security.public
 @limiter.shared_limit(setting("ENGAGE_RATE_LIMIT_SIGN_IN"), scope="sign-in", methods=["POST"],
@@ -86,11 +97,11 @@ def login():
             with tenancy.system_scope("sign-in"):
                 org = service.organisation_for_email(db.session, email)
             if org is not None:
-                return redirect(url_for("auth.start", slug=org.slug))
+                return _continue_to_sign_in(org.name, org.slug)
             error = _("No organisation on Engage signs in with the address %(email)s. Choose "
                       "your organisation from the list, or ask your administrator.", email=email)
         elif slug:
-            return redirect(url_for("auth.start", slug=slug))
+            return _continue_to_sign_in(slug, slug)
         else:
             error = _("Enter your work e-mail address or choose your organisation.")
     with tenancy.system_scope("sign-in"):
@@ -166,7 +177,12 @@ def logout():
                     provider_logout = oidc.logout_url(
                         org, config, id_token, external_url("auth.logged_out")
                     )
-    return redirect(provider_logout or url_for("auth.logged_out"))
+    if provider_logout and urlsplit(provider_logout).scheme in ("http", "https"):
+        return render_template(
+            "auth/continue.html", target=provider_logout, heading=_("Signed out"),
+            message=_("You are signed out of Engage. Now signing you out at your "
+                      "organisation's identity provider…"))
+    return redirect(url_for("auth.logged_out"))
 
 
 @bp.post("/sessions/end-all")
