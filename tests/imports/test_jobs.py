@@ -60,6 +60,9 @@ def test_a_large_upload_becomes_a_job_that_runs_without_an_orchestrator(client, 
     assert "hx-get" not in html  # a finished job does not poll
     fragment = client.get(f"/imports/jobs/{job_id}", headers={"HX-Request": "true"})
     assert fragment.status_code == 286 and "<html" not in fragment.get_data(as_text=True)
+    # The imports page lists it, for the admin who left its page.
+    imports_page = client.get("/imports").get_data(as_text=True)
+    assert f'href="/imports/jobs/{job_id}">big.csv</a>' in imports_page
 
 
 def test_a_bad_file_fails_its_job_and_writes_nothing(client, iworld, background):
@@ -113,6 +116,7 @@ def test_a_job_is_private_to_its_organisation(client, iworld, background):
     # Another organisation's admin and member cannot see it.
     login_as(client, iworld.investor_admin, iworld.investor)
     assert client.get(f"/imports/jobs/{job_id}").status_code == 404
+    assert 'id="import-jobs"' not in client.get("/imports").get_data(as_text=True)
     assert client.get(f"/imports/jobs/{job_id}", headers={"HX-Request": "true"}).status_code == 404
     with as_organisation(iworld.investor.id):
         assert db.session.scalars(sa.select(ImportJob)).all() == []

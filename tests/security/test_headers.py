@@ -14,6 +14,7 @@ from engage import create_app
 from engage.organisations.models import OrgRole
 from engage.tenancy import system_scope
 from tests import factories as f
+from tests.conftest import login_ids as login_as
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 # Rendered only into PDFs by WeasyPrint, never served to a browser: their <style> blocks
@@ -53,11 +54,6 @@ def assert_hardened(response, *, img_src: str = "'self'") -> None:
     assert {k: policy.get(k) for k in DIRECTIVES} == {**DIRECTIVES, "img-src": img_src}
     assert "unsafe" not in headers["Content-Security-Policy"]
     assert "Strict-Transport-Security" not in headers  # development: plain HTTP on loopback
-
-
-def login_as(client, user_id: int, org_id: int, slug: str) -> None:
-    with client.session_transaction() as session:
-        session.update(user_id=user_id, org_id=org_id, sso=slug)
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from engage.notifications.models import Notification, NotificationKind
 from engage.organisations.models import OrgRole
 from engage.tenancy import system_scope
 from tests import factories as f
+from tests.conftest import login_ids as login_as
 from tests.oidc_support import csrf_token
 
 # In a URL: beyond PostgreSQL's integer, beyond 64 bits signed and unsigned, signs,
@@ -123,11 +124,6 @@ def _url(rule, values: dict, hostile: dict | None = None) -> str:
     return re.sub(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>", fill, rule.rule)
 
 
-def login_as(client, user_id: int, org_id: int, slug: str) -> None:
-    with client.session_transaction() as session:
-        session.update(user_id=user_id, org_id=org_id, sso=slug)
-
-
 class Walker:
     def __init__(self, client, world):
         self.client = client
@@ -146,6 +142,8 @@ class Walker:
             status = response.status_code
         except Exception as exc:  # noqa: BLE001  (a propagated exception is a 500)
             status, response = 500, exc
+        if status == 302 and "/login" in response.headers.get("Location", ""):
+            self.failures.append(f"{method} {url[:120]!r}: signed out, nothing was walked")
         if status >= 500:
             sent = kw.get("data") or kw.get("query_string") or ""
             self.failures.append(f"{method} {url[:120]!r} {sent!r:.160} -> {status}")

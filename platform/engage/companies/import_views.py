@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -60,9 +61,16 @@ def _kinds() -> list[str]:
     return kinds
 
 
+RECENT_JOBS = 5
+
+
 def _page(status: int = 200, **context):
+    # The organisation's last background imports (the tenancy filter keeps them its own), so
+    # an admin who left a job's page finds it again.
+    recent = db.session.scalars(sa.select(ImportJob).order_by(ImportJob.id.desc())
+                                .limit(RECENT_JOBS)).all() if can(Permission.ADMIN) else []
     return render_template("companies/imports.html", kinds=_kinds(), labels=KIND_LABELS,
-                           columns=KIND_COLUMNS, **context), status
+                           columns=KIND_COLUMNS, recent_jobs=recent, **context), status
 
 
 @bp.get("/imports")
