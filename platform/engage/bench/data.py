@@ -35,8 +35,8 @@ from engage.extensions import db
 from engage.tenancy import system_scope
 
 SCOPE_REASON = "benchmark data"
-EMPTY_TABLES = ("organisation", "user_account", "company", "initiative", "engagement",
-                "escalation_ladder")
+# The template ladders a migration installs are kept: the benchmark's ladders come after them.
+EMPTY_TABLES = ("organisation", "user_account", "company", "initiative", "engagement")
 KINDS = ("asset_owner", "asset_manager", "bank", "insurer", "pension_fund", "service_provider")
 THEMES = ("Living wage", "Forced labour", "Land rights", "Indigenous peoples' consent",
           "Child labour", "Freedom of association", "Conflict minerals", "Deforestation",
@@ -95,8 +95,18 @@ def generate(sizes: Sizes, *, seed: int = 1, today: date | None = None) -> Bench
                     raise BenchDataError(
                         f"the table {name} has rows; engage bench-data fills an empty, migrated "
                         "database only (create a new one and run `engage db upgrade`)")
+            if connection.execute(sa.text(
+                    "SELECT 1 FROM escalation_ladder WHERE NOT is_template LIMIT 1")).first():
+                raise BenchDataError("the table escalation_ladder has ladders that are not "
+                                     "templates; engage bench-data fills an empty, migrated "
+                                     "database only")
             writer = BulkWriter(connection)
-            _World(writer, sizes, random.Random(seed), today or clock.today()).write()
+            world = _World(writer, sizes, random.Random(seed), today or clock.today())
+            world.ladder_base = connection.execute(
+                sa.text("SELECT coalesce(max(id), 0) FROM escalation_ladder")).scalar_one()
+            world.step_base = connection.execute(
+                sa.text("SELECT coalesce(max(id), 0) FROM ladder_step")).scalar_one()
+            world.write()
             writer.set_sequences()
             session.commit()
         except BaseException:
@@ -122,6 +132,9 @@ class _World(Activity):
         self.now = at(today, 12)
         self.window = max(current_app.config["ENGAGE_REMINDER_DAYS"] or [0])
         self.initiatives = max(2, round(sizes.engagements / 40))
+        # Ladder k of the benchmark (1 its template, i + 1 initiative i's) is stored with the
+        # id ladder_base + k, after the installed templates; its steps likewise.
+        self.ladder_base = self.step_base = 0
 
     def day(self, offset: int) -> date:
         return self.today + timedelta(days=offset)
@@ -235,19 +248,21 @@ class _World(Activity):
         # Ladder 1 is the template (direct engagements use it); ladder i + 1 is initiative i's.
         self.w.write("escalation_ladder", ("id", "name", "initiative_id", "is_template",
                                            "created_at"), [
-            (1, demo.TEMPLATE_LADDER_NAME, None, True, created)] + [
-            (i + 1, f"Initiative {i:05d}: common escalation strategy", i, False, created)
+            (self.ladder_base + 1, "Benchmark escalation strategy (template)", None, True,
+             created)] + [
+            (self.ladder_base + i + 1, f"Initiative {i:05d}: common escalation strategy", i,
+             False, created)
             for i in range(1, n + 1)])
         steps = len(demo.LADDER_STEPS)
         self.w.write("ladder_step", ("id", "ladder_id", "position", "kind", "description",
                                      "wait_days"), (
-            ((ladder - 1) * steps + pos, ladder, pos, kind, text, wait)
+            (self.step_id(ladder, pos), self.ladder_base + ladder, pos, kind, text, wait)
             for ladder in range(1, n + 2)
             for pos, (kind, wait, text) in enumerate(demo.LADDER_STEPS, start=1)))
         return members
 
     def step_id(self, ladder: int, position: int) -> int:
-        return (ladder - 1) * len(demo.LADDER_STEPS) + position
+        return self.step_base + (ladder - 1) * len(demo.LADDER_STEPS) + position
 
     # --- engagements ----------------------------------------------------------------------------
 
@@ -299,7 +314,7 @@ class _World(Activity):
                        "reactive" if e.id % 3 else "proactive",
                        f"{theme} in the company's supply chain.", "Workers and their families",
                        1 + e.id % 5, 1 + (e.id // 5) % 5, 1 + (e.id // 25) % 5, status,
-                       e.started, closed, e.ladder,
+                       e.started, closed, self.ladder_base + e.ladder,
                        self.step_id(e.ladder, step) if step else None, at(e.started))
 
         self.w.write("engagement", (

@@ -41,7 +41,8 @@ from engage.engagements.models import (
     Signature,
     Visibility,
 )
-from engage.escalations.models import EscalationLadder, LadderStep, StepKind
+from engage.escalations import ladder_templates, ladders
+from engage.escalations.models import EscalationLadder
 from engage.initiatives.models import (
     Initiative,
     InitiativeMember,
@@ -259,26 +260,29 @@ class _Loader:
         self.summary.initiatives = len(self.initiatives)
 
     def _ladders(self) -> Iterable[EscalationLadder]:
-        def steps(kinds_waits, descriptions):
-            return [LadderStep(position=i, kind=StepKind(kind), wait_days=wait,
-                               description=descriptions.get(kind, ""))
-                    for i, (kind, wait) in enumerate(kinds_waits, start=1)]
-
-        descriptions = {kind: text for kind, _, text in data.LADDER_STEPS}
-        template = [(kind, wait) for kind, wait, _ in data.LADDER_STEPS]
-        yield EscalationLadder(name=data.TEMPLATE_LADDER_NAME, is_template=True,
-                               steps=steps(template, descriptions))
+        """The installed templates (made here by the same service when the database was built
+        without the migration that installs them), each initiative's copy of the study's
+        strategy with its own waits, and the ladders tailored to one organisation."""
+        installed = {lad.name: lad for lad in self.session.scalars(
+            sa.select(EscalationLadder).where(EscalationLadder.is_template.is_(True)))}
+        for spec in ladder_templates.TEMPLATES:
+            if spec["name"] not in installed:
+                yield ladders.template_ladder(spec["key"])
+        study = next(t for t in ladder_templates.TEMPLATES if t["key"] == ladder_templates.STUDY)
+        template = ladders.template_spec_steps(study)
+        by_kind = {step["kind"]: step for step in template}
         for key, initiative in self.initiatives.items():
             overrides = data.LADDER_WAIT_OVERRIDES.get(key, {})
-            ladder = EscalationLadder(
-                name=f"{initiative.title}: common escalation strategy",
-                initiative_id=initiative.id,
-                steps=steps([(k, overrides.get(k, w)) for k, w in template], descriptions),
-            )
+            ladder = ladders.new_ladder(
+                f"{initiative.title}: common escalation strategy",
+                [dict(step, wait_days=overrides.get(step["kind"], step["wait_days"]))
+                 for step in template],
+                initiative_id=initiative.id)
             self.ladders[key] = ladder
             yield ladder
         for key, (name, kinds_waits) in data.TAILORED_LADDERS.items():
-            self.ladders[key] = EscalationLadder(name=name, steps=steps(kinds_waits, descriptions))
+            self.ladders[key] = ladders.new_ladder(
+                name, [dict(by_kind[kind], wait_days=wait) for kind, wait in kinds_waits])
             yield self.ladders[key]
 
     # --- engagements ---------------------------------------------------------------------------

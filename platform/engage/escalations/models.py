@@ -76,6 +76,14 @@ class DivestmentConclusion(StrEnum):
     DIVEST = "divest"
 
 
+def in_language(text: str, text_nl: str) -> str:
+    """The Dutch text for a user reading Dutch when there is one, else the English."""
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return text_nl if text_nl and locale is not None and locale.language == "nl" else text
+
+
 class EscalationLadder(TenantScoped, TimestampMixin, Base):
     """Ordered escalation steps: an initiative's shared ladder, a template, or one tailored
     to a single engagement (referenced by ``Engagement.ladder_id``)."""
@@ -84,6 +92,11 @@ class EscalationLadder(TenantScoped, TimestampMixin, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200))
+    # Templates installed with the platform carry their text in both languages; a ladder a
+    # user writes has it in the one language it was written in (the Dutch left empty).
+    name_nl: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    description: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    description_nl: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     initiative_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("initiative.id", ondelete="CASCADE"), unique=True
     )
@@ -92,6 +105,14 @@ class EscalationLadder(TenantScoped, TimestampMixin, Base):
     steps: Mapped[list[LadderStep]] = relationship(
         back_populates="ladder", cascade="all, delete-orphan", order_by="LadderStep.position"
     )
+
+    @property
+    def shown_name(self) -> str:
+        return in_language(self.name, self.name_nl)
+
+    @property
+    def shown_description(self) -> str:
+        return in_language(self.description, self.description_nl)
 
     @classmethod
     def tenant_criteria(cls, org_id: Any) -> sa.ColumnElement[bool]:
@@ -110,6 +131,7 @@ class LadderStep(TenantScoped, Base):
     position: Mapped[int] = mapped_column(sa.SmallInteger)
     kind: Mapped[StepKind] = mapped_column(enum_type(StepKind, "step_kind"))
     description: Mapped[str] = mapped_column(sa.Text, default="")
+    description_nl: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     # How long the company has to respond once this step is taken, before a review opens.
     wait_days: Mapped[int] = mapped_column(default=90)
 
@@ -120,6 +142,10 @@ class LadderStep(TenantScoped, Base):
         sa.CheckConstraint("position >= 1", name="position_positive"),
         sa.CheckConstraint("wait_days >= 0", name="wait_not_negative"),
     )
+
+    @property
+    def shown_description(self) -> str:
+        return in_language(self.description, self.description_nl)
 
     @classmethod
     def tenant_criteria(cls, org_id: Any) -> sa.ColumnElement[bool]:

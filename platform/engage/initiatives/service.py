@@ -20,7 +20,8 @@ from flask_babel import lazy_gettext as _l
 from engage import signals
 from engage.common.forms import FormError, parse_choice, parse_int, parse_text
 from engage.db import utcnow
-from engage.escalations.models import EscalationLadder, LadderStep
+from engage.escalations import ladders
+from engage.escalations.models import EscalationLadder
 from engage.extensions import db
 from engage.initiatives.models import (
     Initiative,
@@ -141,10 +142,9 @@ def available_ladders() -> list[EscalationLadder]:
 
 def _copy_ladder(source_id: int, initiative: Initiative) -> EscalationLadder:
     source = db.session.get(EscalationLadder, source_id)
-    ladder = EscalationLadder(name=_("Escalation ladder of %(title)s", title=initiative.title)[:200],
-                              initiative_id=initiative.id)
-    ladder.steps = [LadderStep(position=s.position, kind=s.kind, description=s.description,
-                               wait_days=s.wait_days) for s in source.steps]
+    ladder = ladders.copy_ladder(
+        source, name=_("Escalation ladder of %(title)s", title=initiative.title),
+        initiative_id=initiative.id)
     db.session.add(ladder)
     return ladder
 
