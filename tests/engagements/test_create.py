@@ -15,6 +15,7 @@ from engage.engagements.models import (
     Objective,
     ParticipantRole,
 )
+from engage.escalations import ladder_templates
 from engage.tenancy import as_organisation, system_scope
 from tests import factories as f
 from tests.engagements.conftest import HX, act_as, audit_actions, post, viewer_of
@@ -44,7 +45,9 @@ def test_starting_a_direct_engagement(client, db_session, world):
     with as_organisation(world.outsider.id):
         e = db_session.get(Engagement, engagement_id)
         assert e.level is EngagementLevel.DIRECT and e.initiative_id is None and e.severity == 60
-        assert e.ladder_id is None  # no template ladder in this world
+        # A direct engagement climbs the study's escalation strategy that the migration installs.
+        assert e.ladder is not None and e.ladder.is_template
+        assert e.ladder.name == ladder_templates.TEMPLATES[0]["name"]
         role = db_session.scalar(sa.select(EngagementParticipant.role).where(
             EngagementParticipant.engagement_id == e.id))
         assert role is ParticipantRole.LEAD
