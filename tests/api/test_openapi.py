@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from engage.audit.models import AuditEvent
 from engage.engagements.models import Engagement, Milestone
+from engage.escalations.models import LadderStep
 from engage.tenancy import as_organisation
 from engage.votes.models import Vote
 from openapi_spec_validator import validate
@@ -77,6 +78,11 @@ CASES: dict[str, dict[str, Any]] = {
         "kind": "hidden", "params": lambda w: {"initiative_id": w.initiative.id},
         "body": {"role": "supporter", "committed_resources": "one analyst",
                  "independence_confirmed": True}},
+    "GET /initiatives/{initiative_id}/ladder": {
+        "kind": "hidden", "params": lambda w: {"initiative_id": w.initiative.id}},
+    "PUT /initiatives/{initiative_id}/ladder": {
+        "kind": "hidden", "params": lambda w: {"initiative_id": w.initiative.id},
+        "body": {"steps": [{"kind": "divestment_review", "wait_days": 1}]}, "count": LadderStep},
     "PATCH /initiatives/{initiative_id}/members/{member_id}": {
         "kind": "hidden", "body": {"status": "declined", "reason": "Not ours to decide"},
         "params": lambda w: {"initiative_id": w.initiative.id, "member_id": w.member.id}},

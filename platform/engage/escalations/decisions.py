@@ -154,13 +154,18 @@ def _step(engagement: Engagement, ladder_step_id: int | None) -> LadderStep:
         raise DecisionError(_("the engagement has no escalation ladder to escalate on"))
     if ladder_step_id is not None:
         step = db.session.get(LadderStep, ladder_step_id)
-        if step is None or step.ladder_id != engagement.ladder_id:
+        if step is None or step.ladder_id != engagement.ladder_id or step.retired_at is not None:
             raise DecisionError(_("the step is not on this engagement's escalation ladder"))
         return step
-    current = engagement.current_step.position if engagement.current_step else 0
+    current = engagement.current_step
+    # After a retired current step comes whatever now stands at its position or later (the
+    # steps were renumbered around it when it left the ladder).
+    after = (LadderStep.position > current.position if current and current.retired_at is None
+             else LadderStep.position >= current.position if current else sa.true())
     step = db.session.scalar(
         sa.select(LadderStep)
-        .where(LadderStep.ladder_id == engagement.ladder_id, LadderStep.position > current)
+        .where(LadderStep.ladder_id == engagement.ladder_id, after,
+               LadderStep.retired_at.is_(None))
         .order_by(LadderStep.position)
         .limit(1))
     if step is None:

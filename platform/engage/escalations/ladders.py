@@ -6,10 +6,18 @@ initiative's ladder copied from a template or another visible ladder, or the dem
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from engage.common.forms import FormError, parse_choice, parse_int, parse_text
+from engage.common.visibility import aliased_table
 from engage.escalations import ladder_templates
 from engage.escalations.models import EscalationLadder, LadderStep, StepKind
+from engage.extensions import db
 
 
 def new_ladder(name: str, steps: Iterable[Mapping[str, Any]], *, initiative_id: int | None = None,
@@ -57,3 +65,149 @@ def template_ladder(key: str) -> EscalationLadder:
     return new_ladder(spec["name"], template_spec_steps(spec), is_template=True,
                       name_nl=spec["name_nl"], description=spec["description"],
                       description_nl=spec["description_nl"])
+
+
+# --- writing a ladder's steps ----------------------------------------------------------------
+
+MAX_STEPS = 30
+WAIT_DAYS_MAX = 3650
+DESCRIPTION_MAX = 2000
+# Positions are moved out of the way (above any real position) while a ladder is reordered, so
+# that the unique position of the steps in force holds after every statement.
+_SHIFT = 1000
+
+
+class LadderError(FormError):
+    """A ladder's steps cannot be written as given; nothing was written."""
+
+
+@dataclass(frozen=True)
+class StepInput:
+    id: int | None
+    kind: StepKind
+    wait_days: int
+    description: str
+
+
+def check_steps(entries: Any) -> list[StepInput]:
+    """The steps as typed, mildest first, each checked; errors name ``steps-<n>-<field>``
+    (n counted from 1, as the form shows them)."""
+    errors: dict[str, str] = {}
+    if not isinstance(entries, list | tuple) or not entries:
+        raise LadderError({"steps": _("A ladder needs at least one step.")})
+    if len(entries) > MAX_STEPS:
+        raise LadderError({"steps": _("A ladder has at most %(num)d steps.", num=MAX_STEPS)})
+    steps: list[StepInput] = []
+    seen: set[int] = set()
+    for n, entry in enumerate(entries, start=1):
+        entry = entry if isinstance(entry, Mapping) else {}
+        prefix = f"steps-{entry.get('row', n)}-"
+        step_id = parse_int(entry.get("id"), prefix + "id", errors, required=False)
+        if step_id is not None:
+            if step_id in seen:
+                errors[prefix + "id"] = _("This step is listed twice.")
+            seen.add(step_id)
+        kind = parse_choice(entry.get("kind"), StepKind, prefix + "kind", errors)
+        wait = parse_int(entry.get("wait_days"), prefix + "wait_days", errors, low=0,
+                         high=WAIT_DAYS_MAX)
+        description = parse_text(entry.get("description"), prefix + "description", errors,
+                                 max_length=DESCRIPTION_MAX)
+        if kind is not None and wait is not None and description is not None:
+            steps.append(StepInput(step_id, kind, wait, description))
+    if errors:
+        raise LadderError(errors)
+    return steps
+
+
+def steps_from_form(form: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The ladder form's rows (``steps-<n>-id|kind|wait_days|description|order|remove``) as
+    the entries :func:`replace_steps` takes: rows marked for removal and the empty new row
+    left out, the rest sorted by their order number (then by row)."""
+    errors: dict[str, str] = {}
+    rows = []
+    for n in range(1, MAX_STEPS + 2):
+        prefix = f"steps-{n}-"
+        if not any(prefix + key in form for key in ("id", "kind", "description")):
+            continue
+        if form.get(prefix + "remove"):
+            continue
+        entry = {key: form.get(prefix + key) for key in ("id", "kind", "wait_days", "description")}
+        if not entry["id"] and not entry["kind"] and not (entry["description"] or "").strip():
+            continue  # the empty row for a new step, left empty
+        order = parse_int(form.get(prefix + "order") or str(n), prefix + "order", errors, low=1,
+                          high=MAX_STEPS + 1)
+        rows.append((order or n, n, dict(entry, row=n)))
+    if errors:
+        raise LadderError(errors)
+    return [entry for _order, _n, entry in sorted(rows, key=lambda r: (r[0], r[1]))]
+
+
+def steps_in_use(step_ids: Iterable[int]) -> set[int]:
+    """The steps a review, a decision or an engagement's current step points to, in any
+    organisation's engagements (read over the tables: what this organisation cannot see
+    still keeps a step from being deleted under it)."""
+    ids = list(step_ids)
+    if not ids:
+        return set()
+    review = aliased_table("escalation_review", "ladders_r")
+    decision = aliased_table("decision", "ladders_d")
+    engagement = aliased_table("engagement", "ladders_e")
+    return set(db.session.scalars(sa.union(
+        sa.select(review.c.ladder_step_id).where(review.c.ladder_step_id.in_(ids)),
+        sa.select(decision.c.ladder_step_id).where(decision.c.ladder_step_id.in_(ids)),
+        sa.select(engagement.c.current_step_id).where(engagement.c.current_step_id.in_(ids)),
+    )))
+
+
+def replace_steps(ladder: EscalationLadder, entries: Any, *, now: datetime) -> EscalationLadder:
+    """Make the ladder's steps in force exactly ``entries``, in that order.
+
+    An entry with the ``id`` of one of the ladder's steps keeps that step; one without is a
+    new step. A step no longer listed is deleted, or retired if in use; a step in use whose
+    kind, wait or text changes is retired and a new step takes its place, so that every
+    review and decision keeps pointing to the step as it was."""
+    wanted = check_steps(entries)
+    current = {step.id: step for step in ladder.steps}
+    unknown = {f"steps-{n}-id": _("This step is not on this ladder.")
+               for n, entry in enumerate(wanted, start=1)
+               if entry.id is not None and entry.id not in current}
+    if unknown:
+        raise LadderError(unknown)
+    used = steps_in_use(current)
+    kept: list[LadderStep | StepInput] = []
+    for entry in wanted:
+        step = current.get(entry.id) if entry.id is not None else None
+        if step is None:
+            kept.append(entry)
+        elif _same(step, entry):
+            kept.append(step)
+        elif step.id in used:
+            kept.append(StepInput(None, entry.kind, entry.wait_days, entry.description))
+        else:
+            step.kind, step.wait_days = entry.kind, entry.wait_days
+            if entry.description != step.shown_description:
+                step.description, step.description_nl = entry.description, ""
+            kept.append(step)
+    staying = {item.id for item in kept if isinstance(item, LadderStep)}
+    for step in current.values():
+        if step.id in staying:
+            step.position += _SHIFT
+        elif step.id in used:
+            step.retired_at = now
+        else:
+            db.session.delete(step)
+    db.session.flush()
+    for position, item in enumerate(kept, start=1):
+        if isinstance(item, LadderStep):
+            item.position = position
+        else:
+            db.session.add(LadderStep(ladder_id=ladder.id, position=position, kind=item.kind,
+                                      wait_days=item.wait_days, description=item.description))
+    db.session.flush()
+    db.session.expire(ladder, ["steps"])
+    return ladder
+
+
+def _same(step: LadderStep, entry: StepInput) -> bool:
+    return (step.kind == entry.kind and step.wait_days == entry.wait_days
+            and entry.description == step.shown_description)

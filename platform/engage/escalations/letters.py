@@ -54,7 +54,8 @@ def render_html(engagement: Engagement, decision: Decision, step: LadderStep, to
     ).all()
     next_step = db.session.scalar(
         sa.select(LadderStep.kind)
-        .where(LadderStep.ladder_id == step.ladder_id, LadderStep.position > step.position)
+        .where(LadderStep.ladder_id == step.ladder_id, LadderStep.position > step.position,
+               LadderStep.retired_at.is_(None))
         .order_by(LadderStep.position)
         .limit(1)
     )

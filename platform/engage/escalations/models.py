@@ -102,8 +102,12 @@ class EscalationLadder(TenantScoped, TimestampMixin, Base):
     )
     is_template: Mapped[bool] = mapped_column(default=False)
 
+    # The steps in force. A step a review, decision or engagement used is retired instead of
+    # deleted or changed (see escalations/ladders.py): it stays, for the record, out of this list.
     steps: Mapped[list[LadderStep]] = relationship(
-        back_populates="ladder", cascade="all, delete-orphan", order_by="LadderStep.position"
+        primaryjoin="and_(EscalationLadder.id == LadderStep.ladder_id, "
+                    "LadderStep.retired_at.is_(None))",
+        cascade="all, delete-orphan", passive_deletes=True, order_by="LadderStep.position",
     )
 
     @property
@@ -134,11 +138,16 @@ class LadderStep(TenantScoped, Base):
     description_nl: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     # How long the company has to respond once this step is taken, before a review opens.
     wait_days: Mapped[int] = mapped_column(default=90)
+    # Set when the step left the ladder while in use; reviews and decisions keep pointing to it.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    ladder: Mapped[EscalationLadder] = relationship(back_populates="steps")
+    ladder: Mapped[EscalationLadder] = relationship(overlaps="steps")
 
     __table_args__ = (
-        sa.UniqueConstraint("ladder_id", "position"),
+        # One step in force per position; retired steps keep the position they had.
+        sa.Index("uq_ladder_step_active_position", "ladder_id", "position", unique=True,
+                 sqlite_where=sa.text("retired_at IS NULL"),
+                 postgresql_where=sa.text("retired_at IS NULL")),
         sa.CheckConstraint("position >= 1", name="position_positive"),
         sa.CheckConstraint("wait_days >= 0", name="wait_not_negative"),
     )

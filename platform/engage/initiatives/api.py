@@ -12,6 +12,8 @@ from engage.initiatives.models import Initiative, InitiativeMember, MemberStatus
 from engage.initiatives.schemas import (
     InitiativeListArgs,
     InitiativeSchema,
+    LadderSchema,
+    LadderWriteSchema,
     MemberDecisionSchema,
     MemberListArgs,
     MemberSchema,
@@ -95,3 +97,37 @@ def decide_member(initiative_id, member_id, data):
     if data["status"] == "admitted":
         return commit_unit(lambda: admit(member, **acting()))
     return commit_unit(lambda: decline(member, **acting(), reason=data["reason"]))
+
+
+@operation("GET", "/initiatives/<id:initiative_id>/ladder", tag="initiatives",
+           summary="Get an initiative's escalation ladder", response=LadderSchema)
+def get_ladder(initiative_id):
+    """The steps in force, mildest first (404 while the initiative has no ladder)."""
+    from engage.initiatives.service import initiative_ladder
+
+    initiative = load_initiative(initiative_id)
+    ladder = initiative_ladder(initiative.id)
+    if ladder is None:
+        raise ApiError(404, "The initiative has no escalation ladder yet.")
+    return ladder
+
+
+@operation("PUT", "/initiatives/<id:initiative_id>/ladder", tag="initiatives",
+           summary="Write an initiative's escalation ladder (coordinator)", body=LadderWriteSchema,
+           response=LadderSchema, errors=(409,))
+def put_ladder(initiative_id, data):
+    """The coordinating organisation writes the ladder whole: ``steps`` in order (a step
+    with its ``id`` is kept, one without is new), or ``copy_from`` a template or another
+    ladder you see. A step a review, decision or engagement uses is retired, never deleted or
+    changed: a changed step in use becomes a new step. Every change is audited."""
+    from engage import clock
+    from engage.initiatives.service import write_ladder
+
+    initiative = load_initiative(initiative_id)
+    require(Permission.COORDINATE_INITIATIVE, initiative)
+    if (data["steps"] is None) == (data["copy_from"] is None):
+        raise ApiError(400, "Give either steps or copy_from.")
+    steps = None if data["steps"] is None else [
+        dict(step, kind=step["kind"].value) for step in data["steps"]]
+    return commit_unit(lambda: write_ladder(initiative, **acting(), now=clock.now(), steps=steps,
+                                            copy_from=data["copy_from"]))

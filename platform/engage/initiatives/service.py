@@ -184,6 +184,33 @@ def update_initiative(initiative: Initiative, *, actor, organisation_id: int,
     return initiative
 
 
+def write_ladder(initiative: Initiative, *, actor, organisation_id: int, steps: Any = None,
+                 copy_from: Any = None, now=None) -> EscalationLadder:
+    """The coordinator writes the initiative's own ladder: ``steps`` (see
+    :func:`engage.escalations.ladders.replace_steps`), or the steps of ``copy_from`` (a
+    template or another ladder the organisation sees), which can then be edited. Steps in use
+    by the initiative's engagements are retired, never deleted or changed under them."""
+    _coordinator_only(initiative, organisation_id)
+    now = now or utcnow()
+    if copy_from is not None:
+        errors: dict[str, str] = {}
+        source_id = parse_int(copy_from, "copy_from", errors)
+        # Tenancy: only ladders this organisation may see can be loaded at all.
+        source = db.session.get(EscalationLadder, source_id) if source_id else None
+        if source is None or not source.steps:
+            raise InitiativeError({"copy_from": _("Choose one of the ladders in the list.")})
+        steps = [dict(kind=s.kind.value, wait_days=s.wait_days, description=s.shown_description)
+                 for s in source.steps]
+    ladder = initiative_ladder(initiative.id)
+    if ladder is None:
+        ladder = ladders.new_ladder(
+            _("Escalation ladder of %(title)s", title=initiative.title), [],
+            initiative_id=initiative.id)
+        db.session.add(ladder)
+        db.session.flush()
+    return ladders.replace_steps(ladder, steps, now=now)
+
+
 def initiative_ladder(initiative_id: int) -> EscalationLadder | None:
     return db.session.scalar(
         sa.select(EscalationLadder).where(EscalationLadder.initiative_id == initiative_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 
+from engage import clock
 from engage.common.answer import answer_write
 from engage.common.paging import current_page
 from engage.extensions import db, htmx
@@ -206,3 +207,69 @@ def edit(initiative: Initiative):
         page=again, fragment=again,
         redirect_to=lambda _saved: url_for(".show", initiative_id=initiative_id),
         message=_("Initiative saved."))
+
+
+# --- the initiative's escalation ladder ------------------------------------------------------
+
+def _ladder_page(initiative: Initiative, form, errors, status: int = 200):
+    from engage.escalations import ladders
+    from engage.escalations.models import StepKind
+
+    ladder = queries.ladder(initiative.id)
+    if form is None:  # the ladder as it stands, one row per step and an empty one to add
+        rows = [dict(id=step.id, kind=step.kind.value, wait_days=step.wait_days,
+                     description=step.shown_description, order=step.position)
+                for step in (ladder.steps if ladder else [])]
+    else:  # the rows as typed
+        rows = [{key: form.get(f"steps-{n}-{key}", "") for key in
+                 ("id", "kind", "wait_days", "description", "order", "remove")}
+                for n in range(1, ladders.MAX_STEPS + 2)
+                if any(f"steps-{n}-{key}" in form for key in ("id", "kind", "description"))]
+        rows = [row for row in rows if row["id"] or row["kind"] or row["description"]]
+    if len(rows) < ladders.MAX_STEPS:
+        rows.append(dict(id="", kind="", wait_days=90, description="", order=len(rows) + 1))
+    return render_template(
+        "initiatives/ladder.html", initiative=initiative, ladder=ladder, rows=rows,
+        errors=errors, kinds=list(StepKind), sources=service.available_ladders(),
+        wait_max=ladders.WAIT_DAYS_MAX, description_max=ladders.DESCRIPTION_MAX,
+    ), status
+
+
+@bp.route("/<int:initiative_id>/ladder", methods=["GET", "POST"])
+@requires(Permission.COORDINATE_INITIATIVE, load=load_initiative)
+def ladder(initiative: Initiative):
+    """The coordinator writes the initiative's escalation ladder: add, remove and reorder
+    steps, set each one's waiting days and what it asks of the members."""
+    from engage.escalations import ladders
+
+    if request.method == "GET":
+        return _ladder_page(initiative, None, {})
+    initiative_id = initiative.id
+
+    def again(errors: dict[str, str]):
+        return _ladder_page(load_initiative(initiative_id=initiative_id), request.form, errors,
+                            400)[0]
+
+    return answer_write(
+        lambda: service.write_ladder(initiative, **acting(), now=clock.now(),
+                                     steps=ladders.steps_from_form(request.form)),
+        page=again, fragment=again,
+        redirect_to=lambda _saved: url_for(".ladder", initiative_id=initiative_id),
+        message=_("Escalation ladder saved."))
+
+
+@bp.post("/<int:initiative_id>/ladder/copy")
+@requires(Permission.COORDINATE_INITIATIVE, load=load_initiative)
+def copy_ladder(initiative: Initiative):
+    """Replace the ladder's steps with those of a template or another visible ladder."""
+    initiative_id = initiative.id
+
+    def again(errors: dict[str, str]):
+        return _ladder_page(load_initiative(initiative_id=initiative_id), None, errors, 400)[0]
+
+    return answer_write(
+        lambda: service.write_ladder(initiative, **acting(), now=clock.now(),
+                                     copy_from=request.form.get("copy_from")),
+        page=again, fragment=again,
+        redirect_to=lambda _saved: url_for(".ladder", initiative_id=initiative_id),
+        message=_("Steps copied; edit them below."))
