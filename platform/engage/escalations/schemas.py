@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from engage.api.fields import Id, QueryInt, Str
+from engage.api.fields import Id, Money, QueryInt, Str
 from engage.api.routing import PageArgs
 from engage.api.schemas import OrganisationRefSchema, UserRefSchema
-from engage.engagements.models import LetterKind, LetterStatus
+from engage.engagements.models import AumBasis, LetterKind, LetterStatus
 from engage.escalations.models import (
     ApplyStatus,
     CloseOutcome,
@@ -70,6 +70,10 @@ class SignatureSchema(Schema):
     organisation = fields.Nested(OrganisationRefSchema, required=True)
     signed_by = fields.Nested(UserRefSchema, allow_none=True)
     signed_at = fields.DateTime(required=True)
+    # What the letter states for this signatory: committed to the initiative, or declared
+    # (a direct engagement); null when the organisation stated none.
+    aum_eur = Money(allow_none=True, dump_only=True)
+    aum_basis = fields.Enum(AumBasis, by_value=True, required=True)
 
 
 class LetterSchema(Schema):
@@ -83,6 +87,9 @@ class LetterSchema(Schema):
     sent_on = fields.Date(allow_none=True)
     created_at = fields.DateTime(required=True)
     signatures = fields.List(fields.Nested(SignatureSchema), required=True)
+    # The letter's claim, from the actual signatures only.
+    signatory_count = fields.Integer(required=True, dump_only=True)
+    aum_eur = Money(attribute="signed_aum_eur", required=True, dump_only=True)
 
 
 class LetterListArgs(PageArgs):
