@@ -18,8 +18,8 @@ FUND_HOLDER = "fund-holder-escalation"
 TEMPLATES: list[dict] = [
     {
         "key": STUDY,
-        "name": "Escalation strategy of the study (template)",
-        "name_nl": "Escalatiestrategie uit de studie (sjabloon)",
+        "name": "Escalation strategy of the study",
+        "name_nl": "Escalatiestrategie uit de studie",
         "description": (
             "The twelve measures of the study's escalation strategy, mildest first: contact the "
             "board, make it public, widen the coalition, use the vote, go to court, and only as "
@@ -82,8 +82,8 @@ TEMPLATES: list[dict] = [
     },
     {
         "key": FUND_HOLDER,
-        "name": "Escalation through fund managers (template)",
-        "name_nl": "Escaleren via fondsbeheerders (sjabloon)",
+        "name": "Escalation through fund managers",
+        "name_nl": "Escaleren via fondsbeheerders",
         "description": (
             "For investors who hold the company through funds or a fiduciary manager and cannot "
             "vote or divest themselves: each step asks the manager to act on the members' "
