@@ -41,6 +41,9 @@ _ENGAGEMENT_LOADS = (
     selectinload(Engagement.company),
     selectinload(Engagement.participants).selectinload(EngagementParticipant.organisation),
     selectinload(Engagement.objectives),
+    # What the stage, overdue and open-review counts are computed from (engagements.progress).
+    selectinload(Engagement.milestones),
+    selectinload(Engagement.reviews),
 )
 
 
