@@ -25,6 +25,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import with_expression
 
 from engage.engagements.models import Engagement, EngagementStatus, Milestone
 
@@ -115,6 +116,33 @@ def columns(today: date) -> tuple[sa.Label, sa.Label, sa.Label]:
     """The three progress columns every engagement list adds: stage, overdue, open_reviews."""
     return (stage_sql().label("stage"), overdue_sql(today).label("overdue"),
             open_reviews_sql().label("open_reviews"))
+
+
+def expressions(today: date) -> tuple[Any, ...]:
+    """Loader options that fill Engagement.stage, .overdue_milestones and .open_reviews in the
+    statement that loads the engagements (no statement of their own)."""
+    return (with_expression(Engagement.stage, stage_sql()),
+            with_expression(Engagement.overdue_milestones, overdue_sql(today)),
+            with_expression(Engagement.open_reviews, open_reviews_sql()))
+
+
+def stage_for(engagement: Engagement) -> int:
+    """The loaded expression, else the same rule over its milestones (one engagement)."""
+    if engagement.stage is not None:
+        return engagement.stage
+    return stage_of(engagement.milestones, engagement.status)
+
+
+def overdue_for(engagement: Engagement, today: date) -> int:
+    if engagement.overdue_milestones is not None:
+        return engagement.overdue_milestones
+    return overdue_of(engagement.milestones, engagement.status, today)
+
+
+def open_reviews_for(engagement: Engagement) -> int:
+    if engagement.open_reviews is not None:
+        return engagement.open_reviews
+    return open_reviews_of(engagement.reviews)
 
 
 class Progress:

@@ -50,16 +50,16 @@ class EngagementSchema(Schema):
     severity = fields.Integer(required=True, metadata={
         "description": "Scale x scope x irremediability: risk to people, 1-125."})
     status = fields.Enum(EngagementStatus, by_value=True, required=True)
-    stage = fields.Function(lambda e: progress.stage_of(e.milestones, e.status), dump_only=True,
+    stage = fields.Function(lambda e: progress.stage_for(e), dump_only=True,
                             metadata={"description": (
                                 "What the engagement as a whole has reached, 0-4: the lowest "
                                 "stage among open milestones (never 4 while one is open); once "
                                 "all are met, the lowest among them; 0 with none. An engagement "
                                 "closed with no prospect is never at 4.")})
     overdue_milestones = fields.Function(
-        lambda e: progress.overdue_of(e.milestones, e.status, clock.today()), dump_only=True,
+        lambda e: progress.overdue_for(e, clock.today()), dump_only=True,
         metadata={"description": "Milestones not met and past due (0 once closed)."})
-    open_reviews = fields.Function(lambda e: progress.open_reviews_of(e.reviews), dump_only=True,
+    open_reviews = fields.Function(lambda e: progress.open_reviews_for(e), dump_only=True,
                                    metadata={"description": "Escalation reviews not decided yet."})
     started_on = fields.Date(required=True)
     closed_on = fields.Date(allow_none=True)
