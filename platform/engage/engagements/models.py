@@ -96,6 +96,15 @@ class LetterStatus(StrEnum):
     SENT = "sent"
 
 
+class LetterChannel(StrEnum):
+    """How a letter reached the company."""
+
+    EMAIL = "email"
+    POST = "post"
+    HAND_DELIVERED = "hand_delivered"
+    PORTAL = "portal"
+
+
 STAGES = {
     0: "not started",
     1: "concern raised",
@@ -343,7 +352,12 @@ class Letter(EngagementShared, TimestampMixin, Base):
         sa.ForeignKey("user_account.id", ondelete="SET NULL")
     )
     sent_on: Mapped[date | None]
-    # The printable letter (WeasyPrint), loaded only when asked for.
+    sent_channel: Mapped[str | None] = mapped_column(sa.String(20))
+    # The company's answer is due by this milestone (made when the letter is sent), so the
+    # sweep opens a review of an unanswered letter like any missed deadline.
+    response_milestone_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("milestone.id", ondelete="SET NULL"))
+    # No longer written: the PDF is rendered from the current state when asked for. (WeasyPrint), loaded only when asked for.
     pdf: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
 
     engagement: Mapped[Engagement] = relationship(back_populates="letters")
