@@ -14,6 +14,7 @@ from engage.engagements.models import (
     ParticipantRole,
     Signature,
 )
+from engage.initiatives.models import InitiativeMember
 from engage.tenancy import system_scope
 from tests import factories as f
 from tests.engagements.conftest import act_as, audit_actions, post, viewer_of
@@ -68,16 +69,21 @@ def test_co_signing_updates_the_count_and_the_assets_in_place(client, db_session
         db_session.add(EngagementParticipant(engagement_id=c.engagement.id,
                                              organisation_id=c.member.id,
                                              role=ParticipantRole.SUPPORTER))
+        db_session.execute(sa.update(InitiativeMember)
+                           .where(InitiativeMember.organisation_id == c.member.id)
+                           .values(aum_committed_eur=Decimal("2000000000")))
         db_session.commit()
     token = act_as(client, c.member_user, c.member)
     page = client.get(f"/engagements/{c.engagement.id}").get_data(as_text=True)
     assert re.search(rf'id="letter-{letter_id}-signatories" data-count="1">1 signatory<', page)
-    assert f'data-aum="{Decimal("40000000000.00")}"' in page and ">Co-sign<" in page
+    # What the coordinator committed to the initiative, not its whole 40 bn.
+    assert f'data-aum="{Decimal("500000000.00")}" data-basis="committed"' in page
+    assert ">Co-sign<" in page
     response = post(client, f"/engagements/letters/{letter_id}/sign", token, htmx=True)
     text = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in text
     assert re.search(rf'id="letter-{letter_id}-signatories" data-count="2">2 signatories<', text)
-    assert 'data-aum="52500000000.00"' in text and "€52.5B" in text
+    assert 'data-aum="2500000000.00"' in text and "€2.5B" in text
     assert "Co-sign<" not in text and "Your organisation has signed" in text
     # Signing twice is refused, and still one signature.
     again = post(client, f"/engagements/letters/{letter_id}/sign", token, htmx=True)

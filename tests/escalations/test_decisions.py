@@ -112,13 +112,16 @@ def test_escalating_to_a_letter_drafts_it_for_co_signing_once(app, world, review
     _apply_twice(decision.id)
     with system_scope("test"):
         letter = db_session.scalars(sa.select(Letter)).one()
-        pdf = letter.pdf
+        stored_pdf = letter.pdf
+        reason = db_session.get(Decision, decision.id).reason
         assert db_session.get(Engagement, world.engagement.id).current_step_id == world.steps[0].id
     assert letter.status == LetterStatus.OPEN_FOR_SIGNING and letter.decision_id == decision.id
-    assert pdf.startswith(b"%PDF")
+    assert stored_pdf is None  # rendered when asked for, never a stored copy
     assert "should not stay engaged forever" in letter.body_html
     assert "Pay a living wage" in letter.body_html
-    assert "no commitment to a roadmap" in letter.body_html
+    # Internal notes stay internal: no dialogue summary, no decision reason, no signatories.
+    assert "no commitment to a roadmap" not in letter.body_html
+    assert reason not in letter.body_html and "Signed" not in letter.body_html
     to_sign = _count(db_session, Notification, Notification.kind == NotificationKind.LETTER_TO_SIGN)
     assert to_sign == 3  # one user in each participant: lead, co-lead, supporter
     # Applying again after a forced reset (a worker lost its claim) changes nothing.

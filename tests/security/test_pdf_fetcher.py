@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from engage.common import printing
+from engage.engagements.models import Letter, LetterKind, LetterStatus
 from engage.escalations import letters
 from engage.escalations.models import StepKind
 from engage.tenancy import system_scope
@@ -140,7 +141,15 @@ def test_a_letter_and_a_report_with_hostile_text_fetch_nothing(app, client, db_s
         f.dialogue(engagement, org, summary=markup[:2000])
         db_session.flush()
         _title, html = letters.render_html(engagement, decision, ladder.steps[0], f.TODAY)
-        document = letters.render_pdf(html)
+        letter = Letter(engagement_id=engagement.id, kind=LetterKind.LETTER_TO_BOARD,
+                        title=fitting(300), body_html=html, status=LetterStatus.OPEN_FOR_SIGNING)
+        db_session.add(letter)
+        db_session.flush()
+        f.signature(letter, org)
+        org.name = fitting(200)
+        db_session.flush()
+        db_session.expire(letter)
+        document = letters.pdf(letter)
         db_session.commit()
         login_as(client, user, org)
     assert document.startswith(b"%PDF") and IMAGE not in document

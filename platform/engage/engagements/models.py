@@ -5,7 +5,11 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.hybrid import hybrid_property
+<<<<<<< HEAD
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
+=======
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
+>>>>>>> main
 
 from engage.db import (
     Base,
@@ -94,6 +98,15 @@ class LetterStatus(StrEnum):
     DRAFT = "draft"
     OPEN_FOR_SIGNING = "open_for_signing"
     SENT = "sent"
+
+
+class LetterChannel(StrEnum):
+    """How a letter reached the company."""
+
+    EMAIL = "email"
+    POST = "post"
+    HAND_DELIVERED = "hand_delivered"
+    PORTAL = "portal"
 
 
 STAGES = {
@@ -347,13 +360,46 @@ class Letter(EngagementShared, TimestampMixin, Base):
         sa.ForeignKey("user_account.id", ondelete="SET NULL")
     )
     sent_on: Mapped[date | None]
-    # The printable letter (WeasyPrint), loaded only when asked for.
+    sent_channel: Mapped[str | None] = mapped_column(sa.String(20))
+    # The company's answer is due by this milestone (made when the letter is sent), so the
+    # sweep opens a review of an unanswered letter like any missed deadline.
+    response_milestone_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("milestone.id", ondelete="SET NULL"))
+    # No longer written: the PDF is rendered from the current state when asked for. (WeasyPrint), loaded only when asked for.
     pdf: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
 
     engagement: Mapped[Engagement] = relationship(back_populates="letters")
     signatures: Mapped[list[Signature]] = relationship(
         back_populates="letter", cascade="all, delete-orphan"
     )
+
+    @property
+    def signatory_count(self) -> int:
+        return len(self.signatures)
+
+    @property
+    def signed_aum_eur(self) -> Any:
+        """The assets the letter may claim: its actual signatures' (see Signature.aum_eur)."""
+        from decimal import Decimal
+
+        return sum((s.aum_eur for s in self.signatures if s.aum_eur is not None), Decimal(0))
+
+
+# Plain tables (not the mapped classes), so the tenancy filter does not hide another
+# signatory's commitment: a letter states every signer's committed assets to every reader.
+_SIGNED_LETTER = sa.table("letter", sa.column("id"), sa.column("engagement_id")).alias("signed_letter")
+_SIGNED_ENGAGEMENT = sa.table("engagement", sa.column("id"),
+                              sa.column("initiative_id")).alias("signed_engagement")
+_SIGNED_MEMBER = sa.table("initiative_member", sa.column("initiative_id"),
+                          sa.column("organisation_id"),
+                          sa.column("aum_committed_eur", sa.Numeric(20, 2))).alias("signed_member")
+
+
+class AumBasis(StrEnum):
+    """What a signatory's assets stand for in a letter."""
+
+    COMMITTED = "committed"  # committed to the engagement's initiative
+    DECLARED = "declared"  # the organisation's declared AUM (a direct engagement)
 
 
 class Signature(TenantScoped, Base):
@@ -375,7 +421,37 @@ class Signature(TenantScoped, Base):
     organisation: Mapped[Organisation] = relationship()
     signed_by: Mapped[User | None] = relationship()
 
+    # The initiative the letter's engagement belongs to, and what this organisation committed
+    # to it: loaded with the signature, so a page of letters costs no query per signatory.
+    initiative_id: Mapped[int | None] = column_property(
+        sa.select(_SIGNED_ENGAGEMENT.c.initiative_id)
+        .select_from(_SIGNED_LETTER.join(
+            _SIGNED_ENGAGEMENT, _SIGNED_ENGAGEMENT.c.id == _SIGNED_LETTER.c.engagement_id))
+        .where(_SIGNED_LETTER.c.id == letter_id)
+        .correlate_except(_SIGNED_LETTER, _SIGNED_ENGAGEMENT)
+        .scalar_subquery())
+    committed_aum_eur: Mapped[Any] = column_property(
+        sa.select(_SIGNED_MEMBER.c.aum_committed_eur)
+        .select_from(_SIGNED_LETTER.join(
+            _SIGNED_ENGAGEMENT, _SIGNED_ENGAGEMENT.c.id == _SIGNED_LETTER.c.engagement_id)
+            .join(_SIGNED_MEMBER, _SIGNED_MEMBER.c.initiative_id == _SIGNED_ENGAGEMENT.c.initiative_id))
+        .where(_SIGNED_LETTER.c.id == letter_id, _SIGNED_MEMBER.c.organisation_id == organisation_id)
+        .correlate_except(_SIGNED_LETTER, _SIGNED_ENGAGEMENT, _SIGNED_MEMBER)
+        .scalar_subquery())
+
     __table_args__ = (sa.UniqueConstraint("letter_id", "organisation_id"),)
+
+    @property
+    def aum_basis(self) -> AumBasis:
+        return AumBasis.COMMITTED if self.initiative_id is not None else AumBasis.DECLARED
+
+    @property
+    def aum_eur(self) -> Any:
+        """The assets this signature stands for: committed to the initiative, or declared
+        (direct engagement); None when the organisation stated none."""
+        if self.aum_basis is AumBasis.COMMITTED:
+            return self.committed_aum_eur
+        return self.organisation.aum_eur
 
     @classmethod
     def tenant_criteria(cls, org_id: Any) -> sa.ColumnElement[bool]:

@@ -96,7 +96,7 @@ def _letter(decision, step, engagement, now, today) -> str:
         "decision_id": decision.id, "engagement_id": engagement.id,
         "kind": LetterKind(step.kind.value), "title": title, "body_html": html,
         "status": LetterStatus.OPEN_FOR_SIGNING, "created_by_id": decision.decided_by_id,
-        "pdf": letters.render_pdf(html), "created_at": now,
+        "created_at": now,
     })
     if letter_id is None:
         return "letter already drafted"

@@ -1,41 +1,56 @@
-"""Draft letters and public statements, written from the engagement's objectives and history."""
+"""Letters and public statements: the draft written from the engagement's objectives, and
+the document as the company receives it.
+
+The draft (``Letter.body_html``) holds only what the leads say to the company; it never
+names signatories. Who signed, and with what assets, is added each time the document is
+rendered, from the signatures as they are now: a letter claims exactly the signatures it
+has, and a PDF is never a stale copy.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import render_template
+from markupsafe import Markup
 
 from engage.common import printing
 from engage.common.labels import aum_in_documents
 from engage.engagements.models import (
-    DialogueEntry,
+    AumBasis,
     Engagement,
-    EngagementParticipant,
+    Letter,
     LetterKind,
+    LetterStatus,
     Milestone,
     Objective,
-    Visibility,
+    Signature,
 )
 from engage.escalations.models import Decision, LadderStep
 from engage.extensions import db
-from engage.organisations.models import Organisation
 
-HISTORY_ENTRIES = 8
+# How each basis reads in a letter, after the amount.
+BASIS_IN_DOCUMENTS = {
+    AumBasis.COMMITTED: "committed to the initiative",
+    AumBasis.DECLARED: "declared assets under management",
+}
+
+
+def _sentence(text: str) -> str:
+    """A field as a sentence of its own: trimmed, one full stop at the end."""
+    text = " ".join(text.split()).rstrip(".;, ")
+    return f"{text}." if text else ""
 
 
 def render_html(engagement: Engagement, decision: Decision, step: LadderStep, today: date) -> tuple[str, str]:
-    """(title, HTML) of the draft; only coalition-visible dialogue is quoted, never private."""
+    """(title, HTML) of the draft's body: objectives, missed commitments and what is asked.
+    No signatories (the document adds the actual ones), no dialogue summaries, no decision
+    reason: internal notes are not the company's to read."""
     public = step.kind.value == LetterKind.PUBLIC_STATEMENT.value
     company = engagement.company
-    signatories = db.session.execute(
-        sa.select(Organisation.name, Organisation.aum_eur)
-        .join(EngagementParticipant, EngagementParticipant.organisation_id == Organisation.id)
-        .where(EngagementParticipant.engagement_id == engagement.id)
-        .order_by(EngagementParticipant.role, Organisation.name)
-    ).all()
     objectives = db.session.scalars(
         sa.select(Objective).where(Objective.engagement_id == engagement.id).order_by(Objective.id)
     ).all()
@@ -44,13 +59,6 @@ def render_html(engagement: Engagement, decision: Decision, step: LadderStep, to
         .where(Milestone.engagement_id == engagement.id, Milestone.met_on.is_(None),
                Milestone.due_on < today)
         .order_by(Milestone.due_on)
-    ).all()
-    history = db.session.scalars(
-        sa.select(DialogueEntry)
-        .where(DialogueEntry.engagement_id == engagement.id,
-               DialogueEntry.visibility == Visibility.COALITION)
-        .order_by(DialogueEntry.occurred_on.desc())
-        .limit(HISTORY_ENTRIES)
     ).all()
     next_step = db.session.scalar(
         sa.select(LadderStep.kind)
@@ -61,16 +69,60 @@ def render_html(engagement: Engagement, decision: Decision, step: LadderStep, to
     title = (f"Public statement of investors on {company.name}" if public
              else f"Letter to the Board of {company.name}: {engagement.title}")
     html = render_template(
-        "escalations/letter.html",
-        title=title, public=public, engagement=engagement, company=company,
-        decision=decision, today=today, objectives=objectives, missed=missed,
-        history=list(reversed(history)), wait_days=step.wait_days,
+        "escalations/letter_body.html",
+        public=public, engagement=engagement, company=company,
+        issue=_sentence(engagement.issue), rights_holders=_sentence(engagement.rights_holders),
+        objectives=[_sentence(o.description) for o in objectives], missed=missed,
+        wait_days=step.wait_days,
         next_step=next_step.value.replace("_", " ") if next_step else "a further escalation",
-        signatories=[s.name for s in signatories],
-        aum=aum_in_documents(sum((s.aum_eur or Decimal(0) for s in signatories), Decimal(0))),
     )
     return title[:300], html
 
 
-def render_pdf(html: str) -> bytes:
-    return printing.pdf(html)
+@dataclass(frozen=True)
+class Signatories:
+    """The actual signatures of a letter, as the letter states them."""
+
+    names: list[tuple[str, Decimal | None]]  # (organisation, assets), by name
+    basis: AumBasis
+    total: Decimal
+    unstated: int  # signatories whose assets are not stated (not counted in the total)
+
+    @property
+    def count(self) -> int:
+        return len(self.names)
+
+
+def signatories(letter: Letter) -> Signatories:
+    """Who signed ``letter`` and the assets each stands for; nobody else."""
+    signed = sorted(letter.signatures, key=lambda s: s.organisation.name)
+    stated = [s.aum_eur for s in signed if s.aum_eur is not None]
+    basis = signed[0].aum_basis if signed else (
+        AumBasis.COMMITTED if letter.engagement.initiative_id is not None else AumBasis.DECLARED)
+    return Signatories(names=[(s.organisation.name, s.aum_eur) for s in signed], basis=basis,
+                       total=sum(stated, Decimal(0)), unstated=len(signed) - len(stated))
+
+
+def document(letter: Letter) -> str:
+    """The whole letter as the company receives it, from the current state: marked DRAFT
+    until sent, then dated; signed by exactly the organisations that signed."""
+    signed = signatories(letter)
+    return render_template(
+        "escalations/letter.html", letter=letter, body=Markup(letter.body_html),
+        sent=letter.status == LetterStatus.SENT, signed=signed,
+        basis=BASIS_IN_DOCUMENTS[signed.basis], aum=aum_in_documents,
+    )
+
+
+def pdf(letter: Letter) -> bytes:
+    """The letter's PDF, rendered now (never a stored copy)."""
+    return printing.pdf(document(letter))
+
+
+def with_signatures(letter_id: int) -> Letter | None:
+    """The letter with its signatures and their organisations, for rendering."""
+    from sqlalchemy.orm import selectinload
+
+    return db.session.scalar(
+        sa.select(Letter).where(Letter.id == letter_id)
+        .options(selectinload(Letter.signatures).selectinload(Signature.organisation)))

@@ -3,8 +3,7 @@ while the orchestrator carries a decision out, and the letters it produces."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
@@ -15,6 +14,7 @@ from engage.common.paging import current_page
 from engage.db import utcnow
 from engage.engagements.models import Engagement, Letter
 from engage.engagements.pages import draw_page, load_engagement
+from engage.escalations import letters
 from engage.escalations.models import ApplyStatus, Decision, EscalationReview
 from engage.escalations.queries import count_decidable_reviews, decidable_reviews
 from engage.extensions import db, htmx
@@ -112,11 +112,9 @@ def decision_state(decision: Decision):
 @bp.get("/letters/<int:letter_id>.pdf")
 @requires(Permission.READ, load=load_letter)
 def letter_pdf(letter: Letter):
-    pdf = db.session.scalar(sa.select(Letter.pdf).where(Letter.id == letter.id))
-    if not pdf:
-        flash(_("This letter has no PDF yet."), "error")
-        return redirect(url_for("engagements.show", engagement_id=letter.engagement_id)), 303
-    response = make_response(pdf)
+    """Rendered from the letter as it is now: its actual signatures, DRAFT until sent."""
+    response = make_response(letters.pdf(letters.with_signatures(letter.id)))
+    response.headers["Cache-Control"] = "no-store"
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'inline; filename="engage-letter-{letter.id}.pdf"'
     return response
