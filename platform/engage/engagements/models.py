@@ -5,11 +5,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.hybrid import hybrid_property
-<<<<<<< HEAD
-from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
-=======
-from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
->>>>>>> main
+from sqlalchemy.orm import Mapped, column_property, mapped_column, query_expression, relationship
 
 from engage.db import (
     Base,
