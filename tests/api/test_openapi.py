@@ -128,6 +128,9 @@ CASES: dict[str, dict[str, Any]] = {
         "kind": "hidden", "params": lambda w: {"letter_id": w.letter.id}},
     "POST /letters/{letter_id}/signatures": {
         "kind": "hidden", "params": lambda w: {"letter_id": w.letter.id}},
+    "POST /letters/{letter_id}/send": {
+        "kind": "hidden", "params": lambda w: {"letter_id": w.letter.id},
+        "body": {"channel": "email"}},
     "GET /votes": {"kind": "list", "object": lambda w: w.vote.id},
     "GET /votes/{vote_id}": {"kind": "hidden", "params": lambda w: {"vote_id": w.vote.id}},
     "POST /votes": {

@@ -195,20 +195,41 @@ def sign_on(engagement: Engagement):
         message=_("Your organisation has signed on to this engagement."))
 
 
+def _letter_fragment(letter_id: int, engagement_id: int):
+    def draw(errors: dict[str, str] | None = None) -> str:
+        letter = letters_of(engagement_id, letter_id)[0]
+        return render_template("engagements/_letter.html", letter=letter,
+                               may_participate=True,
+                               may_lead=can(Permission.LEAD_ENGAGEMENT, letter),
+                               letter_errors=errors or {},
+                               letter_values=request.form.to_dict() if errors else {})
+    return draw
+
+
 @bp.post("/letters/<int:letter_id>/sign")
 @requires(Permission.PARTICIPATE_ENGAGEMENT, load=load_letter)
 def co_sign(letter: Letter):
     letter_id, engagement_id = letter.id, letter.engagement_id
-
-    def letter_fragment(errors: dict[str, str] | None = None) -> str:
-        return render_template("engagements/_letter.html",
-                               letter=letters_of(engagement_id, letter_id)[0],
-                               may_participate=True, letter_errors=errors or {})
-
     return _answer_in_place(
         lambda: service.co_sign(letter, **acting()), engagement_id=engagement_id,
-        key=f"letter-{letter_id}", fragment=letter_fragment,
+        key=f"letter-{letter_id}", fragment=_letter_fragment(letter_id, engagement_id),
         message=_("Your organisation has co-signed the letter."))
+
+
+@bp.post("/letters/<int:letter_id>/send")
+@requires(Permission.LEAD_ENGAGEMENT, load=load_letter)
+def send_letter(letter: Letter):
+    """A lead records that the letter went to the company (date, channel, days to answer)."""
+    from engage.escalations.sending import send_letter as send
+
+    letter_id, engagement_id = letter.id, letter.engagement_id
+    form = request.form
+    return _answer_in_place(
+        lambda: send(letter, **acting(), now=clock.now(), sent_on=form.get("sent_on"),
+                     channel=form.get("channel"), response_days=form.get("response_days")),
+        engagement_id=engagement_id, key=f"letter-{letter_id}",
+        fragment=_letter_fragment(letter_id, engagement_id), values=form.to_dict(),
+        message=_("The letter is marked sent; the company's answer is now a milestone."))
 
 
 # --- escalation follow-up: tasks and the divestment review -------------------------------------

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, query_expression, relationship
 
 from engage.db import (
     Base,
@@ -96,6 +96,15 @@ class LetterStatus(StrEnum):
     SENT = "sent"
 
 
+class LetterChannel(StrEnum):
+    """How a letter reached the company."""
+
+    EMAIL = "email"
+    POST = "post"
+    HAND_DELIVERED = "hand_delivered"
+    PORTAL = "portal"
+
+
 STAGES = {
     0: "not started",
     1: "concern raised",
@@ -159,6 +168,10 @@ class Engagement(TenantScoped, TimestampMixin, Base):
     reviews: Mapped[list[EscalationReview]] = relationship(back_populates="engagement")
     ladder: Mapped[EscalationLadder | None] = relationship(foreign_keys=[ladder_id])
     current_step: Mapped[LadderStep | None] = relationship(foreign_keys=[current_step_id])
+    # Filled by a list that asks for them (engagements.progress.expressions); None otherwise.
+    stage: Mapped[int | None] = query_expression()
+    overdue_milestones: Mapped[int | None] = query_expression()
+    open_reviews: Mapped[int | None] = query_expression()
 
     __table_args__ = (
         sa.CheckConstraint("severity_scale BETWEEN 1 AND 5", name="scale_1_5"),
@@ -343,7 +356,12 @@ class Letter(EngagementShared, TimestampMixin, Base):
         sa.ForeignKey("user_account.id", ondelete="SET NULL")
     )
     sent_on: Mapped[date | None]
-    # The printable letter (WeasyPrint), loaded only when asked for.
+    sent_channel: Mapped[str | None] = mapped_column(sa.String(20))
+    # The company's answer is due by this milestone (made when the letter is sent), so the
+    # sweep opens a review of an unanswered letter like any missed deadline.
+    response_milestone_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("milestone.id", ondelete="SET NULL"))
+    # No longer written: the PDF is rendered from the current state when asked for. (WeasyPrint), loaded only when asked for.
     pdf: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
 
     engagement: Mapped[Engagement] = relationship(back_populates="letters")

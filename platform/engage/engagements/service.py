@@ -48,6 +48,15 @@ class EngagementError(FormError):
     """An engagement's write cannot be carried out as given; nothing was written."""
 
 
+class LetterSent(EngagementError):
+    """The letter has been sent: it cannot change any more (a conflict, 409)."""
+
+
+def refuse_if_sent(letter: Letter) -> None:
+    if letter.status == LetterStatus.SENT:
+        raise LetterSent(_("This letter has been sent: its text and signatories are final."))
+
+
 def participant_role(engagement_id: int, organisation_id: int) -> ParticipantRole | None:
     """The organisation's role in the engagement (lead, co-lead, supporter), or None."""
     return db.session.scalar(
@@ -335,6 +344,7 @@ def co_sign(letter: Letter, *, actor: User, organisation_id: int) -> Signature:
     if participant_role(letter.engagement_id, organisation_id) is None:
         raise EngagementError(_("Only organisations that take part in this engagement can "
                                 "co-sign its letters."))
+    refuse_if_sent(letter)
     if letter.status != LetterStatus.OPEN_FOR_SIGNING:
         raise EngagementError(_("This letter is not open for signing."))
     signed = db.session.scalar(sa.select(Signature.id).where(

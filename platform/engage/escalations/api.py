@@ -15,6 +15,7 @@ from engage.escalations.schemas import (
     DecisionSchema,
     LetterListArgs,
     LetterSchema,
+    LetterSendSchema,
     ReviewListArgs,
     ReviewSchema,
     SignatureSchema,
@@ -131,11 +132,33 @@ def list_signatures(letter_id, args):
 
 
 @operation("POST", "/letters/<id:letter_id>/signatures", tag="letters",
-           summary="Co-sign a letter", response=SignatureSchema, status=201)
+           summary="Co-sign a letter", response=SignatureSchema, status=201, errors=(409,))
 def create_signature(letter_id):
-    """Your organisation co-signs a letter that is open for signing (no body)."""
-    from engage.engagements.service import co_sign
+    """Your organisation co-signs a letter that is open for signing (no body); a sent
+    letter's signatories are final (409)."""
+    from engage.engagements.service import LetterSent, co_sign
 
     letter = load_letter(letter_id)
     require(Permission.PARTICIPATE_ENGAGEMENT, letter)
-    return commit_unit(lambda: co_sign(letter, **acting()))
+    return commit_unit(lambda: co_sign(letter, **acting()), conflicts=(LetterSent,))
+
+
+@operation("POST", "/letters/<id:letter_id>/send", tag="letters",
+           summary="Mark a letter sent (leads)", body=LetterSendSchema, response=LetterSchema,
+           errors=(409,))
+def send_letter(letter_id, data):
+    """Record that the letter went to the company (date, channel). Refused without a
+    signature; from then its text and signatories are final, and the company's answer is
+    due by a milestone ``response_days`` (default 30) later."""
+    from engage.engagements.service import LetterSent
+    from engage.escalations.sending import send_letter as send
+
+    letter = load_letter(letter_id)
+    require(Permission.LEAD_ENGAGEMENT, letter)
+    from engage import clock
+
+    commit_unit(lambda: send(letter, **acting(), now=clock.now(), sent_on=data["sent_on"],
+                             channel=data["channel"].value, response_days=data["response_days"]),
+                conflicts=(LetterSent,))
+    return one_or_404(sa.select(Letter).where(Letter.id == letter.id)
+                      .options(selectinload(Letter.signatures).options(*_SIGNATURE_LOADS)))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from engage.api.fields import Id, Money, QueryInt, Str
 from engage.api.routing import PageArgs
 from engage.api.schemas import OrganisationRefSchema, UserRefSchema
-from engage.engagements.models import AumBasis, LetterKind, LetterStatus
+from engage.engagements.models import AumBasis, LetterChannel, LetterKind, LetterStatus
 from engage.escalations.models import (
     ApplyStatus,
     CloseOutcome,
@@ -85,11 +85,24 @@ class LetterSchema(Schema):
     body_html = fields.String(required=True)
     status = fields.Enum(LetterStatus, by_value=True, required=True)
     sent_on = fields.Date(allow_none=True)
+    sent_channel = fields.String(allow_none=True,
+                                 validate=validate.OneOf([c.value for c in LetterChannel]))
+    response_milestone_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime(required=True)
     signatures = fields.List(fields.Nested(SignatureSchema), required=True)
     # The letter's claim, from the actual signatures only.
     signatory_count = fields.Integer(required=True, dump_only=True)
     aum_eur = Money(attribute="signed_aum_eur", required=True, dump_only=True)
+
+
+class LetterSendSchema(Schema):
+    sent_on = fields.Date(load_default=None, allow_none=True,
+                          metadata={"description": "default: today; never in the future"})
+    channel = fields.Enum(LetterChannel, by_value=True, required=True)
+    response_days = fields.Integer(load_default=None, allow_none=True,
+                                   validate=validate.Range(min=1, max=365),
+                                   metadata={"description": "the company's time to answer "
+                                                            "(default 30 days)"})
 
 
 class LetterListArgs(PageArgs):

@@ -4,16 +4,16 @@
   takes its place); reviews, decisions and engagements keep pointing to the retired step.
 - The unique (ladder_id, position) becomes unique among the steps in force only.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-11-30 02:20:00
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0010'
-down_revision = '0009'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

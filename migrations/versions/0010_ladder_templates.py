@@ -8,8 +8,8 @@
 
 Templates belong to no organisation and every organisation sees them (common/visibility.py).
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-11-30 02:05:00
 
 """
@@ -20,8 +20,8 @@ from alembic import op
 
 from engage.escalations.ladder_templates import TEMPLATES
 
-revision = '0009'
-down_revision = '0008'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
