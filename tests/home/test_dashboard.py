@@ -30,9 +30,14 @@ def test_my_engagements_most_severe_first_with_stage_and_next_deadline(client, d
     # Active ones by severity to people (100 before 8), the closed one last; C's is not ours.
     assert ids == [dash.severe.id, dash.mild.id, dash.closed.id]
     severe_row = html[html.index(f'data-engagement="{dash.severe.id}"'):]
-    assert 'data-stage="2"' in severe_row.split("</tr>")[0]  # the furthest milestone stage
-    assert "Concern acknowledged" in severe_row.split("</tr>")[0]
-    assert "Closed: success" in html
+    # Its open milestones are at 2, 0 (overdue, under review) and 0: the lowest open one.
+    first = severe_row.split("</tr>")[0]
+    assert 'data-stage="0"' in first and "Not started" in first
+    assert 'data-overdue="2"' in first and "2 milestones overdue" in first
+    assert 'data-open-reviews="1"' in first and "1 review open" in first
+    closed_row = html[html.index(f'data-engagement="{dash.closed.id}"'):].split("</tr>")[0]
+    assert 'data-outcome="closed_success"' in closed_row and "Closed: success" in closed_row
+    assert "data-stage" not in closed_row and "overdue" not in closed_row
 
 
 def test_my_engagements_paginate(client, dash, db_session, app):
@@ -85,9 +90,9 @@ def test_charts_are_accessible_inline_svg_with_a_table(client, dash):
         assert f'<title id="{chart}-title">' in html
     assert "<table" in html and "Show the numbers" in html
     stages = html[html.index('data-chart="chart-stages"'):html.index('data-chart="chart-steps"')]
-    # Two active engagements: one at stage 2, one at stage 1.
+    # Two active engagements: one at stage 0 (its lowest open milestone), one at stage 1.
     rows = dict(re.findall(r'<th scope="row">([^<]+)</th><td>(\d+)</td>', stages))
-    assert rows == {"Not started": "0", "Concern raised": "1", "Concern acknowledged": "1",
+    assert rows == {"Not started": "1", "Concern raised": "1", "Concern acknowledged": "0",
                     "Credible plan": "0", "Plan implemented, outcome verified": "0"}
     steps = html[html.index('data-chart="chart-steps"'):html.index('data-chart="chart-outcomes"')]
     assert re.findall(r'<th scope="row">([^<]+)</th><td>(\d+)</td>', steps) == [

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from engage import clock
 from engage.api.errors import ApiError, commit_unit
 from engage.api.routing import operation, paginate
+from engage.engagements import progress
 from engage.engagements.models import (
     DialogueEntry,
     Engagement,
@@ -55,14 +56,14 @@ def list_engagements(args):
     """Engagements your organisation takes part in or sees through its initiatives, active
     first, then most severe to people."""
     stmt = engagement_list(q=args["q"], **{key: args[key] for key in FILTERS})
-    return paginate(stmt, args, *_ENGAGEMENT_LOADS)
+    return paginate(stmt, args, *_ENGAGEMENT_LOADS, *progress.expressions(clock.today()))
 
 
 @operation("GET", "/engagements/<id:engagement_id>", tag="engagements",
            summary="Get an engagement", response=EngagementSchema)
 def get_engagement(engagement_id):
     return one_or_404(sa.select(Engagement).where(Engagement.id == engagement_id)
-                      .options(*_ENGAGEMENT_LOADS))
+                      .options(*_ENGAGEMENT_LOADS, *progress.expressions(clock.today())))
 
 
 @operation("POST", "/engagements", tag="engagements", summary="Start an engagement",

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, query_expression, relationship
 
 from engage.db import (
     Base,
@@ -168,6 +168,10 @@ class Engagement(TenantScoped, TimestampMixin, Base):
     reviews: Mapped[list[EscalationReview]] = relationship(back_populates="engagement")
     ladder: Mapped[EscalationLadder | None] = relationship(foreign_keys=[ladder_id])
     current_step: Mapped[LadderStep | None] = relationship(foreign_keys=[current_step_id])
+    # Filled by a list that asks for them (engagements.progress.expressions); None otherwise.
+    stage: Mapped[int | None] = query_expression()
+    overdue_milestones: Mapped[int | None] = query_expression()
+    open_reviews: Mapped[int | None] = query_expression()
 
     __table_args__ = (
         sa.CheckConstraint("severity_scale BETWEEN 1 AND 5", name="scale_1_5"),

@@ -17,9 +17,10 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, render_template
 from sqlalchemy.orm import joinedload, selectinload
 
+from engage import clock
 from engage.common.paging import current_page
 from engage.common.sections import Section, load_sections
-from engage.engagements import labels, timeline
+from engage.engagements import labels, progress, timeline
 from engage.engagements.models import (
     Engagement,
     EngagementParticipant,
@@ -111,6 +112,8 @@ def page_context(engagement: Engagement) -> dict[str, Any]:
     return {
         "engagement": engagement,
         **sections,
+        "progress": progress.of_engagement(engagement, sections["milestones"],
+                                           sections["reviews"], clock.today()),
         "ladder": engagement.ladder,
         "my_role": role,
         "may_decide": may_lead,

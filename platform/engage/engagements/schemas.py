@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
+from engage import clock
 from engage.api.fields import Id, Int, QueryInt, Str
 from engage.api.routing import PageArgs
 from engage.api.schemas import CompanyRefSchema, OrganisationRefSchema, UserRefSchema
+from engage.engagements import progress
 from engage.engagements.models import (
     DialogueKind,
     EngagementLevel,
@@ -48,6 +50,17 @@ class EngagementSchema(Schema):
     severity = fields.Integer(required=True, metadata={
         "description": "Scale x scope x irremediability: risk to people, 1-125."})
     status = fields.Enum(EngagementStatus, by_value=True, required=True)
+    stage = fields.Function(lambda e: progress.stage_for(e), dump_only=True,
+                            metadata={"description": (
+                                "What the engagement as a whole has reached, 0-4: the lowest "
+                                "stage among open milestones (never 4 while one is open); once "
+                                "all are met, the lowest among them; 0 with none. An engagement "
+                                "closed with no prospect is never at 4.")})
+    overdue_milestones = fields.Function(
+        lambda e: progress.overdue_for(e, clock.today()), dump_only=True,
+        metadata={"description": "Milestones not met and past due (0 once closed)."})
+    open_reviews = fields.Function(lambda e: progress.open_reviews_for(e), dump_only=True,
+                                   metadata={"description": "Escalation reviews not decided yet."})
     started_on = fields.Date(required=True)
     closed_on = fields.Date(allow_none=True)
     participants = fields.List(fields.Nested(ParticipantSchema), required=True)

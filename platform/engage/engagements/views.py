@@ -15,6 +15,7 @@ from engage.common.forms import parse_int
 from engage.common.paging import current_page
 from engage.companies.models import Company
 from engage.companies.queries import search
+from engage.engagements import progress
 from engage.engagements.models import Engagement
 from engage.engagements.pages import bp, load_engagement, render_page, timeline_context
 from engage.engagements.queries import engagement_list, next_due_on
@@ -30,7 +31,8 @@ COMPANY_CHOICES = 50
 def index():
     """Every engagement the organisation can see, most severe for people first."""
     page = current_page()
-    query = (engagement_list(Company.name, next_due_on().label("next_due_on"))
+    query = (engagement_list(Company.name, next_due_on().label("next_due_on"),
+                             *progress.columns(clock.today()))
              .join(Company, Company.id == Engagement.company_id))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Engagement))
     rows = db.session.execute(query.limit(page.size).offset(page.offset)).all()

@@ -30,6 +30,7 @@ from engage.engagements.models import (
     Signature,
     Visibility,
 )
+from engage.engagements import progress
 from engage.engagements.queries import MOST_SEVERE_FIRST, next_due_on
 from engage.escalations.queries import decidable_reviews
 from engage.escalations.models import (
@@ -61,8 +62,10 @@ class EngagementRow:
     role: str
     status: str
     severity: int
-    stage: int
+    stage: int  # engagements.progress: what the engagement as a whole has reached
     next_due_on: date | None
+    overdue: int = 0  # milestones overdue (0 once closed)
+    open_reviews: int = 0
 
 
 def _mine(org_id: int) -> sa.Select:
@@ -71,25 +74,18 @@ def _mine(org_id: int) -> sa.Select:
         EngagementParticipant.organisation_id == org_id)
 
 
-def _stage() -> sa.ScalarSelect:
-    """An engagement's progress: the furthest stage (0-4) any of its milestones reached."""
-    return (
-        sa.select(sa.func.coalesce(sa.func.max(Milestone.stage), 0))
-        .where(Milestone.engagement_id == Engagement.id)
-        .correlate(Engagement)
-        .scalar_subquery()
-    )
-
-
-def my_engagements(org_id: int, *, limit: int, offset: int = 0) -> tuple[list[EngagementRow], int]:
+def my_engagements(org_id: int, *, limit: int, offset: int = 0,
+                   today: date) -> tuple[list[EngagementRow], int]:
     """One page of the organisation's engagements, active first, then most severe to people
     (scale x scope x irremediability), then the nearest deadline; and how many there are
     (a window count over the same rows, so one query gives both)."""
     next_due = next_due_on().label("next_due_on")
+    stage, overdue, open_reviews = progress.columns(today)
     rows = db.session.execute(
         sa.select(Engagement.id, Engagement.title, Company.name, EngagementParticipant.role,
                   Engagement.status, Engagement.severity.label("severity"),
-                  _stage().label("stage"), next_due, sa.func.count().over().label("total"))
+                  stage, next_due, overdue, open_reviews,
+                  sa.func.count().over().label("total"))
         .join(Company, Company.id == Engagement.company_id)
         .join(EngagementParticipant,
               (EngagementParticipant.engagement_id == Engagement.id)
@@ -104,7 +100,7 @@ def my_engagements(org_id: int, *, limit: int, offset: int = 0) -> tuple[list[En
                                   .where(Engagement.id.in_(_mine(org_id))))
     else:
         total = 0
-    return [EngagementRow(r[0], r[1], r[2], str(r[3]), str(r[4]), r[5], r[6], r[7])
+    return [EngagementRow(r[0], r[1], r[2], str(r[3]), str(r[4]), r[5], r[6], r[7], r[8], r[9])
             for r in rows], total
 
 
@@ -276,7 +272,7 @@ def charts(org_id: int) -> Charts:
     """Three aggregates over the organisation's engagements, one GROUP BY each, read in one
     UNION ALL of (chart, key, year, month, count)."""
     per_engagement = (
-        sa.select(Engagement.id, _stage().label("stage"))
+        sa.select(Engagement.id, progress.stage_sql().label("stage"))
         .where(Engagement.id.in_(_mine(org_id)), Engagement.status == EngagementStatus.ACTIVE)
         .subquery()
     )

@@ -30,7 +30,8 @@ def home():
     today = clock.today()
     org_id = current_org.id
     page = current_page()
-    engagements, total = dashboard.my_engagements(org_id, limit=page.size, offset=page.offset)
+    engagements, total = dashboard.my_engagements(org_id, limit=page.size, offset=page.offset,
+                                                     today=today)
     reviews, reviews_total = dashboard.reviews_waiting(org_id, REVIEWS_SHOWN)
     deadlines, deadlines_total = dashboard.upcoming_deadlines(org_id, today)
     charts = dashboard.charts(org_id)

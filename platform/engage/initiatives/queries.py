@@ -4,6 +4,7 @@ and ladder, and the "strength of numbers" totals. A fixed number of queries per 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +13,8 @@ from sqlalchemy.orm import aliased, selectinload
 
 from engage.companies.models import Company
 from engage.db import Base
-from engage.engagements.models import Engagement, Milestone
+from engage.engagements import progress
+from engage.engagements.models import Engagement
 from engage.engagements.queries import engagement_list
 from engage.escalations.models import EscalationLadder
 from engage.extensions import db
@@ -129,15 +131,12 @@ def member_row(member_id: int):
     ).one()
 
 
-def engagements(initiative_id: int, limit: int = 200):
-    """(engagement, company name, highest milestone stage) visible to this organisation,
-    in the order of every engagement list (active first, most severe for people first)."""
-    stage = (
-        sa.select(sa.func.max(Milestone.stage)).where(Milestone.engagement_id == Engagement.id)
-        .correlate(Engagement).scalar_subquery()
-    )
+def engagements(initiative_id: int, today: date, limit: int = 200):
+    """(engagement, company name, stage, milestones overdue, reviews open) visible to this
+    organisation (the stage as engagements.progress defines it), in the order of every
+    engagement list (active first, most severe for people first)."""
     return db.session.execute(
-        engagement_list(Company.name, stage.label("stage"), initiative_id=initiative_id)
+        engagement_list(Company.name, *progress.columns(today), initiative_id=initiative_id)
         .join(Company, Company.id == Engagement.company_id)
         .limit(limit)
     ).all()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 
+from engage import clock
 from engage.common.answer import answer_write
 from engage.common.paging import current_page
 from engage.extensions import db, htmx
@@ -80,7 +81,7 @@ def _detail_context(initiative: Initiative, *, errors=None, form=None) -> dict:
         coordinator_name=service.organisation_name(initiative.coordinator_organisation_id),
         ladder=queries.ladder(initiative.id),
         members=queries.members(initiative.id),
-        engagements=queries.engagements(initiative.id),
+        engagements=queries.engagements(initiative.id, clock.today()),
         strength=_strength(initiative),
         may_create_engagement=can(Permission.WRITE) and (context["is_coordinator"] or leads),
     )

@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from engage.common.bounds import date_range_message, in_range
 from engage.common.labels import label
 from engage.companies.models import Company
+from engage.engagements import progress
 from engage.engagements.labels import STAGES as STAGE_WORDS
 from engage.engagements.models import (
     STAGES,
@@ -86,6 +87,8 @@ class StewardshipReport:
     by_level: dict[str, int] = field(default_factory=dict)
     by_topic: list[tuple[str | None, int]] = field(default_factory=list)
     by_stage: dict[int, int] = field(default_factory=dict)
+    # stage -> (engagements with a milestone overdue, with a review open)
+    held_back: dict[int, tuple[int, int]] = field(default_factory=dict)
     milestones_met: int = 0
     reviews_opened: int = 0
     escalations: list[tuple[str, int]] = field(default_factory=list)
@@ -126,9 +129,11 @@ class StewardshipReport:
                   (_l("Level"), _l("Engagements")),
                   [(label("level", level), self.by_level.get(level, 0))
                    for level in ("collaborative", "direct", "outsourced")]),
-            Table("progress", _l("Progress by stage"), (UK9, SFDR),
-                  (_l("Stage"), _l("Description"), _l("Engagements")),
-                  [(stage, STAGE_WORDS[stage], self.by_stage.get(stage, 0)) for stage in STAGES]),
+            Table("progress", _l("Progress of open engagements by stage"), (UK9, SFDR),
+                  (_l("Stage"), _l("Description"), _l("Engagements"),
+                   _l("With a milestone overdue"), _l("With a review open")),
+                  [(stage, STAGE_WORDS[stage], self.by_stage.get(stage, 0),
+                    *self.held_back.get(stage, (0, 0))) for stage in STAGES]),
             Table("escalations", _l("Escalations"), (UK11, SFDR),
                   (_l("Step"), _l("Times taken")),
                   [(_l("Reviews opened"), self.reviews_opened),
@@ -217,13 +222,20 @@ def build_report(organisation_id: int, start: date, end: date) -> StewardshipRep
         )
     ]
 
-    furthest = (
-        sa.select(sa.func.coalesce(sa.func.max(Milestone.stage), 0).label("stage"))
-        .select_from(Engagement).outerjoin(Milestone, Milestone.engagement_id == Engagement.id)
-        .where(in_active).group_by(Engagement.id).subquery()
+    # The stage as the pages show it (engagements.progress); a closed engagement counts
+    # under its outcome below, not under a stage, as its page shows it.
+    # Overdue as of the day after the period, beside each stage as on the pages.
+    reached = (
+        sa.select(*progress.columns(end + timedelta(days=1)))
+        .where(in_active, Engagement.status == EngagementStatus.ACTIVE).subquery()
     )
-    report.by_stage = dict(s.execute(
-        sa.select(furthest.c.stage, sa.func.count()).group_by(furthest.c.stage)).all())
+    for stage, n, overdue, reviewing in s.execute(
+        sa.select(reached.c.stage, sa.func.count(),
+                  sa.func.sum(sa.case((reached.c.overdue > 0, 1), else_=0)),
+                  sa.func.sum(sa.case((reached.c.open_reviews > 0, 1), else_=0)))
+        .group_by(reached.c.stage)):
+        report.by_stage[stage] = n
+        report.held_back[stage] = (int(overdue or 0), int(reviewing or 0))
     decisions = s.execute(
         sa.select(Decision.kind, LadderStep.kind, sa.func.count(Decision.id))
         .select_from(Decision).outerjoin(LadderStep, LadderStep.id == Decision.ladder_step_id)
