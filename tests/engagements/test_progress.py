@@ -166,3 +166,16 @@ def test_the_demo_no_longer_claims_outcomes_it_has_not_verified(db_session):
             assert milestones and all(m.met_on and m.stage == 4 for m in milestones)
     assert before >= 10  # the old "furthest milestone" said 4 on most of them
     assert len(after) < before
+
+
+def test_the_decision_form_shows_what_was_tried_before(client, db_session):
+    from tests.home.conftest import build_dash
+
+    dash = build_dash(db_session)
+    login_as(client, dash.a_user, dash.a)
+    html = _page(client, f"/engagements/{dash.severe.id}")
+    form = html[html.index('class="decision-form"'):].split("</form>")[0]
+    tried = form[form.index("data-tried"):].split("</p>")[0]
+    # The earlier review was decided: escalate to the ladder's first step, a letter to the board.
+    assert 'data-tried="1"' in tried and "Tried so far on this engagement:" in tried
+    assert "letter to board" in tried

@@ -114,6 +114,10 @@ def page_context(engagement: Engagement) -> dict[str, Any]:
         **sections,
         "progress": progress.of_engagement(engagement, sections["milestones"],
                                            sections["reviews"], clock.today()),
+        # What the decision form shows was tried before: the escalation steps taken so far.
+        "tried": sorted((r.decision for r in sections["reviews"]
+                         if r.decision is not None and r.decision.ladder_step is not None),
+                        key=lambda d: (d.decided_at, d.id)),
         "ladder": engagement.ladder,
         "my_role": role,
         "may_decide": may_lead,
