@@ -131,6 +131,9 @@ CASES: dict[str, dict[str, Any]] = {
     "POST /letters/{letter_id}/send": {
         "kind": "hidden", "params": lambda w: {"letter_id": w.letter.id},
         "body": {"channel": "email"}},
+    "POST /letters/{letter_id}/answer": {
+        "kind": "hidden", "params": lambda w: {"letter_id": w.letter.id},
+        "body": {"summary": "We will publish a plan"}},
     "GET /votes": {"kind": "list", "object": lambda w: w.vote.id},
     "GET /votes/{vote_id}": {"kind": "hidden", "params": lambda w: {"vote_id": w.vote.id}},
     "POST /votes": {

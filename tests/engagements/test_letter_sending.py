@@ -145,3 +145,36 @@ def test_a_lead_marks_the_letter_sent_in_the_page(client, db_session, letter_wor
     with system_scope("test"):
         letter = db_session.get(Letter, letter_id)
         assert letter.status == LetterStatus.SENT and letter.sent_channel == "hand_delivered"
+
+
+def test_the_company_answer_meets_the_response_milestone(client, db_session, letter_world):  # noqa: F811
+    c, letter_id = letter_world
+    token = act_as(client, c.coordinator_user, c.coordinator)
+    assert post(client, f"/engagements/letters/{letter_id}/sign", token).status_code in (200, 303)
+    w = _loaded(db_session, c)
+    lead = _client(client, db_session, w["coordinator"], w["coordinator_user"])
+    # Not before it is sent.
+    early = lead(f"/letters/{letter_id}/answer", {"summary": "A plan follows"})
+    assert early.status_code == 400 and "Only a sent letter" in str(early.get_json())
+    body = lead(f"/letters/{letter_id}/send", {"channel": "email"}).get_json()
+    milestone_id = body["response_milestone_id"]
+    # A supporter may not log it; an empty answer is refused with the field kept (page).
+    supporter = _client(client, db_session, w["member"], w["member_user"])
+    assert supporter(f"/letters/{letter_id}/answer", {"summary": "x"}).status_code == 403
+    bad = post(client, f"/engagements/letters/{letter_id}/answer", token, htmx=True,
+               answered_on="2999-01-01", summary="")
+    assert bad.status_code == 400 and 'value="2999-01-01"' in bad.get_data(as_text=True)
+    answered = post(client, f"/engagements/letters/{letter_id}/answer", token, htmx=True,
+                    summary="The board will publish a wage roadmap in March")
+    assert answered.status_code == 200
+    today = datetime.now(timezone.utc).date()
+    with system_scope("test"):
+        milestone = db_session.get(Milestone, milestone_id)
+        assert milestone.met_on is not None and milestone.met_on <= today
+        assert milestone.evidence == "The board will publish a wage roadmap in March"
+        assert db_session.scalar(sa.select(sa.func.count()).select_from(DialogueEntry).where(
+            DialogueEntry.summary.like("The company answered%"))) == 1
+        due_on = milestone.due_on
+    # Answered: the sweep past the due date opens no review.
+    after = datetime.combine(due_on + timedelta(days=2), datetime.min.time(), timezone.utc)
+    assert engine.open_overdue_reviews(after) == []

@@ -140,3 +140,41 @@ def test_a_direct_engagement_states_declared_assets(client, db_session):
     assert "committed to the initiative" not in text
     with system_scope("test"):
         assert db_session.scalar(sa.select(Letter.pdf).where(Letter.id == letter_id)) is None
+
+
+LEGACY_BODY = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Letter</title></head>
+<body>
+<p class="meta">Draft letter &middot; 2026-11-01 &middot; engagement &ldquo;Cobalt&rdquo;</p>
+<h1>Letter to the Board</h1>
+<p>To the Board of Directors of Company,</p>
+<p>Our dialogue so far:</p>
+<table>
+<tr><th>date</th><th>what</th><th>summary</th></tr>
+<tr><td>2026-10-01</td><td>meeting</td><td>Internal: the CFO seemed evasive</td></tr>
+</table>
+<p>We therefore ask the Board to respond within 60 days.</p>
+<p>Signed, on behalf of 4 investors with EUR 269.5 bn under management:</p>
+<ul>
+  <li>Alder Pension Fund</li>
+  <li>Birch Bank</li>
+</ul>
+<p class="meta">Open for co-signing. Reason for this step: no roadmap after two letters</p>
+</body>
+</html>"""
+
+
+def test_a_draft_stored_before_makes_no_claim_either(client, db_session, letter_world):
+    """Drafts stored as whole documents (with every participant listed as a signatory)
+    show only their body; the signatories are the actual ones."""
+    c, letter_id = letter_world
+    with system_scope("test", db_session):
+        db_session.get(Letter, letter_id).body_html = LEGACY_BODY
+        db_session.commit()
+    act_as(client, c.coordinator_user, c.coordinator)
+    text = _pdf_text(client, letter_id)
+    assert "ask the Board to respond within 60 days" in text
+    assert "No investor has signed this letter yet." in text
+    for claim in ("Signed, on behalf", "269.5", "Alder Pension Fund", "Birch Bank",
+                  "CFO seemed evasive", "Reason for this step", "Draft letter"):
+        assert claim not in text

@@ -232,6 +232,22 @@ def send_letter(letter: Letter):
         message=_("The letter is marked sent; the company's answer is now a milestone."))
 
 
+@bp.post("/letters/<int:letter_id>/answer")
+@requires(Permission.LEAD_ENGAGEMENT, load=load_letter)
+def answer_letter(letter: Letter):
+    """A lead logs the company's answer to a sent letter; its response milestone is met."""
+    from engage.escalations.sending import log_answer
+
+    letter_id, engagement_id = letter.id, letter.engagement_id
+    form = request.form
+    return _answer_in_place(
+        lambda: log_answer(letter, **acting(), now=clock.now(),
+                           answered_on=form.get("answered_on"), summary=form.get("summary")),
+        engagement_id=engagement_id, key=f"letter-{letter_id}",
+        fragment=_letter_fragment(letter_id, engagement_id), values=form.to_dict(),
+        message=_("The company's answer is logged; the letter's response milestone is met."))
+
+
 # --- escalation follow-up: tasks and the divestment review -------------------------------------
 
 

@@ -9,11 +9,13 @@ from engage.api.errors import ApiError, commit_unit, service_error
 from engage.api.routing import operation, paginate
 from engage.db import utcnow
 from engage.engagements.models import Letter, Signature
+from engage.engagements.schemas import DialogueSchema
 from engage.escalations.models import Decision, EscalationReview
 from engage.escalations.schemas import (
     DecisionCreateSchema,
     DecisionSchema,
     LetterListArgs,
+    LetterAnswerSchema,
     LetterSchema,
     LetterSendSchema,
     ReviewListArgs,
@@ -162,3 +164,18 @@ def send_letter(letter_id, data):
                 conflicts=(LetterSent,))
     return one_or_404(sa.select(Letter).where(Letter.id == letter.id)
                       .options(selectinload(Letter.signatures).options(*_SIGNATURE_LOADS)))
+
+
+@operation("POST", "/letters/<id:letter_id>/answer", tag="letters",
+           summary="Log the company's answer to a sent letter (leads)", body=LetterAnswerSchema,
+           response=DialogueSchema, status=201)
+def answer_letter(letter_id, data):
+    """A coalition dialogue entry; the letter's response milestone is met that day."""
+    from engage import clock
+    from engage.escalations.sending import log_answer
+
+    letter = load_letter(letter_id)
+    require(Permission.LEAD_ENGAGEMENT, letter)
+    return commit_unit(lambda: log_answer(letter, **acting(), now=clock.now(),
+                                          answered_on=data["answered_on"],
+                                          summary=data["summary"]))

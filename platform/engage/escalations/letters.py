@@ -9,6 +9,7 @@ has, and a PDF is never a stale copy.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -104,12 +105,34 @@ def signatories(letter: Letter) -> Signatories:
                        total=sum(stated, Decimal(0)), unstated=len(signed) - len(stated))
 
 
+# Drafts made before the signature block moved out of the draft were whole documents that
+# listed every participant as a signatory, quoted the dialogue and the decision's reason.
+# Shown now, only their body is kept, without those parts (the stored text is left as it is).
+_LEGACY_DROPS = (
+    re.compile(r'<p class="meta">Draft .*?</p>\s*<h1>.*?</h1>', re.S),
+    re.compile(r"<p>Our dialogue so far:</p>\s*<table>.*?</table>", re.S),
+    re.compile(r"<p>Signed, on behalf of .*?</ul>", re.S),
+    re.compile(r'<p class="meta">Open for co-signing\..*?</p>', re.S),
+)
+
+
+def body_of(letter: Letter) -> Markup:
+    """What the leads say to the company: the stored draft, without any signature claim."""
+    html = letter.body_html
+    inner = re.search(r"<body[^>]*>(.*)</body>", html, re.S)
+    if inner:
+        html = inner.group(1)
+        for pattern in _LEGACY_DROPS:
+            html = pattern.sub("", html)
+    return Markup(html)
+
+
 def document(letter: Letter) -> str:
     """The whole letter as the company receives it, from the current state: marked DRAFT
     until sent, then dated; signed by exactly the organisations that signed."""
     signed = signatories(letter)
     return render_template(
-        "escalations/letter.html", letter=letter, body=Markup(letter.body_html),
+        "escalations/letter.html", letter=letter, body=body_of(letter),
         sent=letter.status == LetterStatus.SENT, signed=signed,
         basis=BASIS_IN_DOCUMENTS[signed.basis], aum=aum_in_documents,
     )

@@ -105,6 +105,14 @@ class LetterSendSchema(Schema):
                                                             "(default 30 days)"})
 
 
+class LetterAnswerSchema(Schema):
+    """The company's answer to a sent letter: it meets the letter's response milestone."""
+
+    answered_on = fields.Date(load_default=None, allow_none=True,
+                              metadata={"description": "default: today; never in the future"})
+    summary = Str(min_length=1, required=True)
+
+
 class LetterListArgs(PageArgs):
     status = fields.Enum(LetterStatus, by_value=True, load_default=None)
     engagement_id = QueryInt(minimum=1, load_default=None)

@@ -86,3 +86,40 @@ def send_letter(letter: Letter, *, actor: User, organisation_id: int, now: datet
                          channel=channel_value.value, due=milestone.due_on.isoformat())))
     db.session.flush()
     return letter
+
+
+def log_answer(letter: Letter, *, actor: User, organisation_id: int, now: datetime,
+               answered_on: date | str | None = None, summary: Any = "") -> DialogueEntry:
+    """Log the company's answer to a sent letter (by a lead or co-lead): a coalition dialogue
+    entry, and the letter's response milestone is met on that day, so the sweep no longer
+    counts it as missed. Answered on or after the sending day, never in the future."""
+    from engage.common.forms import parse_text
+
+    _check_actor(actor, organisation_id)
+    _require_lead(letter.engagement_id, organisation_id)
+    if letter.status != LetterStatus.SENT:
+        raise EngagementError(_("Only a sent letter can be answered."))
+    errors: dict[str, str] = {}
+    today = local_date(now)
+    day = parse_date(answered_on, "answered_on", errors) if answered_on not in (None, "") else today
+    if day and day > today:
+        errors["answered_on"] = _("Log an answer that has arrived: the date is in the future.")
+    if day and letter.sent_on and day < letter.sent_on:
+        errors["answered_on"] = _("The answer cannot arrive before the letter was sent.")
+    text = parse_text(summary, "summary", errors, required=True)
+    if errors:
+        raise EngagementError(errors)
+    entry = DialogueEntry(
+        engagement_id=letter.engagement_id, organisation_id=organisation_id,
+        author_id=actor.id, kind=DialogueKind.LETTER, occurred_on=day,
+        visibility=Visibility.COALITION,
+        summary=_("The company answered “%(title)s”: %(summary)s", title=letter.title,
+                  summary=text))
+    db.session.add(entry)
+    milestone = (db.session.get(Milestone, letter.response_milestone_id)
+                 if letter.response_milestone_id else None)
+    if milestone is not None and milestone.met_on is None:
+        milestone.met_on = day
+        milestone.evidence = text
+    db.session.flush()
+    return entry
