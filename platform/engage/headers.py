@@ -59,10 +59,16 @@ def policy(**extra: str) -> Callable[[F], F]:
 
 
 def content_security_policy(extra: dict[str, str] | None = None) -> str:
+    if not extra:
+        return _DEFAULT_POLICY
     directives = dict(CSP)
-    for name, value in (extra or {}).items():
+    for name, value in extra.items():
         directives[name] = f"{directives.get(name, '')} {value}".strip()
     return "; ".join(f"{name} {value}" for name, value in directives.items())
+
+
+# Every response but the few with a @policy carries this one string: joined once, not per response.
+_DEFAULT_POLICY = "; ".join(f"{name} {value}" for name, value in CSP.items())
 
 
 def _view_extra() -> dict[str, str] | None:

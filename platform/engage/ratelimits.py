@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import math
 import time
@@ -53,20 +54,25 @@ def _parse(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
 
 
 def _trusted(peer: str) -> bool:
-    allowed = [part.strip() for part in
-               current_app.config.get("ENGAGE_FORWARDED_ALLOW_IPS", "").split(",") if part.strip()]
-    if "*" in allowed:
+    trust_all, networks = _proxies(current_app.config.get("ENGAGE_FORWARDED_ALLOW_IPS", ""))
+    if trust_all:
         return True
     address = _parse(peer)
-    if address is None:
-        return False
-    for entry in allowed:
+    return address is not None and any(address in network for network in networks)
+
+
+@functools.lru_cache(maxsize=8)
+def _proxies(setting: str) -> tuple[bool, tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]]:
+    """The trusted proxies' networks, parsed once per setting (not on every request behind a
+    proxy); entries that are not addresses or networks are skipped."""
+    entries = [part.strip() for part in setting.split(",") if part.strip()]
+    networks = []
+    for entry in entries:
         try:
-            if address in ipaddress.ip_network(entry, strict=False):
-                return True
+            networks.append(ipaddress.ip_network(entry, strict=False))
         except ValueError:
             continue
-    return False
+    return "*" in entries, tuple(networks)
 
 
 def user_or_address() -> str:
