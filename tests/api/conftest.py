@@ -46,6 +46,9 @@ class ApiWorld:
     member: Any  # A's own membership of its initiative
     ladder_steps: list
     tokens: dict[str, str]  # name -> secret
+    divestment: Any = None  # a divestment review of A's engagement
+    task: Any = None  # a task A owns on its engagement
+    import_job: Any = None  # A's background import
 
 
 def _token(db_session, org, user, scope: str, name: str) -> str:
@@ -86,11 +89,18 @@ def build_api_world(db_session) -> ApiWorld:
         world = ApiWorld(a, b, a_admin, a_member, a_viewer, b_admin, b_member, company,
                          initiative, recruiting, engagement, milestone, review, dialogue,
                          private_dialogue, letter, signature, vote, member, steps, {})
+        world.divestment = f.divestment_review(engagement)
+        world.task = f.task(engagement, a)
+        world.import_job = f.import_job(a, a_admin)
+        db_session.flush()
     world.tokens = {
         "a_write": _token(db_session, a, a_member, "write", "a write"),
         "a_read": _token(db_session, a, a_member, "read", "a read"),
         "b_write": _token(db_session, b, b_member, "write", "b write"),
         "b_read": _token(db_session, b, b_member, "read", "b read"),
+        # Created by admins: these may import (a token never holds more than its creator).
+        "a_admin": _token(db_session, a, a_admin, "write", "a admin write"),
+        "b_admin": _token(db_session, b, b_admin, "write", "b admin write"),
     }
     with as_organisation(a.id):
         f.audit_event(a)

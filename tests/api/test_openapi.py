@@ -7,13 +7,16 @@ case is run as organisation B against organisation A's private objects.
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from engage.audit.models import AuditEvent
+from engage.companies.models import Company, Holding
 from engage.engagements.models import Engagement, Milestone
 from engage.escalations.models import LadderStep
+from engage.initiatives.models import Initiative
 from engage.tenancy import as_organisation
 from engage.votes.models import Vote
 from openapi_spec_validator import validate
@@ -62,11 +65,44 @@ def test_the_docs_page_loads_vendored_swagger_ui(client):
 #       "list"    B's list lacks A's object, which A's list has;
 #       "refused" B's write naming A's objects is refused (400/404) and writes nothing;
 #       "shared"  reference data every organisation reads (companies);
-#       "own"     answers with B's own organisation.
+#       "own"     answers with B's own organisation;
+#       "file"    a download: A's has the ``marker`` text, B's has not.
+# "upload": the body is a multipart file (the CSV text given), not JSON.
 W = Any
 CASES: dict[str, dict[str, Any]] = {
     "GET /organisations/me": {"kind": "own"},
     "GET /companies": {"kind": "shared"},
+    # B keeps no register (ENGAGE_REGISTER_ORGS): the shared register is not B's to change.
+    "POST /companies": {"kind": "refused", "count": Company,
+                        "body": {"name": "Garment Co", "isin": "NL0000009165"}},
+    "PATCH /companies/{company_id}": {
+        "kind": "refused", "count": Company, "params": lambda w: {"company_id": w.company.id},
+        "body": {"name": "Renamed by B"}},
+    "POST /imports/{kind}": {
+        "kind": "refused", "count": Holding, "params": {"kind": "holdings"},
+        "upload": "isin,value_eur,valued_on\nNL0000000001,100,2026-06-30\n"},
+    "GET /imports/jobs": {"kind": "list", "admin": True, "object": lambda w: w.import_job.id},
+    "GET /imports/jobs/{job_id}": {
+        "kind": "hidden", "admin": True, "params": lambda w: {"job_id": w.import_job.id}},
+    "GET /reports/stewardship/{fmt}": {
+        "kind": "file", "params": {"fmt": "csv"}, "marker": lambda w: w.a.name},
+    "POST /initiatives": {
+        "kind": "refused", "count": Initiative,
+        "body": lambda w: {"title": "On A's ladder", "theme": "x", "common_goals": "x",
+                           "ladder_id": w.ladder_steps[0].ladder_id}},
+    "PATCH /initiatives/{initiative_id}": {
+        "kind": "hidden", "params": lambda w: {"initiative_id": w.initiative.id},
+        "body": {"title": "Taken over"}},
+    "GET /divestment-reviews": {"kind": "list", "object": lambda w: w.divestment.id},
+    "GET /divestment-reviews/{review_id}": {
+        "kind": "hidden", "params": lambda w: {"review_id": w.divestment.id}},
+    "PATCH /divestment-reviews/{review_id}": {
+        "kind": "hidden", "params": lambda w: {"review_id": w.divestment.id},
+        "body": {"leverage_left": "Answered by B"}},
+    "GET /tasks": {"kind": "list", "object": lambda w: w.task.id},
+    "GET /tasks/{task_id}": {"kind": "hidden", "params": lambda w: {"task_id": w.task.id}},
+    "POST /tasks/{task_id}/done": {
+        "kind": "hidden", "params": lambda w: {"task_id": w.task.id}},
     "GET /companies/{company_id}": {"kind": "shared",
                                     "params": lambda w: {"company_id": w.company.id}},
     "GET /initiatives": {"kind": "list", "object": lambda w: w.initiative.id},
@@ -178,13 +214,17 @@ def _count(db_session, model, org_id) -> int:
         return db_session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
-def _session_write(api: ApiClient, method: str, path: str, body):
+def _session_write(api: ApiClient, method: str, path: str, body, upload: str | None = None):
     """Session clients send the CSRF token, as the docs page and htmx do."""
     from tests.oidc_support import csrf_token
 
+    kw: dict[str, Any] = {"json": body}
+    if upload is not None:
+        kw = {"data": {"file": (io.BytesIO(upload.encode()), "positions.csv")},
+              "content_type": "multipart/form-data"}
     if api.headers:
-        return api.request(method, path, json=body)
-    return api.request(method, path, json=body, headers={"X-CSRFToken": csrf_token(api.client)})
+        return api.request(method, path, **kw)
+    return api.request(method, path, headers={"X-CSRFToken": csrf_token(api.client)}, **kw)
 
 
 @pytest.mark.parametrize("operation", sorted(CASES))
@@ -205,6 +245,12 @@ def test_organisation_b_cannot_reach_organisation_a(operation, app, client, db_s
         assert b.get(url).get_json()["id"] == world.b.id
     elif kind == "shared":
         assert b.get(url).status_code == 200
+    elif kind == "file":
+        marker = _value(case, "marker", world)
+        mine, theirs = a.get(url), b.get(url)
+        assert mine.status_code == theirs.status_code == 200
+        assert marker in mine.get_data(as_text=True)
+        assert marker not in theirs.get_data(as_text=True)
     elif kind == "list":
         object_id = _value(case, "object", world)
         seen_by_a = [i["id"] for i in a.get(url, query_string={"per_page": 100}).get_json()["items"]]
@@ -225,7 +271,7 @@ def test_organisation_b_cannot_reach_organisation_a(operation, app, client, db_s
     elif kind == "refused":
         model = case["count"]
         before = _count(db_session, model, world.b.id)
-        response = _session_write(b, method, url, body)
+        response = _session_write(b, method, url, body, case.get("upload"))
         assert response.status_code in (400, 403, 404), response.get_data(as_text=True)
         assert response.mimetype == "application/problem+json"
         assert _count(db_session, model, world.b.id) == before

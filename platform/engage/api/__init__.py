@@ -20,6 +20,7 @@ FEATURE_APIS = (
     "engage.escalations.api",
     "engage.votes.api",
     "engage.audit.api",
+    "engage.reports.api",
 )
 
 

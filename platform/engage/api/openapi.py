@@ -98,7 +98,15 @@ def _operation(op: Operation, pages: dict[type, type]) -> dict[str, Any]:
     if op.body is not None:
         out["requestBody"] = {"required": True,
                               "content": {"application/json": {"schema": op.body}}}
-    ok: dict[str, Any] = {"description": "OK" if op.status == 200 else "Created"}
+    if op.upload is not None:
+        out["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
+            "type": "object", "required": [op.upload], "additionalProperties": False,
+            "properties": {op.upload: {"type": "string", "format": "binary"}}}}}}
+    ok: dict[str, Any] = {"description": {200: "OK", 201: "Created", 202: "Accepted"}.get(
+        op.status, "OK")}
+    if op.produces:
+        ok["content"] = {media: {"schema": {"type": "string", "format": "binary"}}
+                         for media in op.produces}
     if op.response is not None:
         schema = op.response
         if op.paginated:
@@ -107,12 +115,12 @@ def _operation(op: Operation, pages: dict[type, type]) -> dict[str, Any]:
     responses = {str(op.status): ok}
     # Writes go through a feature service, whose refusals are 400s with the reason.
     statuses = {400} if (op.query is not None or op.body is not None
-                         or op.method != "get") else set()
+                         or op.upload is not None or op.method != "get") else set()
     if not op.public:
         statuses |= {401, 403, 429}
     if _path_parameters(op.rule):
         statuses.add(404)
-    if op.body is not None:
+    if op.body is not None or op.upload is not None:
         statuses |= {413, 415}
     statuses |= set(op.errors)
     for status in sorted(statuses):

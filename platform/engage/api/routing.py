@@ -62,6 +62,10 @@ class Operation:
     public: bool
     partial: bool
     errors: tuple[int, ...] = field(default=())
+    # A multipart/form-data body with one file in this field (an import), instead of JSON.
+    upload: str | None = None
+    # Media types of a file answered instead of JSON (a report download).
+    produces: tuple[str, ...] = field(default=())
 
 
 OPERATIONS: list[Operation] = []
@@ -149,6 +153,20 @@ def load_query(schema: type[Schema]) -> dict[str, Any]:
                        exc.messages) from None
 
 
+def load_upload(name: str) -> Any:
+    """The one file of a multipart/form-data body (the size limit is MAX_CONTENT_LENGTH)."""
+    if request.mimetype != "multipart/form-data":
+        raise ApiError(415, f"Send the file as multipart/form-data, in the field '{name}'.")
+    unknown = sorted((set(request.files) | set(request.form)) - {name})
+    if unknown:
+        raise ApiError(400, "The body has fields this operation does not take.",
+                       {key: ["Unknown field."] for key in unknown})
+    file = request.files.get(name)
+    if file is None or not file.filename:
+        raise ApiError(400, "Attach the file.", {name: ["Attach a file (with its name)."]})
+    return file
+
+
 def _dump(schema: type[Schema] | None, result: Any, paginated: bool) -> Any:
     if schema is None:
         return result
@@ -173,6 +191,8 @@ def operation(
     public: bool = False,
     partial: bool = False,
     errors: tuple[int, ...] = (),
+    upload: str | None = None,
+    produces: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     if paginated and query is None:
         query = PageArgs
@@ -189,6 +209,8 @@ def operation(
                                {key: ["Unknown parameter."] for key in request.args})
             if body is not None:
                 kwargs["data"] = load_body(body, partial=partial)
+            if upload is not None:
+                kwargs["file"] = load_upload(upload)
             result = fn(**kwargs)
             if isinstance(result, Response):
                 return result
@@ -203,7 +225,7 @@ def operation(
             method=method.lower(), rule=rule, endpoint=f"api.{fn.__name__}", tag=tag,
             summary=summary, description=description or (fn.__doc__ or "").strip(),
             query=query, body=body, response=response, status=status, paginated=paginated,
-            public=public, partial=partial, errors=errors,
+            public=public, partial=partial, errors=errors, upload=upload, produces=produces,
         ))
         return view
 

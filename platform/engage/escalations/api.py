@@ -10,10 +10,18 @@ from engage.api.routing import operation, paginate
 from engage.db import utcnow
 from engage.engagements.models import Letter, Signature
 from engage.engagements.schemas import DialogueSchema
-from engage.escalations.models import Decision, EscalationReview
+from engage.escalations.models import (
+    Decision,
+    DivestmentReview,
+    EscalationReview,
+    EscalationTask,
+)
 from engage.escalations.schemas import (
     DecisionCreateSchema,
     DecisionSchema,
+    DivestmentAnswerSchema,
+    DivestmentReviewListArgs,
+    DivestmentReviewSchema,
     LetterListArgs,
     LetterAnswerSchema,
     LetterSchema,
@@ -21,6 +29,8 @@ from engage.escalations.schemas import (
     ReviewListArgs,
     ReviewSchema,
     SignatureSchema,
+    TaskListArgs,
+    TaskSchema,
 )
 from engage.security import (
     Permission,
@@ -179,3 +189,96 @@ def answer_letter(letter_id, data):
     return commit_unit(lambda: log_answer(letter, **acting(), now=clock.now(),
                                           answered_on=data["answered_on"],
                                           summary=data["summary"]))
+
+
+# --- after a step: divestment reviews and tasks ---------------------------------------------
+
+
+@operation("GET", "/divestment-reviews", tag="reviews", summary="List divestment reviews",
+           query=DivestmentReviewListArgs, response=DivestmentReviewSchema, paginated=True,
+           description="Permission: any token. The divestment reviews of the engagements your "
+                       "organisation takes part in, oldest first.")
+def list_divestment_reviews(args):
+    stmt = sa.select(DivestmentReview).order_by(DivestmentReview.created_at, DivestmentReview.id)
+    if args["engagement_id"] is not None:
+        stmt = stmt.where(DivestmentReview.engagement_id == args["engagement_id"])
+    if args["conclusion"] is not None:
+        stmt = stmt.where(DivestmentReview.conclusion == args["conclusion"])
+    return paginate(stmt, args)
+
+
+@operation("GET", "/divestment-reviews/<id:review_id>", tag="reviews",
+           summary="Get a divestment review", response=DivestmentReviewSchema,
+           description="Permission: any token of an organisation that takes part in the "
+                       "engagement.")
+def get_divestment_review(review_id):
+    return load_or_404(DivestmentReview, review_id)
+
+
+@operation("PATCH", "/divestment-reviews/<id:review_id>", tag="reviews",
+           summary="Answer a divestment review (leads)", body=DivestmentAnswerSchema,
+           response=DivestmentReviewSchema, partial=True, errors=(409,),
+           description=(
+               "Permission: the engagement's lead and co-lead organisations (a write token). "
+               "Records the answers to the OECD questions; ``conclusion`` (stay_engaged, "
+               "reduce_exposure, divest) needs all three answered and closes the review, which "
+               "is then on record (409 afterwards). Answers not given keep their values. "
+               "The same rules as the engagement page. Audited."))
+def answer_divestment_review(review_id, data):
+    from engage.escalations.followup import answer_divestment_review as answer
+
+    review = load_or_404(DivestmentReview, review_id)
+    require(Permission.LEAD_ENGAGEMENT, review)
+    if review.decided_at is not None:
+        raise ApiError(409, "This divestment review has been concluded; it is on record.")
+    current = {key: getattr(review, key) for key in
+               ("responsible_or_harmful", "leverage_left", "impact_staying_vs_leaving")}
+    form = {**current, "conclusion": review.conclusion, **data}
+    form["conclusion"] = form["conclusion"].value
+    return commit_unit(lambda: answer(review, **acting(), data=form))
+
+
+_TASK_LOADS = (selectinload(EscalationTask.owner_organisation),
+               selectinload(EscalationTask.owner_user))
+
+
+@operation("GET", "/tasks", tag="tasks", summary="List escalation tasks",
+           query=TaskListArgs, response=TaskSchema, paginated=True,
+           description="Permission: any token. Tasks of the engagements your organisation "
+                       "takes part in (``mine=true``: those your organisation owns), by due "
+                       "date.")
+def list_tasks(args):
+    stmt = sa.select(EscalationTask).order_by(EscalationTask.due_on, EscalationTask.id)
+    if args["mine"]:
+        stmt = stmt.where(EscalationTask.owner_organisation_id == current_org.id)
+    if args["engagement_id"] is not None:
+        stmt = stmt.where(EscalationTask.engagement_id == args["engagement_id"])
+    if args["status"] is not None:
+        stmt = stmt.where(EscalationTask.status == args["status"])
+    return paginate(stmt, args, *_TASK_LOADS)
+
+
+@operation("GET", "/tasks/<id:task_id>", tag="tasks", summary="Get a task", response=TaskSchema,
+           description="Permission: any token of an organisation that takes part in the "
+                       "engagement.")
+def get_task(task_id):
+    return load_or_404(EscalationTask, task_id)
+
+
+@operation("POST", "/tasks/<id:task_id>/done", tag="tasks", summary="Mark a task done",
+           response=TaskSchema, errors=(409,),
+           description=(
+               "Permission: the task's owner organisation or the engagement's leads (a write "
+               "token), as on the engagement page. A task done already is a 409. Audited."))
+def complete_task(task_id):
+    from engage.escalations.followup import complete_task as complete
+    from engage.escalations.followup import may_complete
+    from engage.escalations.models import TaskStatus
+
+    task = load_or_404(EscalationTask, task_id)
+    require(Permission.PARTICIPATE_ENGAGEMENT, task)
+    if not may_complete(task, current_org.id):
+        raise ApiError(403, "Only the task's owner and the engagement's leads can mark it done.")
+    if task.status is TaskStatus.DONE:
+        raise ApiError(409, "This task is done already.")
+    return commit_unit(lambda: complete(task, **acting()))

@@ -12,8 +12,11 @@ from engage.escalations.models import (
     ApplyStatus,
     CloseOutcome,
     DecisionKind,
+    DivestmentConclusion,
     ReviewReason,
     ReviewStatus,
+    StepKind,
+    TaskStatus,
 )
 
 
@@ -117,3 +120,57 @@ class LetterListArgs(PageArgs):
     status = fields.Enum(LetterStatus, by_value=True, load_default=None)
     engagement_id = QueryInt(minimum=1, load_default=None)
 
+
+
+class DivestmentReviewSchema(Schema):
+    """The last step of the ladder: the OECD questions answered before any decision to
+    divest (quoted in the study); a concluded review is on record and does not change."""
+
+    id = fields.Integer(required=True)
+    engagement_id = fields.Integer(required=True)
+    decision_id = fields.Integer(allow_none=True)
+    questions = fields.String(required=True)
+    responsible_or_harmful = fields.String(required=True, metadata={
+        "description": "When is divestment responsible, and when can it be harmful?"})
+    leverage_left = fields.String(required=True)
+    impact_staying_vs_leaving = fields.String(required=True)
+    conclusion = fields.Enum(DivestmentConclusion, by_value=True, required=True)
+    decided_by_id = fields.Integer(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime(required=True)
+
+
+class DivestmentReviewListArgs(PageArgs):
+    engagement_id = QueryInt(minimum=1, load_default=None)
+    conclusion = fields.Enum(DivestmentConclusion, by_value=True, load_default=None)
+
+
+class DivestmentAnswerSchema(Schema):
+    """The answers so far; a conclusion other than ``open`` needs all three answered."""
+
+    responsible_or_harmful = Str(load_default="")
+    leverage_left = Str(load_default="")
+    impact_staying_vs_leaving = Str(load_default="")
+    conclusion = fields.Enum(DivestmentConclusion, by_value=True,
+                             load_default=DivestmentConclusion.OPEN)
+
+
+class TaskSchema(Schema):
+    id = fields.Integer(required=True)
+    engagement_id = fields.Integer(required=True)
+    decision_id = fields.Integer(allow_none=True)
+    kind = fields.Enum(StepKind, by_value=True, required=True)
+    title = fields.String(required=True)
+    description = fields.String(required=True)
+    owner_organisation = fields.Nested(OrganisationRefSchema, required=True)
+    owner_user = fields.Nested(UserRefSchema, allow_none=True)
+    due_on = fields.Date(required=True)
+    status = fields.Enum(TaskStatus, by_value=True, required=True)
+    done_at = fields.DateTime(allow_none=True)
+
+
+class TaskListArgs(PageArgs):
+    mine = fields.Boolean(load_default=False, metadata={
+        "description": "Only the tasks your organisation owns."})
+    engagement_id = QueryInt(minimum=1, load_default=None)
+    status = fields.Enum(TaskStatus, by_value=True, load_default=None)

@@ -10,6 +10,7 @@ from engage.api.schemas import OrganisationRefSchema
 from engage.escalations.ladders import DESCRIPTION_MAX, MAX_STEPS, WAIT_DAYS_MAX
 from engage.escalations.models import StepKind
 from engage.initiatives.models import InitiativeStatus, MemberRole, MemberStatus
+from engage.initiatives.service import MAX_TEXT
 
 
 class InitiativeSchema(Schema):
@@ -22,6 +23,24 @@ class InitiativeSchema(Schema):
     status = fields.Enum(InitiativeStatus, by_value=True, required=True)
     coordinator = fields.Nested(OrganisationRefSchema, required=True)
     created_at = fields.DateTime(required=True)
+
+
+class InitiativeWriteSchema(Schema):
+    """An initiative as its coordinator states it (the same checks as the page's form)."""
+
+    title = Str(200, min_length=1, required=True)
+    theme = Str(100, min_length=1, required=True)
+    description = Str(MAX_TEXT, load_default="")
+    common_goals = Str(MAX_TEXT, min_length=1, required=True, metadata={
+        "description": "What the members commit to achieve together."})
+    preparation = Str(MAX_TEXT, load_default="")
+    status = fields.Enum(InitiativeStatus, by_value=True, load_default=InitiativeStatus.DRAFT,
+                         metadata={"description": "draft (only you see it), recruiting (every "
+                                                  "organisation sees it and may sign on), "
+                                                  "active or closed."})
+    ladder_id = Id(load_default=None, allow_none=True, metadata={
+        "description": "A template or another ladder you see, copied as the initiative's "
+                       "own escalation ladder (only while it has none)."})
 
 
 class InitiativeListArgs(PageArgs):

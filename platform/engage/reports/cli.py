@@ -8,7 +8,6 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
-from engage.audit import service as audit
 from engage.extensions import db
 from engage.organisations.models import Organisation
 from engage.reports import render
@@ -42,9 +41,7 @@ def report_command(slug, year, start, end, fmt, output) -> None:
             raise click.UsageError("give --year, or --from and --to")
         with as_organisation(org_id):
             report = build_report(org_id, *period)
-            body = render.render(report, fmt)
-            audit.record("report.export", object_type="report", object_id=fmt,
-                         after={"format": fmt, "start": report.start, "end": report.end})
+            body = render.export(report, fmt)
             db.session.commit()
     except ReportError as exc:
         raise click.UsageError(str(exc)) from None
