@@ -160,6 +160,8 @@ CASES: dict[str, dict[str, Any]] = {
         "body": {"kind": "close", "close_outcome": "success", "reason": "Not ours to close"}},
     "GET /letters": {"kind": "list", "object": lambda w: w.letter.id},
     "GET /letters/{letter_id}": {"kind": "hidden", "params": lambda w: {"letter_id": w.letter.id}},
+    "GET /letters/{letter_id}/pdf": {
+        "kind": "hidden", "params": lambda w: {"letter_id": w.letter.id}},
     "GET /letters/{letter_id}/signatures": {
         "kind": "hidden", "params": lambda w: {"letter_id": w.letter.id}},
     "POST /letters/{letter_id}/signatures": {

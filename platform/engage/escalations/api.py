@@ -134,6 +134,23 @@ def get_letter(letter_id):
     return load_letter(letter_id)
 
 
+@operation("GET", "/letters/<id:letter_id>/pdf", tag="letters", summary="Get a letter as PDF",
+           produces=("application/pdf",),
+           description="Permission: any token of an organisation that takes part in the "
+                       "engagement. Rendered from the letter as it is now, as the company "
+                       "receives it: its actual signatories with their assets, marked DRAFT "
+                       "until sent (the engagement page's PDF).")
+def get_letter_pdf(letter_id):
+    from flask import Response
+
+    from engage.escalations import letters
+
+    letter = load_letter(letter_id)
+    return Response(letters.pdf(letters.with_signatures(letter.id)), mimetype="application/pdf",
+                    headers={"Cache-Control": "no-store", "Content-Disposition":
+                             f'inline; filename="engage-letter-{letter.id}.pdf"'})
+
+
 @operation("GET", "/letters/<id:letter_id>/signatures", tag="letters",
            summary="List a letter's signatures", response=SignatureSchema, paginated=True)
 def list_signatures(letter_id, args):

@@ -11,6 +11,7 @@ from engage.common.search import matches
 from engage.initiatives.models import Initiative, InitiativeMember, MemberStatus
 from engage.initiatives.schemas import (
     InitiativeListArgs,
+    InitiativeCreateSchema,
     InitiativeSchema,
     InitiativeWriteSchema,
     LadderSchema,
@@ -61,10 +62,11 @@ def _form(data: dict) -> dict:
 
 
 @operation("POST", "/initiatives", tag="initiatives", summary="Create an initiative",
-           body=InitiativeWriteSchema, response=InitiativeSchema, status=201)
+           body=InitiativeCreateSchema, response=InitiativeSchema, status=201)
 def create_initiative(data):
     """Permission: a write token (any admin or member of an organisation). Your organisation
-    becomes the initiative's coordinator and its admitted lead member; ``ladder_id`` copies
+    becomes the initiative's coordinator and its admitted lead member (committing
+    ``aum_committed_eur`` when given); ``ladder_id`` copies
     a template (or another ladder you see) as the initiative's own escalation ladder, which
     ``PUT /initiatives/{id}/ladder`` then writes. Audited."""
     from engage.initiatives.service import create_initiative as create

@@ -43,6 +43,12 @@ class InitiativeWriteSchema(Schema):
                        "own escalation ladder (only while it has none)."})
 
 
+class InitiativeCreateSchema(InitiativeWriteSchema):
+    aum_committed_eur = Money(load_default=None, allow_none=True, metadata={
+        "description": "The assets your organisation (the coordinator, its lead member) "
+                       "commits; letters state it beside your signature."})
+
+
 class InitiativeListArgs(PageArgs):
     status = fields.Enum(InitiativeStatus, by_value=True, load_default=None)
     theme = Str(100, load_default=None)

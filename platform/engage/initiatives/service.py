@@ -150,8 +150,10 @@ def _copy_ladder(source_id: int, initiative: Initiative) -> EscalationLadder:
 
 
 def create_initiative(*, actor, organisation_id: int, data: dict[str, Any]) -> Initiative:
-    """The acting organisation becomes the coordinator and the admitted lead member."""
+    """The acting organisation becomes the coordinator and the admitted lead member, with
+    the assets it commits (``aum_committed_eur``, optional) stated as a member's are."""
     form = check_form(data, organisation_id=organisation_id)
+    aum = parse_aum(data.get("aum_committed_eur"))
     now = utcnow()
     initiative = Initiative(
         title=form.title, theme=form.theme, description=form.description,
@@ -160,7 +162,7 @@ def create_initiative(*, actor, organisation_id: int, data: dict[str, Any]) -> I
     )
     initiative.members.append(InitiativeMember(
         organisation_id=organisation_id, role=MemberRole.LEAD, status=MemberStatus.ADMITTED,
-        joined_at=now, admitted_at=now,
+        joined_at=now, admitted_at=now, aum_committed_eur=aum,
     ))
     db.session.add(initiative)
     db.session.flush()
