@@ -261,3 +261,33 @@ def test_list_mine_and_complete_a_task(as_token, api_world, db_session):
     assert api.post(f"/tasks/{theirs}/done").status_code == 200
     with system_scope("test"):
         assert db_session.get(EscalationTask, theirs).done_at is not None
+
+
+def test_the_new_lists_take_a_constant_number_of_queries(as_token, api_world, db_session,
+                                                         count_queries):
+    api = as_token("a_read")
+    paths = ("/tasks", "/divestment-reviews", "/imports/jobs")
+    admin = as_token("a_admin")
+
+    def counts() -> list[int]:
+        found = []
+        for path in paths:
+            with count_queries() as q:
+                response = (admin if path == "/imports/jobs" else api).get(path)
+            assert response.status_code == 200, path
+            found.append(q.count)
+        return found
+
+    with system_scope("test"):  # a task with its person, as the engine assigns them
+        db_session.get(EscalationTask, api_world.task.id).owner_user_id = api_world.a_member.id
+        db_session.commit()
+    counts()  # each token notes its first use (once a minute): not the lists' cost
+    before = counts()
+    with system_scope("test"):
+        for n in range(3):
+            task = f.task(api_world.engagement, api_world.b if n % 2 else api_world.a)
+            task.owner_user_id = api_world.a_member.id
+            f.divestment_review(api_world.engagement)
+            f.import_job(api_world.a, api_world.a_admin)
+        db_session.commit()
+    assert counts() == before
