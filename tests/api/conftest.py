@@ -49,6 +49,7 @@ class ApiWorld:
     divestment: Any = None  # a divestment review of A's engagement
     task: Any = None  # a task A owns on its engagement
     import_job: Any = None  # A's background import
+    note: Any = None  # A's private note on the engagement
 
 
 def _token(db_session, org, user, scope: str, name: str) -> str:
@@ -79,6 +80,7 @@ def build_api_world(db_session) -> ApiWorld:
         letter.status = LetterStatus.OPEN_FOR_SIGNING
         signature = f.signature(letter, a)
         vote = f.vote(a, company, engagement)
+        note = f.note(engagement, a)
         from engage.initiatives.models import InitiativeMember
 
         member = db_session.query(InitiativeMember).filter_by(
@@ -88,7 +90,8 @@ def build_api_world(db_session) -> ApiWorld:
         steps = sorted(lad.steps, key=lambda s: s.position)
         world = ApiWorld(a, b, a_admin, a_member, a_viewer, b_admin, b_member, company,
                          initiative, recruiting, engagement, milestone, review, dialogue,
-                         private_dialogue, letter, signature, vote, member, steps, {})
+                         private_dialogue, letter, signature, vote, member, steps, {},
+                         note=note)
         world.divestment = f.divestment_review(engagement)
         world.task = f.task(engagement, a)
         world.import_job = f.import_job(a, a_admin)

@@ -102,7 +102,7 @@ def _operation(op: Operation, pages: dict[type, type]) -> dict[str, Any]:
         out["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
             "type": "object", "required": [op.upload], "additionalProperties": False,
             "properties": {op.upload: {"type": "string", "format": "binary"}}}}}}
-    ok: dict[str, Any] = {"description": {200: "OK", 201: "Created", 202: "Accepted"}.get(
+    ok: dict[str, Any] = {"description": {200: "OK", 201: "Created", 202: "Accepted", 204: "No content"}.get(
         op.status, "OK")}
     if op.produces:
         ok["content"] = {media: {"schema": {"type": "string", "format": "binary"}}

@@ -22,6 +22,8 @@ class ReportArgs(Schema):
                         metadata={"description": "First day of the period (with to)."})
     end = fields.Date(data_key="to", load_default=None,
                       metadata={"description": "Last day of the period (with from)."})
+    notes = fields.Boolean(load_default=False, metadata={
+        "description": "Include your organisation's private notes (only ever your own)."})
 
     @validates_schema
     def _period(self, data, **_kw):
@@ -37,7 +39,8 @@ class ReportArgs(Schema):
            produces=tuple(media.split(";")[0] for media in render.FORMATS.values()),
            description=(
                "Permission: any token of your organisation (read or write). Your organisation's "
-               "stewardship report for a year or a period, in the formats of the reports page: "
+               "stewardship report for a year or a period, in the formats of the reports page "
+               "(``notes=true``: with your own private notes): "
                "``fmt`` is csv, xlsx or pdf. The same report as the page and ``engage report``; "
                "each download is audited."))
 def download_report(fmt, args):
@@ -48,7 +51,7 @@ def download_report(fmt, args):
             start, end = args["start"], args["end"]
         else:
             start, end = period_of_year(args["year"] or clock.today().year)
-        report = build_report(current_org.id, start, end)
+        report = build_report(current_org.id, start, end, include_notes=args["notes"])
     except ReportError as exc:
         raise ApiError(400, str(exc), {"to" if args["start"] else "year": [str(exc)]}) from None
     body = render.export(report, fmt)

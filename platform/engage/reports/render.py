@@ -25,7 +25,8 @@ def export(report: StewardshipReport, fmt: str) -> bytes:
 
     body = render(report, fmt)
     audit.record("report.export", object_type="report", object_id=fmt,
-                 after={"format": fmt, "start": report.start, "end": report.end})
+                 after={"format": fmt, "start": report.start, "end": report.end,
+                        "private_notes": report.notes is not None})
     return body
 
 
