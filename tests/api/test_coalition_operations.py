@@ -200,6 +200,11 @@ def test_download_the_stewardship_report_in_each_format(as_token, api_world, db_
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
     assert 'stewardship-2026-01-01-2026-06-30.xlsx' in xlsx.headers["Content-Disposition"]
     assert _audits(db_session, "report.export", "pdf") == 1
+    # The organisation's own private notes, only when it asks for them.
+    plain = api.get("/reports/stewardship/csv", query_string={"year": 2026})
+    noted = api.get("/reports/stewardship/csv", query_string={"year": 2026, "notes": "true"})
+    assert api_world.note.body not in plain.get_data(as_text=True)
+    assert api_world.note.body in noted.get_data(as_text=True)
 
     backwards = api.get("/reports/stewardship/csv", query_string={"from": "2026-06-30",
                                                                    "to": "2026-01-01"})
