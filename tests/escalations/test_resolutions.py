@@ -77,8 +77,10 @@ def _sign(db_session, org, user, letter_id):
 
 
 def _resolution(db_session, org, letter_id):
+    """The resolution's terms as plain values (the scope's end detaches the row)."""
     with as_organisation(org.id):
-        return resolutions.of_letter(letter_id)
+        row = resolutions.of_letter(letter_id)
+        return type("Terms", (), {"id": row.id, "threshold_eur": row.threshold_eur})
 
 
 def test_the_steps_draft_a_question_a_resolution_and_a_statement_once(world, drafted, db_session):
@@ -248,3 +250,100 @@ def test_the_document_shows_draft_and_exactly_its_signatories(world, drafted, db
         html = documents.document(db_session.get(Letter, letter_id))
     assert "Co-filed by 1 shareholder:" in html and world.supporter.name in html
     assert "123456" not in html and "123,456" not in html  # names, never holdings
+
+
+# --- the page ------------------------------------------------------------------------------------
+
+
+def _page(client, world):
+    response = client.get(f"/engagements/{world.engagement.id}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_on_the_page_each_organisation_sees_only_the_aggregate(client, world, drafted, db_session,
+                                                              frozen_clock):
+    from tests.conftest import login_as
+    from tests.oidc_support import csrf_token
+
+    frozen_clock(NOW)
+    letter_id = drafted[LetterKind.RESOLUTION]
+    with system_scope("test: holdings"):
+        company = db_session.get(Company, world.engagement.company_id)
+        f.holding(world.lead, company, "400000")
+        f.holding(world.supporter, company, "123456.78")
+        db_session.commit()
+    _sign(db_session, world.lead, world.lead_user, letter_id)
+    _sign(db_session, world.supporter, world.supporter_user, letter_id)
+    login_as(client, world.lead_user, world.lead)
+    token = csrf_token(client)
+    page = _page(client, world)
+    assert f'id="letter-{letter_id}-deadline" data-deadline="2027-05-01"' in page
+    assert "60 days before the AGM" in page and 'data-met="none"' in page
+    # Bad input: 400, the message by the field, what was typed kept; nothing written.
+    bad = client.post(f"/engagements/resolutions/{_resolution(db_session, world.lead, letter_id).id}"
+                      "/threshold", data={"threshold_eur": "lots", "csrf_token": token})
+    assert bad.status_code == 400
+    text = bad.get_data(as_text=True)
+    assert f'id="letter-{letter_id}-threshold_eur-error"' in text and 'value="lots"' in text
+    assert _resolution(db_session, world.lead, letter_id).threshold_eur is None
+    # Without the CSRF token: refused.
+    assert client.post(f"/engagements/resolutions/{_resolution(db_session, world.lead, letter_id).id}"
+                       "/threshold", data={"threshold_eur": "1"}).status_code == 400
+    ok = client.post(f"/engagements/resolutions/{_resolution(db_session, world.lead, letter_id).id}"
+                     "/threshold", data={"threshold_eur": "500000", "csrf_token": token},
+                     headers={"HX-Request": "true"})
+    assert ok.status_code == 200 and 'data-met="yes"' in ok.get_data(as_text=True)
+    for user, org in ((world.lead_user, world.lead), (world.co_lead_user, world.co_lead),
+                      (world.supporter_user, world.supporter)):
+        login_as(client, user, org)
+        page = _page(client, world)
+        assert 'data-met="yes"' in page
+        assert "at least three co-filers" in page  # two holders: no total
+        for position in ("400", "123", "523"):  # neither position, nor the sum of the two
+            assert f"€{position}" not in page and f"{position}K" not in page, position
+        pdf = client.get(f"/letters/{letter_id}.pdf")
+        assert pdf.status_code == 200 and pdf.data[:4] == b"%PDF"
+    # Only the lead's side has the forms; the supporter sees none.
+    assert "resolution-threshold" not in page and "document-publish" not in page
+    login_as(client, world.lead_user, world.lead)
+    token = csrf_token(client)
+    filed = client.post(f"/engagements/letters/{letter_id}/publish",
+                        data={"filed_on": "", "channel": "hand_delivered", "csrf_token": token})
+    assert filed.status_code == 303
+    page = _page(client, world)
+    assert f'id="letter-{letter_id}-done"' in page and "Filed on" in page
+    assert "resolution-threshold" not in page  # filed: the terms are final
+
+
+def test_publishing_a_statement_from_the_page_keeps_the_input_on_errors(client, world, drafted,
+                                                                      db_session, frozen_clock):
+    from tests.conftest import login_as
+    from tests.oidc_support import csrf_token
+
+    frozen_clock(NOW)
+    statement = drafted[LetterKind.PUBLIC_STATEMENT]
+    _sign(db_session, world.supporter, world.supporter_user, statement)
+    login_as(client, world.lead_user, world.lead)
+    token = csrf_token(client)
+    assert "Mark published" in _page(client, world)
+    bad = client.post(f"/engagements/letters/{statement}/publish",
+                      data={"published_on": "2099-01-01", "published_in": "radio",
+                            "response_days": "0", "csrf_token": token})
+    assert bad.status_code == 400
+    text = bad.get_data(as_text=True)
+    for field in ("published_on", "published_in", "response_days"):
+        assert f'id="letter-{statement}-{field}-error"' in text, field
+    assert 'value="2099-01-01"' in text
+    # A supporter cannot publish (403); the statement stays open.
+    login_as(client, world.supporter_user, world.supporter)
+    assert client.post(f"/engagements/letters/{statement}/publish",
+                       data={"published_in": "website", "csrf_token": csrf_token(client)}
+                       ).status_code == 403
+    login_as(client, world.lead_user, world.lead)
+    done = client.post(f"/engagements/letters/{statement}/publish",
+                       data={"published_in": "website", "csrf_token": csrf_token(client)},
+                       headers={"HX-Request": "true"})
+    assert done.status_code == 200
+    assert "Published on" in done.get_data(as_text=True)
+    assert "published" in _page(client, world)
