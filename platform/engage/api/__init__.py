@@ -20,6 +20,7 @@ FEATURE_APIS = (
     "engage.engagements.objective_api",
     "engage.engagements.notes_api",
     "engage.escalations.api",
+    "engage.escalations.document_api",
     "engage.votes.api",
     "engage.audit.api",
 )

@@ -4,16 +4,16 @@ An engagement had one objective, set when it was started; each existing objectiv
 the first (open) row of its engagement's objectives. The kind gains the study's objectives;
 it is a VARCHAR with a CHECK constraint (portable enum), so both are rebuilt.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-11-30 04:10:00
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0012'
-down_revision = '0011'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
