@@ -50,6 +50,7 @@ class ApiWorld:
     task: Any = None  # a task A owns on its engagement
     import_job: Any = None  # A's background import
     note: Any = None  # A's private note on the engagement
+    resolution: Any = None  # A's resolution document (a Letter), with its filing terms
 
 
 def _token(db_session, org, user, scope: str, name: str) -> str:
@@ -81,6 +82,9 @@ def build_api_world(db_session) -> ApiWorld:
         signature = f.signature(letter, a)
         vote = f.vote(a, company, engagement)
         note = f.note(engagement, a)
+        resolution = f.resolution(engagement)
+        f.signature(resolution, a)
+        f.holding(a, company, "750000")
         from engage.initiatives.models import InitiativeMember
 
         member = db_session.query(InitiativeMember).filter_by(
@@ -91,7 +95,7 @@ def build_api_world(db_session) -> ApiWorld:
         world = ApiWorld(a, b, a_admin, a_member, a_viewer, b_admin, b_member, company,
                          initiative, recruiting, engagement, milestone, review, dialogue,
                          private_dialogue, letter, signature, vote, member, steps, {},
-                         note=note)
+                         note=note, resolution=resolution)
         world.divestment = f.divestment_review(engagement)
         world.task = f.task(engagement, a)
         world.import_job = f.import_job(a, a_admin)
