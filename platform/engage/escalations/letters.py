@@ -57,7 +57,7 @@ def render_html(engagement: Engagement, decision: Decision, step: LadderStep, to
     ).all()
     missed = db.session.scalars(
         sa.select(Milestone)
-        .where(Milestone.engagement_id == engagement.id, Milestone.met_on.is_(None),
+        .where(Milestone.engagement_id == engagement.id, Milestone.pending,
                Milestone.due_on < today)
         .order_by(Milestone.due_on)
     ).all()
