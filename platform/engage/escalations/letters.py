@@ -128,9 +128,9 @@ def pdf(letter: Letter) -> bytes:
 
 def with_signatures(letter_id: int) -> Letter | None:
     """The letter with its signatures and their organisations, for rendering."""
-    from sqlalchemy.orm import selectinload
+    from sqlalchemy.orm import joinedload, selectinload
 
     return db.session.scalar(
         sa.select(Letter).where(Letter.id == letter_id)
-        .options(selectinload(Letter.signatures).selectinload(Signature.organisation),
-                 selectinload(Letter.declines).selectinload(LetterDecline.organisation)))
+        .options(selectinload(Letter.signatures).joinedload(Signature.organisation),
+                 selectinload(Letter.declines).joinedload(LetterDecline.organisation)))
