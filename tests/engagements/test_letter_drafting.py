@@ -274,3 +274,15 @@ def test_the_api_drafts_opens_declines_and_a_sent_letter_never_changes(
     page = client.get(f"/letters/{letter_id}").get_data(as_text=True)
     assert 'id="letter-editor"' not in page and 'id="letter-return"' not in page
     assert "De brief zoals verzonden" not in page and "The letter as sent" in page
+
+
+def test_a_draft_stored_as_html_before_opens_in_the_editor_as_plain_text(
+        client, db_session, world, letter_id):
+    with system_scope("test"):
+        letter = db_session.get(Letter, letter_id)
+        letter.body_text = None
+        letter.body_html = "<p>Dear board,</p>\n<ul><li>Pay &amp; publish</li></ul><p>Thanks</p>"
+        db_session.commit()
+    act_as(client, world.lead_user, world.lead)
+    page = client.get(f"/letters/{letter_id}").get_data(as_text=True)
+    assert "Dear board,\n\n- Pay &amp; publish\n\nThanks</textarea>" in page

@@ -37,7 +37,8 @@ def draw(letter_id: int, *, errors: dict[str, str] | None = None,
     document = signing.draft_preview(letter, now=clock.now(), **values)
     return render_template(
         "escalations/letter_page.html", letter=letter, engagement=engagement,
-        preview=Markup(letters.render_in_language(PREVIEW, document)), values=values, errors=errors or {},
+        preview=Markup(letters.render_in_language(PREVIEW, document)), values=values,
+        editable_text=letters.editable_text(letter), errors=errors or {},
         languages=[(LetterLanguage.EN.value, _("English")), (LetterLanguage.NL.value, _("Dutch"))],
         may_lead=can(Permission.LEAD_ENGAGEMENT, letter),
         may_participate=can(Permission.PARTICIPATE_ENGAGEMENT, letter),

@@ -89,6 +89,21 @@ def body_of(letter: Letter, text: str | None = None) -> Markup:
     return Markup(html)
 
 
+def editable_text(letter: Letter) -> str:
+    """The draft as plain text for the editor; a letter drafted before plain-text drafts
+    gives its body's words (paragraphs and list items kept, every tag dropped)."""
+    if letter.body_text is not None:
+        return letter.body_text
+    import html as html_lib
+
+    text = re.sub(r"<li[^>]*>\s*", "- ", str(body_of(letter)))
+    text = re.sub(r"</(p|ul|ol|table|blockquote|h\d)>", "\n\n", text)
+    text = re.sub(r"<br\s*/?>|</li>|</tr>", "\n", text)
+    text = html_lib.unescape(re.sub(r"<[^>]+>", "", text))
+    lines = [" ".join(line.split()) for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
 def document_context(letter: Letter, *, text: str | None = None, title: str | None = None,
                      contact_name: str | None = None, contact_email: str | None = None,
                      language: str | None = None) -> dict:
