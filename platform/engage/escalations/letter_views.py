@@ -8,7 +8,6 @@ from typing import Any
 
 from flask import render_template, request, url_for
 from flask_babel import gettext as _
-from markupsafe import Markup
 
 from engage import clock
 from engage.common.answer import answer_write
@@ -18,9 +17,6 @@ from engage.escalations import letters, signing
 from engage.escalations.views import bp, load_letter
 from engage.extensions import db, htmx
 from engage.security import Permission, acting, can, requires
-
-PREVIEW = "escalations/_letter_preview.html"
-
 
 def _values(form) -> dict[str, Any]:
     return {key: form.get(key) for key in
@@ -37,7 +33,7 @@ def draw(letter_id: int, *, errors: dict[str, str] | None = None,
     document = signing.draft_preview(letter, now=clock.now(), **values)
     return render_template(
         "escalations/letter_page.html", letter=letter, engagement=engagement,
-        preview=Markup(letters.render_in_language(PREVIEW, document)), values=values,
+        preview=letters.preview(letter, document), values=values,
         editable_text=letters.editable_text(letter), errors=errors or {},
         languages=[(LetterLanguage.EN.value, _("English")), (LetterLanguage.NL.value, _("Dutch"))],
         may_lead=can(Permission.LEAD_ENGAGEMENT, letter),
@@ -63,10 +59,9 @@ def letter_preview(letter: Letter):
     values = _values(request.form)
     if not htmx:
         return draw(letter.id, values=values)
-    document = signing.draft_preview(letters.with_signatures(letter.id), now=clock.now(),
-                                     **values)
-    response = letters.render_in_language(PREVIEW, document)
-    return response, 200, {"Vary": "HX-Request"}
+    letter = letters.with_signatures(letter.id)
+    document = signing.draft_preview(letter, now=clock.now(), **values)
+    return str(letters.preview(letter, document)), 200, {"Vary": "HX-Request"}
 
 
 @bp.post("/letters/<int:letter_id>/draft")

@@ -130,6 +130,19 @@ def render_in_language(template: str, context: dict) -> str:
         return render_template(template, **context)
 
 
+def preview(letter: Letter, context: dict) -> Markup:
+    """The letter page's preview: exactly what the PDF draws (for a statement, question or
+    resolution, its document's body), from ``context`` (:func:`document_context`)."""
+    from engage.escalations import documents
+
+    if letter.kind in documents.KINDS:
+        whole = documents.document(letter, body=context["body"], title=context["title"])
+        inner = re.search(r"<body[^>]*>(.*)</body>", whole, re.S)
+        return Markup(render_template("escalations/_letter_preview.html", language="en",
+                                      document=Markup(inner.group(1) if inner else whole)))
+    return Markup(render_in_language("escalations/_letter_preview.html", context))
+
+
 def document(letter: Letter) -> str:
     """The whole letter as the company receives it, from the current state: marked DRAFT
     until sent, then dated; signed by exactly the organisations that signed."""

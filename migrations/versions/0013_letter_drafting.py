@@ -8,16 +8,16 @@ the moment a letter opened for signing, and organisations' recorded declines
 - letter_decline: one organisation's decision not to sign a letter, with who, when and an
   optional reason.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-11-30 04:10:00
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0012'
-down_revision = '0011'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
