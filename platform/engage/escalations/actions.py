@@ -22,11 +22,7 @@ from engage.engagements.models import (
     LetterLanguage,
     LetterStatus,
 )
-<<<<<<< HEAD
-from engage.escalations import drafting
-=======
-from engage.escalations import documents, letters
->>>>>>> main
+from engage.escalations import documents, drafting
 from engage.escalations.models import (
     Decision,
     DivestmentReview,

@@ -7,7 +7,6 @@ from marshmallow import Schema, fields, validate
 from engage.api.fields import Id, Money, QueryInt, Str
 from engage.api.routing import PageArgs
 from engage.api.schemas import OrganisationRefSchema, UserRefSchema
-<<<<<<< HEAD
 from engage.engagements.models import (
     AumBasis,
     LetterChannel,
@@ -15,10 +14,7 @@ from engage.engagements.models import (
     LetterLanguage,
     LetterStatus,
 )
-=======
-from engage.engagements.models import AumBasis, LetterChannel, LetterKind, LetterStatus
 from engage.escalations.documents import AskedHow, PublishedIn
->>>>>>> main
 from engage.escalations.models import (
     ApplyStatus,
     CloseOutcome,
