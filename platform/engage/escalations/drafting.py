@@ -23,6 +23,7 @@ from engage.engagements.models import (
     LetterLanguage,
     Milestone,
     Objective,
+    ObjectiveStatus,
     ParticipantRole,
 )
 from engage.escalations.models import LadderStep, StepKind
@@ -90,7 +91,8 @@ def generate(engagement: Engagement, kind: LetterKind, language: LetterLanguage,
     company = engagement.company.name
     coalition = coalition_name(engagement, lead_organisation(engagement.id))
     objectives = db.session.scalars(
-        sa.select(Objective.description).where(Objective.engagement_id == engagement.id)
+        sa.select(Objective.description).where(Objective.engagement_id == engagement.id,
+                                               Objective.status == ObjectiveStatus.OPEN)
         .order_by(Objective.id)).all()
     missed = db.session.execute(
         sa.select(Milestone.title, Milestone.due_on)

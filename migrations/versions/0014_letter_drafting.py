@@ -8,16 +8,16 @@ the moment a letter opened for signing, and organisations' recorded declines
 - letter_decline: one organisation's decision not to sign a letter, with who, when and an
   optional reason.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-11-30 04:10:00
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0013'
-down_revision = '0012'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
