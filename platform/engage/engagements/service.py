@@ -29,6 +29,7 @@ from engage.engagements.models import (
     EngagementTrigger,
     Horizon,
     Letter,
+    LetterDecline,
     LetterKind,
     LetterStatus,
     Milestone,
@@ -374,8 +375,11 @@ def sign_on_engagement(engagement: Engagement, *, actor: User,
     return participant
 
 
-def co_sign(letter: Letter, *, actor: User, organisation_id: int) -> Signature:
-    """The organisation co-signs a letter open for signing; once per organisation."""
+def co_sign(letter: Letter, *, actor: User, organisation_id: int,
+            seen_version: str | None = None) -> Signature:
+    """The organisation co-signs a letter open for signing; once per organisation.
+    ``seen_version`` (the letter's ``signing_version`` as the signer's page showed it) makes
+    sure the signature goes under the text the signer read, not one reopened since."""
     _check_actor(actor, organisation_id)
     if participant_role(letter.engagement_id, organisation_id) is None:
         raise EngagementError(_("Only organisations that take part in this engagement can "
@@ -383,10 +387,17 @@ def co_sign(letter: Letter, *, actor: User, organisation_id: int) -> Signature:
     refuse_if_sent(letter)
     if letter.status != LetterStatus.OPEN_FOR_SIGNING:
         raise EngagementError(_("This letter is not open for signing."))
+    if seen_version is not None and seen_version != letter.signing_version:
+        raise EngagementError(_("The letter's text changed since you opened it: read it again "
+                                "before signing."))
     signed = db.session.scalar(sa.select(Signature.id).where(
         Signature.letter_id == letter.id, Signature.organisation_id == organisation_id))
     if signed is not None:
         raise EngagementError(_("Your organisation has signed this letter already."))
+    # An organisation that declined may still sign while the letter is open: it then no
+    # longer declines.
+    db.session.execute(sa.delete(LetterDecline).where(
+        LetterDecline.letter_id == letter.id, LetterDecline.organisation_id == organisation_id))
     signature = Signature(letter_id=letter.id, organisation_id=organisation_id,
                           signed_by_id=actor.id, signed_at=utcnow())
     db.session.add(signature)

@@ -8,16 +8,16 @@
   held) and edited_at; dialogue_revision keeps each earlier version of a corrected entry,
   seen exactly as the entry (the same row-level security policy on PostgreSQL).
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-11-30 04:30:00
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0014'
-down_revision = '0013'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
