@@ -6,7 +6,8 @@ sign in through real OpenID Connect providers on loopback and create API tokens 
 organisation page. Everything else goes through the API with those tokens, and the sweep
 runs with a given ``now``: the coordinator creates an initiative on the installed template
 and writes its ladder, the second organisation signs on, an engagement's milestone passes,
-the review opens, the lead escalates, the letter is drafted, signed by both organisations
+the review opens, the lead escalates, the letter is drafted, edited, opened for signing and
+signed by both organisations
 (its PDF lists exactly those two, with the assets each committed), sent, left unanswered,
 and the next review opens.
 """
@@ -188,10 +189,24 @@ def _the_path(app, monkeypatch, coordinator_token: str, member_token: str) -> No
     letters = _ok(lead.get("/letters", query_string={"engagement_id": eid}))
     assert letters["total"] == 1
     letter = letters["items"][0]
-    assert (letter["kind"], letter["signatory_count"], letter["aum_eur"]) == (
-        "letter_to_board", 0, "0.00")
+    assert (letter["kind"], letter["status"], letter["signatory_count"], letter["aum_eur"]) == (
+        "letter_to_board", "draft", 0, "0.00")
     url = f"/letters/{letter['id']}"
     assert "No investor has signed this letter yet." in _pdf_text(lead.get(f"{url}/pdf"))
+
+    # The lead edits the draft; the PDF is the letter as it now stands. Nobody signs a draft.
+    edited = _ok(lead.patch(url, json={
+        "body_text": "Dear members of the board,\n\nWe ask you to publish a time-bound living "
+                     "wage roadmap for your suppliers by the end of the quarter.\n\nYours "
+                     "sincerely,",
+        "contact_name": "Admin pensioenfonds", "contact_email": "admin@pensioenfonds.example"}))
+    assert edited["status"] == "draft"
+    text = _pdf_text(lead.get(f"{url}/pdf"))
+    assert "time-bound living wage roadmap" in text and "DRAFT" in text
+    assert member.post(f"{url}/signatures").status_code == 400
+    assert member.patch(url, json={"title": "Not a lead's"}).status_code == 403
+    assert _ok(lead.post(f"{url}/open"))["status"] == "open_for_signing"
+    assert lead.patch(url, json={"title": "Too late"}).status_code == 409
 
     # Signed by both organisations, each through its own token: the PDF states exactly
     # those two, with the assets each committed to the initiative, and is still a draft.
@@ -218,7 +233,8 @@ def _the_path(app, monkeypatch, coordinator_token: str, member_token: str) -> No
         sent_on = clock.local_date(moment[0])
     assert (sent["status"], sent["sent_on"]) == ("sent", sent_on.isoformat())
     text = _pdf_text(lead.get(f"{url}/pdf"))
-    assert "DRAFT" not in text and f"Sent on {sent_on.isoformat()}" in text
+    assert "DRAFT" not in text
+    assert f"Sent on {sent_on:%B} {sent_on.day}, {sent_on.year}" in text
     assert member.post(f"{url}/signatures").status_code == 409
     response_milestone = sent["response_milestone_id"]
     due = _ok(lead.get(f"/engagements/{eid}/milestones/{response_milestone}"))
