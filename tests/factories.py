@@ -251,3 +251,22 @@ def signature(lt: Letter, org: Organisation) -> Signature:
 
 def divestment_review(e: Engagement) -> DivestmentReview:
     return _add(DivestmentReview(engagement_id=e.id))
+
+
+def attachment(parent, org: Organisation, data: bytes = b"%PDF-1.4\n%%EOF\n",
+               filename: str = "minutes.pdf"):
+    """A file on a dialogue entry, milestone or letter, its content in the app's storage."""
+    import hashlib
+
+    from engage.attachments import kinds, service
+    from engage.attachments.models import Attachment
+    from engage.attachments.storage import storage
+
+    kind = kinds.detect(data)
+    parent_kind = service.parent_kind_of(parent)
+    digest = hashlib.sha256(data).hexdigest()
+    storage().put(digest, data)
+    return _add(Attachment(
+        engagement_id=parent.engagement_id, organisation_id=org.id, parent_kind=parent_kind,
+        filename=filename, kind=kind.key, size=len(data), sha256=digest,
+        **{service._COLUMN[parent_kind]: parent.id}))

@@ -47,6 +47,7 @@ class ApiWorld:
     ladder_steps: list
     tokens: dict[str, str]  # name -> secret
     note: Any = None  # A's private note on the engagement
+    attachment: Any = None  # A's file on the milestone
 
 
 def _token(db_session, org, user, scope: str, name: str) -> str:
@@ -78,6 +79,7 @@ def build_api_world(db_session) -> ApiWorld:
         signature = f.signature(letter, a)
         vote = f.vote(a, company, engagement)
         note = f.note(engagement, a)
+        attachment = f.attachment(milestone, a)
         from engage.initiatives.models import InitiativeMember
 
         member = db_session.query(InitiativeMember).filter_by(
@@ -88,7 +90,7 @@ def build_api_world(db_session) -> ApiWorld:
         world = ApiWorld(a, b, a_admin, a_member, a_viewer, b_admin, b_member, company,
                          initiative, recruiting, engagement, milestone, review, dialogue,
                          private_dialogue, letter, signature, vote, member, steps, {},
-                         note=note)
+                         note=note, attachment=attachment)
     world.tokens = {
         "a_write": _token(db_session, a, a_member, "write", "a write"),
         "a_read": _token(db_session, a, a_member, "read", "a read"),

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from engage.attachments.models import Attachment
 from engage.audit.models import AuditEvent
 from engage.engagements.models import Engagement, Milestone, Note
 from engage.escalations.models import LadderStep
@@ -129,6 +130,29 @@ CASES: dict[str, dict[str, Any]] = {
     "DELETE /engagements/{engagement_id}/notes/{note_id}": {
         "kind": "hidden", "count": Note,
         "params": lambda w: {"engagement_id": w.engagement.id, "note_id": w.note.id}},
+    "GET /engagements/{engagement_id}/dialogue/{entry_id}/attachments": {
+        "kind": "hidden",
+        "params": lambda w: {"engagement_id": w.engagement.id, "entry_id": w.dialogue.id}},
+    "POST /engagements/{engagement_id}/dialogue/{entry_id}/attachments": {
+        "kind": "hidden", "count": Attachment,
+        "params": lambda w: {"engagement_id": w.engagement.id, "entry_id": w.dialogue.id}},
+    "GET /engagements/{engagement_id}/milestones/{milestone_id}/attachments": {
+        "kind": "hidden",
+        "params": lambda w: {"engagement_id": w.engagement.id, "milestone_id": w.milestone.id}},
+    "POST /engagements/{engagement_id}/milestones/{milestone_id}/attachments": {
+        "kind": "hidden", "count": Attachment,
+        "params": lambda w: {"engagement_id": w.engagement.id, "milestone_id": w.milestone.id}},
+    "GET /letters/{letter_id}/attachments": {
+        "kind": "hidden", "params": lambda w: {"letter_id": w.letter.id}},
+    "POST /letters/{letter_id}/attachments": {
+        "kind": "hidden", "count": Attachment, "params": lambda w: {"letter_id": w.letter.id}},
+    "GET /attachments/{attachment_id}": {
+        "kind": "hidden", "params": lambda w: {"attachment_id": w.attachment.id}},
+    "GET /attachments/{attachment_id}/content": {
+        "kind": "hidden", "params": lambda w: {"attachment_id": w.attachment.id}},
+    "DELETE /attachments/{attachment_id}": {
+        "kind": "hidden", "count": Attachment,
+        "params": lambda w: {"attachment_id": w.attachment.id}},
     "GET /reviews": {"kind": "list", "object": lambda w: w.review.id},
     "GET /reviews/{review_id}": {"kind": "hidden", "params": lambda w: {"review_id": w.review.id}},
     "GET /reviews/{review_id}/decision": {

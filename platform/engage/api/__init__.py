@@ -21,6 +21,7 @@ FEATURE_APIS = (
     "engage.escalations.api",
     "engage.votes.api",
     "engage.audit.api",
+    "engage.attachments.api",
 )
 
 
