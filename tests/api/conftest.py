@@ -48,6 +48,7 @@ class ApiWorld:
     tokens: dict[str, str]  # name -> secret
     note: Any = None  # A's private note on the engagement
     attachment: Any = None  # A's file on the milestone
+    resolution: Any = None  # A's resolution document (a Letter), with its filing terms
 
 
 def _token(db_session, org, user, scope: str, name: str) -> str:
@@ -80,6 +81,9 @@ def build_api_world(db_session) -> ApiWorld:
         vote = f.vote(a, company, engagement)
         note = f.note(engagement, a)
         attachment = f.attachment(milestone, a)
+        resolution = f.resolution(engagement)
+        f.signature(resolution, a)
+        f.holding(a, company, "750000")
         from engage.initiatives.models import InitiativeMember
 
         member = db_session.query(InitiativeMember).filter_by(
@@ -90,7 +94,7 @@ def build_api_world(db_session) -> ApiWorld:
         world = ApiWorld(a, b, a_admin, a_member, a_viewer, b_admin, b_member, company,
                          initiative, recruiting, engagement, milestone, review, dialogue,
                          private_dialogue, letter, signature, vote, member, steps, {},
-                         note=note, attachment=attachment)
+                         note=note, attachment=attachment, resolution=resolution)
     world.tokens = {
         "a_write": _token(db_session, a, a_member, "write", "a write"),
         "a_read": _token(db_session, a, a_member, "read", "a read"),

@@ -172,6 +172,20 @@ CASES: dict[str, dict[str, Any]] = {
     "POST /letters/{letter_id}/answer": {
         "kind": "hidden", "params": lambda w: {"letter_id": w.letter.id},
         "body": {"summary": "We will publish a plan"}},
+    "POST /letters/{letter_id}/publish": {
+        "kind": "hidden", "params": lambda w: {"letter_id": w.resolution.id},
+        "body": {"published_in": "website"}},
+    "POST /letters/{letter_id}/ask": {
+        "kind": "hidden", "params": lambda w: {"letter_id": w.resolution.id},
+        "body": {"asked_how": "at_the_meeting"}},
+    "POST /letters/{letter_id}/file": {
+        "kind": "hidden", "params": lambda w: {"letter_id": w.resolution.id},
+        "body": {"channel": "email"}},
+    "GET /letters/{letter_id}/resolution": {
+        "kind": "hidden", "params": lambda w: {"letter_id": w.resolution.id}},
+    "PATCH /letters/{letter_id}/resolution": {
+        "kind": "hidden", "params": lambda w: {"letter_id": w.resolution.id},
+        "body": {"threshold_eur": "1"}},
     "GET /votes": {"kind": "list", "object": lambda w: w.vote.id},
     "GET /votes/{vote_id}": {"kind": "hidden", "params": lambda w: {"vote_id": w.vote.id}},
     "POST /votes": {

@@ -19,6 +19,7 @@ FEATURE_APIS = (
     "engage.engagements.api",
     "engage.engagements.notes_api",
     "engage.escalations.api",
+    "engage.escalations.document_api",
     "engage.votes.api",
     "engage.audit.api",
     "engage.attachments.api",
