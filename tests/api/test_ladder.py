@@ -37,7 +37,7 @@ def test_the_coordinator_reads_and_writes_the_ladder(as_token, api_world, db_ses
         study = db_session.scalar(sa.select(EscalationLadder.id).where(
             EscalationLadder.name == ladder_templates.TEMPLATES[0]["name"]))
     copied = _put(a, path, {"copy_from": study})
-    assert copied.status_code == 200
+    assert copied.status_code == 200, copied.get_json()
     assert len(copied.get_json()["steps"]) == 12
 
 

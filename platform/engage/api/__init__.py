@@ -18,6 +18,7 @@ FEATURE_APIS = (
     "engage.initiatives.api",
     "engage.engagements.api",
     "engage.escalations.api",
+    "engage.escalations.ladder_api",
     "engage.votes.api",
     "engage.audit.api",
 )
