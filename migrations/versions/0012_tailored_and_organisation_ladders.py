@@ -1,6 +1,7 @@
 """ladders tailored to one engagement, and templates an organisation keeps for itself
 
-- escalation_ladder.engagement_id: the engagement whose leads tailored this copy (unique).
+- escalation_ladder.engagement_id: the engagement whose leads tailored this copy (unique),
+  and shared_ladder_id: the ladder it shared before (where a revert goes back to).
 - escalation_ladder.organisation_id: the organisation that keeps this template (its admins
   write it, only it sees it); installed templates have none and are read-only.
 - On PostgreSQL, row-level security on escalation_ladder: an organisation's own templates
@@ -58,6 +59,7 @@ def upgrade():
     with _sqlite_foreign_keys_off(), op.batch_alter_table('escalation_ladder') as batch_op:
         batch_op.add_column(sa.Column('organisation_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('engagement_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('shared_ladder_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_escalation_ladder_organisation_id'),
                               ['organisation_id'], unique=False)
         batch_op.create_index(batch_op.f('uq_escalation_ladder_engagement_id'),
@@ -68,6 +70,9 @@ def upgrade():
         batch_op.create_foreign_key(
             batch_op.f('fk_escalation_ladder_engagement_id_engagement'), 'engagement',
             ['engagement_id'], ['id'], ondelete='CASCADE')
+        batch_op.create_foreign_key(
+            batch_op.f('fk_escalation_ladder_shared_ladder_id_escalation_ladder'),
+            'escalation_ladder', ['shared_ladder_id'], ['id'], ondelete='SET NULL')
         batch_op.create_check_constraint(
             'owned_is_template', sa.text('organisation_id IS NULL OR is_template'))
         batch_op.create_check_constraint(
@@ -93,11 +98,15 @@ def downgrade():
     with _sqlite_foreign_keys_off(), op.batch_alter_table('escalation_ladder') as batch_op:
         batch_op.drop_constraint('tailored_is_engagement_only', type_='check')
         batch_op.drop_constraint('owned_is_template', type_='check')
+        batch_op.drop_constraint(
+            batch_op.f('fk_escalation_ladder_shared_ladder_id_escalation_ladder'),
+            type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_escalation_ladder_engagement_id_engagement'),
                                  type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_escalation_ladder_organisation_id_organisation'),
                                  type_='foreignkey')
         batch_op.drop_index(batch_op.f('uq_escalation_ladder_engagement_id'))
         batch_op.drop_index(batch_op.f('ix_escalation_ladder_organisation_id'))
+        batch_op.drop_column('shared_ladder_id')
         batch_op.drop_column('engagement_id')
         batch_op.drop_column('organisation_id')

@@ -30,16 +30,29 @@ class LadderConflict(LadderError):
 
 # --- the ladder an engagement climbs -----------------------------------------------------------
 
-def shared_ladder(engagement) -> EscalationLadder | None:
-    """The ladder the engagement shares: its initiative's, or for a direct engagement (or an
-    initiative without one) the first template installed with the platform."""
+def shared_ladder_id(engagement, tailored: EscalationLadder | None = None) -> int | None:
+    """The ladder the engagement shares: its initiative's; else the one it shared before it
+    was ``tailored`` (when still there); else the first installed template.
+
+    Read over the table: the ladder shared before may be visible only through the
+    engagements that climb it, which this one no longer does."""
+    from engage.common.visibility import aliased_table
+
     if engagement.initiative_id is not None:
-        ladder = db.session.scalar(sa.select(EscalationLadder).where(
+        ladder_id = db.session.scalar(sa.select(EscalationLadder.id).where(
             EscalationLadder.initiative_id == engagement.initiative_id))
-        if ladder is not None:
-            return ladder
+        if ladder_id is not None:
+            return ladder_id
+    if tailored is not None and tailored.shared_ladder_id is not None:
+        table = aliased_table("escalation_ladder", "ladders_shared")
+        before = db.session.execute(
+            sa.select(table.c.id).where(table.c.id == tailored.shared_ladder_id,
+                                        table.c.engagement_id.is_(None),
+                                        table.c.organisation_id.is_(None))).scalar()
+        if before is not None:
+            return before
     return db.session.scalar(
-        sa.select(EscalationLadder)
+        sa.select(EscalationLadder.id)
         .where(EscalationLadder.is_template.is_(True), EscalationLadder.organisation_id.is_(None))
         .order_by(EscalationLadder.id).limit(1))
 
@@ -103,6 +116,8 @@ def tailor(engagement, *, actor, organisation_id: int, now: datetime, steps: Any
             ladder.description, ladder.description_nl = current.description, current.description_nl
         db.session.add(ladder)
         db.session.flush()
+    if current is not None and current.id != ladder.id:
+        ladder.shared_ladder_id = current.id
     ladders.replace_steps(ladder, steps, now=now)
     engagement.ladder = ladder
     db.session.flush()
@@ -117,13 +132,14 @@ def revert(engagement, *, actor, organisation_id: int, now: datetime) -> Escalat
     tailored = engagement.ladder
     if tailored is None or not tailored.tailored:
         raise LadderConflict(_("The engagement already climbs the shared ladder."))
-    shared = shared_ladder(engagement)
-    engagement.ladder = shared
+    shared_id = shared_ladder_id(engagement, tailored)
+    engagement.ladder_id = shared_id
     db.session.flush()
+    db.session.expire(engagement, ["ladder"])
     if not _used(tailored):
         db.session.delete(tailored)
         db.session.flush()
-    return shared
+    return db.session.get(EscalationLadder, shared_id) if shared_id is not None else None
 
 
 def _used(ladder: EscalationLadder) -> bool:

@@ -112,6 +112,11 @@ class EscalationLadder(TenantScoped, TimestampMixin, Base):
     engagement_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("engagement.id", ondelete="CASCADE", use_alter=True)
     )
+    # For a tailored ladder: the ladder the engagement shared before, which a revert goes
+    # back to when the engagement has no initiative ladder.
+    shared_ladder_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("escalation_ladder.id", ondelete="SET NULL")
+    )
 
     # The steps in force. A step a review, decision or engagement used is retired instead of
     # deleted or changed (see escalations/ladders.py): it stays, for the record, out of this list.
