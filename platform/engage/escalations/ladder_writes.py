@@ -227,7 +227,10 @@ def own_templates(organisation_id: int) -> list[EscalationLadder]:
 
 def templates() -> list[EscalationLadder]:
     """Every template the organisation sees: the installed ones first, then its own."""
+    from sqlalchemy.orm import selectinload
+
     return list(db.session.scalars(
         sa.select(EscalationLadder).where(EscalationLadder.is_template.is_(True))
+        .options(selectinload(EscalationLadder.steps))
         .order_by(EscalationLadder.organisation_id.is_not(None), EscalationLadder.name,
                   EscalationLadder.id)))
