@@ -17,8 +17,10 @@ FEATURE_APIS = (
     "engage.companies.api",
     "engage.initiatives.api",
     "engage.engagements.api",
+    "engage.engagements.notes_api",
     "engage.escalations.api",
     "engage.escalations.ladder_api",
+    "engage.escalations.document_api",
     "engage.votes.api",
     "engage.audit.api",
 )
