@@ -167,6 +167,19 @@ CASES: dict[str, dict[str, Any]] = {
     "POST /letters/{letter_id}/send": {
         "kind": "hidden", "params": lambda w: {"letter_id": w.letter.id},
         "body": {"channel": "email"}},
+    "PATCH /letters/{letter_id}": {
+        "kind": "hidden", "params": lambda w: {"letter_id": w.letter.id},
+        "body": {"body_text": "Rewritten by B"}},
+    "POST /letters/{letter_id}/open": {
+        "kind": "hidden", "params": lambda w: {"letter_id": w.letter.id}},
+    "POST /letters/{letter_id}/return-to-draft": {
+        "kind": "hidden", "params": lambda w: {"letter_id": w.letter.id},
+        "body": {"withdraw_signatures": True}},
+    "GET /letters/{letter_id}/declines": {
+        "kind": "hidden", "params": lambda w: {"letter_id": w.letter.id}},
+    "POST /letters/{letter_id}/declines": {
+        "kind": "hidden", "params": lambda w: {"letter_id": w.letter.id},
+        "body": {"reason": "Not ours"}},
     "POST /letters/{letter_id}/answer": {
         "kind": "hidden", "params": lambda w: {"letter_id": w.letter.id},
         "body": {"summary": "We will publish a plan"}},

@@ -112,6 +112,13 @@ class LetterStatus(StrEnum):
     SENT = "sent"
 
 
+class LetterLanguage(StrEnum):
+    """The language a letter is written in, chosen per letter."""
+
+    EN = "en"
+    NL = "nl"
+
+
 class LetterChannel(StrEnum):
     """How a letter reached the company."""
 
@@ -383,7 +390,24 @@ class Letter(EngagementShared, TimestampMixin, Base):
     )
     kind: Mapped[LetterKind] = mapped_column(enum_type(LetterKind, "letter_kind"))
     title: Mapped[str] = mapped_column(sa.String(300))
+    # The company-facing body as HTML, always derived from ``body_text`` (escaped
+    # paragraphs); letters drafted before plain-text drafting have only this.
     body_html: Mapped[str] = mapped_column(sa.Text)
+    # The draft as the leads write it: plain text, paragraphs separated by a blank line,
+    # "- " starting a list item. Never rendered as HTML without escaping.
+    body_text: Mapped[str | None] = mapped_column(sa.Text)
+    language: Mapped[LetterLanguage] = mapped_column(
+        enum_type(LetterLanguage, "letter_language"), default=LetterLanguage.EN,
+        server_default=LetterLanguage.EN.value)
+    # Set once a lead edits the text: from then the text is the lead's, and switching the
+    # language no longer writes a new draft over it.
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    edited_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    # Who the company answers to (the sender block, beside the lead organisation).
+    contact_name: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    contact_email: Mapped[str] = mapped_column(sa.String(254), default="", server_default="")
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[LetterStatus] = mapped_column(
         enum_type(LetterStatus, "letter_status"), default=LetterStatus.DRAFT
     )
@@ -403,6 +427,15 @@ class Letter(EngagementShared, TimestampMixin, Base):
     signatures: Mapped[list[Signature]] = relationship(
         back_populates="letter", cascade="all, delete-orphan"
     )
+    declines: Mapped[list[LetterDecline]] = relationship(
+        back_populates="letter", cascade="all, delete-orphan", order_by="LetterDecline.declined_at"
+    )
+
+    @property
+    def signing_version(self) -> str:
+        """Which opening for signing a signer saw (the text is frozen while open; returning
+        to draft and opening again gives a new version)."""
+        return self.opened_at.strftime("%Y%m%dT%H%M%S%f") if self.opened_at else ""
 
     @property
     def signatory_count(self) -> int:
@@ -489,6 +522,41 @@ class Signature(TenantScoped, Base):
         from engage.common.visibility import aliased_table, visible_engagement_ids
 
         letter = aliased_table("letter", "tenancy_letter")
+        return cls.letter_id.in_(
+            sa.select(letter.c.id)
+            .where(letter.c.engagement_id.in_(visible_engagement_ids(org_id)))
+            .correlate(None)
+        )
+
+
+class LetterDecline(TenantScoped, Base):
+    """An organisation's recorded decision not to sign a letter (who, when, why if said).
+    A declined organisation is no signatory; it may still sign while the letter is open."""
+
+    __tablename__ = "letter_decline"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    letter_id: Mapped[int] = mapped_column(sa.ForeignKey("letter.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    declined_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    declined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+
+    letter: Mapped[Letter] = relationship(back_populates="declines")
+    organisation: Mapped[Organisation] = relationship()
+    declined_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (sa.UniqueConstraint("letter_id", "organisation_id"),)
+
+    @classmethod
+    def tenant_criteria(cls, org_id: Any) -> sa.ColumnElement[bool]:
+        from engage.common.visibility import aliased_table, visible_engagement_ids
+
+        letter = aliased_table("letter", "tenancy_letter_decline")
         return cls.letter_id.in_(
             sa.select(letter.c.id)
             .where(letter.c.engagement_id.in_(visible_engagement_ids(org_id)))
