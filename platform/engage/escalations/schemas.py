@@ -130,5 +130,7 @@ class LetterAnswerSchema(Schema):
 
 class LetterListArgs(PageArgs):
     status = fields.Enum(LetterStatus, by_value=True, load_default=None)
+    kind = fields.Enum(LetterKind, by_value=True, load_default=None, metadata={
+        "description": "letter_to_board, public_statement, agm_question or resolution"})
     engagement_id = QueryInt(minimum=1, load_default=None)
 
