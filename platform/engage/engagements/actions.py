@@ -166,7 +166,9 @@ def add_dialogue(engagement: Engagement):
             engagement, **acting(), now=clock.now(), kind=form.get("kind", ""),
             occurred_on=form.get("occurred_on", ""), summary=form.get("summary", ""),
             participants=form.get("participants", ""), outcome=form.get("outcome", ""),
-            visibility=form.get("visibility") or "coalition"),
+            visibility=form.get("visibility") or "coalition",
+            company_level=form.get("company_level") or None, mode=form.get("mode") or None,
+            follow_up=form.get("follow_up", "")),
         page=lambda errors: draw_page(engagement, errors={"dialogue": errors},
                                         values=values),
         fragment=lambda errors: render_template(

@@ -30,6 +30,7 @@ from engage.engagements.models import (
     Milestone,
     Note,
     Objective,
+    SeverityAssessment,
     Signature,
 )
 from engage.engagements.service import sign_on_role
@@ -90,6 +91,10 @@ def _sections(engagement_id: int) -> dict[str, list[Any]]:
                            EngagementParticipant.id,
                            options=(joinedload(EngagementParticipant.organisation),)),
         "objectives": of(Objective, Objective.id),
+        "severity_assessments": of(SeverityAssessment, SeverityAssessment.assessed_at.desc(),
+                                   SeverityAssessment.id.desc(),
+                                   options=(joinedload(SeverityAssessment.organisation),
+                                            joinedload(SeverityAssessment.assessed_by))),
         "milestones": of(Milestone, Milestone.due_on, Milestone.id),
         "reviews": of(EscalationReview, EscalationReview.opened_at.desc(), EscalationReview.id,
                       options=(joinedload(EscalationReview.decision)

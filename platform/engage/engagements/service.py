@@ -306,7 +306,8 @@ def update_milestone(milestone: Milestone, *, actor: User, organisation_id: int,
 
 def add_dialogue(engagement: Engagement, *, actor: User, organisation_id: int, kind: str,
                  occurred_on: date | str, summary: str, now: datetime, participants: str = "",
-                 outcome: str = "", visibility: str = "coalition") -> DialogueEntry:
+                 outcome: str = "", visibility: str = "coalition", company_level: Any = None,
+                 mode: Any = None, follow_up: str = "") -> DialogueEntry:
     """Log a meeting, call, letter, e-mail, AGM question, site visit or consultation that
     has taken place (on or before ``local_date(now)``). A private entry is seen by the
     author's organisation only."""
@@ -314,22 +315,20 @@ def add_dialogue(engagement: Engagement, *, actor: User, organisation_id: int, k
     if participant_role(engagement.id, organisation_id) is None:
         raise EngagementError(_("Only organisations that take part in this engagement can log "
                                 "dialogue."))
+    from engage.engagements.corrections import parse_dialogue_fields
+
     errors: dict[str, str] = {}
-    kind_value = parse_choice(kind, DialogueKind, "kind", errors)
-    day = parse_date(occurred_on, "occurred_on", errors)
-    if day and day > local_date(now):
-        errors["occurred_on"] = _("Log dialogue that has taken place: the date is in the future.")
-    summary = parse_text(summary, "summary", errors, required=True)
-    participants = parse_text(participants, "participants", errors)
-    outcome = parse_text(outcome, "outcome", errors)
+    fields = parse_dialogue_fields(
+        {"kind": kind, "occurred_on": occurred_on, "summary": summary,
+         "participants": participants, "outcome": outcome, "company_level": company_level,
+         "mode": mode, "follow_up": follow_up}, errors, now=now, partial=False)
     visibility_value = parse_choice(visibility, Visibility, "visibility", errors,
                                     default=Visibility.COALITION)
     if errors:
         raise EngagementError(errors)
     entry = DialogueEntry(
         engagement_id=engagement.id, organisation_id=organisation_id, author_id=actor.id,
-        kind=kind_value, occurred_on=day, summary=summary, participants=participants,
-        outcome=outcome, visibility=visibility_value)
+        visibility=visibility_value, **fields)
     db.session.add(entry)
     db.session.flush()
     return entry

@@ -96,7 +96,7 @@ def generate(engagement: Engagement, kind: LetterKind, language: LetterLanguage,
         .order_by(Objective.id)).all()
     missed = db.session.execute(
         sa.select(Milestone.title, Milestone.due_on)
-        .where(Milestone.engagement_id == engagement.id, Milestone.met_on.is_(None),
+        .where(Milestone.engagement_id == engagement.id, Milestone.pending,
                Milestone.due_on < today)
         .order_by(Milestone.due_on)).all()
     next_kind = None

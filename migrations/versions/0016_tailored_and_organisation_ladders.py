@@ -8,8 +8,8 @@
   are invisible to every other organisation even to raw SQL; every other ladder keeps the
   visibility the application filter gives it.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-11-30 04:00:00
 
 """
@@ -18,8 +18,8 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0015'
-down_revision = '0014'
+revision = '0016'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
