@@ -115,10 +115,13 @@ def load_letter(letter_id: int) -> Letter:
 @operation("GET", "/letters", tag="letters", summary="List letters",
            query=LetterListArgs, response=LetterSchema, paginated=True)
 def list_letters(args):
-    """Letters and statements of the engagements your organisation sees, newest first."""
+    """Letters, statements, AGM questions and resolutions of the engagements your organisation
+    sees, newest first."""
     stmt = sa.select(Letter).order_by(Letter.created_at.desc(), Letter.id.desc())
     if args["status"] is not None:
         stmt = stmt.where(Letter.status == args["status"])
+    if args["kind"] is not None:
+        stmt = stmt.where(Letter.kind == args["kind"])
     if args["engagement_id"] is not None:
         stmt = stmt.where(Letter.engagement_id == args["engagement_id"])
     return paginate(stmt, args, selectinload(Letter.signatures).options(*_SIGNATURE_LOADS),

@@ -157,6 +157,8 @@ class LetterAnswerSchema(Schema):
 
 class LetterListArgs(PageArgs):
     status = fields.Enum(LetterStatus, by_value=True, load_default=None)
+    kind = fields.Enum(LetterKind, by_value=True, load_default=None, metadata={
+        "description": "letter_to_board, public_statement, agm_question or resolution"})
     engagement_id = QueryInt(minimum=1, load_default=None)
 
 
