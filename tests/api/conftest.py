@@ -46,6 +46,7 @@ class ApiWorld:
     member: Any  # A's own membership of its initiative
     ladder_steps: list
     tokens: dict[str, str]  # name -> secret
+    divestment: Any = None  # a divestment review of A's engagement, open
 
 
 def _token(db_session, org, user, scope: str, name: str) -> str:
@@ -76,6 +77,7 @@ def build_api_world(db_session) -> ApiWorld:
         letter.status = LetterStatus.OPEN_FOR_SIGNING
         signature = f.signature(letter, a)
         vote = f.vote(a, company, engagement)
+        divestment = f.divestment_review(engagement)
         from engage.initiatives.models import InitiativeMember
 
         member = db_session.query(InitiativeMember).filter_by(
@@ -86,6 +88,7 @@ def build_api_world(db_session) -> ApiWorld:
         world = ApiWorld(a, b, a_admin, a_member, a_viewer, b_admin, b_member, company,
                          initiative, recruiting, engagement, milestone, review, dialogue,
                          private_dialogue, letter, signature, vote, member, steps, {})
+        world.divestment = divestment
     world.tokens = {
         "a_write": _token(db_session, a, a_member, "write", "a write"),
         "a_read": _token(db_session, a, a_member, "read", "a read"),
