@@ -22,6 +22,7 @@ from engage.escalations.models import (
     EscalationTask,
     LadderStep,
     MilestoneReminder,
+    Resolution,
 )
 from engage.initiatives.models import Initiative, InitiativeMember
 from engage.notifications.models import Notification
@@ -56,6 +57,7 @@ __all__ = [
     "Objective",
     "OrgMembership",
     "Organisation",
+    "Resolution",
     "Signature",
     "SsoConfig",
     "SsoDomain",

@@ -37,8 +37,7 @@ def test_going_past_the_next_step_needs_skip_reason(as_token, api_world, db_sess
 
 def _divestment_review(db_session, api_world) -> int:
     with system_scope("test"):
-        review = f.divestment_review(api_world.engagement)
-        f.holding(api_world.a, api_world.company)
+        review = f.divestment_review(api_world.engagement)  # A holds the company (api_world)
         db_session.commit()
         return review.id
 

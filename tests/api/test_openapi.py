@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from engage.audit.models import AuditEvent
-from engage.engagements.models import Engagement, Milestone
+from engage.engagements.models import Engagement, Milestone, Note
 from engage.escalations.models import LadderStep
 from engage.tenancy import as_organisation
 from engage.votes.models import Vote
@@ -115,6 +115,20 @@ CASES: dict[str, dict[str, Any]] = {
         "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id}},
     "POST /engagements/{engagement_id}/participants": {
         "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id}},
+    "GET /engagements/{engagement_id}/notes": {
+        "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id}},
+    "POST /engagements/{engagement_id}/notes": {
+        "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id},
+        "body": {"body": "B's note on A's engagement"}, "count": Note},
+    "GET /engagements/{engagement_id}/notes/{note_id}": {
+        "kind": "hidden",
+        "params": lambda w: {"engagement_id": w.engagement.id, "note_id": w.note.id}},
+    "PATCH /engagements/{engagement_id}/notes/{note_id}": {
+        "kind": "hidden", "body": {"body": "Changed by B"},
+        "params": lambda w: {"engagement_id": w.engagement.id, "note_id": w.note.id}},
+    "DELETE /engagements/{engagement_id}/notes/{note_id}": {
+        "kind": "hidden", "count": Note,
+        "params": lambda w: {"engagement_id": w.engagement.id, "note_id": w.note.id}},
     "GET /reviews": {"kind": "list", "object": lambda w: w.review.id},
     "GET /reviews/{review_id}": {"kind": "hidden", "params": lambda w: {"review_id": w.review.id}},
     "GET /reviews/{review_id}/decision": {
@@ -139,6 +153,20 @@ CASES: dict[str, dict[str, Any]] = {
     "POST /letters/{letter_id}/answer": {
         "kind": "hidden", "params": lambda w: {"letter_id": w.letter.id},
         "body": {"summary": "We will publish a plan"}},
+    "POST /letters/{letter_id}/publish": {
+        "kind": "hidden", "params": lambda w: {"letter_id": w.resolution.id},
+        "body": {"published_in": "website"}},
+    "POST /letters/{letter_id}/ask": {
+        "kind": "hidden", "params": lambda w: {"letter_id": w.resolution.id},
+        "body": {"asked_how": "at_the_meeting"}},
+    "POST /letters/{letter_id}/file": {
+        "kind": "hidden", "params": lambda w: {"letter_id": w.resolution.id},
+        "body": {"channel": "email"}},
+    "GET /letters/{letter_id}/resolution": {
+        "kind": "hidden", "params": lambda w: {"letter_id": w.resolution.id}},
+    "PATCH /letters/{letter_id}/resolution": {
+        "kind": "hidden", "params": lambda w: {"letter_id": w.resolution.id},
+        "body": {"threshold_eur": "1"}},
     "GET /votes": {"kind": "list", "object": lambda w: w.vote.id},
     "GET /votes/{vote_id}": {"kind": "hidden", "params": lambda w: {"vote_id": w.vote.id}},
     "POST /votes": {

@@ -17,7 +17,9 @@ FEATURE_APIS = (
     "engage.companies.api",
     "engage.initiatives.api",
     "engage.engagements.api",
+    "engage.engagements.notes_api",
     "engage.escalations.api",
+    "engage.escalations.document_api",
     "engage.votes.api",
     "engage.audit.api",
 )

@@ -30,6 +30,7 @@ from engage.engagements.models import (
     EngagementParticipant,
     EngagementStatus,
     Milestone,
+    Note,
 )
 from engage.escalations.models import Decision, EscalationReview, LadderStep
 from engage.extensions import db
@@ -77,6 +78,17 @@ class Table:
     rows: list[tuple[Any, ...]]
 
 
+@dataclass(frozen=True)
+class NoteLine:
+    """One of the organisation's private notes, in its own report only."""
+
+    company: str
+    engagement: str
+    written_on: date
+    author: str
+    body: str
+
+
 @dataclass
 class StewardshipReport:
     organisation: str
@@ -97,6 +109,8 @@ class StewardshipReport:
     closed_no_prospect: int = 0
     dialogue: list[tuple[str, int]] = field(default_factory=list)
     votes: list[VoteLine] = field(default_factory=list)
+    # The organisation's private notes written in the period: None unless it asked for them.
+    notes: list[NoteLine] | None = None
 
     @property
     def closed(self) -> int:
@@ -154,6 +168,11 @@ class StewardshipReport:
                     label("vote_instruction", v.requested) if v.requested else "",
                     "" if v.matched is None else (_l("yes") if v.matched else _l("no")),
                     label("vote_status", v.status), v.rationale) for v in self.votes]),
+            *([] if self.notes is None else [
+                Table("notes", _l("Our private notes"), (UK9,),
+                      (_l("Company"), _l("Engagement"), _l("Written"), _l("By"), _l("Note")),
+                      [(n.company, n.engagement, n.written_on, n.author, n.body)
+                       for n in self.notes])]),
         ]
 
 
@@ -167,8 +186,11 @@ def _moment(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def build_report(organisation_id: int, start: date, end: date) -> StewardshipReport:
-    """The organisation's stewardship numbers for ``start``..``end`` (both included)."""
+def build_report(organisation_id: int, start: date, end: date, *,
+                 include_notes: bool = False) -> StewardshipReport:
+    """The organisation's stewardship numbers for ``start``..``end`` (both included); with
+    ``include_notes``, also its own private notes written in the period (never another
+    organisation's: the query names the organisation, and the scope is its own)."""
     if end < start:
         raise ReportError(_l("The period ends before it starts."))
     if not (in_range(start) and in_range(end)):  # the day after the end must exist
@@ -277,4 +299,20 @@ def build_report(organisation_id: int, start: date, end: date) -> StewardshipRep
             .order_by(Vote.agm_on, Company.name, Vote.item)
         )
     ]
+    if include_notes:
+        from engage.organisations.models import User
+
+        report.notes = [
+            NoteLine(r.company, r.title, r.created_at.date(), r.author or "", r.body)
+            for r in s.execute(
+                sa.select(Company.name.label("company"), Engagement.title, Note.created_at,
+                          User.name.label("author"), Note.body)
+                .join(Engagement, Engagement.id == Note.engagement_id)
+                .join(Company, Company.id == Engagement.company_id)
+                .outerjoin(User, User.id == Note.author_id)
+                .where(Note.organisation_id == organisation_id, Note.created_at >= since,
+                       Note.created_at < until)
+                .order_by(Note.created_at, Note.id)
+            )
+        ]
     return report

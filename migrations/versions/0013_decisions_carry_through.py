@@ -9,16 +9,16 @@
 - escalation_task.divestment_review_id: the tasks a conclusion gives each holder; a decision
   may give one task per organisation (reduce exposure: one per holder).
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-11-30 04:10:00
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0012'
-down_revision = '0011'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
