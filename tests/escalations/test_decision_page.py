@@ -85,7 +85,8 @@ def test_the_decision_page_says_what_the_decision_does_in_english_and_dutch(clie
     assert page.status_code == 200
     assert "What this decision does" in html and "Gives the lead a task to request a meeting" in html
     assert 'data-earlier-steps="1"' in html and "letter to board" in html
-    assert "What each decision does" in html
+    assert "What each decision does" in html and "<details class=\"explain\" data-explain open>" in html
+    assert 'data-state="pending"' in html and "&lt;div" not in html  # the workflow's state, as markup
     with system_scope("test"):
         user = db_session.get(type(world.lead_user), world.lead_user.id)
         user.locale = "nl"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, make_response, render_template, request, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
 from engage import orchestrator
@@ -107,8 +108,8 @@ def _draw_decision(decision: Decision) -> str:
     from engage.engagements.pages import next_step_id
 
     engagement = load_engagement(decision.engagement_id)
-    state = render_template("escalations/_decision_state.html", decision=decision,
-                            prefect_url=prefect_run_url(decision))
+    state = Markup(render_template("escalations/_decision_state.html", decision=decision,
+                                   prefect_url=prefect_run_url(decision)))
     return render_template("escalations/decision.html", decision=decision, fragment=state,
                            engagement=engagement, ladder=engagement.ladder,
                            next_step_id=next_step_id(engagement))
