@@ -22,6 +22,7 @@ from engage.engagements.models import (
     LetterStatus,
     Milestone,
     Objective,
+    ObjectiveStatus,
 )
 from engage.companies.queries import holders_among
 from engage.escalations import documents, letters
@@ -263,10 +264,12 @@ def _give_task(decision, engagement, kind, title, description, org_id, user_id, 
 
 
 def meeting_agenda(engagement: Engagement, step: LadderStep, decision: Decision) -> str:
-    """The agenda the lead takes to the board: the concern, what the company is asked to do,
-    the deadlines it missed, and what the step asks of the members."""
+    """The agenda the lead takes to the board: the concern, what the company is still asked
+    to do (the open objectives), the deadlines it missed, and what the step asks of the
+    members."""
     objectives = db.session.scalars(
-        sa.select(Objective).where(Objective.engagement_id == engagement.id)
+        sa.select(Objective).where(Objective.engagement_id == engagement.id,
+                                   Objective.status == ObjectiveStatus.OPEN)
         .order_by(Objective.id)).all()
     missed = db.session.scalars(
         sa.select(Milestone).where(Milestone.engagement_id == engagement.id,
