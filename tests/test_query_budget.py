@@ -1,7 +1,7 @@
 """Every main page runs the same number of SQL statements, at most 12, however much the
 organisation sees: each page is measured in a small world, then again after a lot more
-engagements, milestones, dialogue, reviews, decisions, letters, tasks, votes, holdings,
-followers and notifications were added for the same organisation. PostgreSQL counts the
+engagements, milestones, dialogue, reviews, decisions, letters, resolutions, tasks, votes,
+holdings, followers and notifications were added for the same organisation. PostgreSQL counts the
 scope hand-over (set_config) too."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from itertools import count
 import pytest
 
 from engage.companies.models import CompanyFollow
-from engage.engagements.models import Engagement, Visibility
+from engage.engagements.models import Engagement, Letter, LetterDecline, Visibility
 from engage.escalations.models import EscalationLadder, EscalationTask, StepKind
 from engage.initiatives.models import Initiative
 from engage.notifications.models import Notification, NotificationKind
@@ -29,6 +29,7 @@ PAGES = [
     "/engagements",
     "/engagements/{engagement}",
     "/engagements/{engagement}/timeline",
+    "/letters/{letter}",
     "/initiatives",
     "/initiatives/{initiative}",
     "/companies",
@@ -64,12 +65,17 @@ def _grow(db_session, ids: dict[str, int], n: int) -> None:
                 f.dialogue(target, org, visibility=Visibility.PRIVATE)
                 decision = f.decision(f.review(target, m), org, step)
                 f.signature(f.letter(target), partner)
+                f.signature(f.resolution(target), partner)
                 f.vote(org, company, target)
                 db_session.add(EscalationTask(
                     engagement_id=target.id, decision_id=decision.id, kind=StepKind.LETTER_TO_BOARD,
                     title="Write to the board", owner_organisation_id=org.id,
                     due_on=f.TODAY + timedelta(days=7)))
             f.holding(org, company)
+            signer, decliner = f.organisation(), f.organisation()
+            f.signature(db_session.get(Letter, ids["letter"]), signer)
+            db_session.add(LetterDecline(letter_id=ids["letter"], organisation_id=decliner.id,
+                                         reason="Not now"))
             f.member(initiative, f.organisation())
             f.user(org)
             db_session.add(CompanyFollow(company_id=company.id, user_id=ids["user"],
@@ -93,10 +99,11 @@ def world(db_session) -> dict[str, int]:
         company = f.company()
         engagement = f.engagement(company, org, initiative_=initiative, supporters=(partner,))
         engagement.ladder_id = ladder.id
+        letter = f.letter(engagement)
         db_session.flush()
         ids = {"org": org.id, "partner": partner.id, "user": user.id, "slug": org.slug,
                "initiative": initiative.id, "ladder": ladder.id, "company": company.id,
-               "engagement": engagement.id}
+               "engagement": engagement.id, "letter": letter.id}
         db_session.commit()
     _grow(db_session, ids, 1)
     return ids

@@ -58,6 +58,15 @@ def drafted(world, db_session):
         with system_scope("test"):
             letter = db_session.scalar(sa.select(Letter).where(Letter.decision_id == decision.id))
             ids[letter.kind] = letter.id
+            drafted_only = letter.status == LetterStatus.DRAFT
+        if drafted_only:  # a statement is drafted for the leads: the lead opens it for signing
+            from engage.escalations.signing import open_for_signing
+
+            with as_organisation(world.lead.id):
+                open_for_signing(db_session.get(Letter, ids[letter.kind]), actor=world.lead_user,
+                                 organisation_id=world.lead.id, now=NOW)
+                db_session.commit()
+        with system_scope("test"):
             # The next review needs an overdue milestone again.
             db_session.add(Milestone(engagement_id=world.engagement.id, title=f"m{position}",
                                      due_on=TODAY - timedelta(days=5)))
@@ -346,4 +355,12 @@ def test_publishing_a_statement_from_the_page_keeps_the_input_on_errors(client, 
                        headers={"HX-Request": "true"})
     assert done.status_code == 200
     assert "Published on" in done.get_data(as_text=True)
-    assert "published" in _page(client, world)
+    page = _page(client, world)
+    assert "published" in page and f'action="/engagements/letters/{statement}/answer"' in page
+    # The company's public response, logged against the statement, meets its milestone.
+    answered = client.post(f"/engagements/letters/{statement}/answer",
+                           data={"summary": "A plan by June", "csrf_token": csrf_token(client)})
+    assert answered.status_code == 303
+    with as_organisation(world.lead.id):
+        letter = db_session.get(Letter, statement)
+        assert db_session.get(Milestone, letter.response_milestone_id).met_on == TODAY
