@@ -20,7 +20,7 @@ from engage.engagements.models import (
     Objective,
     SeverityAssessment,
 )
-from engage.escalations.models import LadderStep
+from engage.escalations.models import EscalationLadder, LadderStep
 from engage.tenancy import as_organisation
 from engage.votes.models import Vote
 from openapi_spec_validator import validate
@@ -241,6 +241,28 @@ CASES: dict[str, dict[str, Any]] = {
     "GET /audit-events": {"kind": "list", "admin": True, "object": lambda w: w.audit_event_id},
     "GET /audit-events/{event_id}": {
         "kind": "hidden", "admin": True, "params": lambda w: {"event_id": w.audit_event_id}},
+    "GET /engagements/{engagement_id}/ladder": {
+        "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id}},
+    "PUT /engagements/{engagement_id}/ladder": {
+        "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id},
+        "body": {"steps": [{"kind": "divestment_review", "wait_days": 1}]},
+        "count": EscalationLadder},
+    "DELETE /engagements/{engagement_id}/ladder": {
+        "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id},
+        "count": EscalationLadder},
+    "GET /ladder-templates": {"kind": "list", "object": lambda w: w.template.id},
+    "POST /ladder-templates": {
+        "kind": "refused", "admin": True, "count": EscalationLadder,
+        "body": lambda w: {"name": "Taken over", "copy_from": w.template.id}},
+    "GET /ladder-templates/{ladder_id}": {
+        "kind": "hidden", "params": lambda w: {"ladder_id": w.template.id}},
+    "PUT /ladder-templates/{ladder_id}": {
+        "kind": "hidden", "admin": True, "params": lambda w: {"ladder_id": w.template.id},
+        "body": {"name": "Taken over", "steps": [{"kind": "legal_action", "wait_days": 1}]},
+        "count": LadderStep},
+    "DELETE /ladder-templates/{ladder_id}": {
+        "kind": "hidden", "admin": True, "params": lambda w: {"ladder_id": w.template.id},
+        "count": EscalationLadder},
 }
 
 

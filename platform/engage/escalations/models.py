@@ -106,6 +106,22 @@ class EscalationLadder(TenantScoped, TimestampMixin, Base):
         sa.ForeignKey("initiative.id", ondelete="CASCADE"), unique=True
     )
     is_template: Mapped[bool] = mapped_column(default=False)
+    # A template an organisation keeps for itself (its admins write it; only it sees it);
+    # None for the templates installed with the platform, which nobody edits.
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    # Set on a ladder tailored to one engagement by its leads: a copy that diverges from the
+    # shared one. It stays tied to the engagement after a revert, for the steps its reviews
+    # and decisions used. ``use_alter``: engagement.ladder_id points back here.
+    engagement_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("engagement.id", ondelete="CASCADE", use_alter=True)
+    )
+    # For a tailored ladder: the ladder the engagement shared before, which a revert goes
+    # back to when the engagement has no initiative ladder.
+    shared_ladder_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("escalation_ladder.id", ondelete="SET NULL")
+    )
 
     # The steps in force. A step a review, decision or engagement used is retired instead of
     # deleted or changed (see escalations/ladders.py): it stays, for the record, out of this list.
@@ -114,6 +130,23 @@ class EscalationLadder(TenantScoped, TimestampMixin, Base):
                     "LadderStep.retired_at.is_(None))",
         cascade="all, delete-orphan", passive_deletes=True, order_by="LadderStep.position",
     )
+
+    __table_args__ = (
+        sa.Index("uq_escalation_ladder_engagement_id", "engagement_id", unique=True),
+        sa.CheckConstraint("organisation_id IS NULL OR is_template", name="owned_is_template"),
+        sa.CheckConstraint("engagement_id IS NULL OR (NOT is_template AND initiative_id IS NULL)",
+                           name="tailored_is_engagement_only"),
+    )
+
+    @property
+    def tailored(self) -> bool:
+        """A copy the engagement's leads made diverge from the shared ladder."""
+        return self.engagement_id is not None
+
+    @property
+    def installed(self) -> bool:
+        """A template installed with the platform: read-only for everyone."""
+        return self.is_template and self.organisation_id is None
 
     @property
     def shown_name(self) -> str:
@@ -159,7 +192,8 @@ class LadderStep(TenantScoped, Base):
 
     @property
     def shown_description(self) -> str:
-        return in_language(self.description, self.description_nl)
+        # A step written in Dutch only still says what it asks to a reader of English.
+        return in_language(self.description, self.description_nl) or self.description_nl
 
     @classmethod
     def tenant_criteria(cls, org_id: Any) -> sa.ColumnElement[bool]:

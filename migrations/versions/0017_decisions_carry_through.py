@@ -9,16 +9,16 @@
 - escalation_task.divestment_review_id: the tasks a conclusion gives each holder; a decision
   may give one task per organisation (reduce exposure: one per holder).
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-11-30 04:10:00
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0016'
-down_revision = '0015'
+revision = '0017'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
