@@ -50,6 +50,7 @@ class ApiWorld:
     note: Any = None  # A's private note on the engagement
     attachment: Any = None  # A's file on the milestone
     resolution: Any = None  # A's resolution document (a Letter), with its filing terms
+    divestment: Any = None  # a divestment review of A's engagement, open
 
 
 def _token(db_session, org, user, scope: str, name: str) -> str:
@@ -85,6 +86,7 @@ def build_api_world(db_session) -> ApiWorld:
         resolution = f.resolution(engagement)
         f.signature(resolution, a)
         f.holding(a, company, "750000")
+        divestment = f.divestment_review(engagement)
         from engage.initiatives.models import InitiativeMember
 
         member = db_session.query(InitiativeMember).filter_by(
@@ -103,7 +105,7 @@ def build_api_world(db_session) -> ApiWorld:
                          initiative, recruiting, engagement, milestone, review, dialogue,
                          private_dialogue, letter, signature, vote, member, steps, {},
                          note=note, attachment=attachment, resolution=resolution,
-                         template=own)
+                         template=own, divestment=divestment)
     world.tokens = {
         "a_write": _token(db_session, a, a_member, "write", "a write"),
         "a_read": _token(db_session, a, a_member, "read", "a read"),

@@ -208,6 +208,11 @@ CASES: dict[str, dict[str, Any]] = {
     "POST /reviews/{review_id}/decision": {
         "kind": "hidden", "params": lambda w: {"review_id": w.review.id},
         "body": {"kind": "close", "close_outcome": "success", "reason": "Not ours to close"}},
+    "GET /divestment-reviews/{divestment_review_id}": {
+        "kind": "hidden", "params": lambda w: {"divestment_review_id": w.divestment.id}},
+    "POST /divestment-reviews/{divestment_review_id}/answer": {
+        "kind": "hidden", "params": lambda w: {"divestment_review_id": w.divestment.id},
+        "body": {"leverage_left": "Answered by B"}},
     "GET /letters": {"kind": "list", "object": lambda w: w.letter.id},
     "GET /letters/{letter_id}": {"kind": "hidden", "params": lambda w: {"letter_id": w.letter.id}},
     "GET /letters/{letter_id}/signatures": {

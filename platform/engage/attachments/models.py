@@ -72,7 +72,7 @@ class Attachment(EngagementShared, TimestampMixin, Base):
     def tenant_criteria(cls, org_id: Any) -> sa.ColumnElement[bool]:
         # The engagement's rule, and a dialogue entry's own: coalition, or this
         # organisation's private entry (DialogueEntry.tenant_criteria; on PostgreSQL the
-        # row-level security policy of migration 0017 says the same).
+        # row-level security policy of migration 0018 says the same).
         entry = aliased_table("dialogue_entry", "attachment_de")
         visible_entries = (sa.select(entry.c.id)
                            .where(sa.or_(entry.c.visibility == "coalition",

@@ -9,16 +9,16 @@ On PostgreSQL, row-level security makes an attachment on a private dialogue entr
 private as the entry: the policy asks whether the entry is visible, and dialogue_entry's own
 policy (0001) answers that. Writes are the uploading organisation's only.
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-11-30 04:30:00
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0017'
-down_revision = '0016'
+revision = '0018'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
