@@ -283,3 +283,22 @@ def import_job(org: Organisation, by: User, kind: str = "holdings"):
                           status=ImportStatus.FAILED, lines_total=3, errors=["line 2: no"],
                           error_total=1, created_at=datetime(2026, 11, 1, tzinfo=timezone.utc),
                           finished_at=datetime(2026, 11, 1, tzinfo=timezone.utc)))
+
+
+def attachment(parent, org: Organisation, data: bytes = b"%PDF-1.4\n%%EOF\n",
+               filename: str = "minutes.pdf"):
+    """A file on a dialogue entry, milestone or letter, its content in the app's storage."""
+    import hashlib
+
+    from engage.attachments import kinds, service
+    from engage.attachments.models import Attachment
+    from engage.attachments.storage import storage
+
+    kind = kinds.detect(data)
+    parent_kind = service.parent_kind_of(parent)
+    digest = hashlib.sha256(data).hexdigest()
+    storage().put(digest, data)
+    return _add(Attachment(
+        engagement_id=parent.engagement_id, organisation_id=org.id, parent_kind=parent_kind,
+        filename=filename, kind=kind.key, size=len(data), sha256=digest,
+        **{service._COLUMN[parent_kind]: parent.id}))

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from engage.attachments.models import Attachment
 from engage.audit.models import AuditEvent
 from engage.companies.models import Company, Holding
 from engage.engagements.models import (
@@ -22,7 +23,7 @@ from engage.engagements.models import (
     Objective,
     SeverityAssessment,
 )
-from engage.escalations.models import LadderStep
+from engage.escalations.models import EscalationLadder, LadderStep
 from engage.initiatives.models import Initiative
 from engage.tenancy import as_organisation
 from engage.votes.models import Vote
@@ -112,11 +113,6 @@ CASES: dict[str, dict[str, Any]] = {
         "kind": "hidden", "params": lambda w: {"initiative_id": w.initiative.id},
         "body": {"title": "Taken over"}},
     "GET /divestment-reviews": {"kind": "list", "object": lambda w: w.divestment.id},
-    "GET /divestment-reviews/{review_id}": {
-        "kind": "hidden", "params": lambda w: {"review_id": w.divestment.id}},
-    "PATCH /divestment-reviews/{review_id}": {
-        "kind": "hidden", "params": lambda w: {"review_id": w.divestment.id},
-        "body": {"leverage_left": "Answered by B"}},
     "GET /tasks": {"kind": "list", "object": lambda w: w.task.id},
     "GET /tasks/{task_id}": {"kind": "hidden", "params": lambda w: {"task_id": w.task.id}},
     "POST /tasks/{task_id}/done": {
@@ -213,6 +209,29 @@ CASES: dict[str, dict[str, Any]] = {
     "DELETE /engagements/{engagement_id}/notes/{note_id}": {
         "kind": "hidden", "count": Note,
         "params": lambda w: {"engagement_id": w.engagement.id, "note_id": w.note.id}},
+    "GET /engagements/{engagement_id}/dialogue/{entry_id}/attachments": {
+        "kind": "hidden",
+        "params": lambda w: {"engagement_id": w.engagement.id, "entry_id": w.dialogue.id}},
+    "POST /engagements/{engagement_id}/dialogue/{entry_id}/attachments": {
+        "kind": "hidden", "count": Attachment,
+        "params": lambda w: {"engagement_id": w.engagement.id, "entry_id": w.dialogue.id}},
+    "GET /engagements/{engagement_id}/milestones/{milestone_id}/attachments": {
+        "kind": "hidden",
+        "params": lambda w: {"engagement_id": w.engagement.id, "milestone_id": w.milestone.id}},
+    "POST /engagements/{engagement_id}/milestones/{milestone_id}/attachments": {
+        "kind": "hidden", "count": Attachment,
+        "params": lambda w: {"engagement_id": w.engagement.id, "milestone_id": w.milestone.id}},
+    "GET /letters/{letter_id}/attachments": {
+        "kind": "hidden", "params": lambda w: {"letter_id": w.letter.id}},
+    "POST /letters/{letter_id}/attachments": {
+        "kind": "hidden", "count": Attachment, "params": lambda w: {"letter_id": w.letter.id}},
+    "GET /attachments/{attachment_id}": {
+        "kind": "hidden", "params": lambda w: {"attachment_id": w.attachment.id}},
+    "GET /attachments/{attachment_id}/content": {
+        "kind": "hidden", "params": lambda w: {"attachment_id": w.attachment.id}},
+    "DELETE /attachments/{attachment_id}": {
+        "kind": "hidden", "count": Attachment,
+        "params": lambda w: {"attachment_id": w.attachment.id}},
     "GET /reviews": {"kind": "list", "object": lambda w: w.review.id},
     "GET /reviews/{review_id}": {"kind": "hidden", "params": lambda w: {"review_id": w.review.id}},
     "GET /reviews/{review_id}/decision": {
@@ -220,6 +239,11 @@ CASES: dict[str, dict[str, Any]] = {
     "POST /reviews/{review_id}/decision": {
         "kind": "hidden", "params": lambda w: {"review_id": w.review.id},
         "body": {"kind": "close", "close_outcome": "success", "reason": "Not ours to close"}},
+    "GET /divestment-reviews/{divestment_review_id}": {
+        "kind": "hidden", "params": lambda w: {"divestment_review_id": w.divestment.id}},
+    "POST /divestment-reviews/{divestment_review_id}/answer": {
+        "kind": "hidden", "params": lambda w: {"divestment_review_id": w.divestment.id},
+        "body": {"leverage_left": "Answered by B"}},
     "GET /letters": {"kind": "list", "object": lambda w: w.letter.id},
     "GET /letters/{letter_id}": {"kind": "hidden", "params": lambda w: {"letter_id": w.letter.id}},
     "GET /letters/{letter_id}/pdf": {
@@ -274,6 +298,28 @@ CASES: dict[str, dict[str, Any]] = {
     "GET /audit-events": {"kind": "list", "admin": True, "object": lambda w: w.audit_event_id},
     "GET /audit-events/{event_id}": {
         "kind": "hidden", "admin": True, "params": lambda w: {"event_id": w.audit_event_id}},
+    "GET /engagements/{engagement_id}/ladder": {
+        "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id}},
+    "PUT /engagements/{engagement_id}/ladder": {
+        "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id},
+        "body": {"steps": [{"kind": "divestment_review", "wait_days": 1}]},
+        "count": EscalationLadder},
+    "DELETE /engagements/{engagement_id}/ladder": {
+        "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id},
+        "count": EscalationLadder},
+    "GET /ladder-templates": {"kind": "list", "object": lambda w: w.template.id},
+    "POST /ladder-templates": {
+        "kind": "refused", "admin": True, "count": EscalationLadder,
+        "body": lambda w: {"name": "Taken over", "copy_from": w.template.id}},
+    "GET /ladder-templates/{ladder_id}": {
+        "kind": "hidden", "params": lambda w: {"ladder_id": w.template.id}},
+    "PUT /ladder-templates/{ladder_id}": {
+        "kind": "hidden", "admin": True, "params": lambda w: {"ladder_id": w.template.id},
+        "body": {"name": "Taken over", "steps": [{"kind": "legal_action", "wait_days": 1}]},
+        "count": LadderStep},
+    "DELETE /ladder-templates/{ladder_id}": {
+        "kind": "hidden", "admin": True, "params": lambda w: {"ladder_id": w.template.id},
+        "count": EscalationLadder},
 }
 
 

@@ -99,19 +99,18 @@ def _operation(op: Operation, pages: dict[type, type]) -> dict[str, Any]:
         out["requestBody"] = {"required": True,
                               "content": {"application/json": {"schema": op.body}}}
     if op.upload is not None:
-        out["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
-            "type": "object", "required": [op.upload], "additionalProperties": False,
-            "properties": {op.upload: {"type": "string", "format": "binary"}}}}}}
-    ok: dict[str, Any] = {"description": {200: "OK", 201: "Created", 202: "Accepted", 204: "No content"}.get(
-        op.status, "OK")}
-    if op.produces:
-        ok["content"] = {media: {"schema": {"type": "string", "format": "binary"}}
-                         for media in op.produces}
+        out["requestBody"] = {"required": True,
+                              "content": {"multipart/form-data": {"schema": op.upload}}}
+    ok: dict[str, Any] = {"description": {200: "OK", 201: "Created", 204: "No content"}
+                          .get(op.status, "OK")}
     if op.response is not None:
         schema = op.response
         if op.paginated:
             schema = pages.setdefault(op.response, _page_schema(op.response))
         ok["content"] = {"application/json": {"schema": schema}}
+    if op.binary:
+        ok["content"] = {mimetype: {"schema": {"type": "string", "format": "binary"}}
+                         for mimetype in op.binary}
     responses = {str(op.status): ok}
     # Writes go through a feature service, whose refusals are 400s with the reason.
     statuses = {400} if (op.query is not None or op.body is not None

@@ -62,10 +62,12 @@ class Operation:
     public: bool
     partial: bool
     errors: tuple[int, ...] = field(default=())
-    # A multipart/form-data body with one file in this field (an import), instead of JSON.
-    upload: str | None = None
-    # Media types of a file answered instead of JSON (a report download).
-    produces: tuple[str, ...] = field(default=())
+    # A multipart/form-data body (file uploads), read by the operation itself with
+    # load_upload() once it has found what the upload is for (so an invisible parent is a
+    # 404 whatever the body).
+    upload: type[Schema] | None = None
+    # Content types of a binary answer (a download) instead of JSON.
+    binary: tuple[str, ...] = ()
 
 
 OPERATIONS: list[Operation] = []
@@ -138,6 +140,24 @@ def load_body(schema: type[Schema], *, partial: bool = False) -> dict[str, Any]:
     return loaded
 
 
+def load_upload(schema: type[Schema]) -> dict[str, Any]:
+    """A multipart/form-data body: its fields and files, through ``schema``. (Its size is
+    bounded by MAX_CONTENT_LENGTH, engage.errors.)"""
+    if request.mimetype != "multipart/form-data":
+        raise ApiError(415, "Send the file as 'multipart/form-data'.")
+    data: dict[str, Any] = {}
+    for source in (request.form, request.files):
+        for key in source:
+            if len(source.getlist(key)) > 1:
+                raise ApiError(400, "A field is given more than once.",
+                               {key: ["Give this field once."]})
+            data[key] = source[key]
+    try:
+        return schema().load(data)
+    except ValidationError as exc:
+        raise ApiError(400, "Some fields are not valid; see 'errors'.", exc.messages) from None
+
+
 def load_query(schema: type[Schema]) -> dict[str, Any]:
     data = {}
     for key in request.args:
@@ -151,20 +171,6 @@ def load_query(schema: type[Schema]) -> dict[str, Any]:
     except ValidationError as exc:
         raise ApiError(400, "Some query parameters are not valid; see 'errors'.",
                        exc.messages) from None
-
-
-def load_upload(name: str) -> Any:
-    """The one file of a multipart/form-data body (the size limit is MAX_CONTENT_LENGTH)."""
-    if request.mimetype != "multipart/form-data":
-        raise ApiError(415, f"Send the file as multipart/form-data, in the field '{name}'.")
-    unknown = sorted((set(request.files) | set(request.form)) - {name})
-    if unknown:
-        raise ApiError(400, "The body has fields this operation does not take.",
-                       {key: ["Unknown field."] for key in unknown})
-    file = request.files.get(name)
-    if file is None or not file.filename:
-        raise ApiError(400, "Attach the file.", {name: ["Attach a file (with its name)."]})
-    return file
 
 
 def _dump(schema: type[Schema] | None, result: Any, paginated: bool) -> Any:
@@ -191,8 +197,8 @@ def operation(
     public: bool = False,
     partial: bool = False,
     errors: tuple[int, ...] = (),
-    upload: str | None = None,
-    produces: tuple[str, ...] = (),
+    upload: type[Schema] | None = None,
+    binary: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     if paginated and query is None:
         query = PageArgs
@@ -209,8 +215,6 @@ def operation(
                                {key: ["Unknown parameter."] for key in request.args})
             if body is not None:
                 kwargs["data"] = load_body(body, partial=partial)
-            if upload is not None:
-                kwargs["file"] = load_upload(upload)
             result = fn(**kwargs)
             if isinstance(result, Response):
                 return result
@@ -225,7 +229,7 @@ def operation(
             method=method.lower(), rule=rule, endpoint=f"api.{fn.__name__}", tag=tag,
             summary=summary, description=description or (fn.__doc__ or "").strip(),
             query=query, body=body, response=response, status=status, paginated=paginated,
-            public=public, partial=partial, errors=errors, upload=upload, produces=produces,
+            public=public, partial=partial, errors=errors, upload=upload, binary=binary,
         ))
         return view
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from engage.api.errors import ApiError, commit_unit
-from engage.api.routing import operation, paginate
+from engage.api.routing import load_upload, operation, paginate
 from engage.companies.models import Company, ImportJob, ImportStatus
 from engage.companies.queries import search
 from engage.companies.schemas import (
@@ -16,6 +16,7 @@ from engage.companies.schemas import (
     ImportJobListArgs,
     ImportJobSchema,
     ImportSchema,
+    ImportUploadSchema,
 )
 from engage.companies.service import save_company
 from engage.security import Permission, load_or_404, require
@@ -78,7 +79,7 @@ _IMPORTS = ("Permission: holdings — a write token created by an administrator 
 
 
 @operation("POST", "/imports/<kind>", tag="imports", summary="Import a CSV file",
-           upload="file", response=ImportSchema, status=201,
+           upload=ImportUploadSchema, response=ImportSchema, status=201,
            description=_IMPORTS + (
                "``kind``: holdings (isin | lei | company, value_eur, valued_on), companies "
                "(name, isin, lei, country, sector, next_agm_on), exclusions (company, country, "
@@ -87,7 +88,7 @@ _IMPORTS = ("Permission: holdings — a write token created by an administrator 
                "none: a bad file is a 400 whose ``errors.file`` lists its bad lines. A file "
                "larger than ENGAGE_IMPORT_BACKGROUND_KB becomes a background job (``job``; "
                "follow it with ``GET /imports/jobs/{job_id}``). Audited."))
-def import_file(kind, file):
+def import_file(kind):
     from engage import clock
     from engage.companies import imports, jobs
     from engage.companies.csvfile import ImportFileError
@@ -98,6 +99,9 @@ def import_file(kind, file):
         raise ApiError(404, f"There is no import of kind {kind[:40]!r}; the kinds are "
                             f"{', '.join(imports.KINDS)}.")
     require(Permission.IMPORT_HOLDINGS if kind == "holdings" else Permission.KEEP_REGISTER)
+    file = load_upload(ImportUploadSchema)["file"]
+    if not file.filename:
+        raise ApiError(400, "Attach the file.", {"file": ["Attach a file (with its name)."]})
     if jobs.runs_in_background(jobs.size_of(file.stream)):
         job_id = jobs.start_job(kind, file.filename, file.stream, organisation_id=current_org.id,
                                 actor_id=current_user.id, now=clock.now())

@@ -85,3 +85,9 @@ class ImportSchema(Schema):
 
 class ImportJobListArgs(PageArgs):
     status = fields.Enum(ImportStatus, by_value=True, load_default=None)
+
+
+class ImportUploadSchema(Schema):
+    """The CSV file, as multipart/form-data."""
+
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})

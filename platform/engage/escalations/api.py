@@ -105,7 +105,8 @@ def create_decision(review_id, data):
                                    organisation_id=current_org.id, reason=data["reason"],
                                    now=utcnow(), ladder_step_id=data["ladder_step_id"],
                                    new_due_on=data["new_due_on"],
-                                   close_outcome=data["close_outcome"])
+                                   close_outcome=data["close_outcome"],
+                                   skip_reason=data["skip_reason"] or "")
     except NotALead as exc:
         raise ApiError(403, str(exc)) from None
     except ReviewNotOpen as exc:
@@ -113,6 +114,40 @@ def create_decision(review_id, data):
     except DecisionError as exc:
         raise service_error(exc) from None
     return decision
+
+
+# --- divestment reviews --------------------------------------------------------------------------
+
+
+@operation("GET", "/divestment-reviews/<id:divestment_review_id>", tag="reviews",
+           summary="Get a divestment review", response=DivestmentReviewSchema)
+def get_divestment_review(divestment_review_id):
+    return _divestment(divestment_review_id)
+
+
+def _divestment(review_id: int) -> DivestmentReview:
+    return one_or_404(sa.select(DivestmentReview).where(DivestmentReview.id == review_id)
+                      .options(selectinload(DivestmentReview.decided_by)))
+
+
+@operation("POST", "/divestment-reviews/<id:divestment_review_id>/answer", tag="reviews",
+           summary="Answer or conclude a divestment review (leads)",
+           body=DivestmentAnswerSchema, response=DivestmentReviewSchema, errors=(409,))
+def answer_divestment_review(divestment_review_id, data):
+    """Save the answers (conclusion ``open`` or none) or conclude; a concluded review is a
+    record (409)."""
+    from engage import clock
+    from engage.escalations.followup import answer_divestment_review as answer
+
+    review = load_or_404(DivestmentReview, divestment_review_id)
+    require(Permission.LEAD_ENGAGEMENT, review)
+    if review.decided_at is not None:
+        raise ApiError(409, "This divestment review has been concluded; it is on record.")
+    values = {key: value for key, value in data.items() if value is not None}
+    if "conclusion" in values:
+        values["conclusion"] = values["conclusion"].value
+    commit_unit(lambda: answer(review, **acting(), data=values, now=clock.now()))
+    return _divestment(divestment_review_id)
 
 
 # --- letters ------------------------------------------------------------------------------------
@@ -125,10 +160,13 @@ def load_letter(letter_id: int) -> Letter:
 @operation("GET", "/letters", tag="letters", summary="List letters",
            query=LetterListArgs, response=LetterSchema, paginated=True)
 def list_letters(args):
-    """Letters and statements of the engagements your organisation sees, newest first."""
+    """Letters, statements, AGM questions and resolutions of the engagements your organisation
+    sees, newest first."""
     stmt = sa.select(Letter).order_by(Letter.created_at.desc(), Letter.id.desc())
     if args["status"] is not None:
         stmt = stmt.where(Letter.status == args["status"])
+    if args["kind"] is not None:
+        stmt = stmt.where(Letter.kind == args["kind"])
     if args["engagement_id"] is not None:
         stmt = stmt.where(Letter.engagement_id == args["engagement_id"])
     return paginate(stmt, args, selectinload(Letter.signatures).options(*_SIGNATURE_LOADS),
@@ -142,7 +180,7 @@ def get_letter(letter_id):
 
 
 @operation("GET", "/letters/<id:letter_id>/pdf", tag="letters", summary="Get a letter as PDF",
-           produces=("application/pdf",),
+           binary=("application/pdf",),
            description="Permission: any token of an organisation that takes part in the "
                        "engagement. Rendered from the letter as it is now, as the company "
                        "receives it: its actual signatories with their assets, marked DRAFT "
@@ -314,38 +352,7 @@ def list_divestment_reviews(args):
         stmt = stmt.where(DivestmentReview.engagement_id == args["engagement_id"])
     if args["conclusion"] is not None:
         stmt = stmt.where(DivestmentReview.conclusion == args["conclusion"])
-    return paginate(stmt, args)
-
-
-@operation("GET", "/divestment-reviews/<id:review_id>", tag="reviews",
-           summary="Get a divestment review", response=DivestmentReviewSchema,
-           description="Permission: any token of an organisation that takes part in the "
-                       "engagement.")
-def get_divestment_review(review_id):
-    return load_or_404(DivestmentReview, review_id)
-
-
-@operation("PATCH", "/divestment-reviews/<id:review_id>", tag="reviews",
-           summary="Answer a divestment review (leads)", body=DivestmentAnswerSchema,
-           response=DivestmentReviewSchema, partial=True, errors=(409,),
-           description=(
-               "Permission: the engagement's lead and co-lead organisations (a write token). "
-               "Records the answers to the OECD questions; ``conclusion`` (stay_engaged, "
-               "reduce_exposure, divest) needs all three answered and closes the review, which "
-               "is then on record (409 afterwards). Answers not given keep their values. "
-               "The same rules as the engagement page. Audited."))
-def answer_divestment_review(review_id, data):
-    from engage.escalations.followup import answer_divestment_review as answer
-
-    review = load_or_404(DivestmentReview, review_id)
-    require(Permission.LEAD_ENGAGEMENT, review)
-    if review.decided_at is not None:
-        raise ApiError(409, "This divestment review has been concluded; it is on record.")
-    current = {key: getattr(review, key) for key in
-               ("responsible_or_harmful", "leverage_left", "impact_staying_vs_leaving")}
-    form = {**current, "conclusion": review.conclusion, **data}
-    form["conclusion"] = form["conclusion"].value
-    return commit_unit(lambda: answer(review, **acting(), data=form))
+    return paginate(stmt, args, selectinload(DivestmentReview.decided_by))
 
 
 _TASK_LOADS = (selectinload(EscalationTask.owner_organisation),

@@ -36,7 +36,7 @@ class ReportArgs(Schema):
 
 @operation("GET", "/reports/stewardship/<fmt>", tag="reports",
            summary="Download the stewardship report", query=ReportArgs,
-           produces=tuple(media.split(";")[0] for media in render.FORMATS.values()),
+           binary=tuple(media.split(";")[0] for media in render.FORMATS.values()),
            description=(
                "Permission: any token of your organisation (read or write). Your organisation's "
                "stewardship report for a year or a period, in the formats of the reports page "
