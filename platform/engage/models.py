@@ -7,6 +7,7 @@ from engage.companies.models import Company, CompanyFollow, Holding, ImportJob
 from engage.engagements.models import (
     DialogueEntry,
     Engagement,
+    EngagementInvitation,
     EngagementParticipant,
     Letter,
     Milestone,
@@ -23,7 +24,7 @@ from engage.escalations.models import (
     LadderStep,
     MilestoneReminder,
 )
-from engage.initiatives.models import Initiative, InitiativeMember
+from engage.initiatives.models import Initiative, InitiativeMember, SignOnAttestation
 from engage.notifications.models import Notification
 from engage.organisations.models import ApiToken, Organisation, OrgMembership, User
 from engage.votes.models import Vote
@@ -38,6 +39,7 @@ __all__ = [
     "DialogueEntry",
     "DivestmentReview",
     "Engagement",
+    "EngagementInvitation",
     "EngagementParticipant",
     "EscalationLadder",
     "EscalationReview",
@@ -57,6 +59,7 @@ __all__ = [
     "OrgMembership",
     "Organisation",
     "Signature",
+    "SignOnAttestation",
     "SsoConfig",
     "SsoDomain",
     "User",

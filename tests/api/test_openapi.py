@@ -86,6 +86,21 @@ CASES: dict[str, dict[str, Any]] = {
     "PATCH /initiatives/{initiative_id}/members/{member_id}": {
         "kind": "hidden", "body": {"status": "declined", "reason": "Not ours to decide"},
         "params": lambda w: {"initiative_id": w.initiative.id, "member_id": w.member.id}},
+    "PUT /initiatives/{initiative_id}/members/{member_id}/commitment": {
+        "kind": "hidden", "body": {"committed_resources": "Ours now"},
+        "params": lambda w: {"initiative_id": w.initiative.id, "member_id": w.member.id}},
+    "POST /initiatives/{initiative_id}/members/{member_id}/leave": {
+        "kind": "hidden", "body": {},
+        "params": lambda w: {"initiative_id": w.initiative.id, "member_id": w.member.id}},
+    "POST /initiatives/{initiative_id}/members/{member_id}/removal": {
+        "kind": "hidden", "body": {"reason": "Not ours to remove"},
+        "params": lambda w: {"initiative_id": w.initiative.id, "member_id": w.member.id}},
+    "POST /initiatives/{initiative_id}/coordinator": {
+        "kind": "hidden", "body": lambda w: {"member_id": w.member.id},
+        "params": lambda w: {"initiative_id": w.initiative.id}},
+    "GET /initiatives/{initiative_id}/attestations": {
+        "kind": "hidden", "params": lambda w: {"initiative_id": w.initiative.id}},
+    "GET /attestation-text": {"kind": "shared"},
     "GET /engagements": {"kind": "list", "object": lambda w: w.engagement.id},
     "POST /engagements": {
         "kind": "refused", "count": Engagement,

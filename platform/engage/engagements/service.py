@@ -273,7 +273,7 @@ def add_dialogue(engagement: Engagement, *, actor: User, organisation_id: int, k
     has taken place (on or before ``local_date(now)``). A private entry is seen by the
     author's organisation only."""
     _check_actor(actor, organisation_id)
-    if participant_role(engagement.id, organisation_id) is None:
+    if participant_role(engagement.id, organisation_id) not in EngagementParticipant.ACTING_ROLES:
         raise EngagementError(_("Only organisations that take part in this engagement can log "
                                 "dialogue."))
     errors: dict[str, str] = {}
@@ -341,7 +341,7 @@ def sign_on_engagement(engagement: Engagement, *, actor: User,
 def co_sign(letter: Letter, *, actor: User, organisation_id: int) -> Signature:
     """The organisation co-signs a letter open for signing; once per organisation."""
     _check_actor(actor, organisation_id)
-    if participant_role(letter.engagement_id, organisation_id) is None:
+    if participant_role(letter.engagement_id, organisation_id) not in EngagementParticipant.ACTING_ROLES:
         raise EngagementError(_("Only organisations that take part in this engagement can "
                                 "co-sign its letters."))
     refuse_if_sent(letter)

@@ -165,6 +165,34 @@ def membership_decided(member_id: int, *, initiative, organisation_id: int, admi
     )
 
 
+# --- invitations to take part in an engagement --------------------------------------------
+
+
+def engagement_invited(invitation_id: int, *, organisation_id: int, inviter: str, title: str,
+                       company: str, role_label, now: datetime, **_kw) -> None:
+    _notify_organisation(
+        organisation_id, kind=NotificationKind.ENGAGEMENT_INVITATION,
+        key=f"invitation:{invitation_id}",
+        subject=lambda: _("Invitation to the engagement “%(title)s”", title=title),
+        body=lambda: _("%(org)s invites your organisation to take part as %(role)s in its "
+                       "engagement with %(company)s. Accept or decline it.",
+                       org=inviter, role=role_label, company=company),
+        link=links.invitation_link(invitation_id), now=now)
+
+
+def invitation_answered(invitation_id: int, *, organisation_id: int, invitee: str,
+                        engagement_id: int, title: str, accepted: bool, now: datetime,
+                        **_kw) -> None:
+    subject = ((lambda: _("%(org)s accepted your invitation to “%(title)s”", org=invitee,
+                          title=title)) if accepted else
+               (lambda: _("%(org)s declined your invitation to “%(title)s”", org=invitee,
+                          title=title)))
+    _notify_organisation(
+        organisation_id, kind=NotificationKind.ENGAGEMENT_INVITATION,
+        key=f"invitation:{invitation_id}:answer", subject=subject, body="",
+        link=links.engagement_link(engagement_id, "participants"), now=now)
+
+
 # --- wiring ---------------------------------------------------------------------------------
 
 RECEIVERS = (
@@ -179,6 +207,8 @@ RECEIVERS = (
     (signals.vote_requested, vote_requested),
     (signals.divestment_review_opened, divestment_review_opened),
     (signals.task_assigned, task_assigned),
+    (signals.engagement_invited, engagement_invited),
+    (signals.invitation_answered, invitation_answered),
 )
 
 

@@ -5,8 +5,9 @@ not depend on the data) in the organisation's tenancy scope, so another organisa
 private votes, notes and dialogue never count. Renderers (:mod:`engage.reports.render`)
 turn the :class:`StewardshipReport` into HTML, CSV, XLSX and PDF.
 
-An engagement counts for a period when the organisation takes part in it (lead, co-lead or
-supporter) and it was active at some time in the period.
+An engagement counts for a period when the organisation takes part in it (lead, co-lead,
+supporter, or the outsourcing client on whose behalf a provider engages; an observer only
+follows) and it was active at some time in the period.
 """
 
 from __future__ import annotations
@@ -30,11 +31,12 @@ from engage.engagements.models import (
     EngagementParticipant,
     EngagementStatus,
     Milestone,
+    ParticipantRole,
 )
 from engage.escalations.models import Decision, EscalationReview, LadderStep
 from engage.extensions import db
-from engage.initiatives.models import Initiative
-from engage.organisations.models import Organisation
+from engage.initiatives.models import Initiative, SignOnAttestation
+from engage.organisations.models import Organisation, User
 from engage.tenancy import TenancyError, current_scope
 from engage.votes.models import Vote, VoteStatus
 
@@ -77,6 +79,16 @@ class Table:
     rows: list[tuple[Any, ...]]
 
 
+@dataclass(frozen=True)
+class AttestationLine:
+    initiative: str
+    organisation: str
+    version: int
+    accepted_at: datetime
+    accepted_by: str
+    conflict_of_interest: str
+
+
 @dataclass
 class StewardshipReport:
     organisation: str
@@ -97,6 +109,8 @@ class StewardshipReport:
     closed_no_prospect: int = 0
     dialogue: list[tuple[str, int]] = field(default_factory=list)
     votes: list[VoteLine] = field(default_factory=list)
+    # Sign-ons in the period: the organisation's own, and its members' where it coordinates.
+    attestations: list[AttestationLine] = field(default_factory=list)
 
     @property
     def closed(self) -> int:
@@ -154,6 +168,12 @@ class StewardshipReport:
                     label("vote_instruction", v.requested) if v.requested else "",
                     "" if v.matched is None else (_l("yes") if v.matched else _l("no")),
                     label("vote_status", v.status), v.rationale) for v in self.votes]),
+            Table("attestations", _l("Antitrust attestations at sign-on"), (UK10,),
+                  (_l("Initiative"), _l("Organisation"), _l("Guardrail version"),
+                   _l("Accepted at"), _l("Accepted by"), _l("Conflicts of interest")),
+                  [(a.initiative, a.organisation, a.version,
+                    a.accepted_at.strftime("%Y-%m-%d %H:%M UTC"), a.accepted_by,
+                    a.conflict_of_interest) for a in self.attestations]),
         ]
 
 
@@ -183,6 +203,7 @@ def build_report(organisation_id: int, start: date, end: date) -> StewardshipRep
         sa.select(Engagement.id)
         .join(EngagementParticipant, EngagementParticipant.engagement_id == Engagement.id)
         .where(EngagementParticipant.organisation_id == organisation_id,
+               EngagementParticipant.role != ParticipantRole.OBSERVER,
                Engagement.started_on <= end,
                sa.or_(Engagement.closed_on.is_(None), Engagement.closed_on >= start))
     )
@@ -276,5 +297,21 @@ def build_report(organisation_id: int, start: date, end: date) -> StewardshipRep
                    Vote.status != VoteStatus.PROPOSED)
             .order_by(Vote.agm_on, Company.name, Vote.item)
         )
+    ]
+
+    # Tenancy shows the organisation its own attestations and, where it coordinates, its
+    # members'.
+    report.attestations = [
+        AttestationLine(r.title, r.name, r.version, r.accepted_at, r.user_name or "",
+                        r.conflict_of_interest)
+        for r in s.execute(
+            sa.select(Initiative.title, Organisation.name, SignOnAttestation.version,
+                      SignOnAttestation.accepted_at, User.name.label("user_name"),
+                      SignOnAttestation.conflict_of_interest)
+            .join(Initiative, Initiative.id == SignOnAttestation.initiative_id)
+            .join(Organisation, Organisation.id == SignOnAttestation.organisation_id)
+            .outerjoin(User, User.id == SignOnAttestation.accepted_by_id)
+            .where(SignOnAttestation.accepted_at >= since, SignOnAttestation.accepted_at < until)
+            .order_by(Initiative.title, SignOnAttestation.accepted_at, SignOnAttestation.id))
     ]
     return report
