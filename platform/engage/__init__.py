@@ -78,6 +78,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from engage.companies.views import bp as companies_bp
     from engage.engagements import actions as _actions  # noqa: F401  (adds its routes to
     from engage.engagements import views as _views  # noqa: F401  the engagements blueprint)
+    from engage.engagements.invitation_views import bp as invitations_bp
     from engage.engagements.pages import bp as engagements_bp
     from engage.escalations.views import bp as escalations_bp
     from engage.home.views import bp as core_bp
@@ -89,7 +90,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     for blueprint in (core_bp, auth_bp, organisations_bp, engagements_bp, escalations_bp,
                       notifications_bp, initiatives_bp, companies_bp, imports_bp,
-                      reports_bp, calendars_bp, votes_bp):
+                      reports_bp, calendars_bp, votes_bp, invitations_bp):
         app.register_blueprint(blueprint)
 
     from engage import api

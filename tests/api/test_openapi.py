@@ -12,7 +12,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from engage.audit.models import AuditEvent
-from engage.engagements.models import Engagement, Milestone
+from engage.engagements.models import (
+    Engagement,
+    EngagementInvitation,
+    EngagementParticipant,
+    Milestone,
+)
 from engage.escalations.models import LadderStep
 from engage.tenancy import as_organisation
 from engage.votes.models import Vote
@@ -57,6 +62,30 @@ def test_the_docs_page_loads_vendored_swagger_ui(client):
 
 
 # --- tenancy, one case per operation -------------------------------------------------------
+
+def _a_invitation(world) -> int:
+    """An invitation A sent to a third organisation on a direct engagement of A's (made on
+    first use, once per world)."""
+    if getattr(world, "a_invitation_id", None) is None:
+        from engage.engagements.models import EngagementInvitation
+        from engage.extensions import db
+        from engage.tenancy import system_scope
+
+        from tests import factories as f
+
+        with system_scope("test invitation"):
+            third = f.organisation()
+            direct = f.engagement(world.company, world.a, title="A's direct engagement")
+            invitation = EngagementInvitation(
+                engagement_id=direct.id, organisation_id=third.id,
+                invited_by_organisation_id=world.a.id, role="observer",
+                engagement_title=direct.title, company_name="x")
+            db.session.add(invitation)
+            db.session.flush()
+            world.a_invitation_id = invitation.id
+            db.session.commit()
+    return world.a_invitation_id
+
 
 # kind: "hidden"  B gets 404 for A's object (A itself gets a 2xx for reads);
 #       "list"    B's list lacks A's object, which A's list has;
@@ -130,6 +159,23 @@ CASES: dict[str, dict[str, Any]] = {
         "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id}},
     "POST /engagements/{engagement_id}/participants": {
         "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id}},
+    "GET /invitations": {"kind": "list", "object": _a_invitation,
+                         "query": {"direction": "sent"}},
+    "GET /engagements/{engagement_id}/invitations": {
+        "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id}},
+    "POST /engagements/{engagement_id}/invitations": {
+        "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id},
+        "body": lambda w: {"organisation_id": w.b.id, "role": "observer"},
+        "count": EngagementInvitation},
+    "POST /invitations/{invitation_id}/accept": {
+        "kind": "hidden", "params": lambda w: {"invitation_id": _a_invitation(w)}},
+    "POST /invitations/{invitation_id}/decline": {
+        "kind": "hidden", "params": lambda w: {"invitation_id": _a_invitation(w)}},
+    "POST /invitations/{invitation_id}/withdraw": {
+        "kind": "hidden", "params": lambda w: {"invitation_id": _a_invitation(w)}},
+    "POST /engagements/{engagement_id}/leave": {
+        "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id},
+        "count": EngagementParticipant},
     "GET /reviews": {"kind": "list", "object": lambda w: w.review.id},
     "GET /reviews/{review_id}": {"kind": "hidden", "params": lambda w: {"review_id": w.review.id}},
     "GET /reviews/{review_id}/decision": {
@@ -222,9 +268,10 @@ def test_organisation_b_cannot_reach_organisation_a(operation, app, client, db_s
         assert b.get(url).status_code == 200
     elif kind == "list":
         object_id = _value(case, "object", world)
-        seen_by_a = [i["id"] for i in a.get(url, query_string={"per_page": 100}).get_json()["items"]]
+        query = {"per_page": 100, **case.get("query", {})}
+        seen_by_a = [i["id"] for i in a.get(url, query_string=query).get_json()["items"]]
         assert object_id in seen_by_a
-        response = b.get(url, query_string={"per_page": 100})
+        response = b.get(url, query_string=query)
         assert response.status_code == 200
         assert object_id not in [i["id"] for i in response.get_json()["items"]]
     elif kind == "hidden":

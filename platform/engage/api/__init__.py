@@ -17,6 +17,7 @@ FEATURE_APIS = (
     "engage.companies.api",
     "engage.initiatives.api",
     "engage.engagements.api",
+    "engage.engagements.invitations_api",
     "engage.escalations.api",
     "engage.votes.api",
     "engage.audit.api",

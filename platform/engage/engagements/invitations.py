@@ -284,3 +284,20 @@ def organisations_to_invite(engagement_id: int, organisation_id: int) -> list[Or
         sa.select(Organisation).where(Organisation.id.not_in(taking_part),
                                       Organisation.id != organisation_id)
         .order_by(Organisation.name)))
+
+
+def participation_context(engagement: Engagement, role: Any, organisation_id: int) -> dict:
+    """What the participants section adds for inviting and leaving: the same statements
+    whatever the data (two for a lead that may invite, none otherwise)."""
+    inviting = may_invite(engagement, role)
+    return {
+        "may_invite": inviting,
+        "invitations_sent": sent_for(engagement.id, organisation_id) if inviting else [],
+        "invite_choices": (organisations_to_invite(engagement.id, organisation_id)
+                           if inviting else []),
+        "invited_roles": [r for r in INVITED_ROLES if r is not ParticipantRole.CLIENT
+                          or engagement.level is EngagementLevel.OUTSOURCED],
+        "invitation_status_labels": STATUS_LABELS,
+        "participant_role_labels": ROLE_LABELS,
+        "may_leave": role is not None and role is not ParticipantRole.LEAD,
+    }
