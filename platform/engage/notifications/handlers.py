@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 
 from engage import signals
 from engage.common.labels import label
-from engage.engagements.models import Engagement
+from engage.engagements.models import Engagement, EngagementParticipant
 from engage.extensions import db
 from engage.notifications import followers, links
 from engage.notifications.models import NotificationKind
@@ -76,8 +76,9 @@ def decision_failed(decision_id: int, *, engagement_id: int, attempts: int, erro
 
 def letter_drafted(letter_id: int, *, engagement, decision, step, title: str, now: datetime,
                    **_kw) -> None:
+    # Those who may co-sign: observers and the outsourcing client follow without signing.
     notify(
-        recipients(engagement.id, EVERYONE),
+        recipients(engagement.id, EngagementParticipant.ACTING_ROLES),
         kind=NotificationKind.LETTER_TO_SIGN, key=f"letter:{letter_id}",
         subject=lambda: _("To co-sign: %(title)s", title=title),
         body=lambda: _("A draft “%(step)s” on %(company)s is open for co-signing. "
