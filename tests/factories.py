@@ -21,6 +21,7 @@ from engage.engagements.models import (
     EngagementTrigger,
     Letter,
     LetterKind,
+    LetterStatus,
     Milestone,
     Note,
     Objective,
@@ -243,6 +244,18 @@ def decision(r: EscalationReview, org: Organisation, step: LadderStep) -> Decisi
 
 def letter(e: Engagement) -> Letter:
     return _add(Letter(engagement_id=e.id, kind=LetterKind.LETTER_TO_BOARD, title="To the board", body_html="<p>Dear board</p>"))
+
+
+def resolution(e: Engagement, agm_on=None, threshold="1000000") -> Letter:
+    """A resolution open for co-filing, with its filing terms."""
+    from engage.escalations.models import Resolution
+
+    lt = _add(Letter(engagement_id=e.id, kind=LetterKind.RESOLUTION, title="A resolution",
+                     body_html="<p>The general meeting requests the Board</p>",
+                     status=LetterStatus.OPEN_FOR_SIGNING))
+    _add(Resolution(letter_id=lt.id, engagement_id=e.id, agm_on=agm_on or TODAY + timedelta(days=120),
+                    filing_days=60, threshold_eur=Decimal(threshold) if threshold else None))
+    return lt
 
 
 def signature(lt: Letter, org: Organisation) -> Signature:

@@ -30,6 +30,7 @@ from engage.escalations.models import (
     EscalationLadder,
     EscalationReview,
     LadderStep,
+    Resolution,
 )
 from engage.initiatives.models import Initiative, InitiativeMember, InitiativeStatus, MemberRole
 from engage.organisations.models import ApiToken
@@ -82,6 +83,8 @@ def world(db_session):
             Decision: d.id,
             Letter: lt.id,
             Signature: f.signature(lt, a).id,
+            Resolution: db_session.scalar(sa.select(Resolution.id).where(
+                Resolution.letter_id == f.resolution(e2).id)),
             DivestmentReview: f.divestment_review(e2).id,
             DialogueEntry: f.dialogue(e2, a).id,
             EscalationLadder: lad.id,
@@ -101,7 +104,8 @@ def ids(session, model, *where):
 
 PRIVATE = [Holding, Note, Vote, ApiToken, DialogueEntry, AuditEvent]
 SHARED = [Engagement, EngagementParticipant, Objective, Milestone, EscalationReview, Decision,
-          Letter, Signature, DivestmentReview, DialogueEntry, EscalationLadder, LadderStep]
+          Letter, Signature, DivestmentReview, DialogueEntry, EscalationLadder, LadderStep,
+          Resolution]
 
 
 # --- private rows --------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from engage.escalations.models import (
     EscalationTask,
     LadderStep,
     MilestoneReminder,
+    Resolution,
 )
 from engage.initiatives.models import Initiative, InitiativeMember, SignOnAttestation
 from engage.notifications.models import Notification
@@ -58,6 +59,7 @@ __all__ = [
     "Objective",
     "OrgMembership",
     "Organisation",
+    "Resolution",
     "Signature",
     "SignOnAttestation",
     "SsoConfig",

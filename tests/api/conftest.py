@@ -46,6 +46,8 @@ class ApiWorld:
     member: Any  # A's own membership of its initiative
     ladder_steps: list
     tokens: dict[str, str]  # name -> secret
+    note: Any = None  # A's private note on the engagement
+    resolution: Any = None  # A's resolution document (a Letter), with its filing terms
 
 
 def _token(db_session, org, user, scope: str, name: str) -> str:
@@ -76,6 +78,10 @@ def build_api_world(db_session) -> ApiWorld:
         letter.status = LetterStatus.OPEN_FOR_SIGNING
         signature = f.signature(letter, a)
         vote = f.vote(a, company, engagement)
+        note = f.note(engagement, a)
+        resolution = f.resolution(engagement)
+        f.signature(resolution, a)
+        f.holding(a, company, "750000")
         from engage.initiatives.models import InitiativeMember
 
         member = db_session.query(InitiativeMember).filter_by(
@@ -85,7 +91,8 @@ def build_api_world(db_session) -> ApiWorld:
         steps = sorted(lad.steps, key=lambda s: s.position)
         world = ApiWorld(a, b, a_admin, a_member, a_viewer, b_admin, b_member, company,
                          initiative, recruiting, engagement, milestone, review, dialogue,
-                         private_dialogue, letter, signature, vote, member, steps, {})
+                         private_dialogue, letter, signature, vote, member, steps, {},
+                         note=note, resolution=resolution)
     world.tokens = {
         "a_write": _token(db_session, a, a_member, "write", "a write"),
         "a_read": _token(db_session, a, a_member, "read", "a read"),

@@ -17,6 +17,7 @@ from engage.engagements.models import (
     EngagementInvitation,
     EngagementParticipant,
     Milestone,
+    Note,
 )
 from engage.escalations.models import LadderStep
 from engage.tenancy import as_organisation
@@ -176,6 +177,20 @@ CASES: dict[str, dict[str, Any]] = {
     "POST /engagements/{engagement_id}/leave": {
         "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id},
         "count": EngagementParticipant},
+    "GET /engagements/{engagement_id}/notes": {
+        "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id}},
+    "POST /engagements/{engagement_id}/notes": {
+        "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id},
+        "body": {"body": "B's note on A's engagement"}, "count": Note},
+    "GET /engagements/{engagement_id}/notes/{note_id}": {
+        "kind": "hidden",
+        "params": lambda w: {"engagement_id": w.engagement.id, "note_id": w.note.id}},
+    "PATCH /engagements/{engagement_id}/notes/{note_id}": {
+        "kind": "hidden", "body": {"body": "Changed by B"},
+        "params": lambda w: {"engagement_id": w.engagement.id, "note_id": w.note.id}},
+    "DELETE /engagements/{engagement_id}/notes/{note_id}": {
+        "kind": "hidden", "count": Note,
+        "params": lambda w: {"engagement_id": w.engagement.id, "note_id": w.note.id}},
     "GET /reviews": {"kind": "list", "object": lambda w: w.review.id},
     "GET /reviews/{review_id}": {"kind": "hidden", "params": lambda w: {"review_id": w.review.id}},
     "GET /reviews/{review_id}/decision": {
@@ -195,6 +210,20 @@ CASES: dict[str, dict[str, Any]] = {
     "POST /letters/{letter_id}/answer": {
         "kind": "hidden", "params": lambda w: {"letter_id": w.letter.id},
         "body": {"summary": "We will publish a plan"}},
+    "POST /letters/{letter_id}/publish": {
+        "kind": "hidden", "params": lambda w: {"letter_id": w.resolution.id},
+        "body": {"published_in": "website"}},
+    "POST /letters/{letter_id}/ask": {
+        "kind": "hidden", "params": lambda w: {"letter_id": w.resolution.id},
+        "body": {"asked_how": "at_the_meeting"}},
+    "POST /letters/{letter_id}/file": {
+        "kind": "hidden", "params": lambda w: {"letter_id": w.resolution.id},
+        "body": {"channel": "email"}},
+    "GET /letters/{letter_id}/resolution": {
+        "kind": "hidden", "params": lambda w: {"letter_id": w.resolution.id}},
+    "PATCH /letters/{letter_id}/resolution": {
+        "kind": "hidden", "params": lambda w: {"letter_id": w.resolution.id},
+        "body": {"threshold_eur": "1"}},
     "GET /votes": {"kind": "list", "object": lambda w: w.vote.id},
     "GET /votes/{vote_id}": {"kind": "hidden", "params": lambda w: {"vote_id": w.vote.id}},
     "POST /votes": {

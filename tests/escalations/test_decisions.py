@@ -155,7 +155,7 @@ def test_the_agm_date_falls_back_to_the_next_30_june():
     assert actions.next_agm(date(2027, 4, 20), date(2027, 3, 1)) == date(2027, 4, 20)
 
 
-@pytest.mark.parametrize("position, kind", [(1, StepKind.MEETING_WITH_BOARD), (4, StepKind.CO_FILE_RESOLUTION)])
+@pytest.mark.parametrize("position, kind", [(1, StepKind.MEETING_WITH_BOARD)])
 def test_escalating_to_a_task_gives_the_lead_an_owner_and_a_date(app, world, review_id, db_session, position, kind):
     decision = _decide(world, review_id, ladder_step_id=world.steps[position].id)
     _apply_twice(decision.id)

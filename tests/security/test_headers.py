@@ -19,7 +19,7 @@ from tests.conftest import login_ids as login_as
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 # Rendered only into PDFs by WeasyPrint, never served to a browser: their <style> blocks
 # are no page's inline style.
-PRINT_ONLY = {"reports/print.html", "escalations/letter.html"}
+PRINT_ONLY = {"reports/print.html", "escalations/letter.html", "escalations/document.html"}
 
 EXPECTED = {
     "X-Content-Type-Options": "nosniff",

@@ -18,7 +18,9 @@ FEATURE_APIS = (
     "engage.initiatives.api",
     "engage.engagements.api",
     "engage.engagements.invitations_api",
+    "engage.engagements.notes_api",
     "engage.escalations.api",
+    "engage.escalations.document_api",
     "engage.votes.api",
     "engage.audit.api",
 )

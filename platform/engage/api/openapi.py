@@ -98,7 +98,8 @@ def _operation(op: Operation, pages: dict[type, type]) -> dict[str, Any]:
     if op.body is not None:
         out["requestBody"] = {"required": True,
                               "content": {"application/json": {"schema": op.body}}}
-    ok: dict[str, Any] = {"description": "OK" if op.status == 200 else "Created"}
+    ok: dict[str, Any] = {"description": {200: "OK", 201: "Created", 204: "No content"}
+                          .get(op.status, "OK")}
     if op.response is not None:
         schema = op.response
         if op.paginated:

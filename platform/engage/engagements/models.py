@@ -89,8 +89,13 @@ class Visibility(StrEnum):
 
 
 class LetterKind(StrEnum):
+    """What a co-signed document is: each is drafted, signed and then sent (a letter),
+    published (a statement), asked at the AGM (a question) or filed (a resolution)."""
+
     LETTER_TO_BOARD = "letter_to_board"
     PUBLIC_STATEMENT = "public_statement"
+    AGM_QUESTION = "agm_question"
+    RESOLUTION = "resolution"  # a shareholder resolution; its co-filers are its signatories
 
 
 class LetterStatus(StrEnum):

@@ -27,6 +27,7 @@ from engage.engagements.models import (
     EngagementStatus,
     Letter,
     Milestone,
+    Note,
     Objective,
     Signature,
 )
@@ -98,6 +99,9 @@ def _sections(engagement_id: int) -> dict[str, list[Any]]:
         "tasks": of(EscalationTask, EscalationTask.due_on, EscalationTask.id),
         "votes": of(Vote, Vote.agm_on, Vote.id),
         "divestment_reviews": of(DivestmentReview, DivestmentReview.id),
+        # The organisation's own private notes (OrgPrivate: never another's).
+        "notes": of(Note, Note.created_at.desc(), Note.id.desc(),
+                    options=(joinedload(Note.author),)),
     })
 
 
@@ -125,6 +129,8 @@ def page_context(engagement: Engagement) -> dict[str, Any]:
         "may_participate": can(Permission.PARTICIPATE_ENGAGEMENT, engagement, role=role),
         "may_sign_on": _may_sign_on(engagement, role),
         **invitations.participation_context(engagement, role, org_id),
+        "may_write": can(Permission.WRITE),
+        "engagement_id": engagement.id,
         "may_complete": functools.partial(followup.may_complete, role=role),
         "errors": {},
         "values": {},

@@ -21,7 +21,7 @@ from engage.engagements.models import (
     LetterKind,
     LetterStatus,
 )
-from engage.escalations import letters
+from engage.escalations import documents, letters
 from engage.escalations.models import (
     Decision,
     DivestmentReview,
@@ -42,8 +42,6 @@ VOTE_ITEMS = {
 TASKS = {
     StepKind.MEETING_WITH_BOARD: ("Request a meeting with the board or its chair of {company}", 30),
     StepKind.WIDEN_COALITION: ("Invite further investors to join the engagement with {company}", 60),
-    StepKind.AGM_QUESTION: ("Table a question at the AGM of {company}", 30),
-    StepKind.CO_FILE_RESOLUTION: ("Prepare and (co-)file a shareholder resolution at {company}", 45),
     StepKind.NOMINATE_DIRECTOR: ("Prepare a nomination for election to the board of {company}", 60),
     StepKind.LEGAL_ACTION: ("Take legal advice on remedies against {company}", 30),
     StepKind.REDUCE_EXPOSURE: (
@@ -80,6 +78,8 @@ def take_step(decision: Decision, step: LadderStep, engagement: Engagement, now:
     """Carry out ``step`` for ``decision``; returns a one-line description of the effect."""
     if step.kind in LETTER_KINDS:
         return _letter(decision, step, engagement, now, today)
+    if step.kind in documents.DRAFTED:  # an AGM question, a resolution
+        return documents.draft(decision, step, engagement, now, today)
     if step.kind in VOTE_ITEMS:
         return _votes(decision, step, engagement, now, today)
     if step.kind == StepKind.DIVESTMENT_REVIEW:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -19,7 +20,7 @@ from engage.db import (
 from engage.organisations.models import Organisation, User
 
 if TYPE_CHECKING:
-    from engage.engagements.models import Engagement, Milestone
+    from engage.engagements.models import Engagement, Letter, Milestone
 
 
 class StepKind(StrEnum):
@@ -343,3 +344,41 @@ class MilestoneReminder(EngagementShared, Base):
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (sa.UniqueConstraint("milestone_id", "deadline_version", "days_before"),)
+
+
+class Resolution(EngagementShared, TimestampMixin, Base):
+    """The filing terms of a shareholder resolution. Its text and its co-filers are those of
+    its document (a :class:`Letter` of kind ``resolution`` and its signatures); this row adds
+    the AGM it is filed for, how many days before that AGM it must be filed, and the
+    threshold the co-filers' combined holdings must meet.
+
+    The threshold is a value in euro, compared with the value the co-filers record for their
+    holdings in the company (``Holding.value_eur``, the latest valuation of each): holdings
+    store neither a number of shares nor the company's share capital, so a share-capital
+    percentage cannot be checked from them.
+    """
+
+    __tablename__ = "resolution"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    letter_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("letter.id", ondelete="CASCADE"), unique=True)
+    agm_on: Mapped[date]
+    filing_days: Mapped[int] = mapped_column(sa.SmallInteger, default=60)
+    threshold_eur: Mapped[Decimal | None] = mapped_column(sa.Numeric(20, 2))
+    threshold_set_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    threshold_set_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    letter: Mapped[Letter] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint("filing_days BETWEEN 0 AND 365", name="filing_days_range"),
+        sa.CheckConstraint("threshold_eur IS NULL OR threshold_eur >= 0",
+                           name="threshold_not_negative"),
+    )
+
+    @property
+    def filing_deadline(self) -> date:
+        """The last day to file: ``filing_days`` before the AGM."""
+        return self.agm_on - timedelta(days=self.filing_days)

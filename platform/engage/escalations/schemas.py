@@ -8,6 +8,7 @@ from engage.api.fields import Id, Money, QueryInt, Str
 from engage.api.routing import PageArgs
 from engage.api.schemas import OrganisationRefSchema, UserRefSchema
 from engage.engagements.models import AumBasis, LetterChannel, LetterKind, LetterStatus
+from engage.escalations.documents import AskedHow, PublishedIn
 from engage.escalations.models import (
     ApplyStatus,
     CloseOutcome,
@@ -15,6 +16,9 @@ from engage.escalations.models import (
     ReviewReason,
     ReviewStatus,
 )
+
+
+DOCUMENT_CHANNELS = {c.value for enum in (LetterChannel, PublishedIn, AskedHow) for c in enum}
 
 
 class DecisionSchema(Schema):
@@ -85,14 +89,25 @@ class LetterSchema(Schema):
     body_html = fields.String(required=True)
     status = fields.Enum(LetterStatus, by_value=True, required=True)
     sent_on = fields.Date(allow_none=True)
+    # How it reached the company: a letter's or resolution's channel, where a statement was
+    # published, how a question was asked (see ``made_public``).
     sent_channel = fields.String(allow_none=True,
-                                 validate=validate.OneOf([c.value for c in LetterChannel]))
+                                 validate=validate.OneOf(sorted(DOCUMENT_CHANNELS)))
+    made_public = fields.Method("_made_public", allow_none=True, dump_only=True, metadata={
+        "description": "once it reached the company: sent (a letter), published (a "
+                       "statement), asked (an AGM question) or filed (a resolution)"})
     response_milestone_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime(required=True)
     signatures = fields.List(fields.Nested(SignatureSchema), required=True)
     # The letter's claim, from the actual signatures only.
     signatory_count = fields.Integer(required=True, dump_only=True)
     aum_eur = Money(attribute="signed_aum_eur", required=True, dump_only=True)
+
+
+    def _made_public(self, letter):
+        from engage.escalations.documents import DONE
+
+        return DONE[letter.kind] if letter.status is LetterStatus.SENT else None
 
 
 class LetterSendSchema(Schema):

@@ -23,6 +23,7 @@ from engage.engagements.models import (
     DialogueKind,
     Letter,
     LetterChannel,
+    LetterKind,
     LetterStatus,
     Milestone,
     Signature,
@@ -49,6 +50,9 @@ def send_letter(letter: Letter, *, actor: User, organisation_id: int, now: datet
     _check_actor(actor, organisation_id)
     _require_lead(letter.engagement_id, organisation_id)
     refuse_if_sent(letter)
+    if letter.kind is not LetterKind.LETTER_TO_BOARD:
+        # A statement is published, a question asked, a resolution filed (escalations.documents).
+        raise EngagementError(_("Only a letter is sent; this document is made public instead."))
     errors: dict[str, str] = {}
     today = local_date(now)
     day = parse_date(sent_on, "sent_on", errors) if sent_on not in (None, "") else today

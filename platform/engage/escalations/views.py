@@ -14,7 +14,7 @@ from engage.common.paging import current_page
 from engage.db import utcnow
 from engage.engagements.models import Engagement, Letter
 from engage.engagements.pages import draw_page, load_engagement
-from engage.escalations import letters
+from engage.escalations import documents, letters
 from engage.escalations.models import ApplyStatus, Decision, EscalationReview
 from engage.escalations.queries import count_decidable_reviews, decidable_reviews
 from engage.extensions import db, htmx
@@ -112,8 +112,9 @@ def decision_state(decision: Decision):
 @bp.get("/letters/<int:letter_id>.pdf")
 @requires(Permission.READ, load=load_letter)
 def letter_pdf(letter: Letter):
-    """Rendered from the letter as it is now: its actual signatures, DRAFT until sent."""
-    response = make_response(letters.pdf(letters.with_signatures(letter.id)))
+    """Rendered from the letter as it is now: its actual signatures, DRAFT until sent (a
+    statement, AGM question or resolution: until published, asked or filed)."""
+    response = make_response(documents.pdf(letters.with_signatures(letter.id)))
     response.headers["Cache-Control"] = "no-store"
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'inline; filename="engage-letter-{letter.id}.pdf"'

@@ -25,8 +25,10 @@ from engage.tenancy import as_organisation
               show_default=True)
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
               help="File to write (default: stewardship-FROM-TO.FORMAT here).")
+@click.option("--notes", "include_notes", is_flag=True,
+              help="Include the organisation's own private notes written in the period.")
 @with_appcontext
-def report_command(slug, year, start, end, fmt, output) -> None:
+def report_command(slug, year, start, end, fmt, output, include_notes) -> None:
     """Write an organisation's stewardship report for a year or a period."""
     org_id = db.session.scalar(sa.select(Organisation.id).where(Organisation.slug == slug))
     if org_id is None:
@@ -41,10 +43,11 @@ def report_command(slug, year, start, end, fmt, output) -> None:
         else:
             raise click.UsageError("give --year, or --from and --to")
         with as_organisation(org_id):
-            report = build_report(org_id, *period)
+            report = build_report(org_id, *period, include_notes=include_notes)
             body = render.render(report, fmt)
             audit.record("report.export", object_type="report", object_id=fmt,
-                         after={"format": fmt, "start": report.start, "end": report.end})
+                         after={"format": fmt, "start": report.start, "end": report.end,
+                                "private_notes": include_notes})
             db.session.commit()
     except ReportError as exc:
         raise click.UsageError(str(exc)) from None

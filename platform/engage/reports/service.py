@@ -31,6 +31,7 @@ from engage.engagements.models import (
     EngagementParticipant,
     EngagementStatus,
     Milestone,
+    Note,
     ParticipantRole,
 )
 from engage.escalations.models import Decision, EscalationReview, LadderStep
@@ -87,6 +88,14 @@ class AttestationLine:
     accepted_at: datetime
     accepted_by: str
     conflict_of_interest: str
+class NoteLine:
+    """One of the organisation's private notes, in its own report only."""
+
+    company: str
+    engagement: str
+    written_on: date
+    author: str
+    body: str
 
 
 @dataclass
@@ -111,6 +120,8 @@ class StewardshipReport:
     votes: list[VoteLine] = field(default_factory=list)
     # Sign-ons in the period: the organisation's own, and its members' where it coordinates.
     attestations: list[AttestationLine] = field(default_factory=list)
+    # The organisation's private notes written in the period: None unless it asked for them.
+    notes: list[NoteLine] | None = None
 
     @property
     def closed(self) -> int:
@@ -174,6 +185,11 @@ class StewardshipReport:
                   [(a.initiative, a.organisation, a.version,
                     a.accepted_at.strftime("%Y-%m-%d %H:%M UTC"), a.accepted_by,
                     a.conflict_of_interest) for a in self.attestations]),
+            *([] if self.notes is None else [
+                Table("notes", _l("Our private notes"), (UK9,),
+                      (_l("Company"), _l("Engagement"), _l("Written"), _l("By"), _l("Note")),
+                      [(n.company, n.engagement, n.written_on, n.author, n.body)
+                       for n in self.notes])]),
         ]
 
 
@@ -187,8 +203,11 @@ def _moment(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def build_report(organisation_id: int, start: date, end: date) -> StewardshipReport:
-    """The organisation's stewardship numbers for ``start``..``end`` (both included)."""
+def build_report(organisation_id: int, start: date, end: date, *,
+                 include_notes: bool = False) -> StewardshipReport:
+    """The organisation's stewardship numbers for ``start``..``end`` (both included); with
+    ``include_notes``, also its own private notes written in the period (never another
+    organisation's: the query names the organisation, and the scope is its own)."""
     if end < start:
         raise ReportError(_l("The period ends before it starts."))
     if not (in_range(start) and in_range(end)):  # the day after the end must exist
@@ -314,4 +333,20 @@ def build_report(organisation_id: int, start: date, end: date) -> StewardshipRep
             .where(SignOnAttestation.accepted_at >= since, SignOnAttestation.accepted_at < until)
             .order_by(Initiative.title, SignOnAttestation.accepted_at, SignOnAttestation.id))
     ]
+    if include_notes:
+        from engage.organisations.models import User
+
+        report.notes = [
+            NoteLine(r.company, r.title, r.created_at.date(), r.author or "", r.body)
+            for r in s.execute(
+                sa.select(Company.name.label("company"), Engagement.title, Note.created_at,
+                          User.name.label("author"), Note.body)
+                .join(Engagement, Engagement.id == Note.engagement_id)
+                .join(Company, Company.id == Engagement.company_id)
+                .outerjoin(User, User.id == Note.author_id)
+                .where(Note.organisation_id == organisation_id, Note.created_at >= since,
+                       Note.created_at < until)
+                .order_by(Note.created_at, Note.id)
+            )
+        ]
     return report

@@ -32,19 +32,27 @@ def _period() -> tuple[date, date, dict[str, str]]:
             start, end = a_date(args.get("from", "")), a_date(args.get("to", ""))
         except CellError:
             raise ReportError(_("Give both dates of the period, e.g. 2026-01-01 and 2026-06-30."))
-        return start, end, {"from": start.isoformat(), "to": end.isoformat()}
+        return start, end, {"from": start.isoformat(), "to": end.isoformat(),
+                            **_notes_param()}
+    notes = _notes_param()
     try:
         year = int(args.get("year") or clock.today().year)
     except ValueError:
         raise ReportError(_("Choose a year, e.g. 2026."))
     start, end = period_of_year(year)
-    return start, end, {"year": str(year)}
+    return start, end, {"year": str(year), **notes}
+
+
+def _notes_param() -> dict[str, str]:
+    """``?notes=1``: the organisation asks for its private notes in its own report."""
+    return {"notes": "1"} if request.args.get("notes") == "1" else {}
 
 
 def _report() -> tuple[StewardshipReport | None, dict[str, str], str | None]:
     try:
         start, end, params = _period()
-        return build_report(current_org.id, start, end), params, None
+        return (build_report(current_org.id, start, end, include_notes="notes" in params),
+                params, None)
     except ReportError as exc:
         return None, dict(request.args), str(exc)
 
@@ -72,7 +80,8 @@ def download(fmt: str):
                                tables=[], formats=render.FORMATS), 400
     body = render.render(report, fmt)
     audit.record("report.export", object_type="report", object_id=fmt,
-                 after={"format": fmt, "start": report.start, "end": report.end})
+                 after={"format": fmt, "start": report.start, "end": report.end,
+                        "private_notes": report.notes is not None})
     db.session.commit()
     return Response(body, mimetype=render.FORMATS[fmt], headers={
         "Content-Disposition": f'attachment; filename="{render.filename(report, fmt)}"'})
