@@ -88,6 +88,9 @@ class AttestationLine:
     accepted_at: datetime
     accepted_by: str
     conflict_of_interest: str
+
+
+@dataclass(frozen=True)
 class NoteLine:
     """One of the organisation's private notes, in its own report only."""
 
@@ -334,8 +337,6 @@ def build_report(organisation_id: int, start: date, end: date, *,
             .order_by(Initiative.title, SignOnAttestation.accepted_at, SignOnAttestation.id))
     ]
     if include_notes:
-        from engage.organisations.models import User
-
         report.notes = [
             NoteLine(r.company, r.title, r.created_at.date(), r.author or "", r.body)
             for r in s.execute(
