@@ -18,6 +18,7 @@ from engage.engagements.models import (
     EngagementParticipant,
     Milestone,
     Note,
+    Objective,
 )
 from engage.escalations.models import LadderStep
 from engage.tenancy import as_organisation
@@ -88,6 +89,16 @@ def _a_invitation(world) -> int:
     return world.a_invitation_id
 
 
+def _objective(world) -> int:
+    """The first objective of A's engagement (the world does not name it)."""
+    from engage.extensions import db
+    from engage.tenancy import system_scope
+
+    with system_scope("test: the world's objective"):
+        return db.session.scalar(sa.select(sa.func.min(Objective.id))
+                                 .where(Objective.engagement_id == world.engagement.id))
+
+
 # kind: "hidden"  B gets 404 for A's object (A itself gets a 2xx for reads);
 #       "list"    B's list lacks A's object, which A's list has;
 #       "refused" B's write naming A's objects is refused (400/404) and writes nothing;
@@ -151,6 +162,17 @@ CASES: dict[str, dict[str, Any]] = {
     "PATCH /engagements/{engagement_id}/milestones/{milestone_id}": {
         "kind": "hidden", "body": {"stage": 4},
         "params": lambda w: {"engagement_id": w.engagement.id, "milestone_id": w.milestone.id}},
+    "GET /engagements/{engagement_id}/objectives": {
+        "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id}},
+    "POST /engagements/{engagement_id}/objectives": {
+        "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id},
+        "body": {"kind": "other", "description": "Ours now"}, "count": Objective},
+    "GET /engagements/{engagement_id}/objectives/{objective_id}": {
+        "kind": "hidden",
+        "params": lambda w: {"engagement_id": w.engagement.id, "objective_id": _objective(w)}},
+    "PATCH /engagements/{engagement_id}/objectives/{objective_id}": {
+        "kind": "hidden", "body": {"status": "abandoned", "reason": "Closed by B"},
+        "params": lambda w: {"engagement_id": w.engagement.id, "objective_id": _objective(w)}},
     "GET /engagements/{engagement_id}/dialogue": {
         "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id}},
     "POST /engagements/{engagement_id}/dialogue": {

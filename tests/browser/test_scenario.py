@@ -57,6 +57,7 @@ def lead_starts_an_engagement(page: Page, site: Site) -> int:
     for label, value in (("Scale", "4"), ("Scope", "3"), ("Irremediability", "2")):
         page.get_by_label(label, exact=True).select_option(value)
     page.get_by_label("Start date").fill((date.today() - timedelta(days=60)).isoformat())
+    page.get_by_label("Objective", exact=True).fill("Pay a living wage to garment workers")
     page.get_by_label("Milestone", exact=True).fill(MILESTONE)
     page.get_by_label("Due", exact=True).fill(MILESTONE_DUE.isoformat())
     page.get_by_role("button", name="Start the engagement").click()

@@ -111,7 +111,8 @@ def test_follow_and_unfollow_with_and_without_htmx_then_notifications(client, db
         "csrf_token": token, "company_id": w["company"], "level": "direct",
         "title": "Second dialogue with Shoe Factory", "issue": "Forced labour",
         "trigger": "reactive", "severity_scale": "4", "severity_scope": "3",
-        "severity_irremediability": "2", "started_on": "2025-01-06"})
+        "severity_irremediability": "2", "started_on": "2025-01-06",
+        "objective_kind": "end_impact", "objective": "No forced labour in its supply chain"})
     assert created.status_code == 303
     recorded = client.post("/votes", data={
         "csrf_token": token, "company_id": w["company"], "agm_on": "2027-05-20",

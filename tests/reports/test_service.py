@@ -42,7 +42,8 @@ def test_the_numbers_of_a_known_year(rworld):
     assert (r.votes_with_request, r.votes_matched) == (2, 1)
     assert all(v.rationale.startswith("rationale of org-a") for v in r.votes)
     assert {t.key for t in r.tables()} == {"engagement", "topics", "levels", "progress",
-                                           "escalations", "outcomes", "dialogue", "votes",
+                                           "escalations", "outcomes", "objectives", "dialogue",
+                                           "votes",
                                            "attestations"}
     assert all(t.serves for t in r.tables())
 

@@ -18,6 +18,7 @@ FEATURE_APIS = (
     "engage.initiatives.api",
     "engage.engagements.api",
     "engage.engagements.invitations_api",
+    "engage.engagements.objective_api",
     "engage.engagements.notes_api",
     "engage.escalations.api",
     "engage.escalations.document_api",

@@ -328,7 +328,8 @@ class _World(Activity):
             (k, e, org, role, joined) for k, (e, org, role, joined) in enumerate(
                 ((e.id, org, role, at(e.started)) for e in engagements
                  for org, role in e.participants), start=1)))
-        self.w.write("objective", ("id", "engagement_id", "kind", "description", "created_at"), (
+        self.w.write("objective", ("id", "engagement_id", "kind", "description", "status",
+                                   "reason", "created_at"), (
             (2 * e.id - j, e.id, OBJECTIVES[(e.id + j) % len(OBJECTIVES)],
              "The company ends the harm and provides remedy to the people affected.",
-             at(e.started)) for e in engagements for j in (1, 0)))
+             "open", "", at(e.started)) for e in engagements for j in (1, 0)))

@@ -108,6 +108,17 @@ LABELS = {
         "member": _l("member"),
         "viewer": _l("viewer"),
     },
+    # The engagement record: objectives (the insurer's policy, section 8.4, and the study).
+    "objective_kind": {
+        "end_impact": _l("End the negative impact"),
+        "provide_remedy": _l("Provide remedy"),
+        "prevent_recurrence": _l("Prevent recurrence"),
+        "transparency": _l("Be transparent about the measures taken"),
+        "due_diligence": _l("Improve due diligence: management systems, objectives and targets"),
+        "measure_outcomes": _l("Measure the outcomes for the people affected"),
+        "stakeholder_voice": _l("Hear the rights-holders and stakeholders"),
+        "other": _l("Other"),
+    },
 }
 
 

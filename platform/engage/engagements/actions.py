@@ -120,7 +120,11 @@ def milestone_row(milestone: Milestone):
 
 def _edit_form(milestone: Milestone, errors=None, values=None, *, page: bool = False) -> str:
     template = "engagements/milestone_edit.html" if page else "engagements/_milestone_form.html"
-    return render_template(template, m=milestone, errors=errors or {}, values=values or {})
+    objectives = db.session.scalars(
+        sa.select(Objective).where(Objective.engagement_id == milestone.engagement_id)
+        .order_by(Objective.id)).all()
+    return render_template(template, m=milestone, errors=errors or {}, values=values or {},
+                           objectives=objectives)
 
 
 @bp.get("/milestones/<int:milestone_id>/edit")

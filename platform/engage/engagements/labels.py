@@ -31,7 +31,15 @@ OBJECTIVE_KINDS = {
     "provide_remedy": _l("Provide remedy"),
     "prevent_recurrence": _l("Prevent recurrence"),
     "transparency": _l("Be transparent about the measures taken"),
+    "due_diligence": _l("Improve due diligence: management systems, objectives and targets"),
+    "measure_outcomes": _l("Measure the outcomes for the people affected"),
+    "stakeholder_voice": _l("Hear the rights-holders and stakeholders"),
     "other": _l("Other"),
+}
+OBJECTIVE_STATUSES = {
+    "open": _l("Open"),
+    "met": _l("Met"),
+    "abandoned": _l("Abandoned"),
 }
 # The stages of engagements.models.STAGES, translated (the model's plain English is what
 # letters and notifications rendered outside a request use).
@@ -66,5 +74,6 @@ SEVERITY = {
 def context() -> dict:
     return {"dialogue_kinds": DIALOGUE_KINDS, "visibilities": VISIBILITIES, "triggers": TRIGGERS,
             "levels": LEVELS, "objective_kinds": OBJECTIVE_KINDS, "horizons": HORIZONS,
+            "objective_statuses": OBJECTIVE_STATUSES,
             "role_labels": ROLES, "conclusions": CONCLUSIONS,
             "decision_kinds": DECISION_KINDS, "stages": STAGES, "severity_fields": SEVERITY}

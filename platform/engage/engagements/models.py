@@ -56,13 +56,24 @@ class ParticipantRole(StrEnum):
 
 
 class ObjectiveKind(StrEnum):
-    """Dialogue objectives of the insurer's policy (section 8.4)."""
+    """What the engagement asks of the company: the four dialogue objectives of the insurer's
+    policy (section 8.4), then the study's (improve management systems by objectives and
+    targets, measure outcomes for people, hear the rights-holders), then anything else."""
 
     END_IMPACT = "end_impact"
     PROVIDE_REMEDY = "provide_remedy"
     PREVENT_RECURRENCE = "prevent_recurrence"
     TRANSPARENCY = "transparency"
+    DUE_DILIGENCE = "due_diligence"
+    MEASURE_OUTCOMES = "measure_outcomes"
+    STAKEHOLDER_VOICE = "stakeholder_voice"
     OTHER = "other"
+
+
+class ObjectiveStatus(StrEnum):
+    OPEN = "open"
+    MET = "met"
+    ABANDONED = "abandoned"  # with the reason why
 
 
 class Horizon(StrEnum):
@@ -239,15 +250,34 @@ class EngagementParticipant(LeadRoles, EngagementShared, Base):
     )
 
 
+# --- objectives (engagements.objectives) ----------------------------------------------------
+
+
 class Objective(EngagementShared, TimestampMixin, Base):
+    """One thing the engagement asks of the company; milestones serve it. Met or abandoned
+    (with the reason) on a date; reopened, it is open again and the trail keeps the rest."""
+
     __tablename__ = "objective"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[ObjectiveKind] = mapped_column(enum_type(ObjectiveKind, "objective_kind"))
     description: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[ObjectiveStatus] = mapped_column(
+        enum_type(ObjectiveStatus, "objective_status"), default=ObjectiveStatus.OPEN)
+    closed_on: Mapped[date | None]
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
 
     engagement: Mapped[Engagement] = relationship(back_populates="objectives")
     milestones: Mapped[list[Milestone]] = relationship(back_populates="objective")
+
+    __table_args__ = (
+        sa.CheckConstraint("(status = 'open') = (closed_on IS NULL)", name="closed_has_date"),
+        sa.CheckConstraint("status <> 'abandoned' OR reason <> ''",
+                           name="abandoned_has_reason"),
+    )
+
+
+# --- end of objectives -------------------------------------------------------------------------
 
 
 class Milestone(EngagementShared, TimestampMixin, Base):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from engage import clock
 from engage.api.fields import Id, Int, QueryInt, Str
@@ -16,6 +16,7 @@ from engage.engagements.models import (
     EngagementTrigger,
     Horizon,
     ObjectiveKind,
+    ObjectiveStatus,
     ParticipantRole,
     Visibility,
 )
@@ -31,8 +32,35 @@ class ParticipantSchema(Schema):
 
 class ObjectiveSchema(Schema):
     id = fields.Integer(required=True)
-    kind = fields.Enum(ObjectiveKind, by_value=True, required=True)
+    engagement_id = fields.Integer(required=True)
+    kind = fields.Enum(ObjectiveKind, by_value=True, required=True, metadata={
+        "description": "The insurer's policy (section 8.4): end_impact, provide_remedy, "
+                       "prevent_recurrence, transparency; the study's: due_diligence, "
+                       "measure_outcomes, stakeholder_voice; or other."})
     description = fields.String(required=True)
+    status = fields.Enum(ObjectiveStatus, by_value=True, required=True)
+    closed_on = fields.Date(allow_none=True, metadata={
+        "description": "The day it was met or abandoned; null while open."})
+    reason = fields.String(metadata={"description": "Why it was abandoned (or how met)."})
+    created_at = fields.DateTime(required=True)
+
+
+OBJECTIVE_MAX = 2000
+
+
+class ObjectiveCreateSchema(Schema):
+    kind = fields.Enum(ObjectiveKind, by_value=True, required=True)
+    description = Str(OBJECTIVE_MAX, min_length=1, required=True)
+
+
+class ObjectiveUpdateSchema(Schema):
+    """Any of the fields. Closing (met, abandoned) records today; abandoning needs a reason;
+    "open" reopens it and clears the day and the reason (the audit trail keeps them)."""
+
+    kind = fields.Enum(ObjectiveKind, by_value=True)
+    description = Str(OBJECTIVE_MAX, min_length=1)
+    status = fields.Enum(ObjectiveStatus, by_value=True)
+    reason = Str(OBJECTIVE_MAX)
 
 
 class EngagementSchema(Schema):
@@ -97,8 +125,11 @@ class EngagementCreateSchema(Schema):
     severity_scope = _severity()
     severity_irremediability = _severity()
     started_on = fields.Date(required=True)
-    objective = Str(load_default="")
+    objective = Str(OBJECTIVE_MAX, load_default="", metadata={
+        "description": "A first objective (with objective_kind); or give objectives."})
     objective_kind = fields.Enum(ObjectiveKind, by_value=True, load_default=None, allow_none=True)
+    objectives = fields.List(fields.Nested(ObjectiveCreateSchema), load_default=list,
+                             validate=validate.Length(max=20))
     milestone_title = Str(MILESTONE_TITLE_MAX, load_default="")
     milestone_due_on = fields.Date(load_default=None, allow_none=True)
 
@@ -136,6 +167,8 @@ class MilestoneUpdateSchema(Schema):
     met_on = fields.Date(allow_none=True)
     evidence = Str()
     outcome_for_people = Str()
+    objective_id = Id(allow_none=True, metadata={
+        "description": "The objective the milestone serves; null for none."})
 
 
 class DialogueSchema(Schema):

@@ -115,8 +115,34 @@ def _ladder_for(initiative_id: int | None) -> int | None:
         .order_by(EscalationLadder.id).limit(1))
 
 
-def create_engagement(*, actor: User, organisation_id: int, data: dict) -> Engagement:
-    """A new engagement led by ``organisation_id``, with its first objective and milestone."""
+def _objectives_of(data: dict, errors: dict[str, str],
+                   required: bool) -> list[tuple[ObjectiveKind, str]]:
+    """The objectives a new engagement starts with: ``objective`` (with ``objective_kind``),
+    as the form gives it, and/or ``objectives``, a list of {kind, description} (the API)."""
+    from engage.engagements.objectives import parse_objective
+
+    found: list[tuple[ObjectiveKind, str]] = []
+    kind, text = parse_objective(data.get("objective_kind"), data.get("objective"), errors,
+                                 fields=("objective_kind", "objective"), required=False)
+    if text:
+        found.append((kind, text))
+    for n, item in enumerate(data.get("objectives") or []):
+        item = item if isinstance(item, dict) else {}
+        kind, text = parse_objective(item.get("kind"), item.get("description"), errors,
+                                     fields=(f"objectives.{n}.kind",
+                                             f"objectives.{n}.description"))
+        if text:
+            found.append((kind, text))
+    if required and not found and "objective" not in errors:
+        errors["objective"] = _("State at least one objective: what must the company do?")
+    return found
+
+
+def create_engagement(*, actor: User, organisation_id: int, data: dict,
+                      require_objective: bool = False) -> Engagement:
+    """A new engagement led by ``organisation_id``, with its objectives and first milestone
+    (which serves the first objective). The page asks for at least one objective
+    (``require_objective``); the API lets a coalition's system add them afterwards."""
     from engage.companies.models import Company
 
     _check_actor(actor, organisation_id)
@@ -141,9 +167,7 @@ def create_engagement(*, actor: User, organisation_id: int, data: dict) -> Engag
         for key in ("severity_scale", "severity_scope", "severity_irremediability")
     }
     started_on = parse_date(data.get("started_on"), "started_on", errors)
-    objective = parse_text(data.get("objective"), "objective", errors)
-    objective_kind = parse_choice(data.get("objective_kind"), ObjectiveKind, "objective_kind",
-                                  errors, default=ObjectiveKind.END_IMPACT)
+    objectives = _objectives_of(data, errors, require_objective)
     milestone_title = parse_text(data.get("milestone_title"), "milestone_title", errors,
                                  max_length=MILESTONE_TITLE_MAX)
     milestone_due_on = parse_date(data.get("milestone_due_on"), "milestone_due_on", errors,
@@ -171,12 +195,11 @@ def create_engagement(*, actor: User, organisation_id: int, data: dict) -> Engag
     db.session.add(EngagementParticipant(engagement_id=engagement.id,
                                          organisation_id=organisation_id,
                                          role=ParticipantRole.LEAD))
-    objective_row = None
-    if objective:
-        objective_row = Objective(engagement_id=engagement.id, kind=objective_kind,
-                                  description=objective)
-        db.session.add(objective_row)
-        db.session.flush()
+    objective_rows = [Objective(engagement_id=engagement.id, kind=kind, description=text)
+                      for kind, text in objectives]
+    db.session.add_all(objective_rows)
+    db.session.flush()
+    objective_row = objective_rows[0] if objective_rows else None
     if milestone_title:
         db.session.add(Milestone(
             engagement_id=engagement.id, title=milestone_title, due_on=milestone_due_on,
@@ -221,7 +244,8 @@ def _objective(engagement: Engagement, objective_id: Any, errors: dict[str, str]
     return number
 
 
-MILESTONE_FIELDS = ("title", "due_on", "stage", "met_on", "evidence", "outcome_for_people")
+MILESTONE_FIELDS = ("title", "due_on", "stage", "met_on", "evidence", "outcome_for_people",
+                    "objective_id")
 
 
 def update_milestone(milestone: Milestone, *, actor: User, organisation_id: int,
@@ -253,6 +277,8 @@ def update_milestone(milestone: Milestone, *, actor: User, organisation_id: int,
     for key in ("evidence", "outcome_for_people"):
         if key in changes:
             values[key] = parse_text(changes[key], key, errors)
+    if "objective_id" in changes:  # the objective it serves; empty: none
+        values["objective_id"] = _objective(milestone.engagement, changes["objective_id"], errors)
     if errors:
         raise EngagementError(errors)
     if "due_on" in values and values["due_on"] != milestone.due_on:

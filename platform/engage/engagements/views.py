@@ -112,6 +112,6 @@ def new():
     if request.method == "GET":
         return form({})
     return answer_write(
-        lambda: create_engagement(**acting(), data=values).id, page=form, fragment=form,
+        lambda: create_engagement(**acting(), data=values, require_objective=True).id, page=form, fragment=form,
         redirect_to=lambda engagement_id: url_for("engagements.show",
                                                   engagement_id=engagement_id))

@@ -32,6 +32,8 @@ from engage.engagements.models import (
     EngagementStatus,
     Milestone,
     Note,
+    Objective,
+    ObjectiveStatus,
     ParticipantRole,
 )
 from engage.escalations.models import Decision, EscalationReview, LadderStep
@@ -120,6 +122,8 @@ class StewardshipReport:
     closed_success: int = 0
     closed_no_prospect: int = 0
     dialogue: list[tuple[str, int]] = field(default_factory=list)
+    # kind -> (objectives set, met in the period, abandoned in the period, open at its end)
+    objectives: list[tuple[str, int, int, int, int]] = field(default_factory=list)
     votes: list[VoteLine] = field(default_factory=list)
     # Sign-ons in the period: the organisation's own, and its members' where it coordinates.
     attestations: list[AttestationLine] = field(default_factory=list)
@@ -172,6 +176,11 @@ class StewardshipReport:
                   [(_l("Closed: objectives met"), self.closed_success),
                    (_l("Closed: no prospect of success"), self.closed_no_prospect),
                    (_l("Success rate"), rate)]),
+            Table("objectives", _l("Objectives of the engagements"), (SRD, UK9, SFDR),
+                  (_l("Objective"), _l("Set"), _l("Met in the period"),
+                   _l("Abandoned in the period"), _l("Open")),
+                  [(label("objective_kind", kind), *numbers)
+                   for kind, *numbers in self.objectives]),
             Table("dialogue", _l("Dialogue with companies"), (SRD, UK9),
                   (_l("Kind"), _l("Entries")),
                   [(label("dialogue", kind), n) for kind, n in self.dialogue]),
@@ -305,6 +314,26 @@ def build_report(organisation_id: int, start: date, end: date, *,
                    DialogueEntry.occurred_on.between(start, end))
             .group_by(DialogueEntry.kind).order_by(sa.func.count().desc(), DialogueEntry.kind)
         )
+    ]
+
+    # Each kind's objectives on the period's engagements, by what became of them; "open"
+    # counts those not closed by the period's end.
+    closed_in = Objective.closed_on.between(start, end)
+    report.objectives = [
+        (kind.value, n, int(met or 0), int(abandoned or 0), int(still_open or 0))
+        for kind, n, met, abandoned, still_open in s.execute(
+            sa.select(Objective.kind, sa.func.count(),
+                      sa.func.sum(sa.case(
+                          (closed_in & (Objective.status == ObjectiveStatus.MET), 1), else_=0)),
+                      sa.func.sum(sa.case(
+                          (closed_in & (Objective.status == ObjectiveStatus.ABANDONED), 1),
+                          else_=0)),
+                      sa.func.sum(sa.case(
+                          (sa.or_(Objective.closed_on.is_(None), Objective.closed_on > end), 1),
+                          else_=0)))
+            .where(Objective.engagement_id.in_(active),
+                   sa.func.date(Objective.created_at) <= end)
+            .group_by(Objective.kind).order_by(Objective.kind))
     ]
 
     report.votes = [

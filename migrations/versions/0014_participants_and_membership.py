@@ -9,16 +9,16 @@
   whom, when, with the conflict-of-interest declaration.
 - notification.kind: 'engagement_invitation'.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-11-30 04:00:00
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0013'
-down_revision = '0012'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
