@@ -259,6 +259,13 @@ def test_sign_on_keeps_the_attestation_and_the_coordinator_sees_it(client, db_se
     page = client.get(f"/initiatives/{c.initiative.id}").get_data(as_text=True)
     assert f'data-attestation="{kept.id}"' in page
     assert "We manage the company&#39;s pension fund" in page
+    # The stewardship report lists them when asked.
+    year = kept.accepted_at.year
+    assert "Antitrust attestations at sign-on" not in client.get(
+        f"/reports?year={year}").get_data(as_text=True)
+    report = client.get(f"/reports?year={year}&attestations=1").get_data(as_text=True)
+    assert "Antitrust attestations at sign-on" in report
+    assert "We manage the company&#39;s pension fund" in report
 
 
 def test_the_stewardship_report_lists_the_attestations(db_session, coalition):
@@ -277,7 +284,8 @@ def test_the_stewardship_report_lists_the_attestations(db_session, coalition):
     for org, expected in ((c.coordinator, 1), (c.applicant, 1), (c.member, 0)):
         with as_organisation(org.id, db_session):
             report = build_report(org.id, now.date().replace(month=1, day=1),
-                                  now.date().replace(month=12, day=31))
+                                  now.date().replace(month=12, day=31),
+                                  include_attestations=True)
         table = next(t for t in report.tables() if t.key == "attestations")
         assert len(table.rows) == expected
         if expected:

@@ -43,8 +43,7 @@ def test_the_numbers_of_a_known_year(rworld):
     assert all(v.rationale.startswith("rationale of org-a") for v in r.votes)
     assert {t.key for t in r.tables()} == {"engagement", "topics", "levels", "progress",
                                            "escalations", "outcomes", "objectives", "dialogue",
-                                           "votes",
-                                           "attestations"}
+                                           "votes"}
     assert all(t.serves for t in r.tables())
 
 
