@@ -1,7 +1,7 @@
 """Every main page runs the same number of SQL statements, at most 12, however much the
 organisation sees: each page is measured in a small world, then again after a lot more
-engagements, milestones, dialogue, reviews, decisions, letters, tasks, votes, holdings,
-followers and notifications were added for the same organisation. PostgreSQL counts the
+engagements, milestones, dialogue, reviews, decisions, letters, resolutions, tasks, votes,
+holdings, followers and notifications were added for the same organisation. PostgreSQL counts the
 scope hand-over (set_config) too."""
 
 from __future__ import annotations
@@ -64,6 +64,7 @@ def _grow(db_session, ids: dict[str, int], n: int) -> None:
                 f.dialogue(target, org, visibility=Visibility.PRIVATE)
                 decision = f.decision(f.review(target, m), org, step)
                 f.signature(f.letter(target), partner)
+                f.signature(f.resolution(target), partner)
                 f.vote(org, company, target)
                 db_session.add(EscalationTask(
                     engagement_id=target.id, decision_id=decision.id, kind=StepKind.LETTER_TO_BOARD,

@@ -76,6 +76,8 @@ def test_file_a_resolution(as_token, api_world, db_session):
     assert body["response_milestone_id"] is not None
     again = a.post(f"{base}/file", json={"channel": "portal"})
     assert again.status_code == 409
+    assert again.get_json()["detail"] == ("This resolution has been filed: its text and co-filers "
+                                          "are final.")
     assert a.patch(f"{base}/resolution", json={"threshold_eur": "1"}).status_code == 409
     # A letter to the board is not a resolution.
     assert a.get(f"/letters/{api_world.letter.id}/resolution").status_code == 404

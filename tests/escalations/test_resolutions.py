@@ -346,4 +346,12 @@ def test_publishing_a_statement_from_the_page_keeps_the_input_on_errors(client, 
                        headers={"HX-Request": "true"})
     assert done.status_code == 200
     assert "Published on" in done.get_data(as_text=True)
-    assert "published" in _page(client, world)
+    page = _page(client, world)
+    assert "published" in page and f'action="/engagements/letters/{statement}/answer"' in page
+    # The company's public response, logged against the statement, meets its milestone.
+    answered = client.post(f"/engagements/letters/{statement}/answer",
+                           data={"summary": "A plan by June", "csrf_token": csrf_token(client)})
+    assert answered.status_code == 303
+    with as_organisation(world.lead.id):
+        letter = db_session.get(Letter, statement)
+        assert db_session.get(Milestone, letter.response_milestone_id).met_on == TODAY

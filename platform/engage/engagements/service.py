@@ -29,6 +29,7 @@ from engage.engagements.models import (
     EngagementTrigger,
     Horizon,
     Letter,
+    LetterKind,
     LetterStatus,
     Milestone,
     Objective,
@@ -53,8 +54,18 @@ class LetterSent(EngagementError):
 
 
 def refuse_if_sent(letter: Letter) -> None:
-    if letter.status == LetterStatus.SENT:
-        raise LetterSent(_("This letter has been sent: its text and signatories are final."))
+    if letter.status != LetterStatus.SENT:
+        return
+    # A statement is published, a question asked, a resolution filed (escalations.documents).
+    if letter.kind is LetterKind.PUBLIC_STATEMENT:
+        raise LetterSent(_("This statement has been published: its text and signatories are "
+                           "final."))
+    if letter.kind is LetterKind.AGM_QUESTION:
+        raise LetterSent(_("This question has been asked at the AGM: its text and signatories "
+                           "are final."))
+    if letter.kind is LetterKind.RESOLUTION:
+        raise LetterSent(_("This resolution has been filed: its text and co-filers are final."))
+    raise LetterSent(_("This letter has been sent: its text and signatories are final."))
 
 
 def participant_role(engagement_id: int, organisation_id: int) -> ParticipantRole | None:

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from engage import clock
 from engage.engagements.actions import _answer_in_place, _letter_fragment
-from engage.engagements.models import Letter, LetterKind, LetterStatus
+from engage.engagements.models import Engagement, Letter, LetterKind, LetterStatus
 from engage.engagements.pages import bp
 from engage.escalations import documents, resolutions
 from engage.escalations.models import Resolution
@@ -68,21 +68,28 @@ def document_places(letter: Letter) -> dict[str, Any]:
 
 
 @bp.app_template_global("resolution_terms")
-def resolution_terms(letter: Letter) -> dict[str, Any] | None:
+def resolution_terms(letter: Letter, may_lead: bool) -> dict[str, Any] | None:
     """A resolution's terms and what this organisation may see of its co-filers' holdings
-    (the aggregate), for the page. Loaded once per request for every resolution of the
-    engagement, so a page costs the same number of queries however many it shows."""
+    (the aggregate), for the page. Read once per request for every resolution of the
+    engagement (two statements), so a page costs the same however many it shows."""
     if letter.kind is not LetterKind.RESOLUTION:
         return None
     cache = request.environ.setdefault(TERMS_KEY, {})
     if letter.engagement_id not in cache:
-        rows = db.session.scalars(
-            sa.select(Resolution).where(Resolution.engagement_id == letter.engagement_id)).all()
-        seen = resolutions.supports(rows, clock.today())
+        from engage.initiatives.models import Initiative
+
+        rows = db.session.execute(
+            sa.select(Resolution, Engagement.initiative_id, Initiative.coordinator_organisation_id)
+            .join(Engagement, Engagement.id == Resolution.engagement_id)
+            .outerjoin(Initiative, Initiative.id == Engagement.initiative_id)
+            .where(Resolution.engagement_id == letter.engagement_id)).all()
+        seen = resolutions.supports([r for r, _i, _c in rows], clock.today())
         cache[letter.engagement_id] = {
             r.letter_id: {"resolution": r, "support": seen.get(r.id),
-                          "may_set_threshold": resolutions.may_set_threshold(r, current_org.id)}
-            for r in rows}
+                          # The coordinator sets the threshold; a lead, in a direct engagement.
+                          "may_set_threshold": (coordinator == current_org.id
+                                                if initiative_id is not None else may_lead)}
+            for r, initiative_id, coordinator in rows}
     return cache[letter.engagement_id].get(letter.id)
 
 

@@ -34,7 +34,7 @@ from flask_babel import gettext as _
 
 from engage.clock import local_date
 from engage.common.forms import parse_date, parse_int
-from engage.engagements.models import Engagement, Letter, LetterKind, Signature
+from engage.engagements.models import Engagement, Letter, LetterKind
 from engage.engagements.service import (
     EngagementError,
     _check_actor,
@@ -53,8 +53,8 @@ MIN_HOLDERS_FOR_TOTAL = 3
 
 _HOLDING = sa.table("holding", sa.column("organisation_id"), sa.column("company_id"),
                     sa.column("value_eur", sa.Numeric(20, 2)), sa.column("valued_on", sa.Date))
-# Plain tables: the statement below runs past the tenancy filter, on the letters of
-# ``supports`` that the caller sees.
+# Plain tables: the statement below runs past the tenancy filter (and row-level security),
+# on the letters of resolutions the caller sees.
 _SIGNATURE = sa.table("signature", sa.column("letter_id"), sa.column("organisation_id"))
 _LETTER = sa.table("letter", sa.column("id"), sa.column("engagement_id"))
 _ENGAGEMENT = sa.table("engagement", sa.column("id"), sa.column("company_id"))
@@ -86,52 +86,42 @@ def support(resolution: Resolution, today: date) -> Support:
 
 
 def supports(resolutions: Iterable[Resolution], today: date) -> dict[int, Support]:
-    """:class:`Support` of each resolution, in two statements whatever their number: the
-    co-filers' count, and their holdings in the company (each one's latest valuation on or
-    before ``today``) summed per resolution."""
+    """:class:`Support` of each resolution, in one statement whatever their number: the
+    co-filers and their holdings in the company (each one's latest valuation on or before
+    ``today``), counted and summed per resolution. ``resolutions`` are rows the caller
+    loaded, so the tenancy filter has let them through."""
     resolutions = list(resolutions)
     if not resolutions:
         return {}
     letter_ids = [r.letter_id for r in resolutions]
-    signers = dict(db.session.execute(
-        sa.select(Signature.letter_id, sa.func.count())
-        .where(Signature.letter_id.in_(letter_ids)).group_by(Signature.letter_id)).all())
-    company_of = dict(db.session.execute(
-        sa.select(Letter.id, Engagement.company_id)
-        .join(Engagement, Engagement.id == Letter.engagement_id)
-        .where(Letter.id.in_(letter_ids))).all())
     latest = (sa.select(_HOLDING.c.organisation_id, _HOLDING.c.company_id,
                         sa.func.max(_HOLDING.c.valued_on).label("valued_on"))
               .where(_HOLDING.c.valued_on <= today)
               .group_by(_HOLDING.c.organisation_id, _HOLDING.c.company_id).subquery())
-    visible = list(company_of)
-    totals: dict[int, tuple[Decimal, int]] = {}
-    if company_of:
-        statement = (
-            sa.select(_SIGNATURE.c.letter_id, sa.func.sum(_HOLDING.c.value_eur), sa.func.count())
-            .select_from(_SIGNATURE)
-            .join(_LETTER, _LETTER.c.id == _SIGNATURE.c.letter_id)
-            .join(_ENGAGEMENT, _ENGAGEMENT.c.id == _LETTER.c.engagement_id)
-            .join(latest, sa.and_(latest.c.organisation_id == _SIGNATURE.c.organisation_id,
-                                  latest.c.company_id == _ENGAGEMENT.c.company_id))
-            .join(_HOLDING, sa.and_(_HOLDING.c.organisation_id == latest.c.organisation_id,
-                                    _HOLDING.c.company_id == latest.c.company_id,
-                                    _HOLDING.c.valued_on == latest.c.valued_on))
-            .where(_SIGNATURE.c.letter_id.in_(visible))
-            .group_by(_SIGNATURE.c.letter_id))
-        # Holdings are private (row-level security on PostgreSQL): the sum is read past it,
-        # for letters the caller sees (company_of went through the tenancy filter).
-        with database_system_scope("combined holdings of a resolution's co-filers"):
-            totals = {row[0]: (Decimal(row[1] or 0), row[2])
-                      for row in db.session.execute(statement).all()}
+    statement = (
+        sa.select(_SIGNATURE.c.letter_id, sa.func.count(_SIGNATURE.c.organisation_id),
+                  sa.func.sum(_HOLDING.c.value_eur), sa.func.count(_HOLDING.c.organisation_id))
+        .select_from(_SIGNATURE)
+        .join(_LETTER, _LETTER.c.id == _SIGNATURE.c.letter_id)
+        .join(_ENGAGEMENT, _ENGAGEMENT.c.id == _LETTER.c.engagement_id)
+        .outerjoin(latest, sa.and_(latest.c.organisation_id == _SIGNATURE.c.organisation_id,
+                                   latest.c.company_id == _ENGAGEMENT.c.company_id))
+        .outerjoin(_HOLDING, sa.and_(_HOLDING.c.organisation_id == latest.c.organisation_id,
+                                     _HOLDING.c.company_id == latest.c.company_id,
+                                     _HOLDING.c.valued_on == latest.c.valued_on))
+        .where(_SIGNATURE.c.letter_id.in_(letter_ids))
+        .group_by(_SIGNATURE.c.letter_id))
+    # Holdings are private (row-level security on PostgreSQL): the sums are read past it,
+    # and only the sums leave this function.
+    with database_system_scope("combined holdings of a resolution's co-filers"):
+        rows = {row[0]: (row[1], Decimal(row[2] or 0), row[3])
+                for row in db.session.execute(statement).all()}
     result = {}
     for r in resolutions:
-        if r.letter_id not in company_of:
-            continue
-        total, holders = totals.get(r.letter_id, (Decimal(0), 0))
+        co_filers, total, holders = rows.get(r.letter_id, (0, Decimal(0), 0))
         threshold = r.threshold_eur
         result[r.id] = Support(
-            co_filers=signers.get(r.letter_id, 0), threshold_eur=threshold,
+            co_filers=co_filers, threshold_eur=threshold,
             met=None if threshold is None else (holders > 0 and total >= threshold),
             total_eur=total if holders >= MIN_HOLDERS_FOR_TOTAL else None)
     return result
