@@ -12,7 +12,7 @@ from itertools import count
 import pytest
 
 from engage.companies.models import CompanyFollow
-from engage.engagements.models import Engagement, Visibility
+from engage.engagements.models import Engagement, Letter, LetterDecline, Visibility
 from engage.escalations.models import EscalationLadder, EscalationTask, StepKind
 from engage.initiatives.models import Initiative
 from engage.notifications.models import Notification, NotificationKind
@@ -29,6 +29,7 @@ PAGES = [
     "/engagements",
     "/engagements/{engagement}",
     "/engagements/{engagement}/timeline",
+    "/letters/{letter}",
     "/initiatives",
     "/initiatives/{initiative}",
     "/companies",
@@ -71,6 +72,10 @@ def _grow(db_session, ids: dict[str, int], n: int) -> None:
                     title="Write to the board", owner_organisation_id=org.id,
                     due_on=f.TODAY + timedelta(days=7)))
             f.holding(org, company)
+            signer, decliner = f.organisation(), f.organisation()
+            f.signature(db_session.get(Letter, ids["letter"]), signer)
+            db_session.add(LetterDecline(letter_id=ids["letter"], organisation_id=decliner.id,
+                                         reason="Not now"))
             f.member(initiative, f.organisation())
             f.user(org)
             db_session.add(CompanyFollow(company_id=company.id, user_id=ids["user"],
@@ -94,10 +99,11 @@ def world(db_session) -> dict[str, int]:
         company = f.company()
         engagement = f.engagement(company, org, initiative_=initiative, supporters=(partner,))
         engagement.ladder_id = ladder.id
+        letter = f.letter(engagement)
         db_session.flush()
         ids = {"org": org.id, "partner": partner.id, "user": user.id, "slug": org.slug,
                "initiative": initiative.id, "ladder": ladder.id, "company": company.id,
-               "engagement": engagement.id}
+               "engagement": engagement.id, "letter": letter.id}
         db_session.commit()
     _grow(db_session, ids, 1)
     return ids

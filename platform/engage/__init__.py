@@ -79,6 +79,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from engage.engagements import actions as _actions  # noqa: F401  (adds its routes to
     from engage.engagements import views as _views  # noqa: F401  the engagements blueprint)
     from engage.engagements import objective_actions as _objective_actions  # noqa: F401
+    from engage.engagements import correction_actions as _correction_actions  # noqa: F401
     from engage.engagements import note_views as _note_views  # noqa: F401
     from engage.engagements.invitation_views import bp as invitations_bp
     from engage.engagements.pages import bp as engagements_bp

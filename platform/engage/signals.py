@@ -65,9 +65,9 @@ decision_failed = _events.signal("decision-failed", doc="""
     sender: the decision's id, given up after its last attempt.
     engagement_id; attempts; error; now.""")
 
-letter_drafted = _events.signal("letter-drafted", doc="""
-    sender: the letter's id, open for co-signing.
-    engagement: the Engagement; decision: the Decision; step: the LadderStep; title; now.""")
+letter_opened = _events.signal("letter-opened", doc="""
+    sender: the letter's id, just opened for signing by a lead.
+    engagement: the Engagement; title; now.""")
 
 vote_requested = _events.signal("vote-requested", doc="""
     sender: the proposed vote's id, one per participating organisation.

@@ -13,12 +13,14 @@ import pytest
 import sqlalchemy as sa
 from engage.audit.models import AuditEvent
 from engage.engagements.models import (
+    DialogueRevision,
     Engagement,
     EngagementInvitation,
     EngagementParticipant,
     Milestone,
     Note,
     Objective,
+    SeverityAssessment,
 )
 from engage.escalations.models import LadderStep
 from engage.tenancy import as_organisation
@@ -173,6 +175,25 @@ CASES: dict[str, dict[str, Any]] = {
     "PATCH /engagements/{engagement_id}/objectives/{objective_id}": {
         "kind": "hidden", "body": {"status": "abandoned", "reason": "Closed by B"},
         "params": lambda w: {"engagement_id": w.engagement.id, "objective_id": _objective(w)}},
+    "PATCH /engagements/{engagement_id}": {
+        "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id},
+        "body": {"title": "Renamed by B"}},
+    "GET /engagements/{engagement_id}/severity-assessments": {
+        "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id}},
+    "POST /engagements/{engagement_id}/severity-assessments": {
+        "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id},
+        "body": {"severity_scale": 1, "severity_scope": 1, "severity_irremediability": 1,
+                 "reason": "B thinks it minor"}, "count": SeverityAssessment},
+    "POST /engagements/{engagement_id}/milestones/{milestone_id}/cancel": {
+        "kind": "hidden", "body": {"reason": "Cancelled by B"},
+        "params": lambda w: {"engagement_id": w.engagement.id, "milestone_id": w.milestone.id}},
+    "PATCH /engagements/{engagement_id}/dialogue/{entry_id}": {
+        "kind": "hidden", "body": {"summary": "Rewritten by B", "reason": "B"},
+        "params": lambda w: {"engagement_id": w.engagement.id, "entry_id": w.private_dialogue.id},
+        "count": DialogueRevision},
+    "GET /engagements/{engagement_id}/dialogue/{entry_id}/revisions": {
+        "kind": "hidden",
+        "params": lambda w: {"engagement_id": w.engagement.id, "entry_id": w.private_dialogue.id}},
     "GET /engagements/{engagement_id}/dialogue": {
         "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id}},
     "POST /engagements/{engagement_id}/dialogue": {
@@ -229,6 +250,19 @@ CASES: dict[str, dict[str, Any]] = {
     "POST /letters/{letter_id}/send": {
         "kind": "hidden", "params": lambda w: {"letter_id": w.letter.id},
         "body": {"channel": "email"}},
+    "PATCH /letters/{letter_id}": {
+        "kind": "hidden", "params": lambda w: {"letter_id": w.letter.id},
+        "body": {"body_text": "Rewritten by B"}},
+    "POST /letters/{letter_id}/open": {
+        "kind": "hidden", "params": lambda w: {"letter_id": w.letter.id}},
+    "POST /letters/{letter_id}/return-to-draft": {
+        "kind": "hidden", "params": lambda w: {"letter_id": w.letter.id},
+        "body": {"withdraw_signatures": True}},
+    "GET /letters/{letter_id}/declines": {
+        "kind": "hidden", "params": lambda w: {"letter_id": w.letter.id}},
+    "POST /letters/{letter_id}/declines": {
+        "kind": "hidden", "params": lambda w: {"letter_id": w.letter.id},
+        "body": {"reason": "Not ours"}},
     "POST /letters/{letter_id}/answer": {
         "kind": "hidden", "params": lambda w: {"letter_id": w.letter.id},
         "body": {"summary": "We will publish a plan"}},

@@ -82,3 +82,11 @@ def test_file_a_resolution(as_token, api_world, db_session):
     # A letter to the board is not a resolution.
     assert a.get(f"/letters/{api_world.letter.id}/resolution").status_code == 404
     assert a.get(f"/letters/{api_world.letter.id}").get_json()["made_public"] is None
+
+
+def test_list_documents_by_kind(as_token, api_world):
+    a = as_token("a_read")
+    listed = a.get("/letters", query_string={"kind": "resolution"}).get_json()["items"]
+    assert [item["id"] for item in listed] == [api_world.resolution.id]
+    assert listed[0]["kind"] == "resolution" and listed[0]["made_public"] is None
+    assert a.get("/letters", query_string={"kind": "memo"}).status_code == 400

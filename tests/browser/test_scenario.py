@@ -1,6 +1,7 @@
 """One collaborative engagement, end to end in a real browser: two organisations sign in
 through their own identity providers, work on one engagement, and escalate it to a letter
-that the coalition co-signs.
+that the lead drafts beside its live preview, opens for signing, the two organisations sign
+and the lead sends.
 
 Each step is a function named for what the person does; the elements are found by label,
 role and text, as a person finds them.
@@ -170,9 +171,49 @@ def workflow_carries_out_the_decision(site: Site, page: Page) -> int:
     assert len(report.decisions_applied) == 1 and not report.decisions_failed, report.describe()
     expect(page.locator("[data-state]")).to_have_attribute("data-state", "done", timeout=8_000)
     page.reload()
-    letter = page.locator("[data-letter][data-letter-status=open_for_signing]")
+    letter = page.locator("[data-letter][data-letter-status=draft]")
     expect(letter).to_have_count(1)
+    # A draft: nobody is offered to sign it yet.
+    expect(letter.get_by_role("button", name="Co-sign")).to_have_count(0)
     return int(letter.get_attribute("data-letter"))
+
+
+CLOSING = "Kind regards, on behalf of the signatories"
+
+
+def lead_drafts_the_letter(page: Page, site: Site, engagement_id: int, letter_id: int,
+                           folder) -> None:
+    """On the letter's page the lead edits the draft; the preview beside it, the letter as
+    the company will receive it, follows as they type (htmx, no reload), and is saved."""
+    page.goto(site.at(f"/engagements/{engagement_id}"))
+    page.locator(f"#letter-{letter_id}").get_by_role("link", name="Edit the draft").click()
+    expect(page).to_have_url(site.at(f"/letters/{letter_id}"))
+    preview = page.locator("#letter-preview")
+    expect(preview).to_contain_text("DRAFT · not sent")
+    expect(preview).to_contain_text(f"for the investor initiative “{site.initiative_title}”")
+    expect(preview).to_contain_text(f"Contact: {LEAD.name}, {LEAD.email}")
+    expect(preview).to_contain_text("No investor has signed this letter yet.")
+    expect(preview).not_to_contain_text(REASON)
+    page.evaluate("window.engageNoReload = true")
+    text = page.get_by_label("Text", exact=True)
+    expect(text).to_have_value(re.compile(r"^To the Board of Directors of Threadline"))
+    text.press("Control+End")
+    text.press_sequentially(f"\n\n{CLOSING}\n- <b>bold?</b>", delay=20)
+    expect(preview).to_contain_text(CLOSING)
+    expect(preview.locator("li", has_text="<b>bold?</b>")).to_have_count(1)  # escaped, as typed
+    assert page.evaluate("window.engageNoReload") is True, "the preview reloaded the page"
+    page.screenshot(path=folder / "letter-draft.png", full_page=True)
+    page.get_by_role("button", name="Save the draft").click()
+    expect(page.get_by_role("status").filter(has_text="The draft is saved.")).to_be_visible()
+    expect(page.get_by_label("Text", exact=True)).to_have_value(re.compile(re.escape(CLOSING)))
+
+
+def lead_opens_the_letter_for_signing(page: Page, site: Site, letter_id: int) -> None:
+    page.get_by_role("button", name="Open for signing").click()
+    expect(page.get_by_role("status").filter(has_text="open for signing")).to_be_visible()
+    expect(page.locator("#letter-status")).to_have_attribute("data-status", "open_for_signing")
+    expect(page.get_by_label("Text", exact=True)).to_have_count(0)  # frozen
+    expect(page.locator("#letter-preview")).to_contain_text(CLOSING)
 
 
 def supporter_co_signs_and_the_count_updates_in_place(page: Page, site: Site, engagement_id: int,
@@ -187,6 +228,32 @@ def supporter_co_signs_and_the_count_updates_in_place(page: Page, site: Site, en
     expect(page.locator(f"#letter-{letter_id}-signatories")).to_have_text("1 signatory")
     expect(page.locator(f"#letter-{letter_id}").get_by_text("Your organisation has signed")).to_be_visible()
     assert page.evaluate("window.engageNoReload") is True, "the page was reloaded"
+
+
+def lead_signs_and_sends(page: Page, site: Site, letter_id: int, folder) -> None:
+    """The lead's organisation signs second, on the letter's page; the preview and the PDF
+    name exactly the two signatories; the lead marks the letter sent."""
+    page.goto(site.at(f"/letters/{letter_id}"))
+    item = page.locator(f"#letter-{letter_id}")
+    expect(item.locator(f"#letter-{letter_id}-signatories")).to_have_text("1 signatory")
+    item.get_by_role("button", name="Co-sign").click()
+    expect(page.locator(f"#letter-{letter_id}-signatories")).to_have_text("2 signatories")
+    page.reload()
+    preview = page.locator("#letter-preview")
+    expect(preview).to_contain_text("Signed by 2 investors")
+    expect(preview).to_contain_text(LEAD.organisation)
+    expect(preview).to_contain_text(SUPPORTER.organisation)
+    item = page.locator(f"#letter-{letter_id}")
+    item.get_by_label("Channel").select_option(label="e-mail")
+    item.get_by_role("button", name="Mark sent").click()
+    expect(page.locator(f"#letter-{letter_id}-sent")).to_contain_text("its text and signatories are final")
+    page.reload()
+    expect(page.locator("#letter-status")).to_have_attribute("data-status", "sent")
+    expect(page.get_by_role("heading", name="The letter as sent")).to_be_visible()
+    expect(page.locator("#letter-preview")).to_contain_text("Sent on")
+    expect(page.locator("#letter-preview")).not_to_contain_text("DRAFT")
+    expect(page.get_by_role("button", name="Return to draft")).to_have_count(0)
+    page.screenshot(path=folder / "letter-sent.png", full_page=True)
 
 
 # --- the scenario ---------------------------------------------------------------------------
@@ -208,7 +275,10 @@ def test_lead_and_supporter_escalate_and_co_sign(site, new_page, screenshots, po
         milestone_passes_due(site, MILESTONE_DUE)
         lead_escalates_to_a_letter(lead, site, engagement_id)
         letter_id = workflow_carries_out_the_decision(site, lead)
+        lead_drafts_the_letter(lead, site, engagement_id, letter_id, screenshots)
+        lead_opens_the_letter_for_signing(lead, site, letter_id)
         supporter_co_signs_and_the_count_updates_in_place(supporter, site, engagement_id, letter_id)
+        lead_signs_and_sends(lead, site, letter_id, screenshots)
     except BaseException:
         # What each person saw when the step failed, next to the run's other screenshots.
         lead.screenshot(path=screenshots / "failed-lead.png", full_page=True)
@@ -248,10 +318,11 @@ def test_a_violation_would_be_seen(site, new_page, policy_violations):
 def take_screenshots(page: Page, site: Site, engagement_id: int, letter_id: int, folder) -> None:
     """The lead's dashboard, engagement page and initiative page at the end of the story."""
     page.goto(site.at("/"))
-    expect(page.locator("[data-activity=signature]")).to_contain_text(SUPPORTER.organisation)
+    expect(page.locator("[data-activity=signature]", has_text=SUPPORTER.organisation).first
+           ).to_be_visible()
     page.screenshot(path=folder / "dashboard.png", full_page=True)
     page.goto(site.at(f"/engagements/{engagement_id}"))
-    expect(page.locator(f"#letter-{letter_id}-signatories")).to_have_text("1 signatory")
+    expect(page.locator(f"#letter-{letter_id}-signatories")).to_have_text("2 signatories")
     page.screenshot(path=folder / "engagement.png", full_page=True)
     page.goto(site.at(f"/initiatives/{site.initiative_id}"))
     expect(page.locator("#member-count")).to_have_text("2")

@@ -103,7 +103,7 @@ def test_a_sent_letter_is_final_and_its_answer_is_due(client, db_session, letter
     # The PDF carries the sent date and is no longer a draft.
     pdf = client.get(f"/letters/{letter_id}.pdf")
     text = " ".join(PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text().split())
-    assert f"Sent on {today.isoformat()}" in text and "DRAFT" not in text
+    assert f"Sent on {today:%B} {today.day}, {today.year}" in text and "DRAFT" not in text
 
     # Unanswered: the sweep past the due date opens a review of the letter's milestone.
     before = datetime.combine(due_on, datetime.min.time(), timezone.utc) - timedelta(days=1)

@@ -21,7 +21,8 @@ from engage.escalations.models import (
     StepKind,
 )
 from engage.notifications.models import Notification, NotificationKind
-from engage.tenancy import system_scope
+from engage.audit.service import set_actor
+from engage.tenancy import as_organisation, system_scope
 from engage.votes.models import Vote, VoteInstruction, VoteStatus
 from tests.escalations.conftest import NOW, TODAY
 
@@ -107,7 +108,9 @@ def _apply_twice(decision_id):
     assert service.apply_decision(decision_id, NOW) is None  # done: nothing to claim
 
 
-def test_escalating_to_a_letter_drafts_it_for_co_signing_once(app, world, review_id, db_session):
+def test_escalating_to_a_letter_drafts_it_for_the_leads_once(app, world, review_id, db_session):
+    from engage.escalations.signing import open_for_signing
+
     decision = _decide(world, review_id)
     _apply_twice(decision.id)
     with system_scope("test"):
@@ -115,13 +118,21 @@ def test_escalating_to_a_letter_drafts_it_for_co_signing_once(app, world, review
         stored_pdf = letter.pdf
         reason = db_session.get(Decision, decision.id).reason
         assert db_session.get(Engagement, world.engagement.id).current_step_id == world.steps[0].id
-    assert letter.status == LetterStatus.OPEN_FOR_SIGNING and letter.decision_id == decision.id
+    # A draft for the leads to edit: nobody signs it, nobody is asked to yet.
+    assert letter.status == LetterStatus.DRAFT and letter.decision_id == decision.id
     assert stored_pdf is None  # rendered when asked for, never a stored copy
-    assert "should not stay engaged forever" in letter.body_html
-    assert "Pay a living wage" in letter.body_html
+    assert "Pay a living wage" in letter.body_text and "Pay a living wage" in letter.body_html
+    assert letter.contact_email == world.lead_user.email
     # Internal notes stay internal: no dialogue summary, no decision reason, no signatories.
-    assert "no commitment to a roadmap" not in letter.body_html
-    assert reason not in letter.body_html and "Signed" not in letter.body_html
+    assert "no commitment to a roadmap" not in letter.body_text
+    assert reason not in letter.body_text and "Signed" not in letter.body_text
+    assert _count(db_session, Notification, Notification.kind == NotificationKind.LETTER_TO_SIGN) == 0
+    # Opened for signing, every participant is asked to sign.
+    with as_organisation(world.lead.id, db_session):
+        set_actor(world.lead_user.id)
+        open_for_signing(db_session.get(Letter, letter.id), actor=world.lead_user,
+                         organisation_id=world.lead.id, now=NOW)
+        db_session.commit()
     to_sign = _count(db_session, Notification, Notification.kind == NotificationKind.LETTER_TO_SIGN)
     assert to_sign == 3  # one user in each participant: lead, co-lead, supporter
     # Applying again after a forced reset (a worker lost its claim) changes nothing.

@@ -58,6 +58,15 @@ def drafted(world, db_session):
         with system_scope("test"):
             letter = db_session.scalar(sa.select(Letter).where(Letter.decision_id == decision.id))
             ids[letter.kind] = letter.id
+            drafted_only = letter.status == LetterStatus.DRAFT
+        if drafted_only:  # a statement is drafted for the leads: the lead opens it for signing
+            from engage.escalations.signing import open_for_signing
+
+            with as_organisation(world.lead.id):
+                open_for_signing(db_session.get(Letter, ids[letter.kind]), actor=world.lead_user,
+                                 organisation_id=world.lead.id, now=NOW)
+                db_session.commit()
+        with system_scope("test"):
             # The next review needs an overdue milestone again.
             db_session.add(Milestone(engagement_id=world.engagement.id, title=f"m{position}",
                                      due_on=TODAY - timedelta(days=5)))

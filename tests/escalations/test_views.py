@@ -76,7 +76,7 @@ def test_escalating_to_a_letter_from_the_page(client, db_session, world):
     assert "<html" in client.get(f"/decisions/{decision_id}/state").get_data(as_text=True)
 
     page = client.get(f"/engagements/{world.engagement.id}").get_data(as_text=True)
-    letter_id = int(re.search(r'data-letter="(\d+)" data-letter-status="open_for_signing"', page).group(1))
+    letter_id = int(re.search(r'data-letter="(\d+)" data-letter-status="draft"', page).group(1))
     # Every participant can read the PDF; an outsider cannot even learn that it exists.
     _as(client, world.supporter_user, world.supporter)
     pdf = client.get(f"/letters/{letter_id}.pdf")

@@ -14,8 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from engage.common import printing
-from engage.engagements.models import Letter, LetterKind, LetterStatus
-from engage.escalations import letters
+from engage.engagements.models import Letter, LetterKind, LetterLanguage, LetterStatus
+from engage.escalations import drafting, letters
 from engage.escalations.models import StepKind
 from engage.tenancy import system_scope
 from tests import factories as f
@@ -137,12 +137,15 @@ def test_a_letter_and_a_report_with_hostile_text_fetch_nothing(app, client, db_s
         engagement.ladder_id = ladder.id
         milestone = f.milestone(engagement, due_on=f.TODAY - timedelta(days=3))
         review = f.review(engagement, milestone)
-        decision = f.decision(review, org, ladder.steps[0])
+        f.decision(review, org, ladder.steps[0])
         f.dialogue(engagement, org, summary=markup[:2000])
         db_session.flush()
-        _title, html = letters.render_html(engagement, decision, ladder.steps[0], f.TODAY)
+        _title, text = drafting.generate(engagement, LetterKind.LETTER_TO_BOARD,
+                                         LetterLanguage.EN, ladder.steps[0], f.TODAY)
+        text += "\n\n" + markup[:2000]  # a lead's text with markup in it: escaped
         letter = Letter(engagement_id=engagement.id, kind=LetterKind.LETTER_TO_BOARD,
-                        title=fitting(300), body_html=html, status=LetterStatus.OPEN_FOR_SIGNING)
+                        title=fitting(300), body_text=text, body_html=str(drafting.to_html(text)),
+                        contact_name=fitting(200), status=LetterStatus.OPEN_FOR_SIGNING)
         db_session.add(letter)
         db_session.flush()
         f.signature(letter, org)

@@ -19,6 +19,7 @@ FEATURE_APIS = (
     "engage.engagements.api",
     "engage.engagements.invitations_api",
     "engage.engagements.objective_api",
+    "engage.engagements.correction_api",
     "engage.engagements.notes_api",
     "engage.escalations.api",
     "engage.escalations.document_api",

@@ -151,10 +151,11 @@ class Activity:
                   "Outcome for people verified")
         self.w.write("milestone", (
             "id", "engagement_id", "objective_id", "title", "horizon", "due_on", "stage",
-            "met_on", "evidence", "outcome_for_people", "deadline_version", "created_at"), (
+            "met_on", "evidence", "outcome_for_people", "deadline_version", "cancel_reason",
+            "created_at"), (
             (mid, e, objective, titles[k], ("short", "mid", "long")[k], due,
              2 + k if met else k, met, "Published on the company's website." if met else "",
-             "", 1, at(due - timedelta(days=120)))
+             "", 1, "", at(due - timedelta(days=120)))
             for mid, e, objective, due, met, k in milestones))
 
     def dialogue(self, engagements: list[Engagement]) -> None:
@@ -174,11 +175,13 @@ class Activity:
                            DIALOGUE_KINDS[entry % len(DIALOGUE_KINDS)], occurred, names,
                            f"Discussed the company's progress on engagement {e.id}.",
                            "The company will report back within a month.",
-                           "private" if rng.random() < 0.15 else "coalition", at(occurred))
+                           "private" if rng.random() < 0.15 else "coalition", "",
+                           at(occurred))
 
         self.w.write("dialogue_entry", (
             "id", "engagement_id", "organisation_id", "author_id", "kind", "occurred_on",
-            "participants", "summary", "outcome", "visibility", "created_at"), rows())
+            "participants", "summary", "outcome", "visibility", "follow_up", "created_at"),
+            rows())
 
     def holdings(self) -> None:
         valued_on = date(self.today.year, 1, 1) - timedelta(days=1)

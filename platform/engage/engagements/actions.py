@@ -166,7 +166,9 @@ def add_dialogue(engagement: Engagement):
             engagement, **acting(), now=clock.now(), kind=form.get("kind", ""),
             occurred_on=form.get("occurred_on", ""), summary=form.get("summary", ""),
             participants=form.get("participants", ""), outcome=form.get("outcome", ""),
-            visibility=form.get("visibility") or "coalition"),
+            visibility=form.get("visibility") or "coalition",
+            company_level=form.get("company_level") or None, mode=form.get("mode") or None,
+            follow_up=form.get("follow_up", "")),
         page=lambda errors: draw_page(engagement, errors={"dialogue": errors},
                                         values=values),
         fragment=lambda errors: render_template(
@@ -214,10 +216,27 @@ def _letter_fragment(letter_id: int, engagement_id: int):
 @requires(Permission.PARTICIPATE_ENGAGEMENT, load=load_letter)
 def co_sign(letter: Letter):
     letter_id, engagement_id = letter.id, letter.engagement_id
+    version = request.form.get("version")
     return _answer_in_place(
-        lambda: service.co_sign(letter, **acting()), engagement_id=engagement_id,
+        lambda: service.co_sign(letter, **acting(), seen_version=version),
+        engagement_id=engagement_id,
         key=f"letter-{letter_id}", fragment=_letter_fragment(letter_id, engagement_id),
         message=_("Your organisation has co-signed the letter."))
+
+
+@bp.post("/letters/<int:letter_id>/decline")
+@requires(Permission.PARTICIPATE_ENGAGEMENT, load=load_letter)
+def decline_letter(letter: Letter):
+    """The organisation declines to sign (with an optional reason the coalition sees)."""
+    from engage.escalations.signing import decline
+
+    letter_id, engagement_id = letter.id, letter.engagement_id
+    form = request.form
+    return _answer_in_place(
+        lambda: decline(letter, **acting(), now=clock.now(), reason=form.get("reason", "")),
+        engagement_id=engagement_id, key=f"letter-{letter_id}",
+        fragment=_letter_fragment(letter_id, engagement_id), values=form.to_dict(),
+        message=_("Your organisation has declined to sign the letter."))
 
 
 @bp.post("/letters/<int:letter_id>/send")

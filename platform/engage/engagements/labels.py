@@ -13,6 +13,15 @@ DIALOGUE_KINDS = {
     "site_visit": _l("Site visit"),
     "stakeholder_consultation": _l("Consultation of rights-holders or stakeholders"),
 }
+COMPANY_LEVELS = {
+    "board": _l("The board"),
+    "chair": _l("The chair"),
+    "independent_director": _l("An independent director"),
+    "management": _l("Management"),
+    "investor_relations": _l("Investor relations"),
+    "other": _l("Other"),
+}
+DIALOGUE_MODES = {"in_person": _l("In person"), "virtual": _l("Virtual")}
 VISIBILITIES = {
     "coalition": _l("The coalition (every participant)"),
     "private": _l("Private to my organisation"),
@@ -75,5 +84,6 @@ def context() -> dict:
     return {"dialogue_kinds": DIALOGUE_KINDS, "visibilities": VISIBILITIES, "triggers": TRIGGERS,
             "levels": LEVELS, "objective_kinds": OBJECTIVE_KINDS, "horizons": HORIZONS,
             "objective_statuses": OBJECTIVE_STATUSES,
+            "company_levels": COMPANY_LEVELS, "dialogue_modes": DIALOGUE_MODES,
             "role_labels": ROLES, "conclusions": CONCLUSIONS,
             "decision_kinds": DECISION_KINDS, "stages": STAGES, "severity_fields": SEVERITY}

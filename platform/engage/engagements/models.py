@@ -94,6 +94,25 @@ class DialogueKind(StrEnum):
     STAKEHOLDER_CONSULTATION = "stakeholder_consultation"
 
 
+class CompanyLevel(StrEnum):
+    """Who at the company took part in a dialogue (the study: board, chair, independent
+    directors, management, investor relations)."""
+
+    BOARD = "board"
+    CHAIR = "chair"
+    INDEPENDENT_DIRECTOR = "independent_director"
+    MANAGEMENT = "management"
+    INVESTOR_RELATIONS = "investor_relations"
+    OTHER = "other"
+
+
+class DialogueMode(StrEnum):
+    """The study: virtual-only meetings tend to be shorter; in person helps understanding."""
+
+    IN_PERSON = "in_person"
+    VIRTUAL = "virtual"
+
+
 class Visibility(StrEnum):
     COALITION = "coalition"
     PRIVATE = "private"
@@ -113,6 +132,13 @@ class LetterStatus(StrEnum):
     DRAFT = "draft"
     OPEN_FOR_SIGNING = "open_for_signing"
     SENT = "sent"
+
+
+class LetterLanguage(StrEnum):
+    """The language a letter is written in, chosen per letter."""
+
+    EN = "en"
+    NL = "nl"
 
 
 class LetterChannel(StrEnum):
@@ -299,6 +325,12 @@ class Milestone(EngagementShared, TimestampMixin, Base):
     # Bumped on every extension, so a review of the old deadline can never block or
     # duplicate a review of the new one.
     deadline_version: Mapped[int] = mapped_column(default=1)
+    # Cancelled (engagements.corrections): kept in the record with the reason, out of the
+    # sweep and of the progress.
+    cancelled_on: Mapped[date | None]
+    cancel_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    cancelled_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL"))
 
     engagement: Mapped[Engagement] = relationship(back_populates="milestones")
     objective: Mapped[Objective | None] = relationship(back_populates="milestones")
@@ -306,6 +338,8 @@ class Milestone(EngagementShared, TimestampMixin, Base):
     __table_args__ = (
         sa.CheckConstraint("stage BETWEEN 0 AND 4", name="stage_0_4"),
         sa.CheckConstraint("deadline_version >= 1", name="deadline_version_positive"),
+        sa.CheckConstraint("cancelled_on IS NULL OR cancel_reason <> ''",
+                           name="cancelled_has_reason"),
         # The sweep's question, "unmet and due before now", answered from an index.
         sa.Index("ix_milestone_open_due", "due_on", sqlite_where=sa.text("met_on IS NULL"),
                  postgresql_where=sa.text("met_on IS NULL")),
@@ -315,11 +349,23 @@ class Milestone(EngagementShared, TimestampMixin, Base):
     def stage_label(self) -> str:
         return STAGES[self.stage]
 
+    @hybrid_property
+    def pending(self) -> bool:
+        """Neither met nor cancelled: what deadlines, reminders and progress count."""
+        return self.met_on is None and self.cancelled_on is None
+
+    @pending.inplace.expression
+    @classmethod
+    def _pending_expression(cls) -> sa.ColumnElement[bool]:
+        return sa.and_(cls.met_on.is_(None), cls.cancelled_on.is_(None))
+
     @classmethod
     def overdue(cls, today: date) -> sa.ColumnElement[bool]:
-        """Unmet, due before ``today``, on an active engagement: what opens a review."""
+        """Unmet, not cancelled, due before ``today``, on an active engagement: what opens a
+        review."""
         return sa.and_(
             cls.met_on.is_(None),
+            cls.cancelled_on.is_(None),
             cls.due_on < today,
             cls.engagement.has(Engagement.status == EngagementStatus.ACTIVE),
         )
@@ -346,6 +392,14 @@ class DialogueEntry(EngagementShared, TimestampMixin, Base):
     visibility: Mapped[Visibility] = mapped_column(
         enum_type(Visibility, "visibility"), default=Visibility.COALITION
     )
+    # How the dialogue was held (the study): who at the company, in person or not, and
+    # what was agreed to follow.
+    company_level: Mapped[CompanyLevel | None] = mapped_column(
+        enum_type(CompanyLevel, "company_level"))
+    mode: Mapped[DialogueMode | None] = mapped_column(enum_type(DialogueMode, "dialogue_mode"))
+    follow_up: Mapped[str] = mapped_column(sa.Text, default="")
+    # Corrected by its organisation: the earlier versions are DialogueRevision rows.
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     engagement: Mapped[Engagement] = relationship(back_populates="dialogue")
     organisation: Mapped[Organisation] = relationship()
@@ -357,6 +411,91 @@ class DialogueEntry(EngagementShared, TimestampMixin, Base):
             super().tenant_criteria(org_id),
             sa.or_(cls.visibility == Visibility.COALITION.value, cls.organisation_id == org_id),
         )
+
+
+# --- corrections with history (engagements.corrections) -----------------------------------
+
+
+class DialogueRevision(EngagementShared, Base):
+    """The text a dialogue entry had before a correction: its organisation and visibility
+    are the entry's, so it is seen exactly as the entry is (tenancy, row-level security)."""
+
+    __tablename__ = "dialogue_revision"
+    __tenant_owner__ = "organisation_id"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dialogue_entry_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("dialogue_entry.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="CASCADE"))
+    visibility: Mapped[Visibility] = mapped_column(enum_type(Visibility, "visibility"))
+    # The earlier version, as it read until replaced_at.
+    kind: Mapped[DialogueKind] = mapped_column(enum_type(DialogueKind, "dialogue_kind"))
+    occurred_on: Mapped[date]
+    participants: Mapped[str] = mapped_column(sa.Text, default="")
+    summary: Mapped[str] = mapped_column(sa.Text)
+    outcome: Mapped[str] = mapped_column(sa.Text, default="")
+    company_level: Mapped[CompanyLevel | None] = mapped_column(
+        enum_type(CompanyLevel, "company_level"))
+    mode: Mapped[DialogueMode | None] = mapped_column(enum_type(DialogueMode, "dialogue_mode"))
+    follow_up: Mapped[str] = mapped_column(sa.Text, default="")
+    # Who replaced it, when and why.
+    replaced_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    replaced_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(sa.Text)
+
+    replaced_by: Mapped[User | None] = relationship()
+
+    @classmethod
+    def tenant_criteria(cls, org_id: Any) -> sa.ColumnElement[bool]:
+        return sa.and_(
+            super().tenant_criteria(org_id),
+            sa.or_(cls.visibility == Visibility.COALITION.value, cls.organisation_id == org_id),
+        )
+
+
+class SeverityAssessment(EngagementShared, Base):
+    """A re-assessment of the severity to people: the scores before and after, who changed
+    them, when and why. The engagement holds the current scores, so every list ordered by
+    severity follows the newest assessment."""
+
+    __tablename__ = "severity_assessment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    previous_scale: Mapped[int] = mapped_column(sa.SmallInteger)
+    previous_scope: Mapped[int] = mapped_column(sa.SmallInteger)
+    previous_irremediability: Mapped[int] = mapped_column(sa.SmallInteger)
+    scale: Mapped[int] = mapped_column(sa.SmallInteger)
+    scope: Mapped[int] = mapped_column(sa.SmallInteger)
+    irremediability: Mapped[int] = mapped_column(sa.SmallInteger)
+    reason: Mapped[str] = mapped_column(sa.Text)
+    assessed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    assessed_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="SET NULL"))
+
+    assessed_by: Mapped[User | None] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "scale BETWEEN 1 AND 5 AND scope BETWEEN 1 AND 5 AND irremediability BETWEEN 1 AND 5"
+            " AND previous_scale BETWEEN 1 AND 5 AND previous_scope BETWEEN 1 AND 5"
+            " AND previous_irremediability BETWEEN 1 AND 5", name="scores_1_5"),
+    )
+
+    @property
+    def previous_severity(self) -> int:
+        return self.previous_scale * self.previous_scope * self.previous_irremediability
+
+    @property
+    def severity(self) -> int:
+        return self.scale * self.scope * self.irremediability
+
+
+# --- end of corrections with history -----------------------------------------------------------
 
 
 class Note(OrgPrivate, TimestampMixin, Base):
@@ -389,7 +528,24 @@ class Letter(EngagementShared, TimestampMixin, Base):
     )
     kind: Mapped[LetterKind] = mapped_column(enum_type(LetterKind, "letter_kind"))
     title: Mapped[str] = mapped_column(sa.String(300))
+    # The company-facing body as HTML, always derived from ``body_text`` (escaped
+    # paragraphs); letters drafted before plain-text drafting have only this.
     body_html: Mapped[str] = mapped_column(sa.Text)
+    # The draft as the leads write it: plain text, paragraphs separated by a blank line,
+    # "- " starting a list item. Never rendered as HTML without escaping.
+    body_text: Mapped[str | None] = mapped_column(sa.Text)
+    language: Mapped[LetterLanguage] = mapped_column(
+        enum_type(LetterLanguage, "letter_language"), default=LetterLanguage.EN,
+        server_default=LetterLanguage.EN.value)
+    # Set once a lead edits the text: from then the text is the lead's, and switching the
+    # language no longer writes a new draft over it.
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    edited_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    # Who the company answers to (the sender block, beside the lead organisation).
+    contact_name: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    contact_email: Mapped[str] = mapped_column(sa.String(254), default="", server_default="")
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[LetterStatus] = mapped_column(
         enum_type(LetterStatus, "letter_status"), default=LetterStatus.DRAFT
     )
@@ -409,6 +565,15 @@ class Letter(EngagementShared, TimestampMixin, Base):
     signatures: Mapped[list[Signature]] = relationship(
         back_populates="letter", cascade="all, delete-orphan"
     )
+    declines: Mapped[list[LetterDecline]] = relationship(
+        back_populates="letter", cascade="all, delete-orphan", order_by="LetterDecline.declined_at"
+    )
+
+    @property
+    def signing_version(self) -> str:
+        """Which opening for signing a signer saw (the text is frozen while open; returning
+        to draft and opening again gives a new version)."""
+        return self.opened_at.strftime("%Y%m%dT%H%M%S%f") if self.opened_at else ""
 
     @property
     def signatory_count(self) -> int:
@@ -495,6 +660,41 @@ class Signature(TenantScoped, Base):
         from engage.common.visibility import aliased_table, visible_engagement_ids
 
         letter = aliased_table("letter", "tenancy_letter")
+        return cls.letter_id.in_(
+            sa.select(letter.c.id)
+            .where(letter.c.engagement_id.in_(visible_engagement_ids(org_id)))
+            .correlate(None)
+        )
+
+
+class LetterDecline(TenantScoped, Base):
+    """An organisation's recorded decision not to sign a letter (who, when, why if said).
+    A declined organisation is no signatory; it may still sign while the letter is open."""
+
+    __tablename__ = "letter_decline"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    letter_id: Mapped[int] = mapped_column(sa.ForeignKey("letter.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    declined_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    declined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+
+    letter: Mapped[Letter] = relationship(back_populates="declines")
+    organisation: Mapped[Organisation] = relationship()
+    declined_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (sa.UniqueConstraint("letter_id", "organisation_id"),)
+
+    @classmethod
+    def tenant_criteria(cls, org_id: Any) -> sa.ColumnElement[bool]:
+        from engage.common.visibility import aliased_table, visible_engagement_ids
+
+        letter = aliased_table("letter", "tenancy_letter_decline")
         return cls.letter_id.in_(
             sa.select(letter.c.id)
             .where(letter.c.engagement_id.in_(visible_engagement_ids(org_id)))

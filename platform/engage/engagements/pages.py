@@ -26,9 +26,11 @@ from engage.engagements.models import (
     EngagementParticipant,
     EngagementStatus,
     Letter,
+    LetterDecline,
     Milestone,
     Note,
     Objective,
+    SeverityAssessment,
     Signature,
 )
 from engage.engagements.service import sign_on_role
@@ -69,7 +71,8 @@ def timeline_context(engagement: Engagement) -> dict[str, Any]:
 
 def letters_of(engagement_id: int, letter_id: int | None = None) -> list[Letter]:
     query = (sa.select(Letter).where(Letter.engagement_id == engagement_id)
-             .options(selectinload(Letter.signatures).selectinload(Signature.organisation))
+             .options(selectinload(Letter.signatures).selectinload(Signature.organisation),
+                      selectinload(Letter.declines).selectinload(LetterDecline.organisation))
              .order_by(Letter.id.desc()))
     if letter_id is not None:
         query = query.where(Letter.id == letter_id)
@@ -88,13 +91,18 @@ def _sections(engagement_id: int) -> dict[str, list[Any]]:
                            EngagementParticipant.id,
                            options=(joinedload(EngagementParticipant.organisation),)),
         "objectives": of(Objective, Objective.id),
+        "severity_assessments": of(SeverityAssessment, SeverityAssessment.assessed_at.desc(),
+                                   SeverityAssessment.id.desc(),
+                                   options=(joinedload(SeverityAssessment.organisation),
+                                            joinedload(SeverityAssessment.assessed_by))),
         "milestones": of(Milestone, Milestone.due_on, Milestone.id),
         "reviews": of(EscalationReview, EscalationReview.opened_at.desc(), EscalationReview.id,
                       options=(joinedload(EscalationReview.decision)
                                .joinedload(Decision.ladder_step),
                                joinedload(EscalationReview.milestone))),
         "letters": of(Letter, Letter.id.desc(),
-                      options=(joinedload(Letter.signatures).joinedload(Signature.organisation),),
+                      options=(joinedload(Letter.signatures).joinedload(Signature.organisation),
+                               joinedload(Letter.declines).joinedload(LetterDecline.organisation)),
                       collections=True),
         "tasks": of(EscalationTask, EscalationTask.due_on, EscalationTask.id),
         "votes": of(Vote, Vote.agm_on, Vote.id),

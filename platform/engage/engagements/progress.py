@@ -14,6 +14,8 @@ The stage is where the engagement as a whole stands, not the furthest any milest
 - an engagement closed with "no prospect of success" never shows 4; the pages show its
   outcome rather than a stage.
 
+A cancelled milestone (kept in the record with its reason) counts in none of this.
+
 Beside the stage the pages show what holds it back: the milestones overdue on an active
 engagement and the reviews still open.
 """
@@ -34,10 +36,14 @@ VERIFIED = 4
 OPEN_CEILING = 3
 
 
+def _counted(milestones: Iterable[Any]) -> list[Any]:
+    return [m for m in milestones if getattr(m, "cancelled_on", None) is None]
+
+
 def stage_of(milestones: Iterable[Any], status: Any = EngagementStatus.ACTIVE) -> int:
     """The engagement's stage from its milestones (objects with ``stage``, ``due_on`` and
-    ``met_on``)."""
-    milestones = list(milestones)
+    ``met_on``; those with a ``cancelled_on`` do not count)."""
+    milestones = _counted(milestones)
     if not milestones:
         return 0
     still_open = [m for m in milestones if m.met_on is None]
@@ -57,7 +63,7 @@ def stage_sql() -> sa.ColumnElement[int]:
     capped = sa.case((Milestone.stage > OPEN_CEILING, OPEN_CEILING), else_=Milestone.stage)
     following = (
         sa.select(capped)
-        .where(Milestone.engagement_id == Engagement.id, Milestone.met_on.is_(None))
+        .where(Milestone.engagement_id == Engagement.id, Milestone.pending)
         .order_by(Milestone.due_on, Milestone.stage)
         .limit(1)
         .correlate(Engagement)
@@ -65,7 +71,7 @@ def stage_sql() -> sa.ColumnElement[int]:
     )
     all_met = (
         sa.select(sa.func.min(Milestone.stage))
-        .where(Milestone.engagement_id == Engagement.id)
+        .where(Milestone.engagement_id == Engagement.id, Milestone.cancelled_on.is_(None))
         .correlate(Engagement)
         .scalar_subquery()
     )
@@ -80,14 +86,14 @@ def overdue_of(milestones: Iterable[Any], status: Any, today: date) -> int:
     """How many milestones are overdue: unmet, due before today, on an active engagement."""
     if str(status) != EngagementStatus.ACTIVE.value:
         return 0
-    return sum(1 for m in milestones if m.met_on is None and m.due_on < today)
+    return sum(1 for m in _counted(milestones) if m.met_on is None and m.due_on < today)
 
 
 def overdue_sql(today: date) -> sa.ColumnElement[int]:
     """``overdue_of`` as a column correlated to Engagement (0 on a closed engagement)."""
     count = (
         sa.select(sa.func.count(Milestone.id))
-        .where(Milestone.engagement_id == Engagement.id, Milestone.met_on.is_(None),
+        .where(Milestone.engagement_id == Engagement.id, Milestone.pending,
                Milestone.due_on < today)
         .correlate(Engagement)
         .scalar_subquery()

@@ -23,7 +23,7 @@ def next_due_on() -> sa.ScalarSelect:
     """The engagement's nearest deadline not met yet (None when there is none)."""
     return (
         sa.select(sa.func.min(Milestone.due_on))
-        .where(Milestone.engagement_id == Engagement.id, Milestone.met_on.is_(None))
+        .where(Milestone.engagement_id == Engagement.id, Milestone.pending)
         .correlate(Engagement)
         .scalar_subquery()
     )

@@ -10,7 +10,9 @@ from engage.api.routing import PageArgs
 from engage.api.schemas import CompanyRefSchema, OrganisationRefSchema, UserRefSchema
 from engage.engagements import progress
 from engage.engagements.models import (
+    CompanyLevel,
     DialogueKind,
+    DialogueMode,
     EngagementLevel,
     EngagementStatus,
     EngagementTrigger,
@@ -149,6 +151,9 @@ class MilestoneSchema(Schema):
     evidence = fields.String()
     outcome_for_people = fields.String()
     deadline_version = fields.Integer(required=True)
+    cancelled_on = fields.Date(allow_none=True, metadata={
+        "description": "Set when cancelled: out of the sweep and the progress, kept here."})
+    cancel_reason = fields.String()
 
 
 class MilestoneCreateSchema(Schema):
@@ -182,6 +187,12 @@ class DialogueSchema(Schema):
     summary = fields.String(required=True)
     outcome = fields.String()
     visibility = fields.Enum(Visibility, by_value=True, required=True)
+    company_level = fields.Enum(CompanyLevel, by_value=True, allow_none=True, metadata={
+        "description": "Who at the company took part."})
+    mode = fields.Enum(DialogueMode, by_value=True, allow_none=True)
+    follow_up = fields.String(metadata={"description": "The follow-up agreed."})
+    edited_at = fields.DateTime(allow_none=True, metadata={
+        "description": "Set once corrected; the earlier versions are at .../revisions."})
     created_at = fields.DateTime(required=True)
 
 
@@ -198,5 +209,80 @@ class DialogueCreateSchema(Schema):
     participants = Str(load_default="")
     outcome = Str(load_default="")
     visibility = fields.Enum(Visibility, by_value=True, load_default=Visibility.COALITION)
+    company_level = fields.Enum(CompanyLevel, by_value=True, load_default=None, allow_none=True)
+    mode = fields.Enum(DialogueMode, by_value=True, load_default=None, allow_none=True)
+    follow_up = Str(load_default="")
+
+
+# --- corrections (engagements.corrections) ---------------------------------------------------
+
+
+class FactsSchema(Schema):
+    """Any of the engagement's facts."""
+
+    title = Str(TITLE_MAX, min_length=1)
+    issue = Str(min_length=1)
+    rights_holders = Str()
+    trigger = fields.Enum(EngagementTrigger, by_value=True)
+
+
+class SeverityAssessmentSchema(Schema):
+    id = fields.Integer(required=True)
+    engagement_id = fields.Integer(required=True)
+    previous_scale = fields.Integer(required=True)
+    previous_scope = fields.Integer(required=True)
+    previous_irremediability = fields.Integer(required=True)
+    previous_severity = fields.Integer(required=True)
+    scale = fields.Integer(required=True)
+    scope = fields.Integer(required=True)
+    irremediability = fields.Integer(required=True)
+    severity = fields.Integer(required=True)
+    reason = fields.String(required=True)
+    assessed_at = fields.DateTime(required=True)
+    assessed_by = fields.Nested(UserRefSchema, allow_none=True)
+    organisation = fields.Nested(OrganisationRefSchema, allow_none=True)
+
+
+class SeverityAssessmentCreateSchema(Schema):
+    severity_scale = _severity()
+    severity_scope = _severity()
+    severity_irremediability = _severity()
+    reason = Str(2000, min_length=1, required=True)
+
+
+class MilestoneCancelSchema(Schema):
+    reason = Str(2000, min_length=1, required=True)
+
+
+class DialogueCorrectionSchema(Schema):
+    """Any of the entry's fields, and why (required)."""
+
+    reason = Str(2000, min_length=1, required=True)
+    kind = fields.Enum(DialogueKind, by_value=True)
+    occurred_on = fields.Date()
+    summary = Str(min_length=1)
+    participants = Str()
+    outcome = Str()
+    company_level = fields.Enum(CompanyLevel, by_value=True, allow_none=True)
+    mode = fields.Enum(DialogueMode, by_value=True, allow_none=True)
+    follow_up = Str()
+
+
+class DialogueRevisionSchema(Schema):
+    """An earlier version of a dialogue entry, as it read until ``replaced_at``."""
+
+    id = fields.Integer(required=True)
+    dialogue_entry_id = fields.Integer(required=True)
+    kind = fields.Enum(DialogueKind, by_value=True, required=True)
+    occurred_on = fields.Date(required=True)
+    participants = fields.String()
+    summary = fields.String(required=True)
+    outcome = fields.String()
+    company_level = fields.Enum(CompanyLevel, by_value=True, allow_none=True)
+    mode = fields.Enum(DialogueMode, by_value=True, allow_none=True)
+    follow_up = fields.String()
+    replaced_at = fields.DateTime(required=True)
+    replaced_by = fields.Nested(UserRefSchema, allow_none=True)
+    reason = fields.String(required=True)
 
 

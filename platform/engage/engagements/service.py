@@ -29,6 +29,7 @@ from engage.engagements.models import (
     EngagementTrigger,
     Horizon,
     Letter,
+    LetterDecline,
     LetterKind,
     LetterStatus,
     Milestone,
@@ -305,7 +306,8 @@ def update_milestone(milestone: Milestone, *, actor: User, organisation_id: int,
 
 def add_dialogue(engagement: Engagement, *, actor: User, organisation_id: int, kind: str,
                  occurred_on: date | str, summary: str, now: datetime, participants: str = "",
-                 outcome: str = "", visibility: str = "coalition") -> DialogueEntry:
+                 outcome: str = "", visibility: str = "coalition", company_level: Any = None,
+                 mode: Any = None, follow_up: str = "") -> DialogueEntry:
     """Log a meeting, call, letter, e-mail, AGM question, site visit or consultation that
     has taken place (on or before ``local_date(now)``). A private entry is seen by the
     author's organisation only."""
@@ -313,22 +315,20 @@ def add_dialogue(engagement: Engagement, *, actor: User, organisation_id: int, k
     if participant_role(engagement.id, organisation_id) not in EngagementParticipant.ACTING_ROLES:
         raise EngagementError(_("Only organisations that take part in this engagement can log "
                                 "dialogue."))
+    from engage.engagements.corrections import parse_dialogue_fields
+
     errors: dict[str, str] = {}
-    kind_value = parse_choice(kind, DialogueKind, "kind", errors)
-    day = parse_date(occurred_on, "occurred_on", errors)
-    if day and day > local_date(now):
-        errors["occurred_on"] = _("Log dialogue that has taken place: the date is in the future.")
-    summary = parse_text(summary, "summary", errors, required=True)
-    participants = parse_text(participants, "participants", errors)
-    outcome = parse_text(outcome, "outcome", errors)
+    fields = parse_dialogue_fields(
+        {"kind": kind, "occurred_on": occurred_on, "summary": summary,
+         "participants": participants, "outcome": outcome, "company_level": company_level,
+         "mode": mode, "follow_up": follow_up}, errors, now=now, partial=False)
     visibility_value = parse_choice(visibility, Visibility, "visibility", errors,
                                     default=Visibility.COALITION)
     if errors:
         raise EngagementError(errors)
     entry = DialogueEntry(
         engagement_id=engagement.id, organisation_id=organisation_id, author_id=actor.id,
-        kind=kind_value, occurred_on=day, summary=summary, participants=participants,
-        outcome=outcome, visibility=visibility_value)
+        visibility=visibility_value, **fields)
     db.session.add(entry)
     db.session.flush()
     return entry
@@ -375,8 +375,11 @@ def sign_on_engagement(engagement: Engagement, *, actor: User,
     return participant
 
 
-def co_sign(letter: Letter, *, actor: User, organisation_id: int) -> Signature:
-    """The organisation co-signs a letter open for signing; once per organisation."""
+def co_sign(letter: Letter, *, actor: User, organisation_id: int,
+            seen_version: str | None = None) -> Signature:
+    """The organisation co-signs a letter open for signing; once per organisation.
+    ``seen_version`` (the letter's ``signing_version`` as the signer's page showed it) makes
+    sure the signature goes under the text the signer read, not one reopened since."""
     _check_actor(actor, organisation_id)
     if participant_role(letter.engagement_id, organisation_id) not in EngagementParticipant.ACTING_ROLES:
         raise EngagementError(_("Only organisations that take part in this engagement can "
@@ -384,10 +387,17 @@ def co_sign(letter: Letter, *, actor: User, organisation_id: int) -> Signature:
     refuse_if_sent(letter)
     if letter.status != LetterStatus.OPEN_FOR_SIGNING:
         raise EngagementError(_("This letter is not open for signing."))
+    if seen_version is not None and seen_version != letter.signing_version:
+        raise EngagementError(_("The letter's text changed since you opened it: read it again "
+                                "before signing."))
     signed = db.session.scalar(sa.select(Signature.id).where(
         Signature.letter_id == letter.id, Signature.organisation_id == organisation_id))
     if signed is not None:
         raise EngagementError(_("Your organisation has signed this letter already."))
+    # An organisation that declined may still sign while the letter is open: it then no
+    # longer declines.
+    db.session.execute(sa.delete(LetterDecline).where(
+        LetterDecline.letter_id == letter.id, LetterDecline.organisation_id == organisation_id))
     signature = Signature(letter_id=letter.id, organisation_id=organisation_id,
                           signed_by_id=actor.id, signed_at=utcnow())
     db.session.add(signature)

@@ -19,9 +19,10 @@ from engage.engagements.models import (
     EngagementParticipant,
     Letter,
     LetterKind,
+    LetterLanguage,
     LetterStatus,
 )
-from engage.escalations import documents, letters
+from engage.escalations import documents, drafting
 from engage.escalations.models import (
     Decision,
     DivestmentReview,
@@ -31,6 +32,7 @@ from engage.escalations.models import (
     TaskStatus,
 )
 from engage.extensions import db
+from engage.organisations.models import User
 from engage.votes.models import Vote, VoteInstruction, VoteStatus
 
 LETTER_KINDS = {StepKind.LETTER_TO_BOARD, StepKind.PUBLIC_STATEMENT}
@@ -88,21 +90,28 @@ def take_step(decision: Decision, step: LadderStep, engagement: Engagement, now:
 
 
 def _letter(decision, step, engagement, now, today) -> str:
+    """A draft for the leads to edit, in the deciding user's language (English unless they
+    read Engage in Dutch), signed by the deciding user as the contact. Nobody signs it
+    until a lead opens it for signing (engage.escalations.signing)."""
     exists = db.session.scalar(sa.select(Letter.id).where(Letter.decision_id == decision.id))
     if exists:
         return f"letter {exists} already drafted"
-    title, html = letters.render_html(engagement, decision, step, today)
+    author = db.session.get(User, decision.decided_by_id) if decision.decided_by_id else None
+    language = (LetterLanguage.NL if author is not None and (author.locale or "").startswith("nl")
+                else LetterLanguage.EN)
+    kind = LetterKind(step.kind.value)
+    title, text = drafting.generate(engagement, kind, language, step, today)
     letter_id = insert_if_absent(Letter, {
-        "decision_id": decision.id, "engagement_id": engagement.id,
-        "kind": LetterKind(step.kind.value), "title": title, "body_html": html,
-        "status": LetterStatus.OPEN_FOR_SIGNING, "created_by_id": decision.decided_by_id,
-        "created_at": now,
+        "decision_id": decision.id, "engagement_id": engagement.id, "kind": kind,
+        "title": title, "body_text": text, "body_html": str(drafting.to_html(text)),
+        "language": language, "status": LetterStatus.DRAFT,
+        "contact_name": author.name if author is not None else "",
+        "contact_email": author.email if author is not None else "",
+        "created_by_id": decision.decided_by_id, "created_at": now,
     })
     if letter_id is None:
         return "letter already drafted"
-    signals.letter_drafted.send(letter_id, engagement=engagement, decision=decision, step=step,
-                                title=title, now=now)
-    return f"letter {letter_id} open for signing"
+    return f"letter {letter_id} drafted for the leads to edit and open for signing"
 
 
 def _votes(decision, step, engagement, now, today) -> str:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 from engage.api.errors import ApiError, commit_unit, service_error
 from engage.api.routing import operation, paginate
 from engage.db import utcnow
-from engage.engagements.models import Letter, Signature
+from engage.engagements.models import Letter, LetterDecline, Signature
 from engage.engagements.schemas import DialogueSchema
 from engage.escalations.models import Decision, EscalationReview
 from engage.escalations.schemas import (
@@ -16,6 +16,10 @@ from engage.escalations.schemas import (
     DecisionSchema,
     LetterListArgs,
     LetterAnswerSchema,
+    LetterDeclineCreateSchema,
+    LetterDeclineSchema,
+    LetterEditSchema,
+    LetterReturnSchema,
     LetterSchema,
     LetterSendSchema,
     ReviewListArgs,
@@ -35,6 +39,8 @@ from engage.security import (
 _DECISION_LOADS = (selectinload(Decision.decided_by),
                    selectinload(Decision.decided_by_organisation))
 _SIGNATURE_LOADS = (selectinload(Signature.organisation), selectinload(Signature.signed_by))
+_DECLINE_LOADS = (selectinload(LetterDecline.organisation),
+                  selectinload(LetterDecline.declined_by))
 
 
 def load_review(review_id: int) -> EscalationReview:
@@ -109,13 +115,17 @@ def load_letter(letter_id: int) -> Letter:
 @operation("GET", "/letters", tag="letters", summary="List letters",
            query=LetterListArgs, response=LetterSchema, paginated=True)
 def list_letters(args):
-    """Letters and statements of the engagements your organisation sees, newest first."""
+    """Letters, statements, AGM questions and resolutions of the engagements your organisation
+    sees, newest first."""
     stmt = sa.select(Letter).order_by(Letter.created_at.desc(), Letter.id.desc())
     if args["status"] is not None:
         stmt = stmt.where(Letter.status == args["status"])
+    if args["kind"] is not None:
+        stmt = stmt.where(Letter.kind == args["kind"])
     if args["engagement_id"] is not None:
         stmt = stmt.where(Letter.engagement_id == args["engagement_id"])
-    return paginate(stmt, args, selectinload(Letter.signatures).options(*_SIGNATURE_LOADS))
+    return paginate(stmt, args, selectinload(Letter.signatures).options(*_SIGNATURE_LOADS),
+                    selectinload(Letter.declines).options(*_DECLINE_LOADS))
 
 
 @operation("GET", "/letters/<id:letter_id>", tag="letters", summary="Get a letter",
@@ -162,8 +172,7 @@ def send_letter(letter_id, data):
     commit_unit(lambda: send(letter, **acting(), now=clock.now(), sent_on=data["sent_on"],
                              channel=data["channel"].value, response_days=data["response_days"]),
                 conflicts=(LetterSent,))
-    return one_or_404(sa.select(Letter).where(Letter.id == letter.id)
-                      .options(selectinload(Letter.signatures).options(*_SIGNATURE_LOADS)))
+    return _reloaded(letter.id)
 
 
 @operation("POST", "/letters/<id:letter_id>/answer", tag="letters",
@@ -179,3 +188,90 @@ def answer_letter(letter_id, data):
     return commit_unit(lambda: log_answer(letter, **acting(), now=clock.now(),
                                           answered_on=data["answered_on"],
                                           summary=data["summary"]))
+
+
+def _reloaded(letter_id: int) -> Letter:
+    """The letter as it is now, with its signatures and declines."""
+    from engage.extensions import db
+
+    db.session.expire_all()
+    return one_or_404(sa.select(Letter).where(Letter.id == letter_id)
+                      .options(selectinload(Letter.signatures).options(*_SIGNATURE_LOADS),
+                               selectinload(Letter.declines).options(*_DECLINE_LOADS)))
+
+
+@operation("PATCH", "/letters/<id:letter_id>", tag="letters", summary="Edit a draft (leads)",
+           body=LetterEditSchema, response=LetterSchema, partial=True, errors=(409,))
+def edit_letter(letter_id, data):
+    """Change a draft's title, text, language or contact. Only a draft changes: a letter
+    open for signing is frozen (return it to draft first) and a sent one is final (409)."""
+    from engage import clock
+    from engage.engagements.service import LetterSent
+    from engage.escalations.signing import LetterNotInState, edit_draft
+
+    letter = load_letter(letter_id)
+    require(Permission.LEAD_ENGAGEMENT, letter)
+    fields = {key: (value.value if hasattr(value, "value") else value)
+              for key, value in data.items()}
+    commit_unit(lambda: edit_draft(letter, **acting(), now=clock.now(), **fields),
+                conflicts=(LetterSent, LetterNotInState))
+    return _reloaded(letter.id)
+
+
+@operation("POST", "/letters/<id:letter_id>/open", tag="letters",
+           summary="Open a draft for signing (leads)", response=LetterSchema, errors=(409,))
+def open_letter(letter_id):
+    """The text is frozen from now; the participants are told to sign or decline."""
+    from engage import clock
+    from engage.engagements.service import LetterSent
+    from engage.escalations.signing import LetterNotInState, open_for_signing
+
+    letter = load_letter(letter_id)
+    require(Permission.LEAD_ENGAGEMENT, letter)
+    commit_unit(lambda: open_for_signing(letter, **acting(), now=clock.now()),
+                conflicts=(LetterSent, LetterNotInState))
+    return _reloaded(letter.id)
+
+
+@operation("POST", "/letters/<id:letter_id>/return-to-draft", tag="letters",
+           summary="Return a letter open for signing to draft (leads)", body=LetterReturnSchema,
+           response=LetterSchema, errors=(409,))
+def return_letter(letter_id, data):
+    """To change its text. Its signatures and declines are withdrawn; with any signature,
+    ``withdraw_signatures`` must say so (400 otherwise)."""
+    from engage import clock
+    from engage.engagements.service import LetterSent
+    from engage.escalations.signing import LetterNotInState, return_to_draft
+
+    letter = load_letter(letter_id)
+    require(Permission.LEAD_ENGAGEMENT, letter)
+    commit_unit(lambda: return_to_draft(letter, **acting(), now=clock.now(),
+                                        withdraw_signatures=data["withdraw_signatures"]),
+                conflicts=(LetterSent, LetterNotInState))
+    return _reloaded(letter.id)
+
+
+@operation("GET", "/letters/<id:letter_id>/declines", tag="letters",
+           summary="List a letter's declines", response=LetterDeclineSchema, paginated=True)
+def list_declines(letter_id, args):
+    letter = load_letter(letter_id)
+    stmt = (sa.select(LetterDecline).where(LetterDecline.letter_id == letter.id)
+            .order_by(LetterDecline.declined_at, LetterDecline.id))
+    return paginate(stmt, args, *_DECLINE_LOADS)
+
+
+@operation("POST", "/letters/<id:letter_id>/declines", tag="letters",
+           summary="Decline to sign a letter", body=LetterDeclineCreateSchema,
+           response=LetterDeclineSchema, status=201, errors=(409,))
+def create_decline(letter_id, data):
+    """Your organisation declines to sign a letter open for signing, with an optional reason
+    the coalition sees; it may still sign while the letter is open (the decline then goes)."""
+    from engage import clock
+    from engage.engagements.service import LetterSent
+    from engage.escalations.signing import LetterNotInState, decline
+
+    letter = load_letter(letter_id)
+    require(Permission.PARTICIPATE_ENGAGEMENT, letter)
+    return commit_unit(lambda: decline(letter, **acting(), now=clock.now(),
+                                       reason=data["reason"]),
+                       conflicts=(LetterSent, LetterNotInState))

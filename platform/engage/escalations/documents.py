@@ -153,7 +153,7 @@ def draft(decision: Decision, step: LadderStep, engagement: Engagement, now: dat
     letter_id = insert_if_absent(Letter, {
         "decision_id": decision.id, "engagement_id": engagement.id, "kind": kind,
         "title": title, "body_html": html, "status": LetterStatus.OPEN_FOR_SIGNING,
-        "created_by_id": decision.decided_by_id, "created_at": now,
+        "opened_at": now, "created_by_id": decision.decided_by_id, "created_at": now,
     })
     if letter_id is None:
         return "document already drafted"
@@ -163,8 +163,7 @@ def draft(decision: Decision, step: LadderStep, engagement: Engagement, now: dat
             "agm_on": resolutions.first_agm(engagement.company.next_agm_on, today),
             "filing_days": resolutions.FILING_DAYS, "created_at": now,
         })
-    signals.letter_drafted.send(letter_id, engagement=engagement, decision=decision, step=step,
-                                title=title, now=now)
+    signals.letter_opened.send(letter_id, engagement=engagement, title=title, now=now)
     noun = "AGM question" if kind is LetterKind.AGM_QUESTION else "resolution"
     return f"{noun} {letter_id} open for signing"
 
@@ -287,10 +286,11 @@ def _dialogue_summary(letter: Letter, place: StrEnum, signed: int) -> str:
 # --- the document as the company receives it ---------------------------------------------------
 
 
-def document(letter: Letter) -> str:
+def document(letter: Letter, *, body: Any = None, title: str | None = None) -> str:
     """A statement, question or resolution as its readers receive it, from the current
     state: marked DRAFT until made public; signed by exactly the organisations that signed.
-    A resolution names its co-filers, never their holdings."""
+    A resolution names its co-filers, never their holdings. ``body`` and ``title`` stand in
+    for what a lead is typing (the letter page's preview)."""
     from engage.escalations import letters
 
     signed = letters.signatories(letter)
@@ -300,7 +300,9 @@ def document(letter: Letter) -> str:
 
         resolution = resolutions.of_letter(letter.id)
     return render_template(
-        "escalations/document.html", letter=letter, body=letters.body_of(letter),
+        "escalations/document.html", letter=letter,
+        body=letters.body_of(letter) if body is None else body,
+        title=letter.title if title is None else title,
         kind=letter.kind.value, done=letter.status == LetterStatus.SENT, signed=signed,
         basis=letters.BASIS_IN_DOCUMENTS[signed.basis], aum=aum_in_documents,
         where=PLACES_IN_DOCUMENTS.get(letter.sent_channel or "", ""), resolution=resolution)

@@ -1,8 +1,7 @@
-"""Letters and public statements: the draft written from the engagement's objectives, and
-the document as the company receives it.
+"""Letters and public statements: the document as the company receives it.
 
-The draft (``Letter.body_html``) holds only what the leads say to the company; it never
-names signatories. Who signed, and with what assets, is added each time the document is
+The draft (``Letter.body_text``, see :mod:`engage.escalations.drafting`) holds only what the
+leads say to the company; it never names signatories. Who signed, and with what assets, is added each time the document is
 rendered, from the signatures as they are now: a letter claims exactly the signatures it
 has, and a PDF is never a stale copy.
 """
@@ -11,74 +10,31 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import render_template
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from engage.common import printing
 from engage.common.labels import aum_in_documents
 from engage.engagements.models import (
     AumBasis,
-    Engagement,
     Letter,
-    LetterKind,
+    LetterDecline,
     LetterStatus,
-    Milestone,
-    Objective,
     Signature,
 )
-from engage.escalations.models import Decision, LadderStep
+from engage.escalations import drafting
 from engage.extensions import db
 
-# How each basis reads in a letter, after the amount.
+# How each basis reads in a letter, after the amount (translated in the letter's language).
 BASIS_IN_DOCUMENTS = {
-    AumBasis.COMMITTED: "committed to the initiative",
-    AumBasis.DECLARED: "declared assets under management",
+    AumBasis.COMMITTED: _l("committed to the initiative"),
+    AumBasis.DECLARED: _l("declared assets under management"),
 }
-
-
-def _sentence(text: str) -> str:
-    """A field as a sentence of its own: trimmed, one full stop at the end."""
-    text = " ".join(text.split()).rstrip(".;, ")
-    return f"{text}." if text else ""
-
-
-def render_html(engagement: Engagement, decision: Decision, step: LadderStep, today: date) -> tuple[str, str]:
-    """(title, HTML) of the draft's body: objectives, missed commitments and what is asked.
-    No signatories (the document adds the actual ones), no dialogue summaries, no decision
-    reason: internal notes are not the company's to read."""
-    public = step.kind.value == LetterKind.PUBLIC_STATEMENT.value
-    company = engagement.company
-    objectives = db.session.scalars(
-        sa.select(Objective).where(Objective.engagement_id == engagement.id).order_by(Objective.id)
-    ).all()
-    missed = db.session.scalars(
-        sa.select(Milestone)
-        .where(Milestone.engagement_id == engagement.id, Milestone.met_on.is_(None),
-               Milestone.due_on < today)
-        .order_by(Milestone.due_on)
-    ).all()
-    next_step = db.session.scalar(
-        sa.select(LadderStep.kind)
-        .where(LadderStep.ladder_id == step.ladder_id, LadderStep.position > step.position,
-               LadderStep.retired_at.is_(None))
-        .order_by(LadderStep.position)
-        .limit(1)
-    )
-    title = (f"Public statement of investors on {company.name}" if public
-             else f"Letter to the Board of {company.name}: {engagement.title}")
-    html = render_template(
-        "escalations/letter_body.html",
-        public=public, engagement=engagement, company=company,
-        issue=_sentence(engagement.issue), rights_holders=_sentence(engagement.rights_holders),
-        objectives=[_sentence(o.description) for o in objectives], missed=missed,
-        wait_days=step.wait_days,
-        next_step=next_step.value.replace("_", " ") if next_step else "a further escalation",
-    )
-    return title[:300], html
 
 
 @dataclass(frozen=True)
@@ -116,8 +72,14 @@ _LEGACY_DROPS = (
 )
 
 
-def body_of(letter: Letter) -> Markup:
-    """What the leads say to the company: the stored draft, without any signature claim."""
+def body_of(letter: Letter, text: str | None = None) -> Markup:
+    """What the leads say to the company: ``text`` (a draft being written) or the stored
+    draft, escaped; a letter drafted before plain-text drafts shows its stored HTML without
+    any signature claim."""
+    if text is None:
+        text = letter.body_text
+    if text is not None:
+        return drafting.to_html(text)
     html = letter.body_html
     inner = re.search(r"<body[^>]*>(.*)</body>", html, re.S)
     if inner:
@@ -127,15 +89,64 @@ def body_of(letter: Letter) -> Markup:
     return Markup(html)
 
 
+def editable_text(letter: Letter) -> str:
+    """The draft as plain text for the editor; a letter drafted before plain-text drafts
+    gives its body's words (paragraphs and list items kept, every tag dropped)."""
+    if letter.body_text is not None:
+        return letter.body_text
+    import html as html_lib
+
+    text = re.sub(r"<li[^>]*>\s*", "- ", str(body_of(letter)))
+    text = re.sub(r"</(p|ul|ol|table|blockquote|h\d)>", "\n\n", text)
+    text = re.sub(r"<br\s*/?>|</li>|</tr>", "\n", text)
+    text = html_lib.unescape(re.sub(r"<[^>]+>", "", text))
+    lines = [" ".join(line.split()) for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def document_context(letter: Letter, *, text: str | None = None, title: str | None = None,
+                     contact_name: str | None = None, contact_email: str | None = None,
+                     language: str | None = None) -> dict:
+    """What the letter shows, from the current state; the keyword arguments stand in for
+    what a lead is typing (the preview), nothing of it stored."""
+    signed = signatories(letter)
+    lead = drafting.lead_organisation(letter.engagement_id)
+    return {
+        "letter": letter, "language": language or letter.language.value,
+        "title": letter.title if title is None else title,
+        "body": body_of(letter, text), "sent": letter.status == LetterStatus.SENT,
+        "signed": signed, "basis": BASIS_IN_DOCUMENTS[signed.basis], "aum": aum_in_documents,
+        "sender": lead.name if lead is not None else "",
+        "coalition": drafting.coalition_name(letter.engagement, lead),
+        "initiative": drafting.in_initiative(letter.engagement),
+        "contact_name": letter.contact_name if contact_name is None else contact_name,
+        "contact_email": letter.contact_email if contact_email is None else contact_email,
+    }
+
+
+def render_in_language(template: str, context: dict) -> str:
+    """``template`` rendered in the letter's language, whatever the reader's."""
+    with force_locale(context["language"]):
+        return render_template(template, **context)
+
+
+def preview(letter: Letter, context: dict) -> Markup:
+    """The letter page's preview: exactly what the PDF draws (for a statement, question or
+    resolution, its document's body), from ``context`` (:func:`document_context`)."""
+    from engage.escalations import documents
+
+    if letter.kind in documents.KINDS:
+        whole = documents.document(letter, body=context["body"], title=context["title"])
+        inner = re.search(r"<body[^>]*>(.*)</body>", whole, re.S)
+        return Markup(render_template("escalations/_letter_preview.html", language="en",
+                                      document=Markup(inner.group(1) if inner else whole)))
+    return Markup(render_in_language("escalations/_letter_preview.html", context))
+
+
 def document(letter: Letter) -> str:
     """The whole letter as the company receives it, from the current state: marked DRAFT
     until sent, then dated; signed by exactly the organisations that signed."""
-    signed = signatories(letter)
-    return render_template(
-        "escalations/letter.html", letter=letter, body=body_of(letter),
-        sent=letter.status == LetterStatus.SENT, signed=signed,
-        basis=BASIS_IN_DOCUMENTS[signed.basis], aum=aum_in_documents,
-    )
+    return render_in_language("escalations/letter.html", document_context(letter))
 
 
 def pdf(letter: Letter) -> bytes:
@@ -145,8 +156,9 @@ def pdf(letter: Letter) -> bytes:
 
 def with_signatures(letter_id: int) -> Letter | None:
     """The letter with its signatures and their organisations, for rendering."""
-    from sqlalchemy.orm import selectinload
+    from sqlalchemy.orm import joinedload, selectinload
 
     return db.session.scalar(
         sa.select(Letter).where(Letter.id == letter_id)
-        .options(selectinload(Letter.signatures).selectinload(Signature.organisation)))
+        .options(selectinload(Letter.signatures).joinedload(Signature.organisation),
+                 selectinload(Letter.declines).joinedload(LetterDecline.organisation)))

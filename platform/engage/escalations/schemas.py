@@ -7,7 +7,13 @@ from marshmallow import Schema, fields, validate
 from engage.api.fields import Id, Money, QueryInt, Str
 from engage.api.routing import PageArgs
 from engage.api.schemas import OrganisationRefSchema, UserRefSchema
-from engage.engagements.models import AumBasis, LetterChannel, LetterKind, LetterStatus
+from engage.engagements.models import (
+    AumBasis,
+    LetterChannel,
+    LetterKind,
+    LetterLanguage,
+    LetterStatus,
+)
 from engage.escalations.documents import AskedHow, PublishedIn
 from engage.escalations.models import (
     ApplyStatus,
@@ -80,13 +86,33 @@ class SignatureSchema(Schema):
     aum_basis = fields.Enum(AumBasis, by_value=True, required=True)
 
 
+class LetterDeclineSchema(Schema):
+    """An organisation's recorded decision not to sign; it is no signatory."""
+
+    id = fields.Integer(required=True)
+    letter_id = fields.Integer(required=True)
+    organisation = fields.Nested(OrganisationRefSchema, required=True)
+    declined_by = fields.Nested(UserRefSchema, allow_none=True)
+    declined_at = fields.DateTime(required=True)
+    reason = fields.String(required=True)
+
+
 class LetterSchema(Schema):
     id = fields.Integer(required=True)
     engagement_id = fields.Integer(required=True)
     decision_id = fields.Integer(allow_none=True)
     kind = fields.Enum(LetterKind, by_value=True, required=True)
     title = fields.String(required=True)
-    body_html = fields.String(required=True)
+    body_html = fields.String(required=True, metadata={
+        "description": "the body as the company reads it, derived from body_text (escaped)"})
+    body_text = fields.String(allow_none=True, metadata={
+        "description": "the draft as the leads write it: plain text, a blank line between "
+                       "paragraphs, '- ' starting a list item (null: drafted before)"})
+    language = fields.Enum(LetterLanguage, by_value=True, required=True)
+    contact_name = fields.String(required=True)
+    contact_email = fields.String(required=True)
+    edited_at = fields.DateTime(allow_none=True)
+    opened_at = fields.DateTime(allow_none=True)
     status = fields.Enum(LetterStatus, by_value=True, required=True)
     sent_on = fields.Date(allow_none=True)
     # How it reached the company: a letter's or resolution's channel, where a statement was
@@ -99,6 +125,7 @@ class LetterSchema(Schema):
     response_milestone_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime(required=True)
     signatures = fields.List(fields.Nested(SignatureSchema), required=True)
+    declines = fields.List(fields.Nested(LetterDeclineSchema), required=True)
     # The letter's claim, from the actual signatures only.
     signatory_count = fields.Integer(required=True, dump_only=True)
     aum_eur = Money(attribute="signed_aum_eur", required=True, dump_only=True)
@@ -130,5 +157,29 @@ class LetterAnswerSchema(Schema):
 
 class LetterListArgs(PageArgs):
     status = fields.Enum(LetterStatus, by_value=True, load_default=None)
+    kind = fields.Enum(LetterKind, by_value=True, load_default=None, metadata={
+        "description": "letter_to_board, public_statement, agm_question or resolution"})
     engagement_id = QueryInt(minimum=1, load_default=None)
 
+
+
+class LetterEditSchema(Schema):
+    """Any of the fields of a draft (leads; a letter open for signing or sent is 409). A new
+    language on a draft no lead has edited writes the draft again in that language."""
+
+    title = Str(300, min_length=1)
+    body_text = Str(min_length=1, strip=False)
+    language = fields.Enum(LetterLanguage, by_value=True)
+    contact_name = Str(200)
+    contact_email = Str(254)
+
+
+class LetterReturnSchema(Schema):
+    """Back to draft. With signatures, ``withdraw_signatures`` must be true: they (and any
+    declines) are withdrawn, since they were given to the text as it is."""
+
+    withdraw_signatures = fields.Boolean(load_default=False)
+
+
+class LetterDeclineCreateSchema(Schema):
+    reason = Str(2000, load_default="")

@@ -212,7 +212,7 @@ def send_reminders(now: datetime) -> list[str]:
             sa.select(Milestone.id, Milestone.engagement_id, Milestone.deadline_version,
                       Milestone.due_on, Milestone.title)
             .join(Engagement, Engagement.id == Milestone.engagement_id)
-            .where(Milestone.met_on.is_(None), Milestone.due_on >= today,
+            .where(Milestone.pending, Milestone.due_on >= today,
                    Milestone.due_on <= today + timedelta(days=days[-1]),
                    Engagement.status == EngagementStatus.ACTIVE)
             .order_by(Milestone.due_on, Milestone.id)

@@ -119,3 +119,6 @@ def letter_pdf(letter: Letter):
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'inline; filename="engage-letter-{letter.id}.pdf"'
     return response
+
+
+from engage.escalations import letter_views  # noqa: E402,F401  (the letter page's routes)

@@ -156,7 +156,7 @@ def upcoming_deadlines(org_id: int, today: date, days: int = DEADLINE_DAYS,
         branch("milestone", Milestone.due_on, Milestone.title, Milestone.engagement_id)
         .join(Engagement, Engagement.id == Milestone.engagement_id)
         .join(Company, Company.id == Engagement.company_id)
-        .where(Milestone.met_on.is_(None), Milestone.due_on >= today, Milestone.due_on <= until,
+        .where(Milestone.pending, Milestone.due_on >= today, Milestone.due_on <= until,
                active_mine))
     tasks = (
         branch("task", EscalationTask.due_on, EscalationTask.title, EscalationTask.engagement_id)

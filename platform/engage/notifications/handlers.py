@@ -74,16 +74,15 @@ def decision_failed(decision_id: int, *, engagement_id: int, attempts: int, erro
     )
 
 
-def letter_drafted(letter_id: int, *, engagement, decision, step, title: str, now: datetime,
-                   **_kw) -> None:
+def letter_opened(letter_id: int, *, engagement, title: str, now: datetime, **_kw) -> None:
     # Those who may co-sign: observers and the outsourcing client follow without signing.
     notify(
         recipients(engagement.id, EngagementParticipant.ACTING_ROLES),
         kind=NotificationKind.LETTER_TO_SIGN, key=f"letter:{letter_id}",
         subject=lambda: _("To co-sign: %(title)s", title=title),
-        body=lambda: _("A draft “%(step)s” on %(company)s is open for co-signing. "
-                       "Decided: %(reason)s", step=label("step_kind", step.kind),
-                       company=engagement.company.name, reason=decision.reason),
+        body=lambda: _("The leads have opened “%(title)s” on %(company)s for signing. Read "
+                       "it, then sign or decline for your organisation.", title=title,
+                       company=engagement.company.name),
         link=links.letter_link(engagement.id, letter_id), engagement_id=engagement.id, now=now,
     )
 
@@ -204,7 +203,7 @@ RECEIVERS = (
     (signals.review_opened, review_opened),
     (signals.milestone_due, milestone_due),
     (signals.decision_failed, decision_failed),
-    (signals.letter_drafted, letter_drafted),
+    (signals.letter_opened, letter_opened),
     (signals.vote_requested, vote_requested),
     (signals.divestment_review_opened, divestment_review_opened),
     (signals.task_assigned, task_assigned),

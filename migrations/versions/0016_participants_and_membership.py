@@ -9,16 +9,16 @@
   whom, when, with the conflict-of-interest declaration.
 - notification.kind: 'engagement_invitation'.
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-11-30 04:00:00
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0014'
-down_revision = '0013'
+revision = '0016'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
