@@ -72,6 +72,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     hosts.init_app(app)  # refuses untrusted Host headers before any of the above runs
 
+    from engage.attachments.views import bp as attachments_bp
     from engage.auth.views import bp as auth_bp
     from engage.calendars.views import bp as calendars_bp
     from engage.companies.import_views import bp as imports_bp
@@ -84,6 +85,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from engage.engagements.invitation_views import bp as invitations_bp
     from engage.engagements.pages import bp as engagements_bp
     from engage.escalations import document_actions as _documents  # noqa: F401  (same)
+    from engage.escalations.ladder_views import bp as ladders_bp
     from engage.escalations.views import bp as escalations_bp
     from engage.home.views import bp as core_bp
     from engage.initiatives.views import bp as initiatives_bp
@@ -94,7 +96,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     for blueprint in (core_bp, auth_bp, organisations_bp, engagements_bp, escalations_bp,
                       notifications_bp, initiatives_bp, companies_bp, imports_bp,
-                      reports_bp, calendars_bp, votes_bp, invitations_bp):
+                      reports_bp, calendars_bp, votes_bp, ladders_bp, attachments_bp,
+                      invitations_bp):
         app.register_blueprint(blueprint)
 
     from engage import api

@@ -1,5 +1,6 @@
 """Imports every model, so the metadata is complete for Alembic and the mappers configure."""
 
+from engage.attachments.models import Attachment
 from engage.audit.models import AuditEvent
 from engage.auth.models import Identity, SsoConfig, SsoDomain
 from engage.calendars.models import CalendarFeed
@@ -32,6 +33,7 @@ from engage.votes.models import Vote
 
 __all__ = [
     "ApiToken",
+    "Attachment",
     "AuditEvent",
     "CalendarFeed",
     "Company",

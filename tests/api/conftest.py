@@ -46,8 +46,13 @@ class ApiWorld:
     member: Any  # A's own membership of its initiative
     ladder_steps: list
     tokens: dict[str, str]  # name -> secret
+    task: Any = None  # a task A owns on its engagement
+    import_job: Any = None  # A's background import
+    template: Any = None  # A's own ladder template
     note: Any = None  # A's private note on the engagement
+    attachment: Any = None  # A's file on the milestone
     resolution: Any = None  # A's resolution document (a Letter), with its filing terms
+    divestment: Any = None  # a divestment review of A's engagement, open
 
 
 def _token(db_session, org, user, scope: str, name: str) -> str:
@@ -79,25 +84,41 @@ def build_api_world(db_session) -> ApiWorld:
         signature = f.signature(letter, a)
         vote = f.vote(a, company, engagement)
         note = f.note(engagement, a)
+        attachment = f.attachment(milestone, a)
         resolution = f.resolution(engagement)
         f.signature(resolution, a)
         f.holding(a, company, "750000")
+        divestment = f.divestment_review(engagement)
         from engage.initiatives.models import InitiativeMember
 
         member = db_session.query(InitiativeMember).filter_by(
             initiative_id=initiative.id, organisation_id=a.id).one()
         assert member.role is MemberRole.LEAD
         db_session.flush()
+        from engage.escalations import ladders
+
+        own = ladders.new_ladder("A's own ladder", [{"kind": "letter_to_board", "wait_days": 30}],
+                                 is_template=True)
+        own.organisation_id = a.id
+        db_session.add(own)
+        db_session.flush()
         steps = sorted(lad.steps, key=lambda s: s.position)
         world = ApiWorld(a, b, a_admin, a_member, a_viewer, b_admin, b_member, company,
                          initiative, recruiting, engagement, milestone, review, dialogue,
                          private_dialogue, letter, signature, vote, member, steps, {},
-                         note=note, resolution=resolution)
+                         note=note, attachment=attachment, resolution=resolution,
+                         template=own, divestment=divestment)
+        world.task = f.task(engagement, a)
+        world.import_job = f.import_job(a, a_admin)
+        db_session.flush()
     world.tokens = {
         "a_write": _token(db_session, a, a_member, "write", "a write"),
         "a_read": _token(db_session, a, a_member, "read", "a read"),
         "b_write": _token(db_session, b, b_member, "write", "b write"),
         "b_read": _token(db_session, b, b_member, "read", "b read"),
+        # Created by admins: these may import (a token never holds more than its creator).
+        "a_admin": _token(db_session, a, a_admin, "write", "a admin write"),
+        "b_admin": _token(db_session, b, b_admin, "write", "b admin write"),
     }
     with as_organisation(a.id):
         f.audit_event(a)

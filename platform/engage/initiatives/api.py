@@ -15,7 +15,9 @@ from engage.initiatives.schemas import (
     CommitmentSchema,
     HandOverSchema,
     InitiativeListArgs,
+    InitiativeCreateSchema,
     InitiativeSchema,
+    InitiativeWriteSchema,
     LadderSchema,
     LadderWriteSchema,
     MemberDecisionSchema,
@@ -56,6 +58,44 @@ def load_initiative(initiative_id: int) -> Initiative:
            summary="Get an initiative", response=InitiativeSchema)
 def get_initiative(initiative_id):
     return load_initiative(initiative_id)
+
+
+def _form(data: dict) -> dict:
+    """The operation's fields as the service's form takes them (the page's form too)."""
+    return {key: (value.value if hasattr(value, "value") else value)
+            for key, value in data.items()}
+
+
+@operation("POST", "/initiatives", tag="initiatives", summary="Create an initiative",
+           body=InitiativeCreateSchema, response=InitiativeSchema, status=201)
+def create_initiative(data):
+    """Permission: a write token (any admin or member of an organisation). Your organisation
+    becomes the initiative's coordinator and its admitted lead member (committing
+    ``aum_committed_eur`` when given); ``ladder_id`` copies
+    a template (or another ladder you see) as the initiative's own escalation ladder, which
+    ``PUT /initiatives/{id}/ladder`` then writes. Audited."""
+    from engage.initiatives.service import create_initiative as create
+
+    require(Permission.WRITE)
+    return commit_unit(lambda: create(**acting(), data=_form(data)))
+
+
+@operation("PATCH", "/initiatives/<id:initiative_id>", tag="initiatives",
+           summary="Update an initiative (coordinator)", body=InitiativeWriteSchema,
+           response=InitiativeSchema, partial=True)
+def update_initiative(initiative_id, data):
+    """Permission: the initiative's coordinating organisation (a write token). Give the
+    fields to change; the others keep their values. A ladder can be chosen (``ladder_id``)
+    only while the initiative has none: a ladder in use is written with
+    ``PUT /initiatives/{id}/ladder``. Audited."""
+    from engage.initiatives.service import update_initiative as update
+
+    initiative = load_initiative(initiative_id)
+    require(Permission.COORDINATE_INITIATIVE, initiative)
+    current = {key: getattr(initiative, key) for key in
+               ("title", "theme", "description", "common_goals", "preparation", "status")}
+    return commit_unit(lambda: update(initiative, **acting(),
+                                      data=_form({**current, **data})))
 
 
 @operation("GET", "/initiatives/<id:initiative_id>/members", tag="initiatives",

@@ -151,8 +151,10 @@ def _copy_ladder(source_id: int, initiative: Initiative) -> EscalationLadder:
 
 
 def create_initiative(*, actor, organisation_id: int, data: dict[str, Any]) -> Initiative:
-    """The acting organisation becomes the coordinator and the admitted lead member."""
+    """The acting organisation becomes the coordinator and the admitted lead member, with
+    the assets it commits (``aum_committed_eur``, optional) stated as a member's are."""
     form = check_form(data, organisation_id=organisation_id)
+    aum = parse_aum(data.get("aum_committed_eur"))
     now = utcnow()
     initiative = Initiative(
         title=form.title, theme=form.theme, description=form.description,
@@ -161,7 +163,7 @@ def create_initiative(*, actor, organisation_id: int, data: dict[str, Any]) -> I
     )
     initiative.members.append(InitiativeMember(
         organisation_id=organisation_id, role=MemberRole.LEAD, status=MemberStatus.ADMITTED,
-        joined_at=now, admitted_at=now,
+        joined_at=now, admitted_at=now, aum_committed_eur=aum,
     ))
     db.session.add(initiative)
     db.session.flush()
@@ -200,8 +202,7 @@ def write_ladder(initiative: Initiative, *, actor, organisation_id: int, steps: 
         source = db.session.get(EscalationLadder, source_id) if source_id else None
         if source is None or not source.steps:
             raise InitiativeError({"copy_from": _("Choose one of the ladders in the list.")})
-        steps = [dict(kind=s.kind.value, wait_days=s.wait_days, description=s.shown_description)
-                 for s in source.steps]
+        steps = ladders.steps_of(source)  # both languages of every step
     ladder = initiative_ladder(initiative.id)
     if ladder is None:
         ladder = ladders.new_ladder(

@@ -8,7 +8,6 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
-from engage.audit import service as audit
 from engage.extensions import db
 from engage.organisations.models import Organisation
 from engage.reports import render
@@ -48,10 +47,7 @@ def report_command(slug, year, start, end, fmt, output, include_notes,
         with as_organisation(org_id):
             report = build_report(org_id, *period, include_notes=include_notes,
                                   include_attestations=include_attestations)
-            body = render.render(report, fmt)
-            audit.record("report.export", object_type="report", object_id=fmt,
-                         after={"format": fmt, "start": report.start, "end": report.end,
-                                "private_notes": include_notes})
+            body = render.export(report, fmt)
             db.session.commit()
     except ReportError as exc:
         raise click.UsageError(str(exc)) from None

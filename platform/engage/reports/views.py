@@ -8,7 +8,6 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import gettext as _
 
 from engage import clock
-from engage.audit import service as audit
 from engage.companies.csvfile import CellError, a_date
 from engage.extensions import db, htmx, limiter
 from engage.ratelimits import message, setting, user_or_address
@@ -80,10 +79,7 @@ def download(fmt: str):
     if error:
         return render_template("reports/index.html", report=None, params=params, error=error,
                                tables=[], formats=render.FORMATS), 400
-    body = render.render(report, fmt)
-    audit.record("report.export", object_type="report", object_id=fmt,
-                 after={"format": fmt, "start": report.start, "end": report.end,
-                        "private_notes": report.notes is not None})
+    body = render.export(report, fmt)
     db.session.commit()
     return Response(body, mimetype=render.FORMATS[fmt], headers={
         "Content-Disposition": f'attachment; filename="{render.filename(report, fmt)}"'})

@@ -9,16 +9,16 @@
   whom, when, with the conflict-of-interest declaration.
 - notification.kind: 'engagement_invitation'.
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-11-30 04:00:00
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0016'
-down_revision = '0015'
+revision = '0019'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
