@@ -8,6 +8,7 @@ from engage.companies.models import Company, CompanyFollow, Holding, ImportJob
 from engage.engagements.models import (
     DialogueEntry,
     Engagement,
+    EngagementInvitation,
     EngagementParticipant,
     Letter,
     Milestone,
@@ -25,7 +26,7 @@ from engage.escalations.models import (
     MilestoneReminder,
     Resolution,
 )
-from engage.initiatives.models import Initiative, InitiativeMember
+from engage.initiatives.models import Initiative, InitiativeMember, SignOnAttestation
 from engage.notifications.models import Notification
 from engage.organisations.models import ApiToken, Organisation, OrgMembership, User
 from engage.votes.models import Vote
@@ -41,6 +42,7 @@ __all__ = [
     "DialogueEntry",
     "DivestmentReview",
     "Engagement",
+    "EngagementInvitation",
     "EngagementParticipant",
     "EscalationLadder",
     "EscalationReview",
@@ -61,6 +63,7 @@ __all__ = [
     "Organisation",
     "Resolution",
     "Signature",
+    "SignOnAttestation",
     "SsoConfig",
     "SsoDomain",
     "User",

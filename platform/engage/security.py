@@ -158,8 +158,13 @@ def _denial(principal: Principal | None, permission: Permission, obj: Any,
             return _("Only the engagement's lead and co-lead investors can do this.")
         return None
     if permission is Permission.PARTICIPATE_ENGAGEMENT:
+        from engage.engagements.models import EngagementParticipant
+
         if role is None:
             return _("Only organisations that take part in this engagement can do this.")
+        if role not in EngagementParticipant.ACTING_ROLES:
+            return _("Your organisation follows this engagement as an observer or client: "
+                     "it sees the record but does not change it.")
         return None
     raise ValueError(f"unknown permission {permission!r}")
 

@@ -18,6 +18,8 @@ from engage.companies.models import Company, Holding
 from engage.engagements.models import (
     DialogueRevision,
     Engagement,
+    EngagementInvitation,
+    EngagementParticipant,
     Milestone,
     Note,
     Objective,
@@ -68,6 +70,29 @@ def test_the_docs_page_loads_vendored_swagger_ui(client):
 
 
 # --- tenancy, one case per operation -------------------------------------------------------
+
+def _a_invitation(world) -> int:
+    """An invitation A sent to a third organisation on a direct engagement of A's (made on
+    first use, once per world)."""
+    if getattr(world, "a_invitation_id", None) is None:
+        from engage.engagements.models import EngagementInvitation
+        from engage.extensions import db
+        from engage.tenancy import system_scope
+
+        from tests import factories as f
+
+        with system_scope("test invitation"):
+            third = f.organisation()
+            direct = f.engagement(world.company, world.a, title="A's direct engagement")
+            invitation = EngagementInvitation(
+                engagement_id=direct.id, organisation_id=third.id,
+                invited_by_organisation_id=world.a.id, role="observer",
+                engagement_title=direct.title, company_name="x")
+            db.session.add(invitation)
+            db.session.flush()
+            world.a_invitation_id = invitation.id
+            db.session.commit()
+    return world.a_invitation_id
 
 
 def _objective(world) -> int:
@@ -136,6 +161,21 @@ CASES: dict[str, dict[str, Any]] = {
     "PATCH /initiatives/{initiative_id}/members/{member_id}": {
         "kind": "hidden", "body": {"status": "declined", "reason": "Not ours to decide"},
         "params": lambda w: {"initiative_id": w.initiative.id, "member_id": w.member.id}},
+    "PUT /initiatives/{initiative_id}/members/{member_id}/commitment": {
+        "kind": "hidden", "body": {"committed_resources": "Ours now"},
+        "params": lambda w: {"initiative_id": w.initiative.id, "member_id": w.member.id}},
+    "POST /initiatives/{initiative_id}/members/{member_id}/leave": {
+        "kind": "hidden", "body": {},
+        "params": lambda w: {"initiative_id": w.initiative.id, "member_id": w.member.id}},
+    "POST /initiatives/{initiative_id}/members/{member_id}/removal": {
+        "kind": "hidden", "body": {"reason": "Not ours to remove"},
+        "params": lambda w: {"initiative_id": w.initiative.id, "member_id": w.member.id}},
+    "POST /initiatives/{initiative_id}/coordinator": {
+        "kind": "hidden", "body": lambda w: {"member_id": w.member.id},
+        "params": lambda w: {"initiative_id": w.initiative.id}},
+    "GET /initiatives/{initiative_id}/attestations": {
+        "kind": "hidden", "params": lambda w: {"initiative_id": w.initiative.id}},
+    "GET /attestation-text": {"kind": "shared"},
     "GET /engagements": {"kind": "list", "object": lambda w: w.engagement.id},
     "POST /engagements": {
         "kind": "refused", "count": Engagement,
@@ -195,6 +235,23 @@ CASES: dict[str, dict[str, Any]] = {
         "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id}},
     "POST /engagements/{engagement_id}/participants": {
         "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id}},
+    "GET /invitations": {"kind": "list", "object": _a_invitation,
+                         "query": {"direction": "sent"}},
+    "GET /engagements/{engagement_id}/invitations": {
+        "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id}},
+    "POST /engagements/{engagement_id}/invitations": {
+        "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id},
+        "body": lambda w: {"organisation_id": w.b.id, "role": "observer"},
+        "count": EngagementInvitation},
+    "POST /invitations/{invitation_id}/accept": {
+        "kind": "hidden", "params": lambda w: {"invitation_id": _a_invitation(w)}},
+    "POST /invitations/{invitation_id}/decline": {
+        "kind": "hidden", "params": lambda w: {"invitation_id": _a_invitation(w)}},
+    "POST /invitations/{invitation_id}/withdraw": {
+        "kind": "hidden", "params": lambda w: {"invitation_id": _a_invitation(w)}},
+    "POST /engagements/{engagement_id}/leave": {
+        "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id},
+        "count": EngagementParticipant},
     "GET /engagements/{engagement_id}/notes": {
         "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id}},
     "POST /engagements/{engagement_id}/notes": {
@@ -390,9 +447,10 @@ def test_organisation_b_cannot_reach_organisation_a(operation, app, client, db_s
         assert marker not in theirs.get_data(as_text=True)
     elif kind == "list":
         object_id = _value(case, "object", world)
-        seen_by_a = [i["id"] for i in a.get(url, query_string={"per_page": 100}).get_json()["items"]]
+        query = {"per_page": 100, **case.get("query", {})}
+        seen_by_a = [i["id"] for i in a.get(url, query_string=query).get_json()["items"]]
         assert object_id in seen_by_a
-        response = b.get(url, query_string={"per_page": 100})
+        response = b.get(url, query_string=query)
         assert response.status_code == 200
         assert object_id not in [i["id"] for i in response.get_json()["items"]]
     elif kind == "hidden":

@@ -17,6 +17,7 @@ FEATURE_APIS = (
     "engage.companies.api",
     "engage.initiatives.api",
     "engage.engagements.api",
+    "engage.engagements.invitations_api",
     "engage.engagements.objective_api",
     "engage.engagements.correction_api",
     "engage.engagements.notes_api",

@@ -22,7 +22,7 @@ from engage.attachments import pages as attachment_pages
 from engage.attachments.models import Attachment
 from engage.common.paging import current_page
 from engage.common.sections import Section, load_sections
-from engage.engagements import labels, progress, timeline
+from engage.engagements import invitations, labels, progress, timeline
 from engage.engagements.models import (
     Engagement,
     EngagementParticipant,
@@ -149,6 +149,7 @@ def page_context(engagement: Engagement) -> dict[str, Any]:
         "may_lead": may_lead,
         "may_participate": can(Permission.PARTICIPATE_ENGAGEMENT, engagement, role=role),
         "may_sign_on": _may_sign_on(engagement, role),
+        **invitations.participation_context(engagement, role, org_id),
         "may_write": can(Permission.WRITE),
         "engagement_id": engagement.id,
         "may_complete": functools.partial(followup.may_complete, role=role),
@@ -198,7 +199,8 @@ def participants_context(engagement: Engagement, **overrides: Any) -> dict[str, 
         .order_by(EngagementParticipant.role, EngagementParticipant.id)).all()
     role = next((p.role for p in participants if p.organisation_id == current_org.id), None)
     context = {"engagement": engagement, "participants": participants,
-               "may_sign_on": _may_sign_on(engagement, role), "errors": {}}
+               "may_sign_on": _may_sign_on(engagement, role), "errors": {}, "values": {},
+               **invitations.participation_context(engagement, role, current_org.id)}
     context.update(overrides)
     return context
 

@@ -43,14 +43,16 @@ def _period() -> tuple[date, date, dict[str, str]]:
 
 
 def _notes_param() -> dict[str, str]:
-    """``?notes=1``: the organisation asks for its private notes in its own report."""
-    return {"notes": "1"} if request.args.get("notes") == "1" else {}
+    """``?notes=1``: the organisation asks for its private notes in its own report;
+    ``?attestations=1``: for the antitrust attestations of sign-ons."""
+    return {key: "1" for key in ("notes", "attestations") if request.args.get(key) == "1"}
 
 
 def _report() -> tuple[StewardshipReport | None, dict[str, str], str | None]:
     try:
         start, end, params = _period()
-        return (build_report(current_org.id, start, end, include_notes="notes" in params),
+        return (build_report(current_org.id, start, end, include_notes="notes" in params,
+                             include_attestations="attestations" in params),
                 params, None)
     except ReportError as exc:
         return None, dict(request.args), str(exc)
