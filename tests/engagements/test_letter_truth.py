@@ -182,3 +182,31 @@ def test_a_draft_stored_before_makes_no_claim_either(client, db_session, letter_
     for claim in ("Signed, on behalf", "269.5", "Alder Pension Fund", "Birch Bank",
                   "CFO seemed evasive", "Reason for this step", "Draft letter"):
         assert claim not in text
+
+
+def test_a_sent_letter_keeps_the_assets_it_stated(client, db_session, letter_world):
+    """A commitment changed after the letter went out changes what the next letter states,
+    never what the sent one said."""
+    from engage.escalations.sending import send_letter
+    from engage.organisations.models import User
+
+    c, letter_id = letter_world
+    for user, org in ((c.coordinator_user, c.coordinator), (c.member_user, c.member)):
+        token = act_as(client, user, org)
+        assert post(client, f"/engagements/letters/{letter_id}/sign", token).status_code in (200, 303)
+    with as_organisation(c.coordinator.id):
+        letter = db_session.get(Letter, letter_id)
+        send_letter(letter, actor=db_session.get(User, c.coordinator_user.id),
+                    organisation_id=c.coordinator.id, now=letter.created_at, channel="email")
+        db_session.commit()
+    with system_scope("test", db_session):
+        db_session.execute(sa.update(InitiativeMember)
+                           .where(InitiativeMember.organisation_id == c.member.id)
+                           .values(aum_committed_eur=Decimal("9000000000")))
+        db_session.commit()
+    act_as(client, c.coordinator_user, c.coordinator)
+    text = _pdf_text(client, letter_id)
+    assert "DRAFT" not in text
+    assert "Signed by 2 investors, together EUR 2.5 bn committed to the initiative:" in text
+    assert "Birch Bank · EUR 2.0 bn committed to the initiative" in text
+    assert "9.0 bn" not in text

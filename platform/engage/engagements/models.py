@@ -618,6 +618,10 @@ class Signature(TenantScoped, Base):
         sa.ForeignKey("user_account.id", ondelete="SET NULL")
     )
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What the signature stood for when the letter went out (see :meth:`state`): a sent
+    # letter keeps the assets it claimed, whatever the organisation commits later.
+    stated_basis: Mapped[str | None] = mapped_column(sa.String(10))
+    stated_aum_eur: Mapped[Any] = mapped_column(sa.Numeric(20, 2), nullable=True)
 
     letter: Mapped[Letter] = relationship(back_populates="signatures")
     organisation: Mapped[Organisation] = relationship()
@@ -645,15 +649,25 @@ class Signature(TenantScoped, Base):
 
     @property
     def aum_basis(self) -> AumBasis:
+        if self.stated_basis is not None:
+            return AumBasis(self.stated_basis)
         return AumBasis.COMMITTED if self.initiative_id is not None else AumBasis.DECLARED
 
     @property
     def aum_eur(self) -> Any:
         """The assets this signature stands for: committed to the initiative, or declared
-        (direct engagement); None when the organisation stated none."""
+        (direct engagement); None when the organisation stated none. Once the letter is
+        sent, what it stated then."""
+        if self.stated_basis is not None:
+            return self.stated_aum_eur
         if self.aum_basis is AumBasis.COMMITTED:
             return self.committed_aum_eur
         return self.organisation.aum_eur
+
+    def state(self) -> None:
+        """Record what the signature stands for now; called as its letter is sent."""
+        basis, amount = self.aum_basis, self.aum_eur
+        self.stated_basis, self.stated_aum_eur = basis.value, amount
 
     @classmethod
     def tenant_criteria(cls, org_id: Any) -> sa.ColumnElement[bool]:

@@ -249,6 +249,8 @@ def make_public(letter: Letter, *, actor: User, organisation_id: int, now: datet
     elif resolution is not None:
         milestone_id = _milestone(letter, _("Vote at the AGM on the resolution “%(title)s”",
                                             title=letter.title), resolution.agm_on)
+    for signature in letter.signatures:
+        signature.state()
     letter.status = LetterStatus.SENT
     letter.sent_on = day
     letter.sent_channel = place.value

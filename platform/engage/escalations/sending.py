@@ -75,6 +75,8 @@ def send_letter(letter: Letter, *, actor: User, organisation_id: int, now: datet
         due_on=day + timedelta(days=days))
     db.session.add(milestone)
     db.session.flush()
+    for signature in letter.signatures:
+        signature.state()
     letter.status = LetterStatus.SENT
     letter.sent_on = day
     letter.sent_channel = channel_value.value
