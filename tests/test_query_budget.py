@@ -29,6 +29,8 @@ PAGES = [
     "/engagements",
     "/engagements/{engagement}",
     "/engagements/{engagement}/timeline",
+    "/engagements/{engagement}/ladder",
+    "/ladders/templates",
     "/letters/{letter}",
     "/initiatives",
     "/initiatives/{initiative}",

@@ -83,6 +83,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from engage.engagements import note_views as _note_views  # noqa: F401
     from engage.engagements.pages import bp as engagements_bp
     from engage.escalations import document_actions as _documents  # noqa: F401  (same)
+    from engage.escalations.ladder_views import bp as ladders_bp
     from engage.escalations.views import bp as escalations_bp
     from engage.home.views import bp as core_bp
     from engage.initiatives.views import bp as initiatives_bp
@@ -93,7 +94,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     for blueprint in (core_bp, auth_bp, organisations_bp, engagements_bp, escalations_bp,
                       notifications_bp, initiatives_bp, companies_bp, imports_bp,
-                      reports_bp, calendars_bp, votes_bp):
+                      reports_bp, calendars_bp, votes_bp, ladders_bp):
         app.register_blueprint(blueprint)
 
     from engage import api

@@ -138,6 +138,7 @@ def demo_load_command(today) -> None:
 def register(app: Flask) -> None:
     from engage.bench.cli import bench_data_command
     from engage.companies.cli import import_cli
+    from engage.escalations.ladder_cli import ladder_cli
     from engage.organisations.cli import org_cli, token_cli
     from engage.reports.cli import report_command
 
@@ -146,5 +147,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(org_cli)
     app.cli.add_command(token_cli)
     app.cli.add_command(import_cli)
+    app.cli.add_command(ladder_cli)
     app.cli.add_command(report_command)
     app.cli.add_command(bench_data_command)

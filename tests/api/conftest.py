@@ -46,8 +46,10 @@ class ApiWorld:
     member: Any  # A's own membership of its initiative
     ladder_steps: list
     tokens: dict[str, str]  # name -> secret
+    template: Any = None  # A's own ladder template
     note: Any = None  # A's private note on the engagement
     resolution: Any = None  # A's resolution document (a Letter), with its filing terms
+    divestment: Any = None  # a divestment review of A's engagement, open
 
 
 def _token(db_session, org, user, scope: str, name: str) -> str:
@@ -82,17 +84,26 @@ def build_api_world(db_session) -> ApiWorld:
         resolution = f.resolution(engagement)
         f.signature(resolution, a)
         f.holding(a, company, "750000")
+        divestment = f.divestment_review(engagement)
         from engage.initiatives.models import InitiativeMember
 
         member = db_session.query(InitiativeMember).filter_by(
             initiative_id=initiative.id, organisation_id=a.id).one()
         assert member.role is MemberRole.LEAD
         db_session.flush()
+        from engage.escalations import ladders
+
+        own = ladders.new_ladder("A's own ladder", [{"kind": "letter_to_board", "wait_days": 30}],
+                                 is_template=True)
+        own.organisation_id = a.id
+        db_session.add(own)
+        db_session.flush()
         steps = sorted(lad.steps, key=lambda s: s.position)
         world = ApiWorld(a, b, a_admin, a_member, a_viewer, b_admin, b_member, company,
                          initiative, recruiting, engagement, milestone, review, dialogue,
                          private_dialogue, letter, signature, vote, member, steps, {},
-                         note=note, resolution=resolution)
+                         note=note, resolution=resolution, template=own,
+                         divestment=divestment)
     world.tokens = {
         "a_write": _token(db_session, a, a_member, "write", "a write"),
         "a_read": _token(db_session, a, a_member, "read", "a read"),

@@ -20,7 +20,7 @@ from engage.engagements.models import (
     Objective,
     SeverityAssessment,
 )
-from engage.escalations.models import LadderStep
+from engage.escalations.models import EscalationLadder, LadderStep
 from engage.tenancy import as_organisation
 from engage.votes.models import Vote
 from openapi_spec_validator import validate
@@ -184,6 +184,11 @@ CASES: dict[str, dict[str, Any]] = {
     "POST /reviews/{review_id}/decision": {
         "kind": "hidden", "params": lambda w: {"review_id": w.review.id},
         "body": {"kind": "close", "close_outcome": "success", "reason": "Not ours to close"}},
+    "GET /divestment-reviews/{divestment_review_id}": {
+        "kind": "hidden", "params": lambda w: {"divestment_review_id": w.divestment.id}},
+    "POST /divestment-reviews/{divestment_review_id}/answer": {
+        "kind": "hidden", "params": lambda w: {"divestment_review_id": w.divestment.id},
+        "body": {"leverage_left": "Answered by B"}},
     "GET /letters": {"kind": "list", "object": lambda w: w.letter.id},
     "GET /letters/{letter_id}": {"kind": "hidden", "params": lambda w: {"letter_id": w.letter.id}},
     "GET /letters/{letter_id}/signatures": {
@@ -236,6 +241,28 @@ CASES: dict[str, dict[str, Any]] = {
     "GET /audit-events": {"kind": "list", "admin": True, "object": lambda w: w.audit_event_id},
     "GET /audit-events/{event_id}": {
         "kind": "hidden", "admin": True, "params": lambda w: {"event_id": w.audit_event_id}},
+    "GET /engagements/{engagement_id}/ladder": {
+        "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id}},
+    "PUT /engagements/{engagement_id}/ladder": {
+        "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id},
+        "body": {"steps": [{"kind": "divestment_review", "wait_days": 1}]},
+        "count": EscalationLadder},
+    "DELETE /engagements/{engagement_id}/ladder": {
+        "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id},
+        "count": EscalationLadder},
+    "GET /ladder-templates": {"kind": "list", "object": lambda w: w.template.id},
+    "POST /ladder-templates": {
+        "kind": "refused", "admin": True, "count": EscalationLadder,
+        "body": lambda w: {"name": "Taken over", "copy_from": w.template.id}},
+    "GET /ladder-templates/{ladder_id}": {
+        "kind": "hidden", "params": lambda w: {"ladder_id": w.template.id}},
+    "PUT /ladder-templates/{ladder_id}": {
+        "kind": "hidden", "admin": True, "params": lambda w: {"ladder_id": w.template.id},
+        "body": {"name": "Taken over", "steps": [{"kind": "legal_action", "wait_days": 1}]},
+        "count": LadderStep},
+    "DELETE /ladder-templates/{ladder_id}": {
+        "kind": "hidden", "admin": True, "params": lambda w: {"ladder_id": w.template.id},
+        "count": EscalationLadder},
 }
 
 

@@ -95,7 +95,8 @@ def test_the_timeline_merges_dialogue_reviews_and_decisions_newest_first(client,
         f"/engagements/{world.engagement.id}").get_data(as_text=True)).group(1))
     client.post(f"/reviews/{review_id}/decision", data={
         "kind": "escalate", "ladder_step_id": str(world.steps[1].id),
-        "reason": "No roadmap after the meeting", "csrf_token": token})
+        "reason": "No roadmap after the meeting",
+        "skip_reason": "A letter was sent outside the platform already", "csrf_token": token})
     engine.apply_outbox(NOW + timedelta(days=3650))
     html = client.get(f"/engagements/{world.engagement.id}/timeline", headers=HX).get_data(as_text=True)
     order = [m.group(1) for m in re.finditer(

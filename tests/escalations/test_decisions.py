@@ -26,6 +26,8 @@ from engage.tenancy import as_organisation, system_scope
 from engage.votes.models import Vote, VoteInstruction, VoteStatus
 from tests.escalations.conftest import NOW, TODAY
 
+SKIP = "The board refused every letter; the milder steps would not help"
+
 
 @pytest.fixture
 def review_id(world):
@@ -145,7 +147,7 @@ def test_escalating_to_a_letter_drafts_it_for_the_leads_once(app, world, review_
 
 
 def test_escalating_to_a_vote_asks_every_participant_for_its_own_vote(app, world, review_id, db_session):
-    decision = _decide(world, review_id, ladder_step_id=world.steps[3].id)
+    decision = _decide(world, review_id, ladder_step_id=world.steps[3].id, skip_reason=SKIP)
     _apply_twice(decision.id)
     with system_scope("test"):
         votes = db_session.scalars(sa.select(Vote).order_by(Vote.organisation_id)).all()
@@ -168,7 +170,7 @@ def test_the_agm_date_falls_back_to_the_next_30_june():
 
 @pytest.mark.parametrize("position, kind", [(1, StepKind.MEETING_WITH_BOARD)])
 def test_escalating_to_a_task_gives_the_lead_an_owner_and_a_date(app, world, review_id, db_session, position, kind):
-    decision = _decide(world, review_id, ladder_step_id=world.steps[position].id)
+    decision = _decide(world, review_id, ladder_step_id=world.steps[position].id, skip_reason=SKIP)
     _apply_twice(decision.id)
     with system_scope("test"):
         task = db_session.scalars(sa.select(EscalationTask)).one()
@@ -178,7 +180,7 @@ def test_escalating_to_a_task_gives_the_lead_an_owner_and_a_date(app, world, rev
 
 
 def test_divestment_is_a_review_with_the_oecd_questions(app, world, review_id, db_session):
-    decision = _decide(world, review_id, ladder_step_id=world.steps[5].id)
+    decision = _decide(world, review_id, ladder_step_id=world.steps[5].id, skip_reason=SKIP)
     _apply_twice(decision.id)
     with system_scope("test"):
         review = db_session.scalars(sa.select(DivestmentReview)).one()

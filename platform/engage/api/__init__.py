@@ -21,6 +21,7 @@ FEATURE_APIS = (
     "engage.engagements.correction_api",
     "engage.engagements.notes_api",
     "engage.escalations.api",
+    "engage.escalations.ladder_api",
     "engage.escalations.document_api",
     "engage.votes.api",
     "engage.audit.api",

@@ -74,6 +74,62 @@ LABELS = {
         "reduce_exposure": _l("reduce exposure"),
         "divestment_review": _l("divestment review"),
     },
+    # What taking a step does, in plain words (the decision form and page, the README).
+    "step_effect": {
+        "letter_to_board": _l("Drafts a letter to the company's board. The leads edit it, "
+                              "the participants co-sign it, a lead sends it; the company's "
+                              "answer is then due by a dated milestone."),
+        "meeting_with_board": _l("Gives the lead a task to request a meeting with the board "
+                                 "or its chair, with an agenda: the concern, what the company "
+                                 "is asked to do, the deadlines it missed."),
+        "public_statement": _l("Drafts a public statement for the participants to co-sign "
+                               "before it is published."),
+        "widen_coalition": _l("Gives the lead a task to invite further investors to join: "
+                              "the strength of numbers."),
+        "agm_question": _l("Prepares a question for the company's next annual general "
+                           "meeting."),
+        "vote_against_directors": _l("Asks each participant to vote against the re-election "
+                                     "of the directors responsible at the next AGM. Each "
+                                     "organisation decides its own vote."),
+        "vote_against_annual_report": _l("Asks each participant to vote against adopting "
+                                         "the annual report at the next AGM. Each "
+                                         "organisation decides its own vote."),
+        "co_file_resolution": _l("Prepares a shareholder resolution for the participants to "
+                                 "co-file before the filing deadline."),
+        "nominate_director": _l("Gives the lead a task to prepare a nomination for election "
+                                "to the board."),
+        "legal_action": _l("Gives the lead a task to take legal advice on remedies."),
+        "reduce_exposure": _l("Gives each participant that holds the company a task to "
+                              "decide on reducing its exposure, and tells it. Nobody sells on "
+                              "anyone's behalf; no position is shown to others."),
+        "divestment_review": _l("Opens the divestment review: the leads answer the OECD "
+                                "questions before any decision to divest. Its conclusion "
+                                "(stay engaged, reduce exposure, divest) has effects of its "
+                                "own."),
+    },
+    # What each kind of decision does.
+    "decision_effect": {
+        "escalate": _l("Escalate: the chosen step is taken once, by the workflow, and the "
+                       "company has that step's waiting days to respond; then a review opens "
+                       "again. Going past the next step, or to reducing exposure or the "
+                       "divestment review, needs its own reason."),
+        "extend": _l("Extend: the missed milestone gets a new date; if that passes unmet, a "
+                     "new review opens. Nothing is sent to anyone."),
+        "close": _l("Close: the engagement ends with its outcome (success, or no prospect of "
+                    "success); no further reviews open."),
+    },
+    # What a divestment review's conclusion does.
+    "conclusion_effect": {
+        "stay_engaged": _l("Stay engaged: the engagement goes back to its escalation ladder, "
+                           "at the last step taken before the divestment review; the next "
+                           "review can escalate again."),
+        "reduce_exposure": _l("Reduce exposure: each participant holding the company gets a "
+                              "task and is told; the re-entry criteria and the date to look "
+                              "again are recorded, and on that date a new review opens."),
+        "divest": _l("Divest: each participant holding the company gets a task and is told; "
+                     "divestment is temporary, until the re-entry criteria are met: on the "
+                     "date to look again a new review opens."),
+    },
     "letter_status": {
         "draft": _l("draft"),
         "open_for_signing": _l("open for signing"),

@@ -80,18 +80,27 @@ def visible_engagement_ids(org_id: Any) -> sa.CompoundSelect:
 
 
 def visible_ladder_ids(org_id: Any) -> sa.CompoundSelect:
-    """Templates, the ladders of visible initiatives, and ladders tailored to visible
-    engagements: a UNION, as ``visible_engagement_ids`` (an OR of the three read whole
-    tables for every ladder step a page showed)."""
+    """The installed templates and the organisation's own, the ladders of visible
+    initiatives, the ladders visible engagements climb and those tailored to them (kept
+    after a revert for the steps their decisions used): a UNION, as
+    ``visible_engagement_ids`` (an OR of them read whole tables for every ladder step a page
+    showed)."""
     ladder = aliased_table("escalation_ladder", "tenancy_l")
+    tailored = aliased_table("escalation_ladder", "tenancy_lt")
     e = aliased_table("engagement", "tenancy_le")
     return sa.union(
-        sa.select(ladder.c.id).where(ladder.c.is_template.is_(True)).correlate(None),
+        sa.select(ladder.c.id).where(
+            ladder.c.is_template.is_(True),
+            sa.or_(ladder.c.organisation_id.is_(None), ladder.c.organisation_id == org_id),
+        ).correlate(None),
         sa.select(ladder.c.id)
         .where(ladder.c.initiative_id.in_(visible_initiative_ids(org_id)))
         .correlate(None),
         sa.select(e.c.ladder_id)
         .where(e.c.id.in_(visible_engagement_ids(org_id)), e.c.ladder_id.is_not(None))
+        .correlate(None),
+        sa.select(tailored.c.id)
+        .where(tailored.c.engagement_id.in_(visible_engagement_ids(org_id)))
         .correlate(None),
     )
 

@@ -305,6 +305,7 @@ def answer_divestment(review: DivestmentReview):
                                values={key: form.to_dict()} if errors else {})
 
     return _answer_in_place(
-        lambda: followup.answer_divestment_review(review, **acting(), data=form.to_dict()),
+        lambda: followup.answer_divestment_review(review, **acting(), data=form.to_dict(),
+                                                  now=clock.now()),
         engagement_id=engagement_id, key=key, fragment=divestment_fragment,
         values=form.to_dict(), message=_("Divestment review saved."))

@@ -33,6 +33,7 @@ from engage.engagements.models import (
     SeverityAssessment,
     Signature,
 )
+from engage.companies.models import Holding
 from engage.engagements.service import sign_on_role
 from engage.escalations import followup
 from engage.escalations.models import Decision, DivestmentReview, EscalationLadder
@@ -104,7 +105,9 @@ def _sections(engagement_id: int) -> dict[str, list[Any]]:
                       options=(joinedload(Letter.signatures).joinedload(Signature.organisation),
                                joinedload(Letter.declines).joinedload(LetterDecline.organisation)),
                       collections=True),
-        "tasks": of(EscalationTask, EscalationTask.due_on, EscalationTask.id),
+        "tasks": of(EscalationTask, EscalationTask.due_on, EscalationTask.id,
+                    options=(joinedload(EscalationTask.owner_organisation),
+                             joinedload(EscalationTask.owner_user))),
         "votes": of(Vote, Vote.agm_on, Vote.id),
         "divestment_reviews": of(DivestmentReview, DivestmentReview.id),
         # The organisation's own private notes (OrgPrivate: never another's).
@@ -131,6 +134,10 @@ def page_context(engagement: Engagement) -> dict[str, Any]:
                          if r.decision is not None and r.decision.ladder_step is not None),
                         key=lambda d: (d.decided_at, d.id)),
         "ladder": engagement.ladder,
+        "next_step_id": next_step_id(engagement),
+        # What the decision form weighs besides severity: the business relationship, as
+        # this organisation's own latest holding in the company (others' stay private).
+        "my_holding": own_holding(engagement.company_id) if may_lead else None,
         "my_role": role,
         "may_decide": may_lead,
         "may_lead": may_lead,
@@ -143,6 +150,30 @@ def page_context(engagement: Engagement) -> dict[str, Any]:
         "values": {},
         **timeline_context(engagement),
     }
+
+
+def next_step_id(engagement: Engagement) -> int | None:
+    """The step an escalation goes to unless the leads choose another, from the ladder the
+    page has loaded (as ``escalations.decisions.next_step`` finds it in the database)."""
+    ladder = engagement.ladder
+    if ladder is None or not ladder.steps:
+        return None
+    if engagement.current_step_id is None:
+        return ladder.steps[0].id
+    current = next((s for s in ladder.steps if s.id == engagement.current_step_id), None)
+    if current is not None:
+        after = [s for s in ladder.steps if s.position > current.position]
+    else:  # retired: whatever now stands at its position or later
+        position = engagement.current_step.position if engagement.current_step else 0
+        after = [s for s in ladder.steps if s.position >= position]
+    return after[0].id if after else None
+
+
+def own_holding(company_id: int) -> Holding | None:
+    """This organisation's latest holding in the company (tenancy shows its own only)."""
+    return db.session.scalar(
+        sa.select(Holding).where(Holding.company_id == company_id)
+        .order_by(Holding.valued_on.desc(), Holding.id.desc()).limit(1))
 
 
 def _may_sign_on(engagement: Engagement, role: Any) -> bool:

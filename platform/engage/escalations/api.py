@@ -10,10 +10,12 @@ from engage.api.routing import operation, paginate
 from engage.db import utcnow
 from engage.engagements.models import Letter, LetterDecline, Signature
 from engage.engagements.schemas import DialogueSchema
-from engage.escalations.models import Decision, EscalationReview
+from engage.escalations.models import Decision, DivestmentReview, EscalationReview
 from engage.escalations.schemas import (
     DecisionCreateSchema,
     DecisionSchema,
+    DivestmentAnswerSchema,
+    DivestmentReviewSchema,
     LetterListArgs,
     LetterAnswerSchema,
     LetterDeclineCreateSchema,
@@ -95,7 +97,8 @@ def create_decision(review_id, data):
                                    organisation_id=current_org.id, reason=data["reason"],
                                    now=utcnow(), ladder_step_id=data["ladder_step_id"],
                                    new_due_on=data["new_due_on"],
-                                   close_outcome=data["close_outcome"])
+                                   close_outcome=data["close_outcome"],
+                                   skip_reason=data["skip_reason"] or "")
     except NotALead as exc:
         raise ApiError(403, str(exc)) from None
     except ReviewNotOpen as exc:
@@ -103,6 +106,40 @@ def create_decision(review_id, data):
     except DecisionError as exc:
         raise service_error(exc) from None
     return decision
+
+
+# --- divestment reviews --------------------------------------------------------------------------
+
+
+@operation("GET", "/divestment-reviews/<id:divestment_review_id>", tag="reviews",
+           summary="Get a divestment review", response=DivestmentReviewSchema)
+def get_divestment_review(divestment_review_id):
+    return _divestment(divestment_review_id)
+
+
+def _divestment(review_id: int) -> DivestmentReview:
+    return one_or_404(sa.select(DivestmentReview).where(DivestmentReview.id == review_id)
+                      .options(selectinload(DivestmentReview.decided_by)))
+
+
+@operation("POST", "/divestment-reviews/<id:divestment_review_id>/answer", tag="reviews",
+           summary="Answer or conclude a divestment review (leads)",
+           body=DivestmentAnswerSchema, response=DivestmentReviewSchema, errors=(409,))
+def answer_divestment_review(divestment_review_id, data):
+    """Save the answers (conclusion ``open`` or none) or conclude; a concluded review is a
+    record (409)."""
+    from engage import clock
+    from engage.escalations.followup import answer_divestment_review as answer
+
+    review = load_or_404(DivestmentReview, divestment_review_id)
+    require(Permission.LEAD_ENGAGEMENT, review)
+    if review.decided_at is not None:
+        raise ApiError(409, "This divestment review has been concluded; it is on record.")
+    values = {key: value for key, value in data.items() if value is not None}
+    if "conclusion" in values:
+        values["conclusion"] = values["conclusion"].value
+    commit_unit(lambda: answer(review, **acting(), data=values, now=clock.now()))
+    return _divestment(divestment_review_id)
 
 
 # --- letters ------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ orchestrator (``engage.orchestrator``), or left to the sweep's outbox."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import format_date
@@ -12,17 +13,20 @@ from flask_babel import gettext as _
 from engage import orchestrator
 from engage.audit import service as audit
 from engage.clock import local_date
+from engage.common.labels import label
 from engage.common.forms import FormError, parse_choice
 from engage.common.writes import update_where
 from engage.engagements.models import Engagement, EngagementParticipant
 from engage.engagements.service import participant_role
 from engage.escalations.models import (
+    ApplyStatus,
     CloseOutcome,
     Decision,
     DecisionKind,
     EscalationReview,
     LadderStep,
     ReviewStatus,
+    StepKind,
 )
 from engage.extensions import db
 from engage.organisations.models import OrgMembership, User
@@ -53,17 +57,23 @@ def record_decision(
     ladder_step_id: int | None = None,
     new_due_on: date | None = None,
     close_outcome: CloseOutcome | str | None = None,
+    skip_reason: str | None = None,
     today: date | None = None,
 ) -> Decision:
     """Record the decision, mark the review decided and commit; then ask the orchestrator to
     apply it (without one, or when it is unreachable, the decision stays pending and the
-    sweep applies it)."""
+    sweep applies it).
+
+    Escalating past the next step of the ladder, or to a last-resort step (reducing
+    exposure, the divestment review), needs ``skip_reason``: the study's flowchart leaves
+    divestment for when leverage is exhausted. Every decision records the escalation steps
+    taken before it (``Decision.earlier_steps``)."""
     today = today or local_date(now)
     session = db.session
     try:
         with as_organisation(organisation_id):
             decision = _validated(review_id, kind, actor, organisation_id, reason, now, today,
-                                  ladder_step_id, new_due_on, close_outcome)
+                                  ladder_step_id, new_due_on, close_outcome, skip_reason)
             audit.set_actor(actor.id)
             session.add(decision)
             session.flush()
@@ -99,7 +109,7 @@ def send_to_orchestrator(decision_id: int) -> str | None:
 
 
 def _validated(review_id, kind, actor, organisation_id, reason, now, today,
-               ladder_step_id, new_due_on, close_outcome) -> Decision:
+               ladder_step_id, new_due_on, close_outcome, skip_reason) -> Decision:
     session = db.session
     errors: dict[str, str] = {}
     kind = parse_choice(kind, DecisionKind, "kind", errors)
@@ -122,9 +132,11 @@ def _validated(review_id, kind, actor, organisation_id, reason, now, today,
     reason = (reason or "").strip()
     if not reason:
         raise DecisionError(_("a decision needs a reason: who decided what, and why"))
+    skip_reason = (skip_reason or "").strip()
     decision = Decision(
         review_id=review.id, engagement_id=review.engagement_id, kind=kind, reason=reason,
         decided_by_id=actor.id, decided_by_organisation_id=organisation_id, decided_at=now,
+        earlier_steps=earlier_steps(review.engagement_id),
     )
     if kind != DecisionKind.ESCALATE and ladder_step_id is not None:
         raise DecisionError(_("only an escalation names a ladder step"))
@@ -133,7 +145,12 @@ def _validated(review_id, kind, actor, organisation_id, reason, now, today,
     if kind != DecisionKind.CLOSE and close_outcome is not None:
         raise DecisionError(_("only a closing decision has an outcome"))
     if kind == DecisionKind.ESCALATE:
-        decision.ladder_step_id = _step(review.engagement, ladder_step_id).id
+        step = _step(review.engagement, ladder_step_id)
+        decision.ladder_step_id = step.id
+        why = needs_skip_reason(review.engagement, step)
+        if why and not skip_reason:
+            raise DecisionError({"skip_reason": why})
+        decision.skip_reason = skip_reason if why else ""
     elif kind == DecisionKind.EXTEND:
         if review.milestone_id is None:
             raise DecisionError(_("only a milestone's deadline can be extended; escalate or close"))
@@ -149,6 +166,59 @@ def _validated(review_id, kind, actor, organisation_id, reason, now, today,
     return decision
 
 
+# The last resort of the study's escalation strategy: "reducing exposure in the company or
+# completely divesting", only once the leverage of the milder steps is exhausted.
+LAST_RESORT = (StepKind.REDUCE_EXPOSURE, StepKind.DIVESTMENT_REVIEW)
+
+
+def needs_skip_reason(engagement: Engagement, step: LadderStep) -> str:
+    """Why escalating to ``step`` needs its own reason (the message to show), or ""."""
+    if step.kind in LAST_RESORT:
+        return _("Say why the leverage of the milder steps is exhausted: the study leaves "
+                 "reducing exposure and divestment for last, with the severity to people and "
+                 "the business relationship weighed.")
+    following = next_step(engagement)
+    if following is not None and step.position > following.position:
+        return _("This skips step %(position)d (%(step)s): say why the steps in between "
+                 "would not help.", position=following.position,
+                 step=label("step_kind", following.kind))
+    return ""
+
+
+def earlier_steps(engagement_id: int) -> list[dict[str, Any]]:
+    """The escalation steps decided on the engagement so far, oldest first, as they stand
+    now: what a decision records as tried before it."""
+    rows = db.session.execute(
+        sa.select(Decision.id, Decision.decided_at, Decision.apply_status, LadderStep.id,
+                  LadderStep.position, LadderStep.kind, LadderStep.description)
+        .join(LadderStep, LadderStep.id == Decision.ladder_step_id)
+        .where(Decision.engagement_id == engagement_id, Decision.kind == DecisionKind.ESCALATE)
+        .order_by(Decision.decided_at, Decision.id)
+    ).all()
+    return [{"decision_id": d_id, "step_id": step_id, "position": position,
+             "kind": kind.value, "description": description or "",
+             "decided_on": local_date(decided_at).isoformat(),
+             "applied": status == ApplyStatus.DONE}
+            for d_id, decided_at, status, step_id, position, kind, description in rows]
+
+
+def next_step(engagement: Engagement) -> LadderStep | None:
+    """The step after the engagement's current one on its ladder (the first when none)."""
+    if engagement.ladder_id is None:
+        return None
+    current = engagement.current_step
+    # After a retired current step comes whatever now stands at its position or later (the
+    # steps were renumbered around it when it left the ladder).
+    after = (LadderStep.position > current.position if current and current.retired_at is None
+             else LadderStep.position >= current.position if current else sa.true())
+    return db.session.scalar(
+        sa.select(LadderStep)
+        .where(LadderStep.ladder_id == engagement.ladder_id, after,
+               LadderStep.retired_at.is_(None))
+        .order_by(LadderStep.position)
+        .limit(1))
+
+
 def _step(engagement: Engagement, ladder_step_id: int | None) -> LadderStep:
     if engagement.ladder_id is None:
         raise DecisionError(_("the engagement has no escalation ladder to escalate on"))
@@ -157,17 +227,7 @@ def _step(engagement: Engagement, ladder_step_id: int | None) -> LadderStep:
         if step is None or step.ladder_id != engagement.ladder_id or step.retired_at is not None:
             raise DecisionError(_("the step is not on this engagement's escalation ladder"))
         return step
-    current = engagement.current_step
-    # After a retired current step comes whatever now stands at its position or later (the
-    # steps were renumbered around it when it left the ladder).
-    after = (LadderStep.position > current.position if current and current.retired_at is None
-             else LadderStep.position >= current.position if current else sa.true())
-    step = db.session.scalar(
-        sa.select(LadderStep)
-        .where(LadderStep.ladder_id == engagement.ladder_id, after,
-               LadderStep.retired_at.is_(None))
-        .order_by(LadderStep.position)
-        .limit(1))
+    step = next_step(engagement)
     if step is None:
         raise DecisionError(_("the engagement is on the last step of its ladder; close it "
                               "instead"))

@@ -77,6 +77,9 @@ DESCRIPTION_MAX = 2000
 _SHIFT = 1000
 
 
+FORM_FIELDS = ("id", "kind", "wait_days", "description", "description_nl")
+
+
 class LadderError(FormError):
     """A ladder's steps cannot be written as given; nothing was written."""
 
@@ -87,6 +90,8 @@ class StepInput:
     kind: StepKind
     wait_days: int
     description: str
+    # None when not given: a kept step whose English text is unchanged keeps its Dutch.
+    description_nl: str | None = None
 
 
 def check_steps(entries: Any) -> list[StepInput]:
@@ -112,15 +117,19 @@ def check_steps(entries: Any) -> list[StepInput]:
                          high=WAIT_DAYS_MAX)
         description = parse_text(entry.get("description"), prefix + "description", errors,
                                  max_length=DESCRIPTION_MAX)
-        if kind is not None and wait is not None and description is not None:
-            steps.append(StepInput(step_id, kind, wait, description))
+        description_nl = (None if entry.get("description_nl") is None else
+                          parse_text(entry.get("description_nl"), prefix + "description_nl",
+                                     errors, max_length=DESCRIPTION_MAX))
+        if kind is not None and wait is not None:
+            steps.append(StepInput(step_id, kind, wait, description, description_nl))
     if errors:
         raise LadderError(errors)
     return steps
 
 
 def steps_from_form(form: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The ladder form's rows (``steps-<n>-id|kind|wait_days|description|order|remove``) as
+    """The ladder form's rows (``steps-<n>-id|kind|wait_days|description|description_nl|
+    order|remove``) as
     the entries :func:`replace_steps` takes: rows marked for removal and the empty new row
     left out, the rest sorted by their order number (then by row)."""
     errors: dict[str, str] = {}
@@ -131,8 +140,9 @@ def steps_from_form(form: Mapping[str, Any]) -> list[dict[str, Any]]:
             continue
         if form.get(prefix + "remove"):
             continue
-        entry = {key: form.get(prefix + key) for key in ("id", "kind", "wait_days", "description")}
-        if not entry["id"] and not entry["kind"] and not (entry["description"] or "").strip():
+        entry = {key: form.get(prefix + key) for key in FORM_FIELDS}
+        if not entry["id"] and not entry["kind"] and not (entry["description"] or "").strip() \
+                and not (entry["description_nl"] or "").strip():
             continue  # the empty row for a new step, left empty
         order = parse_int(form.get(prefix + "order") or str(n), prefix + "order", errors, low=1,
                           high=MAX_STEPS + 1)
@@ -182,11 +192,11 @@ def replace_steps(ladder: EscalationLadder, entries: Any, *, now: datetime) -> E
         elif _same(step, entry):
             kept.append(step)
         elif step.id in used:
-            kept.append(StepInput(None, entry.kind, entry.wait_days, entry.description))
+            kept.append(StepInput(None, entry.kind, entry.wait_days, entry.description,
+                                  _dutch(step, entry)))
         else:
             step.kind, step.wait_days = entry.kind, entry.wait_days
-            if entry.description != step.shown_description:
-                step.description, step.description_nl = entry.description, ""
+            step.description, step.description_nl = entry.description, _dutch(step, entry)
             kept.append(step)
     staying = {item.id for item in kept if isinstance(item, LadderStep)}
     for step in current.values():
@@ -202,12 +212,44 @@ def replace_steps(ladder: EscalationLadder, entries: Any, *, now: datetime) -> E
             item.position = position
         else:
             db.session.add(LadderStep(ladder_id=ladder.id, position=position, kind=item.kind,
-                                      wait_days=item.wait_days, description=item.description))
+                                      wait_days=item.wait_days, description=item.description,
+                                      description_nl=item.description_nl or ""))
     db.session.flush()
     db.session.expire(ladder, ["steps"])
     return ladder
 
 
+def _dutch(step: LadderStep, entry: StepInput) -> str:
+    """The Dutch text a kept step gets: the one given; when none is given, the step's own
+    while its English stands (a Dutch text of other English would misstate the step)."""
+    if entry.description_nl is not None:
+        return entry.description_nl
+    return step.description_nl if entry.description == step.description else ""
+
+
 def _same(step: LadderStep, entry: StepInput) -> bool:
     return (step.kind == entry.kind and step.wait_days == entry.wait_days
-            and entry.description == step.shown_description)
+            and entry.description == step.description
+            and _dutch(step, entry) == step.description_nl)
+
+
+# --- the editor's rows ---------------------------------------------------------------------
+
+def editor_rows(ladder: EscalationLadder | None, form: Mapping[str, Any] | None) -> list[dict]:
+    """The rows a ladder editor shows: the ladder's steps in force (both texts) or, after a
+    refused save, the rows as typed; then an empty row to add a step."""
+    if form is None:
+        rows = [dict(id=step.id, kind=step.kind.value, wait_days=step.wait_days,
+                     description=step.description, description_nl=step.description_nl,
+                     order=step.position)
+                for step in (ladder.steps if ladder else [])]
+    else:
+        rows = [{key: form.get(f"steps-{n}-{key}", "") for key in (*FORM_FIELDS, "order", "remove")}
+                for n in range(1, MAX_STEPS + 2)
+                if any(f"steps-{n}-{key}" in form for key in ("id", "kind", "description"))]
+        rows = [row for row in rows
+                if row["id"] or row["kind"] or row["description"] or row["description_nl"]]
+    if len(rows) < MAX_STEPS:
+        rows.append(dict(id="", kind="", wait_days=90, description="", description_nl="",
+                         order=len(rows) + 1))
+    return rows

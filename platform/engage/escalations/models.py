@@ -77,6 +77,10 @@ class DivestmentConclusion(StrEnum):
     DIVEST = "divest"
 
 
+# The conclusions that take the holders out (or partly out) of the company, for a time.
+LEAVING = (DivestmentConclusion.REDUCE_EXPOSURE, DivestmentConclusion.DIVEST)
+
+
 def in_language(text: str, text_nl: str) -> str:
     """The Dutch text for a user reading Dutch when there is one, else the English."""
     from flask_babel import get_locale
@@ -102,6 +106,22 @@ class EscalationLadder(TenantScoped, TimestampMixin, Base):
         sa.ForeignKey("initiative.id", ondelete="CASCADE"), unique=True
     )
     is_template: Mapped[bool] = mapped_column(default=False)
+    # A template an organisation keeps for itself (its admins write it; only it sees it);
+    # None for the templates installed with the platform, which nobody edits.
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    # Set on a ladder tailored to one engagement by its leads: a copy that diverges from the
+    # shared one. It stays tied to the engagement after a revert, for the steps its reviews
+    # and decisions used. ``use_alter``: engagement.ladder_id points back here.
+    engagement_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("engagement.id", ondelete="CASCADE", use_alter=True)
+    )
+    # For a tailored ladder: the ladder the engagement shared before, which a revert goes
+    # back to when the engagement has no initiative ladder.
+    shared_ladder_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("escalation_ladder.id", ondelete="SET NULL")
+    )
 
     # The steps in force. A step a review, decision or engagement used is retired instead of
     # deleted or changed (see escalations/ladders.py): it stays, for the record, out of this list.
@@ -110,6 +130,23 @@ class EscalationLadder(TenantScoped, TimestampMixin, Base):
                     "LadderStep.retired_at.is_(None))",
         cascade="all, delete-orphan", passive_deletes=True, order_by="LadderStep.position",
     )
+
+    __table_args__ = (
+        sa.Index("uq_escalation_ladder_engagement_id", "engagement_id", unique=True),
+        sa.CheckConstraint("organisation_id IS NULL OR is_template", name="owned_is_template"),
+        sa.CheckConstraint("engagement_id IS NULL OR (NOT is_template AND initiative_id IS NULL)",
+                           name="tailored_is_engagement_only"),
+    )
+
+    @property
+    def tailored(self) -> bool:
+        """A copy the engagement's leads made diverge from the shared ladder."""
+        return self.engagement_id is not None
+
+    @property
+    def installed(self) -> bool:
+        """A template installed with the platform: read-only for everyone."""
+        return self.is_template and self.organisation_id is None
 
     @property
     def shown_name(self) -> str:
@@ -155,7 +192,8 @@ class LadderStep(TenantScoped, Base):
 
     @property
     def shown_description(self) -> str:
-        return in_language(self.description, self.description_nl)
+        # A step written in Dutch only still says what it asks to a reader of English.
+        return in_language(self.description, self.description_nl) or self.description_nl
 
     @classmethod
     def tenant_criteria(cls, org_id: Any) -> sa.ColumnElement[bool]:
@@ -224,6 +262,16 @@ class Decision(EngagementShared, Base):
         enum_type(CloseOutcome, "close_outcome")
     )
     reason: Mapped[str] = mapped_column(sa.Text)
+    # Why the leads go past the next step of the ladder, or to the divestment review: the
+    # study's flowchart asks for it (divestment only once leverage is exhausted). Empty when
+    # the escalation is to the next step, or the decision is no escalation.
+    skip_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # The escalation steps taken on the engagement before this decision, as they stood when
+    # it was made (oldest first): [{"decision_id", "step_id", "position", "kind",
+    # "description", "decided_on", "applied"}]. A record, not a link: it does not change when
+    # the ladder does.
+    earlier_steps: Mapped[list[dict[str, Any]]] = mapped_column(
+        sa.JSON, default=list, server_default=sa.text("'[]'"))
     decided_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("user_account.id", ondelete="SET NULL")
     )
@@ -246,6 +294,12 @@ class Decision(EngagementShared, Base):
     ladder_step: Mapped[LadderStep | None] = relationship()
     decided_by: Mapped[User | None] = relationship()
     decided_by_organisation: Mapped[Organisation] = relationship()
+
+    @property
+    def tried_before(self) -> list[dict[str, Any]]:
+        """``earlier_steps`` with their dates as dates (the page and the API show them)."""
+        return [{**step, "decided_on": date.fromisoformat(step["decided_on"])}
+                for step in self.earlier_steps or ()]
 
     __table_args__ = (
         sa.CheckConstraint(
@@ -284,12 +338,28 @@ class DivestmentReview(EngagementShared, TimestampMixin, Base):
         enum_type(DivestmentConclusion, "divestment_conclusion"),
         default=DivestmentConclusion.OPEN,
     )
+    # When the conclusion is to divest or reduce exposure: what the company must have done
+    # for the holders to invest again, and the date the leads look again (the study: divest
+    # "temporarily until the company has improved its practices"). The sweep opens a new
+    # review on that date (``follows_review_id``).
+    re_entry_criteria: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    look_again_on: Mapped[date | None]
+    follows_review_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("divestment_review.id", ondelete="SET NULL"), unique=True
+    )
     decided_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("user_account.id", ondelete="SET NULL")
     )
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     engagement: Mapped[Engagement] = relationship()
+    follows: Mapped[DivestmentReview | None] = relationship(remote_side=[id])
+    decided_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        # The sweep's look-again dates.
+        sa.Index("ix_divestment_review_look_again_on", "look_again_on"),
+    )
 
 
 class TaskStatus(StrEnum):
@@ -298,7 +368,8 @@ class TaskStatus(StrEnum):
 
 
 class EscalationTask(EngagementShared, TimestampMixin, Base):
-    """Work an escalation step asks of a lead: a meeting to request, a resolution to co-file."""
+    """Work an escalation step asks of a participant: a meeting to request, a resolution to
+    co-file, exposure to reduce (one task per organisation holding the company)."""
 
     __tablename__ = "escalation_task"
 
@@ -320,14 +391,20 @@ class EscalationTask(EngagementShared, TimestampMixin, Base):
         enum_type(TaskStatus, "task_status"), default=TaskStatus.OPEN
     )
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set on the tasks a divestment review's conclusion gives each holder.
+    divestment_review_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("divestment_review.id", ondelete="SET NULL")
+    )
 
     engagement: Mapped[Engagement] = relationship()
     owner_organisation: Mapped[Organisation] = relationship()
     owner_user: Mapped[User | None] = relationship()
 
     __table_args__ = (
-        # Applying a decision twice creates its task once.
-        sa.UniqueConstraint("decision_id", "kind"),
+        # Applying a decision twice creates its tasks once (one per owner), and so does
+        # concluding a divestment review.
+        sa.UniqueConstraint("decision_id", "kind", "owner_organisation_id"),
+        sa.UniqueConstraint("divestment_review_id", "owner_organisation_id"),
         sa.CheckConstraint("(status = 'done') = (done_at IS NOT NULL)", name="done_has_time"),
     )
 

@@ -19,12 +19,25 @@ from engage.escalations.models import (
     ApplyStatus,
     CloseOutcome,
     DecisionKind,
+    DivestmentConclusion,
     ReviewReason,
     ReviewStatus,
+    StepKind,
 )
 
 
 DOCUMENT_CHANNELS = {c.value for enum in (LetterChannel, PublishedIn, AskedHow) for c in enum}
+
+
+class EarlierStepSchema(Schema):
+    decision_id = fields.Integer(required=True)
+    step_id = fields.Integer(required=True)
+    position = fields.Integer(required=True)
+    kind = fields.Enum(StepKind, by_value=True, required=True)
+    description = fields.String(required=True)
+    decided_on = fields.Date(required=True)
+    applied = fields.Boolean(required=True, metadata={
+        "description": "Whether the step had been carried out when the decision was made."})
 
 
 class DecisionSchema(Schema):
@@ -36,6 +49,13 @@ class DecisionSchema(Schema):
     new_due_on = fields.Date(allow_none=True)
     close_outcome = fields.Enum(CloseOutcome, by_value=True, allow_none=True)
     reason = fields.String(required=True)
+    skip_reason = fields.String(required=True, metadata={
+        "description": "Why the leads went past the next step of the ladder, or to a "
+                       "last-resort step (reduce exposure, divestment review); empty otherwise."})
+    earlier_steps = fields.List(fields.Nested(EarlierStepSchema), attribute="tried_before",
+                                required=True, metadata={
+        "description": "The escalation steps taken on the engagement before this decision, "
+                       "oldest first, as they stood when it was made."})
     decided_by = fields.Nested(UserRefSchema, allow_none=True)
     decided_by_organisation = fields.Nested(OrganisationRefSchema, required=True)
     decided_at = fields.DateTime(required=True)
@@ -64,13 +84,16 @@ class ReviewListArgs(PageArgs):
 
 class DecisionCreateSchema(Schema):
     """escalate (optionally naming the ladder step), extend (with a new date after today)
-    or close (with an outcome). Every decision gives its reason."""
+    or close (with an outcome). Every decision gives its reason; escalating past the next
+    step of the ladder, or to reduce exposure or the divestment review, also gives
+    ``skip_reason`` (a 400 names the field otherwise)."""
 
     kind = fields.Enum(DecisionKind, by_value=True, required=True)
     reason = Str(min_length=1, required=True)
     ladder_step_id = Id(load_default=None, allow_none=True)
     new_due_on = fields.Date(load_default=None, allow_none=True)
     close_outcome = fields.Enum(CloseOutcome, by_value=True, load_default=None, allow_none=True)
+    skip_reason = Str(load_default="", allow_none=True)
 
 
 
@@ -161,6 +184,39 @@ class LetterListArgs(PageArgs):
         "description": "letter_to_board, public_statement, agm_question or resolution"})
     engagement_id = QueryInt(minimum=1, load_default=None)
 
+
+class DivestmentReviewSchema(Schema):
+    id = fields.Integer(required=True)
+    engagement_id = fields.Integer(required=True)
+    decision_id = fields.Integer(allow_none=True, metadata={
+        "description": "The escalation decision that opened it; null for a review the sweep "
+                       "opened on an earlier review's date to look again."})
+    follows_review_id = fields.Integer(allow_none=True)
+    questions = fields.String(required=True)
+    responsible_or_harmful = fields.String(required=True)
+    leverage_left = fields.String(required=True)
+    impact_staying_vs_leaving = fields.String(required=True)
+    conclusion = fields.Enum(DivestmentConclusion, by_value=True, required=True)
+    re_entry_criteria = fields.String(required=True)
+    look_again_on = fields.Date(allow_none=True)
+    decided_by = fields.Nested(UserRefSchema, allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime(required=True)
+
+
+class DivestmentAnswerSchema(Schema):
+    """The answers to the OECD questions and, once all are answered, a conclusion (then the
+    review is a record). ``divest`` and ``reduce_exposure`` need ``re_entry_criteria`` and
+    ``look_again_on`` (after today); each participant holding the company then gets a task.
+    ``stay_engaged`` sends the engagement back to its escalation ladder."""
+
+    responsible_or_harmful = Str(load_default="", allow_none=True)
+    leverage_left = Str(load_default="", allow_none=True)
+    impact_staying_vs_leaving = Str(load_default="", allow_none=True)
+    conclusion = fields.Enum(DivestmentConclusion, by_value=True, load_default=None,
+                             allow_none=True)
+    re_entry_criteria = Str(load_default="", allow_none=True)
+    look_again_on = fields.Date(load_default=None, allow_none=True)
 
 
 class LetterEditSchema(Schema):

@@ -34,10 +34,12 @@ from engage.escalations.decisions import (  # noqa: F401  (the service's public 
     record_decision,
 )
 from engage.escalations.models import (
+    LEAVING,
     ApplyStatus,
     CloseOutcome,
     Decision,
     DecisionKind,
+    DivestmentReview,
     EscalationReview,
     LadderStep,
     MilestoneReminder,
@@ -177,6 +179,42 @@ def open_step_reviews(now: datetime) -> list[str]:
                                 d.wait_days, step=label("step_kind", d.kind),
                                 date=format_date(due_on))):
                 opened.append(key)
+    return opened
+
+
+def open_look_again_reviews(now: datetime) -> list[str]:
+    """On a concluded divestment review's date to look again, a new divestment review: are
+    the re-entry criteria met? Once per date (``follows_review_id`` is unique)."""
+    today = local_date(now)
+    later = sa.orm.aliased(DivestmentReview)
+    opened = []
+    with system_scope(SWEEP):
+        due = db.session.execute(
+            sa.select(DivestmentReview.id, DivestmentReview.engagement_id,
+                      DivestmentReview.re_entry_criteria, DivestmentReview.look_again_on)
+            .where(DivestmentReview.look_again_on <= today,
+                   DivestmentReview.conclusion.in_(LEAVING),
+                   ~sa.exists().where(later.follows_review_id == DivestmentReview.id))
+            .order_by(DivestmentReview.look_again_on, DivestmentReview.id)
+        ).all()
+        db.session.commit()
+        for r in due:
+            try:
+                review_id = insert_if_absent(DivestmentReview, {
+                    "engagement_id": r.engagement_id, "follows_review_id": r.id,
+                    "questions": actions.look_again_questions(r.re_entry_criteria,
+                                                              r.look_again_on),
+                    "created_at": now,
+                })
+                if review_id is not None:
+                    engagement = db.session.get(Engagement, r.engagement_id)
+                    signals.divestment_review_opened.send(review_id, engagement=engagement,
+                                                          now=now)
+                    opened.append(f"divestment:{r.id}:look-again")
+                db.session.commit()
+            except BaseException:
+                db.session.rollback()
+                raise
     return opened
 
 
@@ -377,6 +415,7 @@ def _record_emails(report: SweepReport, sent: int) -> None:
 SWEEP_STEPS: tuple[SweepStep, ...] = (
     SweepStep(open_overdue_reviews, _add_to("reviews_opened")),
     SweepStep(open_step_reviews, _add_to("reviews_opened")),
+    SweepStep(open_look_again_reviews, _add_to("reviews_opened")),
     SweepStep(send_reminders, _add_to("reminders_sent")),
     SweepStep(apply_outbox, _record_outbox),
     SweepStep(deliver_emails, _record_emails),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, make_response, render_template, request, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
 from engage import orchestrator
@@ -82,7 +83,8 @@ def decide(review: EscalationReview):
             review_id, kind, actor=current_user._get_current_object(),
             organisation_id=current_org.id, reason=form.get("reason", ""), now=utcnow(),
             ladder_step_id=step_id, new_due_on=new_due_on,
-            close_outcome=(form.get("close_outcome") or None) if kind == "close" else None)
+            close_outcome=(form.get("close_outcome") or None) if kind == "close" else None,
+            skip_reason=form.get("skip_reason", "") if kind == "escalate" else None)
 
     key = f"review-{review_id}"
     return answer_write(
@@ -94,6 +96,25 @@ def decide(review: EscalationReview):
         message=_("Decision recorded; the workflow is carrying it out."))
 
 
+@bp.get("/decisions/<int:decision_id>")
+@requires(Permission.READ, load=load_decision)
+def decision_page(decision: Decision):
+    """A decision: what was decided, by whom and why, what was tried before it, what it
+    does (the ladder and its steps explained) and where the workflow stands."""
+    return _draw_decision(decision)
+
+
+def _draw_decision(decision: Decision) -> str:
+    from engage.engagements.pages import next_step_id
+
+    engagement = load_engagement(decision.engagement_id)
+    state = Markup(render_template("escalations/_decision_state.html", decision=decision,
+                                   prefect_url=prefect_run_url(decision)))
+    return render_template("escalations/decision.html", decision=decision, fragment=state,
+                           engagement=engagement, ladder=engagement.ladder,
+                           next_step_id=next_step_id(engagement))
+
+
 @bp.get("/decisions/<int:decision_id>/state")
 @requires(Permission.READ, load=load_decision)
 def decision_state(decision: Decision):
@@ -102,7 +123,7 @@ def decision_state(decision: Decision):
         "escalations/_decision_state.html", decision=decision, prefect_url=prefect_run_url(decision)
     )
     if not htmx:
-        return render_template("escalations/decision.html", decision=decision, fragment=html)
+        return _draw_decision(decision)
     response = make_response(html)
     if decision.apply_status in FINISHED:
         response.status_code = POLL_STOP

@@ -7,8 +7,10 @@ from marshmallow import Schema, fields, validate
 from engage.api.fields import Id, Int, Money, Str
 from engage.api.routing import PageArgs
 from engage.api.schemas import OrganisationRefSchema
-from engage.escalations.ladders import DESCRIPTION_MAX, MAX_STEPS, WAIT_DAYS_MAX
-from engage.escalations.models import StepKind
+from engage.escalations.ladder_schemas import (  # noqa: F401  (the initiative's ladder)
+    LadderSchema,
+    LadderWriteSchema,
+)
 from engage.initiatives.models import InitiativeStatus, MemberRole, MemberStatus
 
 
@@ -64,41 +66,3 @@ class MemberDecisionSchema(Schema):
                            metadata={"enum": ["admitted", "declined"]})
     reason = Str(1000, load_default="", metadata={
         "description": "Why, told to the applicant (for a decline)."})
-
-
-class LadderStepSchema(Schema):
-    id = fields.Integer(required=True)
-    position = fields.Integer(required=True)
-    kind = fields.Enum(StepKind, by_value=True, required=True)
-    wait_days = fields.Integer(required=True, metadata={
-        "description": "Days the company has to respond to this step before the leads review."})
-    description = fields.String(attribute="shown_description", metadata={
-        "description": "What the step asks of the members (in your language when there is one)."})
-
-
-class LadderSchema(Schema):
-    id = fields.Integer(required=True)
-    name = fields.String(attribute="shown_name", required=True)
-    description = fields.String(attribute="shown_description")
-    initiative_id = fields.Integer(allow_none=True)
-    is_template = fields.Boolean(required=True)
-    steps = fields.List(fields.Nested(LadderStepSchema), required=True)
-
-
-class LadderStepInputSchema(Schema):
-    """A step of the ladder as it should be: with the ``id`` of a step to keep it, without
-    one for a new step. A step in use that changes is retired and a new one takes its place."""
-
-    id = Id(load_default=None, allow_none=True)
-    kind = fields.Enum(StepKind, by_value=True, required=True)
-    wait_days = Int(maximum=WAIT_DAYS_MAX, required=True)
-    description = Str(DESCRIPTION_MAX, load_default="")
-
-
-class LadderWriteSchema(Schema):
-    """The initiative's ladder, written whole: ``steps`` in order, mildest first, or
-    ``copy_from`` (a template or another ladder you see) to start from its steps."""
-
-    steps = fields.List(fields.Nested(LadderStepInputSchema), load_default=None,
-                        validate=validate.Length(1, MAX_STEPS))
-    copy_from = Id(load_default=None, allow_none=True)

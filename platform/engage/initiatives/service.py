@@ -199,8 +199,7 @@ def write_ladder(initiative: Initiative, *, actor, organisation_id: int, steps: 
         source = db.session.get(EscalationLadder, source_id) if source_id else None
         if source is None or not source.steps:
             raise InitiativeError({"copy_from": _("Choose one of the ladders in the list.")})
-        steps = [dict(kind=s.kind.value, wait_days=s.wait_days, description=s.shown_description)
-                 for s in source.steps]
+        steps = ladders.steps_of(source)  # both languages of every step
     ladder = initiative_ladder(initiative.id)
     if ladder is None:
         ladder = ladders.new_ladder(

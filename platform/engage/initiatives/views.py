@@ -216,18 +216,7 @@ def _ladder_page(initiative: Initiative, form, errors, status: int = 200):
     from engage.escalations.models import StepKind
 
     ladder = queries.ladder(initiative.id)
-    if form is None:  # the ladder as it stands, one row per step and an empty one to add
-        rows = [dict(id=step.id, kind=step.kind.value, wait_days=step.wait_days,
-                     description=step.shown_description, order=step.position)
-                for step in (ladder.steps if ladder else [])]
-    else:  # the rows as typed
-        rows = [{key: form.get(f"steps-{n}-{key}", "") for key in
-                 ("id", "kind", "wait_days", "description", "order", "remove")}
-                for n in range(1, ladders.MAX_STEPS + 2)
-                if any(f"steps-{n}-{key}" in form for key in ("id", "kind", "description"))]
-        rows = [row for row in rows if row["id"] or row["kind"] or row["description"]]
-    if len(rows) < ladders.MAX_STEPS:
-        rows.append(dict(id="", kind="", wait_days=90, description="", order=len(rows) + 1))
+    rows = ladders.editor_rows(ladder, form)
     return render_template(
         "initiatives/ladder.html", initiative=initiative, ladder=ladder, rows=rows,
         errors=errors, kinds=list(StepKind), sources=service.available_ladders(),

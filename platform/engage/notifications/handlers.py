@@ -115,8 +115,9 @@ def divestment_review_opened(review_id: int, *, engagement, now: datetime, **_kw
 
 def task_assigned(task_id: int, *, engagement, organisation_id: int, title: str, due_on,
                   reason: str, now: datetime, **_kw) -> None:
+    # The owner's people, whatever its role: a reduce-exposure task goes to every holder.
     notify(
-        recipients(engagement.id, organisation_ids=[organisation_id]),
+        recipients(engagement.id, EVERYONE, organisation_ids=[organisation_id]),
         kind=NotificationKind.TASK_ASSIGNED, key=f"task:{task_id}",
         subject=lambda: _("Task: %(title)s", title=title),
         body=lambda: _("Due %(date)s. Decided: %(reason)s", date=format_date(due_on),
