@@ -407,3 +407,38 @@ def test_a_question_and_a_resolution_are_drafts_the_leads_edit_in_their_language
             edit_draft(question, actor=world.lead_user, organisation_id=world.lead.id, now=NOW,
                        body_text="Changed under the signers.")
         db_session.commit()
+
+
+def test_a_resolution_draft_is_edited_on_the_letter_page_with_its_live_preview(
+        client, world, db_session):
+    from tests.engagements.conftest import act_as, post
+
+    with system_scope("test: a ladder of documents"):
+        ladder = f.ladder(kinds=(StepKind.CO_FILE_RESOLUTION,))
+        step_id = ladder.steps[0].id
+        engagement = db_session.get(type(world.engagement), world.engagement.id)
+        engagement.ladder_id = ladder.id
+        db_session.commit()
+    service.open_overdue_reviews(NOW)
+    with system_scope("test"):
+        review_id = db_session.scalar(sa.select(sa.text("id")).select_from(
+            sa.text("escalation_review")).where(sa.text("status = 'open'")))
+    decision = service.record_decision(
+        review_id, "escalate", actor=world.lead_user, organisation_id=world.lead.id, now=NOW,
+        reason="No credible plan", ladder_step_id=step_id)
+    service.apply_decision(decision.id, NOW)
+    with system_scope("test"):
+        letter_id = db_session.scalar(sa.select(Letter.id).where(Letter.decision_id == decision.id))
+    token = act_as(client, world.lead_user, world.lead)
+    page = client.get(f"/letters/{letter_id}").get_data(as_text=True)
+    assert 'id="letter-editor"' in page and "DRAFT · not filed" in page
+    assert "The general meeting of shareholders of" in page
+    preview = post(client, f"/letters/{letter_id}/preview", token, htmx=True, language="nl",
+                   title="Onze resolutie", body_text="Wij stellen voor:\n- een plan")
+    fragment = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and 'lang="nl"' in fragment
+    assert "CONCEPT · niet ingediend" in fragment and "<li>een plan</li>" in fragment
+    assert "Voor de algemene vergadering van" in fragment
+    assert post(client, f"/letters/{letter_id}/open", token).status_code == 303
+    with as_organisation(world.lead.id):
+        assert db_session.get(Letter, letter_id).status == LetterStatus.OPEN_FOR_SIGNING
