@@ -1,6 +1,7 @@
 """Alembic environment for Engage (run through Flask-Migrate: `engage db upgrade`)."""
 
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from alembic import context
@@ -42,11 +43,33 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+@contextmanager
+def _sqlite_foreign_keys_off(connection):
+    """SQLite changes a table's constraints by copying it into a new table and dropping the
+    old one (Alembic's batch mode). With foreign keys on, that drop is a DELETE: ON DELETE
+    CASCADE removes the rows that point to the table (a letter's signatures) and SET NULL
+    unlinks the others (engagements from their current step). SQLite's own procedure:
+    foreign keys off, outside any transaction, for the whole run; then check every key and
+    turn them on again, for the connection goes back to the pool."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    raw = connection.connection.driver_connection  # autocommit: no BEGIN before a PRAGMA
+    raw.execute("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+        broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"the migration left foreign keys broken: {broken[:5]}")
+    finally:
+        raw.execute("PRAGMA foreign_keys = ON")
+
+
 def run_migrations_online():
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     conf_args.setdefault("compare_type", True)
-    with target_db.engine.connect() as connection:
+    with target_db.engine.connect() as connection, _sqlite_foreign_keys_off(connection):
         context.configure(
             connection=connection,
             target_metadata=target_db.metadata,

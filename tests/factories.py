@@ -7,7 +7,7 @@ They run in the caller's tenancy scope and only flush; build a world under
 from __future__ import annotations
 
 import itertools
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 from engage.audit.models import AuditEvent
@@ -264,3 +264,41 @@ def signature(lt: Letter, org: Organisation) -> Signature:
 
 def divestment_review(e: Engagement) -> DivestmentReview:
     return _add(DivestmentReview(engagement_id=e.id))
+
+
+def task(e: Engagement, org: Organisation, title: str = "Request a meeting with the board"):
+    from engage.escalations.models import EscalationTask, StepKind
+
+    return _add(EscalationTask(engagement_id=e.id, kind=StepKind.MEETING_WITH_BOARD, title=title,
+                               owner_organisation_id=org.id, due_on=date(2026, 12, 1)))
+
+
+def import_job(org: Organisation, by: User, kind: str = "holdings"):
+    import secrets
+
+    from engage.companies.models import ImportJob, ImportStatus
+
+    return _add(ImportJob(organisation_id=org.id, kind=kind, filename="positions.csv",
+                          stored_as=f"{secrets.token_hex(16)}.csv", created_by_id=by.id,
+                          status=ImportStatus.FAILED, lines_total=3, errors=["line 2: no"],
+                          error_total=1, created_at=datetime(2026, 11, 1, tzinfo=timezone.utc),
+                          finished_at=datetime(2026, 11, 1, tzinfo=timezone.utc)))
+
+
+def attachment(parent, org: Organisation, data: bytes = b"%PDF-1.4\n%%EOF\n",
+               filename: str = "minutes.pdf"):
+    """A file on a dialogue entry, milestone or letter, its content in the app's storage."""
+    import hashlib
+
+    from engage.attachments import kinds, service
+    from engage.attachments.models import Attachment
+    from engage.attachments.storage import storage
+
+    kind = kinds.detect(data)
+    parent_kind = service.parent_kind_of(parent)
+    digest = hashlib.sha256(data).hexdigest()
+    storage().put(digest, data)
+    return _add(Attachment(
+        engagement_id=parent.engagement_id, organisation_id=org.id, parent_kind=parent_kind,
+        filename=filename, kind=kind.key, size=len(data), sha256=digest,
+        **{service._COLUMN[parent_kind]: parent.id}))

@@ -84,3 +84,40 @@ def test_create_app_touches_no_database(tmp_path):
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{missing}"})
     assert app.name == "engage"
     assert not missing.parent.exists()
+
+
+# What points to a table that a migration copies (SQLite's batch mode): a letter's
+# signatures (ON DELETE CASCADE) and an engagement's current step (SET NULL).
+_LINKS = {
+    "signatures": "SELECT count(*) FROM signature",
+    "engagements on a step": "SELECT count(*) FROM engagement WHERE current_step_id IS NOT NULL",
+    "ladder steps": "SELECT count(*) FROM ladder_step",
+    "milestones": "SELECT count(*) FROM milestone",
+    "dialogue entries": "SELECT count(*) FROM dialogue_entry",
+}
+
+
+def test_downgrading_and_upgrading_again_keeps_the_rows_that_point_to_copied_tables(
+        empty_database_url):
+    assert _engage(empty_database_url, "db", "upgrade").exit_code == 0
+    result = _engage(empty_database_url, "demo-load")
+    assert result.exit_code == 0, result.output
+    engine = sa.create_engine(empty_database_url)
+
+    def counts() -> dict[str, int]:
+        with engine.connect() as conn:
+            return {name: conn.exec_driver_sql(sql).scalar() for name, sql in _LINKS.items()}
+
+    try:
+        before = counts()
+        assert before["signatures"] > 0 and before["engagements on a step"] > 0
+        # 0010 is the first revision before the tables the later ones copy (ladder_step,
+        # letter, objective, milestone, escalation_ladder).
+        result = _engage(empty_database_url, "db", "downgrade", "0010")
+        assert result.exit_code == 0, result.output
+        assert counts() == before
+        result = _engage(empty_database_url, "db", "upgrade")
+        assert result.exit_code == 0, result.output
+        assert counts() == before
+    finally:
+        engine.dispose()

@@ -13,8 +13,6 @@ Revises: 0015
 Create Date: 2026-11-30 04:00:00
 
 """
-from contextlib import contextmanager
-
 import sqlalchemy as sa
 from alembic import op
 
@@ -26,37 +24,8 @@ depends_on = None
 POLICY = "organisation_id IS NULL OR engage_can_see(organisation_id)"
 
 
-@contextmanager
-def _sqlite_foreign_keys_off():
-    """SQLite changes a table's constraints by copying it into a new table and dropping the
-    old one; with foreign keys on, that drop deletes every ladder step (ON DELETE CASCADE)
-    and unlinks every engagement, review and decision from its ladder and step. SQLite's
-    own procedure for this: foreign keys off (only possible between transactions), copy,
-    check the keys, foreign keys on."""
-    conn = op.get_bind()
-    if conn.dialect.name != "sqlite":
-        yield
-        return
-    conn.exec_driver_sql("COMMIT")
-    conn.exec_driver_sql("PRAGMA foreign_keys = OFF")
-    conn.exec_driver_sql("BEGIN")
-    try:
-        yield
-        broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-        if broken:
-            raise RuntimeError(f"foreign keys broken by the migration: {broken[:5]}")
-    except BaseException:
-        conn.exec_driver_sql("ROLLBACK")
-        conn.exec_driver_sql("PRAGMA foreign_keys = ON")
-        conn.exec_driver_sql("BEGIN")
-        raise
-    conn.exec_driver_sql("COMMIT")
-    conn.exec_driver_sql("PRAGMA foreign_keys = ON")
-    conn.exec_driver_sql("BEGIN")
-
-
 def upgrade():
-    with _sqlite_foreign_keys_off(), op.batch_alter_table('escalation_ladder') as batch_op:
+    with op.batch_alter_table('escalation_ladder') as batch_op:
         batch_op.add_column(sa.Column('organisation_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('engagement_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('shared_ladder_id', sa.Integer(), nullable=True))
@@ -95,7 +64,7 @@ def downgrade():
     op.execute("DELETE FROM ladder_step WHERE ladder_id IN "
                "(SELECT id FROM escalation_ladder WHERE organisation_id IS NOT NULL)")
     op.execute("DELETE FROM escalation_ladder WHERE organisation_id IS NOT NULL")
-    with _sqlite_foreign_keys_off(), op.batch_alter_table('escalation_ladder') as batch_op:
+    with op.batch_alter_table('escalation_ladder') as batch_op:
         batch_op.drop_constraint('tailored_is_engagement_only', type_='check')
         batch_op.drop_constraint('owned_is_template', type_='check')
         batch_op.drop_constraint(

@@ -72,6 +72,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     hosts.init_app(app)  # refuses untrusted Host headers before any of the above runs
 
+    from engage.attachments.views import bp as attachments_bp
     from engage.auth.views import bp as auth_bp
     from engage.calendars.views import bp as calendars_bp
     from engage.companies.import_views import bp as imports_bp
@@ -81,6 +82,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from engage.engagements import objective_actions as _objective_actions  # noqa: F401
     from engage.engagements import correction_actions as _correction_actions  # noqa: F401
     from engage.engagements import note_views as _note_views  # noqa: F401
+    from engage.engagements.invitation_views import bp as invitations_bp
     from engage.engagements.pages import bp as engagements_bp
     from engage.escalations import document_actions as _documents  # noqa: F401  (same)
     from engage.escalations.ladder_views import bp as ladders_bp
@@ -94,7 +96,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     for blueprint in (core_bp, auth_bp, organisations_bp, engagements_bp, escalations_bp,
                       notifications_bp, initiatives_bp, companies_bp, imports_bp,
-                      reports_bp, calendars_bp, votes_bp, ladders_bp):
+                      reports_bp, calendars_bp, votes_bp, ladders_bp, attachments_bp,
+                      invitations_bp):
         app.register_blueprint(blueprint)
 
     from engage import api

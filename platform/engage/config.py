@@ -201,6 +201,11 @@ def from_environment() -> dict:
         # The largest request body (an upload) accepted: larger ones get 413 before anything
         # reads them (Flask/Werkzeug's MAX_CONTENT_LENGTH, engage.errors).
         "MAX_CONTENT_LENGTH": _megabytes("ENGAGE_MAX_UPLOAD_MB", "20"),
+        # Attachments (engage.attachments): where the folder storage keeps them (content-
+        # addressed, by SHA-256), and the largest file accepted (at most the upload limit).
+        "ENGAGE_ATTACHMENTS_DIR": os.environ.get("ENGAGE_ATTACHMENTS_DIR")
+        or str(INSTANCE_PATH / "attachments"),
+        "ENGAGE_ATTACHMENT_MAX_BYTES": _megabytes("ENGAGE_ATTACHMENT_MAX_MB", "10"),
         # Uploads larger than this import in the background (a workflow run, with a progress
         # bar); smaller ones within the request (engage.companies.jobs).
         "ENGAGE_IMPORT_BACKGROUND_KB": int(os.environ.get("ENGAGE_IMPORT_BACKGROUND_KB", "1024")),

@@ -1,5 +1,6 @@
 """Imports every model, so the metadata is complete for Alembic and the mappers configure."""
 
+from engage.attachments.models import Attachment
 from engage.audit.models import AuditEvent
 from engage.auth.models import Identity, SsoConfig, SsoDomain
 from engage.calendars.models import CalendarFeed
@@ -7,6 +8,7 @@ from engage.companies.models import Company, CompanyFollow, Holding, ImportJob
 from engage.engagements.models import (
     DialogueEntry,
     Engagement,
+    EngagementInvitation,
     EngagementParticipant,
     Letter,
     Milestone,
@@ -24,13 +26,14 @@ from engage.escalations.models import (
     MilestoneReminder,
     Resolution,
 )
-from engage.initiatives.models import Initiative, InitiativeMember
+from engage.initiatives.models import Initiative, InitiativeMember, SignOnAttestation
 from engage.notifications.models import Notification
 from engage.organisations.models import ApiToken, Organisation, OrgMembership, User
 from engage.votes.models import Vote
 
 __all__ = [
     "ApiToken",
+    "Attachment",
     "AuditEvent",
     "CalendarFeed",
     "Company",
@@ -39,6 +42,7 @@ __all__ = [
     "DialogueEntry",
     "DivestmentReview",
     "Engagement",
+    "EngagementInvitation",
     "EngagementParticipant",
     "EscalationLadder",
     "EscalationReview",
@@ -59,6 +63,7 @@ __all__ = [
     "Organisation",
     "Resolution",
     "Signature",
+    "SignOnAttestation",
     "SsoConfig",
     "SsoDomain",
     "User",

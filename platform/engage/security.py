@@ -52,6 +52,8 @@ class Principal:
     role: OrgRole
     # Set when an API token (engage.api.auth.TokenIdentity) speaks for the user.
     token: Any = None
+    # The user's own role in the organisation: ``role`` is capped for a token, this is not.
+    own_role: OrgRole | None = None
 
     @property
     def can_write(self) -> bool:
@@ -81,6 +83,11 @@ class Permission(StrEnum):
     COORDINATE_INITIATIVE = "initiative.coordinate"  # the initiative's coordinator org
     LEAD_ENGAGEMENT = "engagement.lead"  # lead / co-lead organisations of the engagement
     PARTICIPATE_ENGAGEMENT = "engagement.participate"  # any participating organisation
+    # Imports: an organisation admin (its holdings), an admin of an organisation in
+    # ENGAGE_REGISTER_ORGS (the shared company register). Through the API: a write token
+    # created by such an admin, while they are one (a token never holds more than its creator).
+    IMPORT_HOLDINGS = "holdings.import"
+    KEEP_REGISTER = "register.keep"
 
 
 class NotPermitted(Forbidden):
@@ -126,6 +133,16 @@ def _denial(principal: Principal | None, permission: Permission, obj: Any,
         if principal.role is not OrgRole.ADMIN:
             return _("Only an administrator of your organisation can change its settings.")
         return None
+    if permission in (Permission.IMPORT_HOLDINGS, Permission.KEEP_REGISTER):
+        if (principal.own_role or principal.role) is not OrgRole.ADMIN:
+            return (_("Only an administrator of your organisation can import; an API token "
+                      "imports when an administrator created it.") if principal.token is not None
+                    else _("Only an administrator of your organisation can import."))
+        if (permission is Permission.KEEP_REGISTER and principal.organisation.slug
+                not in current_app.config["ENGAGE_REGISTER_ORGS"]):
+            return _("Only administrators of the organisations that keep the company register "
+                     "can change it.")
+        return None
     if permission is Permission.COORDINATE_INITIATIVE:
         if obj is None or obj.coordinator_organisation_id != principal.organisation.id:
             return _("Only the initiative's coordinating organisation can do this.")
@@ -141,8 +158,13 @@ def _denial(principal: Principal | None, permission: Permission, obj: Any,
             return _("Only the engagement's lead and co-lead investors can do this.")
         return None
     if permission is Permission.PARTICIPATE_ENGAGEMENT:
+        from engage.engagements.models import EngagementParticipant
+
         if role is None:
             return _("Only organisations that take part in this engagement can do this.")
+        if role not in EngagementParticipant.ACTING_ROLES:
+            return _("Your organisation follows this engagement as an observer or client: "
+                     "it sees the record but does not change it.")
         return None
     raise ValueError(f"unknown permission {permission!r}")
 
@@ -260,7 +282,7 @@ def _load_principal() -> Principal | None:
         return None
     if token is not None:
         return Principal(user=row.User, organisation=row.Organisation,
-                         role=token.cap(row.role), token=token)
+                         role=token.cap(row.role), token=token, own_role=row.role)
     session["seen"] = sessions.stamp(now)
     return Principal(user=row.User, organisation=row.Organisation, role=row.role)
 

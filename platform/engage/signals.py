@@ -38,6 +38,18 @@ membership_decided = _events.signal("membership-decided", doc="""
     initiative: the Initiative; organisation_id: the applicant; admitted: bool;
     reason: the coordinator's reason (may be empty); now.""")
 
+# --- taking part in an engagement by invitation ---------------------------------------------
+
+engagement_invited = _events.signal("engagement-invited", doc="""
+    sender: the invitation's id (pending).
+    organisation_id: the invited organisation; inviter: the inviting organisation's name;
+    title: the engagement's title; company: the company's name; role_label; now.""")
+
+invitation_answered = _events.signal("invitation-answered", doc="""
+    sender: the invitation's id, accepted or declined.
+    organisation_id: the inviting organisation; invitee: the invited organisation's name;
+    engagement_id; title; accepted: bool; now.""")
+
 # --- the escalation engine ------------------------------------------------------------------
 
 review_opened = _events.signal("review-opened", doc="""

@@ -46,8 +46,11 @@ class ApiWorld:
     member: Any  # A's own membership of its initiative
     ladder_steps: list
     tokens: dict[str, str]  # name -> secret
+    task: Any = None  # a task A owns on its engagement
+    import_job: Any = None  # A's background import
     template: Any = None  # A's own ladder template
     note: Any = None  # A's private note on the engagement
+    attachment: Any = None  # A's file on the milestone
     resolution: Any = None  # A's resolution document (a Letter), with its filing terms
     divestment: Any = None  # a divestment review of A's engagement, open
 
@@ -81,6 +84,7 @@ def build_api_world(db_session) -> ApiWorld:
         signature = f.signature(letter, a)
         vote = f.vote(a, company, engagement)
         note = f.note(engagement, a)
+        attachment = f.attachment(milestone, a)
         resolution = f.resolution(engagement)
         f.signature(resolution, a)
         f.holding(a, company, "750000")
@@ -102,13 +106,19 @@ def build_api_world(db_session) -> ApiWorld:
         world = ApiWorld(a, b, a_admin, a_member, a_viewer, b_admin, b_member, company,
                          initiative, recruiting, engagement, milestone, review, dialogue,
                          private_dialogue, letter, signature, vote, member, steps, {},
-                         note=note, resolution=resolution, template=own,
-                         divestment=divestment)
+                         note=note, attachment=attachment, resolution=resolution,
+                         template=own, divestment=divestment)
+        world.task = f.task(engagement, a)
+        world.import_job = f.import_job(a, a_admin)
+        db_session.flush()
     world.tokens = {
         "a_write": _token(db_session, a, a_member, "write", "a write"),
         "a_read": _token(db_session, a, a_member, "read", "a read"),
         "b_write": _token(db_session, b, b_member, "write", "b write"),
         "b_read": _token(db_session, b, b_member, "read", "b read"),
+        # Created by admins: these may import (a token never holds more than its creator).
+        "a_admin": _token(db_session, a, a_admin, "write", "a admin write"),
+        "b_admin": _token(db_session, b, b_admin, "write", "b admin write"),
     }
     with as_organisation(a.id):
         f.audit_event(a)

@@ -7,20 +7,26 @@ case is run as organisation B against organisation A's private objects.
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from engage.attachments.models import Attachment
 from engage.audit.models import AuditEvent
+from engage.companies.models import Company, Holding
 from engage.engagements.models import (
     DialogueRevision,
     Engagement,
+    EngagementInvitation,
+    EngagementParticipant,
     Milestone,
     Note,
     Objective,
     SeverityAssessment,
 )
 from engage.escalations.models import EscalationLadder, LadderStep
+from engage.initiatives.models import Initiative
 from engage.tenancy import as_organisation
 from engage.votes.models import Vote
 from openapi_spec_validator import validate
@@ -65,6 +71,29 @@ def test_the_docs_page_loads_vendored_swagger_ui(client):
 
 # --- tenancy, one case per operation -------------------------------------------------------
 
+def _a_invitation(world) -> int:
+    """An invitation A sent to a third organisation on a direct engagement of A's (made on
+    first use, once per world)."""
+    if getattr(world, "a_invitation_id", None) is None:
+        from engage.engagements.models import EngagementInvitation
+        from engage.extensions import db
+        from engage.tenancy import system_scope
+
+        from tests import factories as f
+
+        with system_scope("test invitation"):
+            third = f.organisation()
+            direct = f.engagement(world.company, world.a, title="A's direct engagement")
+            invitation = EngagementInvitation(
+                engagement_id=direct.id, organisation_id=third.id,
+                invited_by_organisation_id=world.a.id, role="observer",
+                engagement_title=direct.title, company_name="x")
+            db.session.add(invitation)
+            db.session.flush()
+            world.a_invitation_id = invitation.id
+            db.session.commit()
+    return world.a_invitation_id
+
 
 def _objective(world) -> int:
     """The first objective of A's engagement (the world does not name it)."""
@@ -80,11 +109,39 @@ def _objective(world) -> int:
 #       "list"    B's list lacks A's object, which A's list has;
 #       "refused" B's write naming A's objects is refused (400/404) and writes nothing;
 #       "shared"  reference data every organisation reads (companies);
-#       "own"     answers with B's own organisation.
+#       "own"     answers with B's own organisation;
+#       "file"    a download: A's has the ``marker`` text, B's has not.
+# "upload": the body is a multipart file (the CSV text given), not JSON.
 W = Any
 CASES: dict[str, dict[str, Any]] = {
     "GET /organisations/me": {"kind": "own"},
     "GET /companies": {"kind": "shared"},
+    # B keeps no register (ENGAGE_REGISTER_ORGS): the shared register is not B's to change.
+    "POST /companies": {"kind": "refused", "count": Company,
+                        "body": {"name": "Garment Co", "isin": "NL0000009165"}},
+    "PATCH /companies/{company_id}": {
+        "kind": "refused", "count": Company, "params": lambda w: {"company_id": w.company.id},
+        "body": {"name": "Renamed by B"}},
+    "POST /imports/{kind}": {
+        "kind": "refused", "count": Holding, "params": {"kind": "holdings"},
+        "upload": "isin,value_eur,valued_on\nNL0000000001,100,2026-06-30\n"},
+    "GET /imports/jobs": {"kind": "list", "admin": True, "object": lambda w: w.import_job.id},
+    "GET /imports/jobs/{job_id}": {
+        "kind": "hidden", "admin": True, "params": lambda w: {"job_id": w.import_job.id}},
+    "GET /reports/stewardship/{fmt}": {
+        "kind": "file", "params": {"fmt": "csv"}, "marker": lambda w: w.a.name},
+    "POST /initiatives": {
+        "kind": "refused", "count": Initiative,
+        "body": lambda w: {"title": "On A's ladder", "theme": "x", "common_goals": "x",
+                           "ladder_id": w.ladder_steps[0].ladder_id}},
+    "PATCH /initiatives/{initiative_id}": {
+        "kind": "hidden", "params": lambda w: {"initiative_id": w.initiative.id},
+        "body": {"title": "Taken over"}},
+    "GET /divestment-reviews": {"kind": "list", "object": lambda w: w.divestment.id},
+    "GET /tasks": {"kind": "list", "object": lambda w: w.task.id},
+    "GET /tasks/{task_id}": {"kind": "hidden", "params": lambda w: {"task_id": w.task.id}},
+    "POST /tasks/{task_id}/done": {
+        "kind": "hidden", "params": lambda w: {"task_id": w.task.id}},
     "GET /companies/{company_id}": {"kind": "shared",
                                     "params": lambda w: {"company_id": w.company.id}},
     "GET /initiatives": {"kind": "list", "object": lambda w: w.initiative.id},
@@ -104,6 +161,21 @@ CASES: dict[str, dict[str, Any]] = {
     "PATCH /initiatives/{initiative_id}/members/{member_id}": {
         "kind": "hidden", "body": {"status": "declined", "reason": "Not ours to decide"},
         "params": lambda w: {"initiative_id": w.initiative.id, "member_id": w.member.id}},
+    "PUT /initiatives/{initiative_id}/members/{member_id}/commitment": {
+        "kind": "hidden", "body": {"committed_resources": "Ours now"},
+        "params": lambda w: {"initiative_id": w.initiative.id, "member_id": w.member.id}},
+    "POST /initiatives/{initiative_id}/members/{member_id}/leave": {
+        "kind": "hidden", "body": {},
+        "params": lambda w: {"initiative_id": w.initiative.id, "member_id": w.member.id}},
+    "POST /initiatives/{initiative_id}/members/{member_id}/removal": {
+        "kind": "hidden", "body": {"reason": "Not ours to remove"},
+        "params": lambda w: {"initiative_id": w.initiative.id, "member_id": w.member.id}},
+    "POST /initiatives/{initiative_id}/coordinator": {
+        "kind": "hidden", "body": lambda w: {"member_id": w.member.id},
+        "params": lambda w: {"initiative_id": w.initiative.id}},
+    "GET /initiatives/{initiative_id}/attestations": {
+        "kind": "hidden", "params": lambda w: {"initiative_id": w.initiative.id}},
+    "GET /attestation-text": {"kind": "shared"},
     "GET /engagements": {"kind": "list", "object": lambda w: w.engagement.id},
     "POST /engagements": {
         "kind": "refused", "count": Engagement,
@@ -163,6 +235,23 @@ CASES: dict[str, dict[str, Any]] = {
         "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id}},
     "POST /engagements/{engagement_id}/participants": {
         "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id}},
+    "GET /invitations": {"kind": "list", "object": _a_invitation,
+                         "query": {"direction": "sent"}},
+    "GET /engagements/{engagement_id}/invitations": {
+        "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id}},
+    "POST /engagements/{engagement_id}/invitations": {
+        "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id},
+        "body": lambda w: {"organisation_id": w.b.id, "role": "observer"},
+        "count": EngagementInvitation},
+    "POST /invitations/{invitation_id}/accept": {
+        "kind": "hidden", "params": lambda w: {"invitation_id": _a_invitation(w)}},
+    "POST /invitations/{invitation_id}/decline": {
+        "kind": "hidden", "params": lambda w: {"invitation_id": _a_invitation(w)}},
+    "POST /invitations/{invitation_id}/withdraw": {
+        "kind": "hidden", "params": lambda w: {"invitation_id": _a_invitation(w)}},
+    "POST /engagements/{engagement_id}/leave": {
+        "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id},
+        "count": EngagementParticipant},
     "GET /engagements/{engagement_id}/notes": {
         "kind": "hidden", "params": lambda w: {"engagement_id": w.engagement.id}},
     "POST /engagements/{engagement_id}/notes": {
@@ -177,6 +266,29 @@ CASES: dict[str, dict[str, Any]] = {
     "DELETE /engagements/{engagement_id}/notes/{note_id}": {
         "kind": "hidden", "count": Note,
         "params": lambda w: {"engagement_id": w.engagement.id, "note_id": w.note.id}},
+    "GET /engagements/{engagement_id}/dialogue/{entry_id}/attachments": {
+        "kind": "hidden",
+        "params": lambda w: {"engagement_id": w.engagement.id, "entry_id": w.dialogue.id}},
+    "POST /engagements/{engagement_id}/dialogue/{entry_id}/attachments": {
+        "kind": "hidden", "count": Attachment,
+        "params": lambda w: {"engagement_id": w.engagement.id, "entry_id": w.dialogue.id}},
+    "GET /engagements/{engagement_id}/milestones/{milestone_id}/attachments": {
+        "kind": "hidden",
+        "params": lambda w: {"engagement_id": w.engagement.id, "milestone_id": w.milestone.id}},
+    "POST /engagements/{engagement_id}/milestones/{milestone_id}/attachments": {
+        "kind": "hidden", "count": Attachment,
+        "params": lambda w: {"engagement_id": w.engagement.id, "milestone_id": w.milestone.id}},
+    "GET /letters/{letter_id}/attachments": {
+        "kind": "hidden", "params": lambda w: {"letter_id": w.letter.id}},
+    "POST /letters/{letter_id}/attachments": {
+        "kind": "hidden", "count": Attachment, "params": lambda w: {"letter_id": w.letter.id}},
+    "GET /attachments/{attachment_id}": {
+        "kind": "hidden", "params": lambda w: {"attachment_id": w.attachment.id}},
+    "GET /attachments/{attachment_id}/content": {
+        "kind": "hidden", "params": lambda w: {"attachment_id": w.attachment.id}},
+    "DELETE /attachments/{attachment_id}": {
+        "kind": "hidden", "count": Attachment,
+        "params": lambda w: {"attachment_id": w.attachment.id}},
     "GET /reviews": {"kind": "list", "object": lambda w: w.review.id},
     "GET /reviews/{review_id}": {"kind": "hidden", "params": lambda w: {"review_id": w.review.id}},
     "GET /reviews/{review_id}/decision": {
@@ -191,6 +303,8 @@ CASES: dict[str, dict[str, Any]] = {
         "body": {"leverage_left": "Answered by B"}},
     "GET /letters": {"kind": "list", "object": lambda w: w.letter.id},
     "GET /letters/{letter_id}": {"kind": "hidden", "params": lambda w: {"letter_id": w.letter.id}},
+    "GET /letters/{letter_id}/pdf": {
+        "kind": "hidden", "params": lambda w: {"letter_id": w.letter.id}},
     "GET /letters/{letter_id}/signatures": {
         "kind": "hidden", "params": lambda w: {"letter_id": w.letter.id}},
     "POST /letters/{letter_id}/signatures": {
@@ -294,13 +408,17 @@ def _count(db_session, model, org_id) -> int:
         return db_session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
-def _session_write(api: ApiClient, method: str, path: str, body):
+def _session_write(api: ApiClient, method: str, path: str, body, upload: str | None = None):
     """Session clients send the CSRF token, as the docs page and htmx do."""
     from tests.oidc_support import csrf_token
 
+    kw: dict[str, Any] = {"json": body}
+    if upload is not None:
+        kw = {"data": {"file": (io.BytesIO(upload.encode()), "positions.csv")},
+              "content_type": "multipart/form-data"}
     if api.headers:
-        return api.request(method, path, json=body)
-    return api.request(method, path, json=body, headers={"X-CSRFToken": csrf_token(api.client)})
+        return api.request(method, path, **kw)
+    return api.request(method, path, headers={"X-CSRFToken": csrf_token(api.client)}, **kw)
 
 
 @pytest.mark.parametrize("operation", sorted(CASES))
@@ -321,11 +439,18 @@ def test_organisation_b_cannot_reach_organisation_a(operation, app, client, db_s
         assert b.get(url).get_json()["id"] == world.b.id
     elif kind == "shared":
         assert b.get(url).status_code == 200
+    elif kind == "file":
+        marker = _value(case, "marker", world)
+        mine, theirs = a.get(url), b.get(url)
+        assert mine.status_code == theirs.status_code == 200
+        assert marker in mine.get_data(as_text=True)
+        assert marker not in theirs.get_data(as_text=True)
     elif kind == "list":
         object_id = _value(case, "object", world)
-        seen_by_a = [i["id"] for i in a.get(url, query_string={"per_page": 100}).get_json()["items"]]
+        query = {"per_page": 100, **case.get("query", {})}
+        seen_by_a = [i["id"] for i in a.get(url, query_string=query).get_json()["items"]]
         assert object_id in seen_by_a
-        response = b.get(url, query_string={"per_page": 100})
+        response = b.get(url, query_string=query)
         assert response.status_code == 200
         assert object_id not in [i["id"] for i in response.get_json()["items"]]
     elif kind == "hidden":
@@ -341,7 +466,7 @@ def test_organisation_b_cannot_reach_organisation_a(operation, app, client, db_s
     elif kind == "refused":
         model = case["count"]
         before = _count(db_session, model, world.b.id)
-        response = _session_write(b, method, url, body)
+        response = _session_write(b, method, url, body, case.get("upload"))
         assert response.status_code in (400, 403, 404), response.get_data(as_text=True)
         assert response.mimetype == "application/problem+json"
         assert _count(db_session, model, world.b.id) == before

@@ -68,7 +68,9 @@ def test_detail_shows_annex_ii_members_and_the_aum_total(client, db_session, coa
     _as(client, coalition.coordinator_user, coalition.coordinator)
     page = client.get(f"/initiatives/{coalition.initiative.id}").get_data(as_text=True)
     assert f"/engagements/new?initiative={coalition.initiative.id}" in page
-    assert 'id="sign-on-h"' not in page  # the coordinator cannot sign on
+    # The coordinator cannot sign on (it updates its own commitment there instead).
+    assert 'name="independence_confirmed"' not in page
+    assert 'id="commitment"' in page
 
 
 def test_an_outsider_sees_the_totals_but_not_the_declarations_and_can_sign_on(client, db_session, coalition):

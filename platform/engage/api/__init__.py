@@ -17,6 +17,7 @@ FEATURE_APIS = (
     "engage.companies.api",
     "engage.initiatives.api",
     "engage.engagements.api",
+    "engage.engagements.invitations_api",
     "engage.engagements.objective_api",
     "engage.engagements.correction_api",
     "engage.engagements.notes_api",
@@ -25,6 +26,8 @@ FEATURE_APIS = (
     "engage.escalations.document_api",
     "engage.votes.api",
     "engage.audit.api",
+    "engage.reports.api",
+    "engage.attachments.api",
 )
 
 

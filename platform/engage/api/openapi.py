@@ -98,6 +98,9 @@ def _operation(op: Operation, pages: dict[type, type]) -> dict[str, Any]:
     if op.body is not None:
         out["requestBody"] = {"required": True,
                               "content": {"application/json": {"schema": op.body}}}
+    if op.upload is not None:
+        out["requestBody"] = {"required": True,
+                              "content": {"multipart/form-data": {"schema": op.upload}}}
     ok: dict[str, Any] = {"description": {200: "OK", 201: "Created", 204: "No content"}
                           .get(op.status, "OK")}
     if op.response is not None:
@@ -105,15 +108,18 @@ def _operation(op: Operation, pages: dict[type, type]) -> dict[str, Any]:
         if op.paginated:
             schema = pages.setdefault(op.response, _page_schema(op.response))
         ok["content"] = {"application/json": {"schema": schema}}
+    if op.binary:
+        ok["content"] = {mimetype: {"schema": {"type": "string", "format": "binary"}}
+                         for mimetype in op.binary}
     responses = {str(op.status): ok}
     # Writes go through a feature service, whose refusals are 400s with the reason.
     statuses = {400} if (op.query is not None or op.body is not None
-                         or op.method != "get") else set()
+                         or op.upload is not None or op.method != "get") else set()
     if not op.public:
         statuses |= {401, 403, 429}
     if _path_parameters(op.rule):
         statuses.add(404)
-    if op.body is not None:
+    if op.body is not None or op.upload is not None:
         statuses |= {413, 415}
     statuses |= set(op.errors)
     for status in sorted(statuses):

@@ -62,6 +62,12 @@ class Operation:
     public: bool
     partial: bool
     errors: tuple[int, ...] = field(default=())
+    # A multipart/form-data body (file uploads), read by the operation itself with
+    # load_upload() once it has found what the upload is for (so an invisible parent is a
+    # 404 whatever the body).
+    upload: type[Schema] | None = None
+    # Content types of a binary answer (a download) instead of JSON.
+    binary: tuple[str, ...] = ()
 
 
 OPERATIONS: list[Operation] = []
@@ -134,6 +140,24 @@ def load_body(schema: type[Schema], *, partial: bool = False) -> dict[str, Any]:
     return loaded
 
 
+def load_upload(schema: type[Schema]) -> dict[str, Any]:
+    """A multipart/form-data body: its fields and files, through ``schema``. (Its size is
+    bounded by MAX_CONTENT_LENGTH, engage.errors.)"""
+    if request.mimetype != "multipart/form-data":
+        raise ApiError(415, "Send the file as 'multipart/form-data'.")
+    data: dict[str, Any] = {}
+    for source in (request.form, request.files):
+        for key in source:
+            if len(source.getlist(key)) > 1:
+                raise ApiError(400, "A field is given more than once.",
+                               {key: ["Give this field once."]})
+            data[key] = source[key]
+    try:
+        return schema().load(data)
+    except ValidationError as exc:
+        raise ApiError(400, "Some fields are not valid; see 'errors'.", exc.messages) from None
+
+
 def load_query(schema: type[Schema]) -> dict[str, Any]:
     data = {}
     for key in request.args:
@@ -173,6 +197,8 @@ def operation(
     public: bool = False,
     partial: bool = False,
     errors: tuple[int, ...] = (),
+    upload: type[Schema] | None = None,
+    binary: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     if paginated and query is None:
         query = PageArgs
@@ -203,7 +229,7 @@ def operation(
             method=method.lower(), rule=rule, endpoint=f"api.{fn.__name__}", tag=tag,
             summary=summary, description=description or (fn.__doc__ or "").strip(),
             query=query, body=body, response=response, status=status, paginated=paginated,
-            public=public, partial=partial, errors=errors,
+            public=public, partial=partial, errors=errors, upload=upload, binary=binary,
         ))
         return view
 

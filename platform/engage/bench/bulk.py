@@ -95,7 +95,8 @@ class BulkWriter:
 
 def _has_rls(name: str) -> bool:
     return name in {"holding", "note", "vote", "dialogue_entry", "notification", "api_token",
-                    "company_follow", "calendar_feed", "audit_event", "sso_config"}
+                    "company_follow", "calendar_feed", "audit_event", "sso_config",
+                    "engagement_invitation"}
 
 
 def _sqlite_value(value: Any) -> Any:

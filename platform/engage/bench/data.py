@@ -241,9 +241,10 @@ class _World(Activity):
                     members[i].append(org)
         self.w.write("initiative_member", ("id", "initiative_id", "organisation_id", "role",
                                            "status", "committed_resources", "aum_committed_eur",
-                                           "conflict_of_interest", "joined_at", "admitted_at"), (
+                                           "conflict_of_interest", "joined_at", "admitted_at",
+                                           "left_reason"), (
             (k, i, org, role, state, "One analyst, two days a month.", None, "", joined,
-             joined + timedelta(days=7) if state == "admitted" else None)
+             joined + timedelta(days=7) if state == "admitted" else None, "")
             for k, (i, org, role, state, joined) in enumerate(rows, start=1)))
         # Ladder 1 is the template (direct engagements use it); ladder i + 1 is initiative i's.
         self.w.write("escalation_ladder", ("id", "name", "initiative_id", "is_template",

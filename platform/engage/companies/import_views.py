@@ -7,7 +7,6 @@ import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     make_response,
     redirect,
@@ -50,8 +49,7 @@ def _screening_flags():
 
 def keeps_register() -> bool:
     """May the signed-in person import into the shared company register?"""
-    return bool(current_org) and can(Permission.ADMIN) and (
-        current_org.slug in current_app.config["ENGAGE_REGISTER_ORGS"])
+    return bool(current_org) and can(Permission.KEEP_REGISTER)
 
 
 def _kinds() -> list[str]:
@@ -96,10 +94,7 @@ def upload(kind: str):
     if jobs.runs_in_background(jobs.size_of(file.stream)):
         return _in_background(kind, file)
     try:  # the upload's stream (a temporary file beyond 500 KB), read a line at a time
-        if kind == "holdings":
-            result = imports.import_holdings(file.stream, file.filename, current_org.id)
-        else:
-            result = imports.IMPORTERS[kind](file.stream, file.filename)
+        result = imports.import_file(kind, file.stream, file.filename, current_org.id)
     except ImportFileError as exc:
         return _page(400, kind=kind, filename=file.filename, errors=exc.messages())
     flash(_("%(file)s imported: %(lines)d lines, %(created)d new, %(updated)d updated.",
@@ -114,12 +109,8 @@ POLL_STOP = 286  # htmx stops polling on this status
 def _in_background(kind: str, file):
     """A large file: stored, a job created and handed to the orchestrator; without one that
     takes it, run here and now. Either way the job's page shows how it goes."""
-    job = jobs.create_job(kind, file.filename, file.stream, organisation_id=current_org.id,
-                          actor_id=current_user.id, now=clock.now())
-    db.session.commit()
-    job_id = job.id
-    if orchestrator.request_import(job_id) is None:
-        jobs.run_job(job_id, organisation_id=current_org.id, report_progress=False)
+    job_id = jobs.start_job(kind, file.filename, file.stream, organisation_id=current_org.id,
+                            actor_id=current_user.id, now=clock.now())
     return redirect(url_for(".job", job_id=job_id)), 303
 
 

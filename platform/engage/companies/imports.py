@@ -455,3 +455,13 @@ IMPORTERS: dict[str, Callable[..., ImportResult]] = {
     "exclusions": import_exclusions,
     "ratings": import_ratings,
 }
+
+
+def import_file(kind: str, source: csvfile.Source, filename: str, organisation_id: int,
+                **kw: Any) -> ImportResult:
+    """Import a file of ``kind`` (one of :data:`KINDS`): holdings into ``organisation_id``'s
+    positions, the other kinds into the shared register. ``kw``: progress, checking,
+    before_commit."""
+    if kind == "holdings":
+        return import_holdings(source, filename, organisation_id, **kw)
+    return IMPORTERS[kind](source, filename, **kw)

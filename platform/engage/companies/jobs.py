@@ -78,6 +78,22 @@ def create_job(kind: str, filename: str, stream: BinaryIO, *, organisation_id: i
     return job
 
 
+def start_job(kind: str, filename: str, stream: BinaryIO, *, organisation_id: int,
+              actor_id: int | None, now: datetime) -> int:
+    """A large upload (the page's and the API's): stored, its job created and committed, and
+    handed to the orchestrator; without one that takes it, run here and now. Returns the
+    job's id; the job says how it goes."""
+    from engage import orchestrator
+
+    job = create_job(kind, filename, stream, organisation_id=organisation_id,
+                     actor_id=actor_id, now=now)
+    db.session.commit()
+    job_id = job.id
+    if orchestrator.request_import(job_id) is None:
+        run_job(job_id, organisation_id=organisation_id, report_progress=False)
+    return job_id
+
+
 def run_job(job_id: int, *, organisation_id: int | None = None, flow_run_id: str | None = None,
             report_progress: bool = True) -> str:
     """Import a queued job's file, all lines or none: ``done``, ``failed``, or ``skipped``
@@ -119,12 +135,8 @@ def _import(job: ImportJob, path: Path, checking: Checking | None) -> str:
     job_id, organisation_id = job.id, job.organisation_id
     try:
         with path.open("rb") as stream:
-            if job.kind == "holdings":
-                imports.import_holdings(stream, job.filename, organisation_id,
-                                        checking=checking, before_commit=done)
-            else:
-                imports.IMPORTERS[job.kind](stream, job.filename, checking=checking,
-                                            before_commit=done)
+            imports.import_file(job.kind, stream, job.filename, organisation_id,
+                                checking=checking, before_commit=done)
     except ImportFileError as exc:
         db.session.rollback()
         _fail(job_id, exc.messages(), exc.total)

@@ -155,7 +155,8 @@ def create_dialogue(engagement_id, data):
            summary="List an engagement's participants", response=ParticipantSchema,
            paginated=True)
 def list_participants(engagement_id, args):
-    """The lead, co-leads and supporters, leads first."""
+    """The lead, co-leads, supporters, observers and the outsourcing client (invited
+    organisations that accepted)."""
     engagement = load_engagement(engagement_id)
     stmt = (sa.select(EngagementParticipant)
             .where(EngagementParticipant.engagement_id == engagement.id)

@@ -60,7 +60,8 @@ STAGES = {
     4: _l("plan implemented, outcome for people verified"),
 }
 HORIZONS = {"short": _l("Short term"), "mid": _l("Mid term"), "long": _l("Long term")}
-ROLES = {"lead": _l("lead"), "co_lead": _l("co-lead"), "supporter": _l("supporter")}
+ROLES = {"lead": _l("lead"), "co_lead": _l("co-lead"), "supporter": _l("supporter"),
+         "observer": _l("observer"), "client": _l("outsourcing client")}
 CONCLUSIONS = {
     "open": _l("Open: still being answered"),
     "stay_engaged": _l("Stay engaged"),

@@ -50,6 +50,9 @@ class ParticipantRole(StrEnum):
     LEAD = "lead"
     CO_LEAD = "co_lead"
     SUPPORTER = "supporter"
+    # Invited (engagements.invitations): they see the shared record and change nothing.
+    OBSERVER = "observer"
+    CLIENT = "client"  # the outsourcing client of an outsourced engagement
 
 
 class ObjectiveKind(StrEnum):
@@ -263,6 +266,9 @@ class EngagementParticipant(LeadRoles, EngagementShared, Base):
     # Its lead and co-lead investors decide reviews, add milestones and are told what
     # needs deciding.
     LEAD_ROLES = (ParticipantRole.LEAD, ParticipantRole.CO_LEAD)
+    # These also write to the shared record (dialogue, co-signing); observers and the
+    # outsourcing client follow it only.
+    ACTING_ROLES = (ParticipantRole.LEAD, ParticipantRole.CO_LEAD, ParticipantRole.SUPPORTER)
 
     __table_args__ = (
         sa.UniqueConstraint("engagement_id", "organisation_id"),
@@ -694,3 +700,63 @@ class LetterDecline(TenantScoped, Base):
             .where(letter.c.engagement_id.in_(visible_engagement_ids(org_id)))
             .correlate(None)
         )
+
+
+# --- invitations to take part (engagements.invitations) ----------------------------------------
+
+
+class InvitationStatus(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+class EngagementInvitation(TenantScoped, TimestampMixin, Base):
+    """A lead's invitation to another organisation to take part in an engagement, in a role.
+
+    Seen by the inviting organisation and the invited one only, never by the other
+    participants. The invited organisation cannot see the engagement before it accepts, so
+    the invitation carries what it is shown of it: the title and company as they were."""
+
+    __tablename__ = "engagement_invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    engagement_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("engagement.id", ondelete="CASCADE"), index=True
+    )
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    invited_by_organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    invited_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    role: Mapped[ParticipantRole] = mapped_column(enum_type(ParticipantRole, "participant_role"))
+    message: Mapped[str] = mapped_column(sa.Text, default="")
+    engagement_title: Mapped[str] = mapped_column(sa.String(200))
+    company_name: Mapped[str] = mapped_column(sa.String(200))
+    status: Mapped[InvitationStatus] = mapped_column(
+        enum_type(InvitationStatus, "invitation_status"), default=InvitationStatus.PENDING
+    )
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+
+    organisation: Mapped[Organisation] = relationship(foreign_keys=[organisation_id])
+    invited_by_organisation: Mapped[Organisation] = relationship(
+        foreign_keys=[invited_by_organisation_id])
+
+    __table_args__ = (
+        # One open invitation per organisation and engagement.
+        sa.Index("uq_engagement_invitation_pending", "engagement_id", "organisation_id",
+                 unique=True, sqlite_where=sa.text("status = 'pending'"),
+                 postgresql_where=sa.text("status = 'pending'")),
+    )
+
+    @classmethod
+    def tenant_criteria(cls, org_id: Any) -> sa.ColumnElement[bool]:
+        return sa.or_(cls.organisation_id == org_id, cls.invited_by_organisation_id == org_id)

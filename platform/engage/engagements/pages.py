@@ -18,9 +18,11 @@ from flask import Blueprint, abort, render_template
 from sqlalchemy.orm import joinedload, selectinload
 
 from engage import clock
+from engage.attachments import pages as attachment_pages
+from engage.attachments.models import Attachment
 from engage.common.paging import current_page
 from engage.common.sections import Section, load_sections
-from engage.engagements import labels, progress, timeline
+from engage.engagements import invitations, labels, progress, timeline
 from engage.engagements.models import (
     Engagement,
     EngagementParticipant,
@@ -113,6 +115,9 @@ def _sections(engagement_id: int) -> dict[str, list[Any]]:
         # The organisation's own private notes (OrgPrivate: never another's).
         "notes": of(Note, Note.created_at.desc(), Note.id.desc(),
                     options=(joinedload(Note.author),)),
+        # Files on dialogue, milestones and letters, as their rows are seen.
+        "attachments": of(Attachment, Attachment.created_at, Attachment.id,
+                          options=(joinedload(Attachment.organisation),)),
     })
 
 
@@ -121,6 +126,7 @@ def page_context(engagement: Engagement) -> dict[str, Any]:
     the engagement with its company and ladder (load_engagement), the lists in one, the
     timeline page in one, and (for an organisation not taking part) what it may sign on as."""
     sections = _sections(engagement.id)
+    attachment_pages.remember(engagement.id, sections["attachments"])
     org_id = current_org.id
     role = next((p.role for p in sections["participants"] if p.organisation_id == org_id), None)
     may_lead = can(Permission.LEAD_ENGAGEMENT, engagement, role=role)
@@ -143,6 +149,7 @@ def page_context(engagement: Engagement) -> dict[str, Any]:
         "may_lead": may_lead,
         "may_participate": can(Permission.PARTICIPATE_ENGAGEMENT, engagement, role=role),
         "may_sign_on": _may_sign_on(engagement, role),
+        **invitations.participation_context(engagement, role, org_id),
         "may_write": can(Permission.WRITE),
         "engagement_id": engagement.id,
         "may_complete": functools.partial(followup.may_complete, role=role),
@@ -192,7 +199,8 @@ def participants_context(engagement: Engagement, **overrides: Any) -> dict[str, 
         .order_by(EngagementParticipant.role, EngagementParticipant.id)).all()
     role = next((p.role for p in participants if p.organisation_id == current_org.id), None)
     context = {"engagement": engagement, "participants": participants,
-               "may_sign_on": _may_sign_on(engagement, role), "errors": {}}
+               "may_sign_on": _may_sign_on(engagement, role), "errors": {}, "values": {},
+               **invitations.participation_context(engagement, role, current_org.id)}
     context.update(overrides)
     return context
 

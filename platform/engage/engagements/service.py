@@ -312,7 +312,7 @@ def add_dialogue(engagement: Engagement, *, actor: User, organisation_id: int, k
     has taken place (on or before ``local_date(now)``). A private entry is seen by the
     author's organisation only."""
     _check_actor(actor, organisation_id)
-    if participant_role(engagement.id, organisation_id) is None:
+    if participant_role(engagement.id, organisation_id) not in EngagementParticipant.ACTING_ROLES:
         raise EngagementError(_("Only organisations that take part in this engagement can log "
                                 "dialogue."))
     from engage.engagements.corrections import parse_dialogue_fields
@@ -381,7 +381,7 @@ def co_sign(letter: Letter, *, actor: User, organisation_id: int,
     ``seen_version`` (the letter's ``signing_version`` as the signer's page showed it) makes
     sure the signature goes under the text the signer read, not one reopened since."""
     _check_actor(actor, organisation_id)
-    if participant_role(letter.engagement_id, organisation_id) is None:
+    if participant_role(letter.engagement_id, organisation_id) not in EngagementParticipant.ACTING_ROLES:
         raise EngagementError(_("Only organisations that take part in this engagement can "
                                 "co-sign its letters."))
     refuse_if_sent(letter)

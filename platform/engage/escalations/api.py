@@ -10,11 +10,17 @@ from engage.api.routing import operation, paginate
 from engage.db import utcnow
 from engage.engagements.models import Letter, LetterDecline, Signature
 from engage.engagements.schemas import DialogueSchema
-from engage.escalations.models import Decision, DivestmentReview, EscalationReview
+from engage.escalations.models import (
+    Decision,
+    DivestmentReview,
+    EscalationReview,
+    EscalationTask,
+)
 from engage.escalations.schemas import (
     DecisionCreateSchema,
     DecisionSchema,
     DivestmentAnswerSchema,
+    DivestmentReviewListArgs,
     DivestmentReviewSchema,
     LetterListArgs,
     LetterAnswerSchema,
@@ -27,6 +33,8 @@ from engage.escalations.schemas import (
     ReviewListArgs,
     ReviewSchema,
     SignatureSchema,
+    TaskListArgs,
+    TaskSchema,
 )
 from engage.security import (
     Permission,
@@ -171,6 +179,23 @@ def get_letter(letter_id):
     return load_letter(letter_id)
 
 
+@operation("GET", "/letters/<id:letter_id>/pdf", tag="letters", summary="Get a letter as PDF",
+           binary=("application/pdf",),
+           description="Permission: any token of an organisation that takes part in the "
+                       "engagement. Rendered from the letter as it is now, as the company "
+                       "receives it: its actual signatories with their assets, marked DRAFT "
+                       "until sent (the engagement page's PDF).")
+def get_letter_pdf(letter_id):
+    from flask import Response
+
+    from engage.escalations import letters
+
+    letter = load_letter(letter_id)
+    return Response(letters.pdf(letters.with_signatures(letter.id)), mimetype="application/pdf",
+                    headers={"Cache-Control": "no-store", "Content-Disposition":
+                             f'inline; filename="engage-letter-{letter.id}.pdf"'})
+
+
 @operation("GET", "/letters/<id:letter_id>/signatures", tag="letters",
            summary="List a letter's signatures", response=SignatureSchema, paginated=True)
 def list_signatures(letter_id, args):
@@ -312,3 +337,65 @@ def create_decline(letter_id, data):
     return commit_unit(lambda: decline(letter, **acting(), now=clock.now(),
                                        reason=data["reason"]),
                        conflicts=(LetterSent, LetterNotInState))
+
+
+# --- after a step: divestment reviews and tasks ---------------------------------------------
+
+
+@operation("GET", "/divestment-reviews", tag="reviews", summary="List divestment reviews",
+           query=DivestmentReviewListArgs, response=DivestmentReviewSchema, paginated=True,
+           description="Permission: any token. The divestment reviews of the engagements your "
+                       "organisation takes part in, oldest first.")
+def list_divestment_reviews(args):
+    stmt = sa.select(DivestmentReview).order_by(DivestmentReview.created_at, DivestmentReview.id)
+    if args["engagement_id"] is not None:
+        stmt = stmt.where(DivestmentReview.engagement_id == args["engagement_id"])
+    if args["conclusion"] is not None:
+        stmt = stmt.where(DivestmentReview.conclusion == args["conclusion"])
+    return paginate(stmt, args, selectinload(DivestmentReview.decided_by))
+
+
+_TASK_LOADS = (selectinload(EscalationTask.owner_organisation),
+               selectinload(EscalationTask.owner_user))
+
+
+@operation("GET", "/tasks", tag="tasks", summary="List escalation tasks",
+           query=TaskListArgs, response=TaskSchema, paginated=True,
+           description="Permission: any token. Tasks of the engagements your organisation "
+                       "takes part in (``mine=true``: those your organisation owns), by due "
+                       "date.")
+def list_tasks(args):
+    stmt = sa.select(EscalationTask).order_by(EscalationTask.due_on, EscalationTask.id)
+    if args["mine"]:
+        stmt = stmt.where(EscalationTask.owner_organisation_id == current_org.id)
+    if args["engagement_id"] is not None:
+        stmt = stmt.where(EscalationTask.engagement_id == args["engagement_id"])
+    if args["status"] is not None:
+        stmt = stmt.where(EscalationTask.status == args["status"])
+    return paginate(stmt, args, *_TASK_LOADS)
+
+
+@operation("GET", "/tasks/<id:task_id>", tag="tasks", summary="Get a task", response=TaskSchema,
+           description="Permission: any token of an organisation that takes part in the "
+                       "engagement.")
+def get_task(task_id):
+    return load_or_404(EscalationTask, task_id)
+
+
+@operation("POST", "/tasks/<id:task_id>/done", tag="tasks", summary="Mark a task done",
+           response=TaskSchema, errors=(409,),
+           description=(
+               "Permission: the task's owner organisation or the engagement's leads (a write "
+               "token), as on the engagement page. A task done already is a 409. Audited."))
+def complete_task(task_id):
+    from engage.escalations.followup import complete_task as complete
+    from engage.escalations.followup import may_complete
+    from engage.escalations.models import TaskStatus
+
+    task = load_or_404(EscalationTask, task_id)
+    require(Permission.PARTICIPATE_ENGAGEMENT, task)
+    if not may_complete(task, current_org.id):
+        raise ApiError(403, "Only the task's owner and the engagement's leads can mark it done.")
+    if task.status is TaskStatus.DONE:
+        raise ApiError(409, "This task is done already.")
+    return commit_unit(lambda: complete(task, **acting()))

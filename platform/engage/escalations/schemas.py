@@ -23,6 +23,7 @@ from engage.escalations.models import (
     ReviewReason,
     ReviewStatus,
     StepKind,
+    TaskStatus,
 )
 
 
@@ -239,3 +240,29 @@ class LetterReturnSchema(Schema):
 
 class LetterDeclineCreateSchema(Schema):
     reason = Str(2000, load_default="")
+
+
+class DivestmentReviewListArgs(PageArgs):
+    engagement_id = QueryInt(minimum=1, load_default=None)
+    conclusion = fields.Enum(DivestmentConclusion, by_value=True, load_default=None)
+
+
+class TaskSchema(Schema):
+    id = fields.Integer(required=True)
+    engagement_id = fields.Integer(required=True)
+    decision_id = fields.Integer(allow_none=True)
+    kind = fields.Enum(StepKind, by_value=True, required=True)
+    title = fields.String(required=True)
+    description = fields.String(required=True)
+    owner_organisation = fields.Nested(OrganisationRefSchema, required=True)
+    owner_user = fields.Nested(UserRefSchema, allow_none=True)
+    due_on = fields.Date(required=True)
+    status = fields.Enum(TaskStatus, by_value=True, required=True)
+    done_at = fields.DateTime(allow_none=True)
+
+
+class TaskListArgs(PageArgs):
+    mine = fields.Boolean(load_default=False, metadata={
+        "description": "Only the tasks your organisation owns."})
+    engagement_id = QueryInt(minimum=1, load_default=None)
+    status = fields.Enum(TaskStatus, by_value=True, load_default=None)

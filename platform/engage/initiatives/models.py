@@ -17,7 +17,7 @@ from engage.db import (
     enum_type,
     utcnow,
 )
-from engage.organisations.models import Organisation
+from engage.organisations.models import Organisation, User
 
 if TYPE_CHECKING:
     from engage.engagements.models import Engagement
@@ -42,7 +42,8 @@ class MemberStatus(StrEnum):
     PENDING = "pending"
     ADMITTED = "admitted"
     DECLINED = "declined"
-    LEFT = "left"
+    LEFT = "left"  # the member left of its own accord
+    REMOVED = "removed"  # the coordinator removed it
 
 
 class Initiative(TenantScoped, TimestampMixin, Base):
@@ -104,6 +105,9 @@ class InitiativeMember(LeadRoles, TenantScoped, Base):
     conflict_of_interest: Mapped[str] = mapped_column(sa.Text, default="")
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     admitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When it left or was removed, and why (kept when it applies again, until admitted).
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    left_reason: Mapped[str] = mapped_column(sa.Text, default="")
 
     initiative: Mapped[Initiative] = relationship(back_populates="members")
     organisation: Mapped[Organisation] = relationship()
@@ -131,3 +135,39 @@ class InitiativeMember(LeadRoles, TenantScoped, Base):
             cls.initiative_id.in_(member_initiative_ids(org_id)),
             cls.initiative_id.in_(coordinated_initiative_ids(org_id)),
         )
+
+
+class SignOnAttestation(TenantScoped, Base):
+    """One acceptance of the antitrust guardrail at sign-on: which version of its text
+    (:mod:`engage.initiatives.attestation`), by whom, when, with the conflict-of-interest
+    declaration made with it. Never changed: a new sign-on adds a row."""
+
+    __tablename__ = "sign_on_attestation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("initiative.id", ondelete="CASCADE"), index=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("initiative_member.id", ondelete="CASCADE"), index=True
+    )
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    accepted_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    version: Mapped[int] = mapped_column(sa.SmallInteger)
+    accepted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    conflict_of_interest: Mapped[str] = mapped_column(sa.Text, default="")
+
+    organisation: Mapped[Organisation] = relationship()
+    accepted_by: Mapped[User | None] = relationship()
+
+    @classmethod
+    def tenant_criteria(cls, org_id: Any) -> sa.ColumnElement[bool]:
+        from engage.common.visibility import coordinated_initiative_ids
+
+        # The organisation's own acceptances, and all of them for the coordinator.
+        return sa.or_(cls.organisation_id == org_id,
+                      cls.initiative_id.in_(coordinated_initiative_ids(org_id)))

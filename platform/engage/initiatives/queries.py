@@ -94,7 +94,8 @@ def list_page(org_id: int, filters: Filters, *, offset: int, limit: int):
         stmt = stmt.where(mine.status == MemberStatus.PENDING)
     elif filters.mine == "none":
         stmt = stmt.where(sa.or_(mine.id.is_(None),
-                                 mine.status.in_([MemberStatus.DECLINED, MemberStatus.LEFT])),
+                                 mine.status.in_([MemberStatus.DECLINED, MemberStatus.LEFT,
+                                                 MemberStatus.REMOVED])),
                           Initiative.coordinator_organisation_id != org_id)
     elif filters.mine:
         stmt = stmt.where(mine.role == MemberRole(filters.mine), mine.status == MemberStatus.ADMITTED)

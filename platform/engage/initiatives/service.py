@@ -52,6 +52,7 @@ MEMBER_STATUS_LABELS = {
     MemberStatus.ADMITTED: _l("Admitted"),
     MemberStatus.DECLINED: _l("Declined"),
     MemberStatus.LEFT: _l("Left"),
+    MemberStatus.REMOVED: _l("Removed"),
 }
 STATUS_LABELS = {
     InitiativeStatus.DRAFT: _l("Draft"),
@@ -150,8 +151,10 @@ def _copy_ladder(source_id: int, initiative: Initiative) -> EscalationLadder:
 
 
 def create_initiative(*, actor, organisation_id: int, data: dict[str, Any]) -> Initiative:
-    """The acting organisation becomes the coordinator and the admitted lead member."""
+    """The acting organisation becomes the coordinator and the admitted lead member, with
+    the assets it commits (``aum_committed_eur``, optional) stated as a member's are."""
     form = check_form(data, organisation_id=organisation_id)
+    aum = parse_aum(data.get("aum_committed_eur"))
     now = utcnow()
     initiative = Initiative(
         title=form.title, theme=form.theme, description=form.description,
@@ -160,7 +163,7 @@ def create_initiative(*, actor, organisation_id: int, data: dict[str, Any]) -> I
     )
     initiative.members.append(InitiativeMember(
         organisation_id=organisation_id, role=MemberRole.LEAD, status=MemberStatus.ADMITTED,
-        joined_at=now, admitted_at=now,
+        joined_at=now, admitted_at=now, aum_committed_eur=aum,
     ))
     db.session.add(initiative)
     db.session.flush()
@@ -240,9 +243,15 @@ def sign_on(
     committed_resources: Any,
     conflict_of_interest: Any,
     independence_confirmed: bool,
+    attestation_version: Any = None,
 ) -> InitiativeMember:
     """Apply to join: the application is pending until the coordinator admits it. An
-    organisation that was declined or left may apply again."""
+    organisation that was declined, left or was removed may apply again. The antitrust
+    guardrail accepted is stored with its version (``attestation_version``: the one shown;
+    the current one when not given), by whom and when, with the conflict declaration."""
+    from engage.initiatives import attestation
+    from engage.initiatives.models import SignOnAttestation
+
     if initiative.coordinator_organisation_id == organisation_id:
         raise InitiativeError(_("Your organisation coordinates this initiative; it is its lead."))
     if initiative.status not in OPEN_FOR_SIGN_ON:
@@ -268,6 +277,13 @@ def sign_on(
         errors["independence_confirmed"] = _(
             "Confirm that your organisation decides and votes independently and shares no "
             "commercially sensitive information.")
+    version = attestation.CURRENT.version
+    if attestation_version not in (None, ""):
+        shown = parse_int(attestation_version, "attestation_version", {}, low=0, high=32767)
+        if shown != version:
+            errors["independence_confirmed"] = _(
+                "The guardrail's text has changed since the form was opened: read it again "
+                "and confirm.")
     if errors:
         raise InitiativeError(errors)
 
@@ -288,6 +304,11 @@ def sign_on(
     except sa.exc.IntegrityError:
         # Two people of the same organisation applied at the same moment.
         raise InitiativeError(_("Your organisation has already applied; the coordinator decides.")) from None
+    db.session.add(SignOnAttestation(
+        initiative_id=initiative.id, member_id=member.id, organisation_id=organisation_id,
+        accepted_by_id=getattr(actor, "id", None), version=version, accepted_at=now,
+        conflict_of_interest=conflict))
+    db.session.flush()
     signals.member_applied.send(
         member.id, initiative=initiative, applicant=organisation_name(organisation_id),
         role_label=ROLE_LABELS[member_role], now=now)

@@ -10,7 +10,7 @@ from engage import clock
 from engage.common.answer import answer_write
 from engage.common.paging import current_page
 from engage.extensions import db, htmx
-from engage.initiatives import queries, service
+from engage.initiatives import attestation, membership, queries, service
 from engage.initiatives.models import (
     Initiative,
     InitiativeMember,
@@ -61,26 +61,38 @@ def _sign_on_context(initiative: Initiative, *, errors=None, form=None) -> dict:
     is_coordinator = can(Permission.COORDINATE_INITIATIVE, initiative)
     may_apply = (
         not is_coordinator
-        and (mine is None or mine.status in (MemberStatus.DECLINED, MemberStatus.LEFT))
+        and (mine is None or mine.status in (MemberStatus.DECLINED, MemberStatus.LEFT,
+                                             MemberStatus.REMOVED))
         and initiative.status in service.OPEN_FOR_SIGN_ON
     )
     return dict(initiative=initiative, mine=mine, is_coordinator=is_coordinator,
                 may_apply=may_apply, may_write=can(Permission.WRITE),
-                sign_on_roles=service.SIGN_ON_ROLES, errors=errors or {}, form=form or {})
+                sign_on_roles=service.SIGN_ON_ROLES, errors=errors or {}, form=form or {},
+                attestation=attestation.CURRENT)
 
 
 def _strength(initiative: Initiative) -> queries.Strength:
     return queries.strength([initiative.id]).get(initiative.id, queries.Strength())
 
 
-def _detail_context(initiative: Initiative, *, errors=None, form=None) -> dict:
+def _detail_context(initiative: Initiative, *, errors=None, form=None,
+                    membership_errors=None, membership_form=None) -> dict:
     context = _sign_on_context(initiative, errors=errors, form=form)
     mine = context["mine"]
     leads = mine is not None and mine.status is MemberStatus.ADMITTED and mine.leads
+    members = queries.members(initiative.id)
+    context.update(
+        # Membership over time (engage.initiatives.membership): the forms' messages by form.
+        membership_errors=membership_errors or {}, membership_form=membership_form or {},
+        attestations=(membership.attestations(initiative.id)
+                      if context["is_coordinator"] else []),
+        successors=[(m, name) for m, name in members if m.status is MemberStatus.ADMITTED
+                    and m.organisation_id != initiative.coordinator_organisation_id],
+    )
     context.update(
         coordinator_name=service.organisation_name(initiative.coordinator_organisation_id),
         ladder=queries.ladder(initiative.id),
-        members=queries.members(initiative.id),
+        members=members,
         engagements=queries.engagements(initiative.id, clock.today()),
         strength=_strength(initiative),
         may_create_engagement=can(Permission.WRITE) and (context["is_coordinator"] or leads),
@@ -118,6 +130,7 @@ def sign_on(initiative: Initiative):
             committed_resources=form.get("committed_resources", ""),
             conflict_of_interest=form.get("conflict_of_interest", ""),
             independence_confirmed=form.get("independence_confirmed") == "yes",
+            attestation_version=form.get("attestation_version", ""),
         ),
         page=page, fragment=fragment, done=lambda _member: fragment(),
         redirect_to=lambda _member: url_for(".show", initiative_id=initiative_id) + "#sign-on",
@@ -262,3 +275,76 @@ def copy_ladder(initiative: Initiative):
         page=again, fragment=again,
         redirect_to=lambda _saved: url_for(".ladder", initiative_id=initiative_id),
         message=_("Steps copied; edit them below."))
+
+
+# --- membership over time ------------------------------------------------------------------
+
+def _membership_write(initiative: Initiative, key: str, write, message: str, anchor: str):
+    """A membership form (``key`` names it on the page): the page again with its messages
+    and what was typed on bad input, else back to the page at ``anchor``."""
+    initiative_id, form = initiative.id, request.form
+
+    def page(errors: dict[str, str]) -> str:
+        return render_template("initiatives/show.html", **_detail_context(
+            load_initiative(initiative_id=initiative_id), membership_errors={key: errors},
+            membership_form={key: form}))
+
+    return answer_write(
+        write, page=page, fragment=page, message=message,
+        redirect_to=lambda _done: url_for(".show", initiative_id=initiative_id) + f"#{anchor}")
+
+
+def _own_member(initiative: Initiative) -> InitiativeMember:
+    mine = service.own_membership(initiative.id, current_org.id)
+    if mine is None:
+        abort(404)
+    return mine
+
+
+@bp.post("/<int:initiative_id>/membership")
+@requires(Permission.WRITE, load=load_initiative)
+def update_membership(initiative: Initiative):
+    """The member's organisation updates its committed resources and AUM."""
+    mine, form = _own_member(initiative), request.form
+    return _membership_write(
+        initiative, "commitment",
+        lambda: membership.update_commitment(
+            mine, **acting(), committed_resources=form.get("committed_resources", ""),
+            aum_committed_eur=form.get("aum_committed_eur", ""), now=clock.now()),
+        _("Your organisation's commitment is updated."), "sign-on")
+
+
+@bp.post("/<int:initiative_id>/leave")
+@requires(Permission.WRITE, load=load_initiative)
+def leave(initiative: Initiative):
+    mine = _own_member(initiative)
+    return _membership_write(
+        initiative, "leave",
+        lambda: membership.leave(mine, **acting(), reason=request.form.get("reason", ""),
+                                 now=clock.now()),
+        _("Your organisation has left the initiative."), "sign-on")
+
+
+@bp.post("/<int:initiative_id>/members/<int:member_id>/remove")
+@requires(Permission.COORDINATE_INITIATIVE, load=load_initiative)
+def remove_member(initiative: Initiative):
+    member = db.session.get(InitiativeMember, request.view_args["member_id"])
+    if member is None or member.initiative_id != initiative.id:
+        abort(404)
+    member_id = member.id
+    return _membership_write(
+        initiative, f"remove-{member_id}",
+        lambda: membership.remove(member, **acting(), reason=request.form.get("reason", ""),
+                                  now=clock.now()),
+        _("The member is removed."), f"member-{member_id}")
+
+
+@bp.post("/<int:initiative_id>/hand-over")
+@requires(Permission.COORDINATE_INITIATIVE, load=load_initiative)
+def hand_over(initiative: Initiative):
+    return _membership_write(
+        initiative, "hand_over",
+        lambda: membership.hand_over(initiative, **acting(),
+                                     member_id=request.form.get("member_id", ""),
+                                     now=clock.now()),
+        _("Coordination is handed over."), "members-h")

@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 
 from engage import signals
 from engage.common.labels import label
-from engage.engagements.models import Engagement
+from engage.engagements.models import Engagement, EngagementParticipant
 from engage.extensions import db
 from engage.notifications import followers, links
 from engage.notifications.models import NotificationKind
@@ -75,8 +75,9 @@ def decision_failed(decision_id: int, *, engagement_id: int, attempts: int, erro
 
 
 def letter_opened(letter_id: int, *, engagement, title: str, now: datetime, **_kw) -> None:
+    # Those who may co-sign: observers and the outsourcing client follow without signing.
     notify(
-        recipients(engagement.id, EVERYONE),
+        recipients(engagement.id, EngagementParticipant.ACTING_ROLES),
         kind=NotificationKind.LETTER_TO_SIGN, key=f"letter:{letter_id}",
         subject=lambda: _("To co-sign: %(title)s", title=title),
         body=lambda: _("The leads have opened “%(title)s” on %(company)s for signing. Read "
@@ -165,6 +166,34 @@ def membership_decided(member_id: int, *, initiative, organisation_id: int, admi
     )
 
 
+# --- invitations to take part in an engagement --------------------------------------------
+
+
+def engagement_invited(invitation_id: int, *, organisation_id: int, inviter: str, title: str,
+                       company: str, role_label, now: datetime, **_kw) -> None:
+    _notify_organisation(
+        organisation_id, kind=NotificationKind.ENGAGEMENT_INVITATION,
+        key=f"invitation:{invitation_id}",
+        subject=lambda: _("Invitation to the engagement “%(title)s”", title=title),
+        body=lambda: _("%(org)s invites your organisation to take part as %(role)s in its "
+                       "engagement with %(company)s. Accept or decline it.",
+                       org=inviter, role=role_label, company=company),
+        link=links.invitation_link(invitation_id), now=now)
+
+
+def invitation_answered(invitation_id: int, *, organisation_id: int, invitee: str,
+                        engagement_id: int, title: str, accepted: bool, now: datetime,
+                        **_kw) -> None:
+    subject = ((lambda: _("%(org)s accepted your invitation to “%(title)s”", org=invitee,
+                          title=title)) if accepted else
+               (lambda: _("%(org)s declined your invitation to “%(title)s”", org=invitee,
+                          title=title)))
+    _notify_organisation(
+        organisation_id, kind=NotificationKind.ENGAGEMENT_INVITATION,
+        key=f"invitation:{invitation_id}:answer", subject=subject, body="",
+        link=links.engagement_link(engagement_id, "participants"), now=now)
+
+
 # --- wiring ---------------------------------------------------------------------------------
 
 RECEIVERS = (
@@ -179,6 +208,8 @@ RECEIVERS = (
     (signals.vote_requested, vote_requested),
     (signals.divestment_review_opened, divestment_review_opened),
     (signals.task_assigned, task_assigned),
+    (signals.engagement_invited, engagement_invited),
+    (signals.invitation_answered, invitation_answered),
 )
 
 

@@ -71,3 +71,8 @@ def initiative_link(initiative_id: int, member_id: int | None = None) -> str:
     """The initiative's page, at one member's application when given."""
     anchor = f"member-{member_id}" if member_id is not None else None
     return _path("initiatives.show", anchor, initiative_id=initiative_id)
+
+
+def invitation_link(invitation_id: int) -> str:
+    """The invited organisation's list of invitations, at this one."""
+    return _path("invitations.index", f"invitation-{invitation_id}")

@@ -21,6 +21,8 @@ class NotificationKind(StrEnum):
     MEMBERSHIP_DECIDED = "membership_decided"  # to the applicant: admitted or declined
     COMPANY_ENGAGEMENT = "company_engagement"  # to followers: a new engagement on the company
     COMPANY_VOTE = "company_vote"  # to followers: their organisation recorded a vote on it
+    # To the invited organisation (an invitation) and to the inviting lead (the answer).
+    ENGAGEMENT_INVITATION = "engagement_invitation"
 
 
 class Notification(OrgPrivate, TimestampMixin, Base):

@@ -8,7 +8,6 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
-from engage.audit import service as audit
 from engage.extensions import db
 from engage.organisations.models import Organisation
 from engage.reports import render
@@ -27,8 +26,11 @@ from engage.tenancy import as_organisation
               help="File to write (default: stewardship-FROM-TO.FORMAT here).")
 @click.option("--notes", "include_notes", is_flag=True,
               help="Include the organisation's own private notes written in the period.")
+@click.option("--attestations", "include_attestations", is_flag=True,
+              help="Include the antitrust attestations of sign-ons in the period.")
 @with_appcontext
-def report_command(slug, year, start, end, fmt, output, include_notes) -> None:
+def report_command(slug, year, start, end, fmt, output, include_notes,
+                   include_attestations) -> None:
     """Write an organisation's stewardship report for a year or a period."""
     org_id = db.session.scalar(sa.select(Organisation.id).where(Organisation.slug == slug))
     if org_id is None:
@@ -43,11 +45,9 @@ def report_command(slug, year, start, end, fmt, output, include_notes) -> None:
         else:
             raise click.UsageError("give --year, or --from and --to")
         with as_organisation(org_id):
-            report = build_report(org_id, *period, include_notes=include_notes)
-            body = render.render(report, fmt)
-            audit.record("report.export", object_type="report", object_id=fmt,
-                         after={"format": fmt, "start": report.start, "end": report.end,
-                                "private_notes": include_notes})
+            report = build_report(org_id, *period, include_notes=include_notes,
+                                  include_attestations=include_attestations)
+            body = render.export(report, fmt)
             db.session.commit()
     except ReportError as exc:
         raise click.UsageError(str(exc)) from None

@@ -18,6 +18,18 @@ FORMATS = {
 }
 
 
+def export(report: StewardshipReport, fmt: str) -> bytes:
+    """The report as a file of ``fmt``, its export audited (the page, the API and the CLI);
+    the caller commits."""
+    from engage.audit import service as audit
+
+    body = render(report, fmt)
+    audit.record("report.export", object_type="report", object_id=fmt,
+                 after={"format": fmt, "start": report.start, "end": report.end,
+                        "private_notes": report.notes is not None})
+    return body
+
+
 def filename(report: StewardshipReport, fmt: str) -> str:
     return f"stewardship-{report.start.isoformat()}-{report.end.isoformat()}.{fmt}"
 

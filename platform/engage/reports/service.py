@@ -5,8 +5,9 @@ not depend on the data) in the organisation's tenancy scope, so another organisa
 private votes, notes and dialogue never count. Renderers (:mod:`engage.reports.render`)
 turn the :class:`StewardshipReport` into HTML, CSV, XLSX and PDF.
 
-An engagement counts for a period when the organisation takes part in it (lead, co-lead or
-supporter) and it was active at some time in the period.
+An engagement counts for a period when the organisation takes part in it (lead, co-lead,
+supporter, or the outsourcing client on whose behalf a provider engages; an observer only
+follows) and it was active at some time in the period.
 """
 
 from __future__ import annotations
@@ -33,11 +34,12 @@ from engage.engagements.models import (
     Note,
     Objective,
     ObjectiveStatus,
+    ParticipantRole,
 )
 from engage.escalations.models import Decision, EscalationReview, LadderStep
 from engage.extensions import db
-from engage.initiatives.models import Initiative
-from engage.organisations.models import Organisation
+from engage.initiatives.models import Initiative, SignOnAttestation
+from engage.organisations.models import Organisation, User
 from engage.tenancy import TenancyError, current_scope
 from engage.votes.models import Vote, VoteStatus
 
@@ -81,6 +83,16 @@ class Table:
 
 
 @dataclass(frozen=True)
+class AttestationLine:
+    initiative: str
+    organisation: str
+    version: int
+    accepted_at: datetime
+    accepted_by: str
+    conflict_of_interest: str
+
+
+@dataclass(frozen=True)
 class NoteLine:
     """One of the organisation's private notes, in its own report only."""
 
@@ -113,6 +125,9 @@ class StewardshipReport:
     # kind -> (objectives set, met in the period, abandoned in the period, open at its end)
     objectives: list[tuple[str, int, int, int, int]] = field(default_factory=list)
     votes: list[VoteLine] = field(default_factory=list)
+    # Sign-ons in the period (its own, and its members' where it coordinates): None unless
+    # it asked for them.
+    attestations: list[AttestationLine] | None = None
     # The organisation's private notes written in the period: None unless it asked for them.
     notes: list[NoteLine] | None = None
 
@@ -177,6 +192,13 @@ class StewardshipReport:
                     label("vote_instruction", v.requested) if v.requested else "",
                     "" if v.matched is None else (_l("yes") if v.matched else _l("no")),
                     label("vote_status", v.status), v.rationale) for v in self.votes]),
+            *([] if self.attestations is None else [
+                Table("attestations", _l("Antitrust attestations at sign-on"), (UK10,),
+                      (_l("Initiative"), _l("Organisation"), _l("Guardrail version"),
+                       _l("Accepted at"), _l("Accepted by"), _l("Conflicts of interest")),
+                      [(a.initiative, a.organisation, a.version,
+                        a.accepted_at.strftime("%Y-%m-%d %H:%M UTC"), a.accepted_by,
+                        a.conflict_of_interest) for a in self.attestations])]),
             *([] if self.notes is None else [
                 Table("notes", _l("Our private notes"), (UK9,),
                       (_l("Company"), _l("Engagement"), _l("Written"), _l("By"), _l("Note")),
@@ -196,10 +218,13 @@ def _moment(day: date) -> datetime:
 
 
 def build_report(organisation_id: int, start: date, end: date, *,
-                 include_notes: bool = False) -> StewardshipReport:
+                 include_notes: bool = False,
+                 include_attestations: bool = False) -> StewardshipReport:
     """The organisation's stewardship numbers for ``start``..``end`` (both included); with
     ``include_notes``, also its own private notes written in the period (never another
-    organisation's: the query names the organisation, and the scope is its own)."""
+    organisation's: the query names the organisation, and the scope is its own); with
+    ``include_attestations``, the antitrust attestations of sign-ons in the period (its own,
+    and its members' where it coordinates)."""
     if end < start:
         raise ReportError(_l("The period ends before it starts."))
     if not (in_range(start) and in_range(end)):  # the day after the end must exist
@@ -214,6 +239,7 @@ def build_report(organisation_id: int, start: date, end: date, *,
         sa.select(Engagement.id)
         .join(EngagementParticipant, EngagementParticipant.engagement_id == Engagement.id)
         .where(EngagementParticipant.organisation_id == organisation_id,
+               EngagementParticipant.role != ParticipantRole.OBSERVER,
                Engagement.started_on <= end,
                sa.or_(Engagement.closed_on.is_(None), Engagement.closed_on >= start))
     )
@@ -328,9 +354,25 @@ def build_report(organisation_id: int, start: date, end: date, *,
             .order_by(Vote.agm_on, Company.name, Vote.item)
         )
     ]
-    if include_notes:
-        from engage.organisations.models import User
 
+    if include_attestations:
+        # Tenancy shows the organisation its own attestations and, where it coordinates, its
+        # members'.
+        report.attestations = [
+            AttestationLine(r.title, r.name, r.version, r.accepted_at, r.user_name or "",
+                            r.conflict_of_interest)
+            for r in s.execute(
+                sa.select(Initiative.title, Organisation.name, SignOnAttestation.version,
+                          SignOnAttestation.accepted_at, User.name.label("user_name"),
+                          SignOnAttestation.conflict_of_interest)
+                .join(Initiative, Initiative.id == SignOnAttestation.initiative_id)
+                .join(Organisation, Organisation.id == SignOnAttestation.organisation_id)
+                .outerjoin(User, User.id == SignOnAttestation.accepted_by_id)
+                .where(SignOnAttestation.accepted_at >= since,
+                       SignOnAttestation.accepted_at < until)
+                .order_by(Initiative.title, SignOnAttestation.accepted_at, SignOnAttestation.id))
+        ]
+    if include_notes:
         report.notes = [
             NoteLine(r.company, r.title, r.created_at.date(), r.author or "", r.body)
             for r in s.execute(

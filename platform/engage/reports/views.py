@@ -8,7 +8,6 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import gettext as _
 
 from engage import clock
-from engage.audit import service as audit
 from engage.companies.csvfile import CellError, a_date
 from engage.extensions import db, htmx, limiter
 from engage.ratelimits import message, setting, user_or_address
@@ -44,14 +43,16 @@ def _period() -> tuple[date, date, dict[str, str]]:
 
 
 def _notes_param() -> dict[str, str]:
-    """``?notes=1``: the organisation asks for its private notes in its own report."""
-    return {"notes": "1"} if request.args.get("notes") == "1" else {}
+    """``?notes=1``: the organisation asks for its private notes in its own report;
+    ``?attestations=1``: for the antitrust attestations of sign-ons."""
+    return {key: "1" for key in ("notes", "attestations") if request.args.get(key) == "1"}
 
 
 def _report() -> tuple[StewardshipReport | None, dict[str, str], str | None]:
     try:
         start, end, params = _period()
-        return (build_report(current_org.id, start, end, include_notes="notes" in params),
+        return (build_report(current_org.id, start, end, include_notes="notes" in params,
+                             include_attestations="attestations" in params),
                 params, None)
     except ReportError as exc:
         return None, dict(request.args), str(exc)
@@ -78,10 +79,7 @@ def download(fmt: str):
     if error:
         return render_template("reports/index.html", report=None, params=params, error=error,
                                tables=[], formats=render.FORMATS), 400
-    body = render.render(report, fmt)
-    audit.record("report.export", object_type="report", object_id=fmt,
-                 after={"format": fmt, "start": report.start, "end": report.end,
-                        "private_notes": report.notes is not None})
+    body = render.export(report, fmt)
     db.session.commit()
     return Response(body, mimetype=render.FORMATS[fmt], headers={
         "Content-Disposition": f'attachment; filename="{render.filename(report, fmt)}"'})

@@ -1,0 +1,2 @@
+"""Attachments: evidence (minutes, the company's reply, a letter received) on dialogue
+entries, letters and milestones."""
