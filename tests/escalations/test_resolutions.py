@@ -24,6 +24,7 @@ from engage.engagements.models import (
 from engage.engagements.service import EngagementError, LetterSent
 from engage.escalations import documents, resolutions, sending, service
 from engage.escalations.models import Resolution, StepKind
+from engage.escalations.signing import edit_draft, open_for_signing
 from engage.tenancy import as_organisation, system_scope
 from tests import factories as f
 from tests.escalations.conftest import NOW, TODAY
@@ -58,14 +59,12 @@ def drafted(world, db_session):
         with system_scope("test"):
             letter = db_session.scalar(sa.select(Letter).where(Letter.decision_id == decision.id))
             ids[letter.kind] = letter.id
-            drafted_only = letter.status == LetterStatus.DRAFT
-        if drafted_only:  # a statement is drafted for the leads: the lead opens it for signing
-            from engage.escalations.signing import open_for_signing
-
-            with as_organisation(world.lead.id):
-                open_for_signing(db_session.get(Letter, ids[letter.kind]), actor=world.lead_user,
-                                 organisation_id=world.lead.id, now=NOW)
-                db_session.commit()
+            # Every document is drafted for the leads, in plain text: a lead opens it for signing.
+        assert letter.status == LetterStatus.DRAFT and letter.body_text
+        with as_organisation(world.lead.id):
+            open_for_signing(db_session.get(Letter, ids[letter.kind]), actor=world.lead_user,
+                             organisation_id=world.lead.id, now=NOW)
+            db_session.commit()
         with system_scope("test"):
             # The next review needs an overdue milestone again.
             db_session.add(Milestone(engagement_id=world.engagement.id, title=f"m{position}",
@@ -250,7 +249,10 @@ def test_the_document_shows_draft_and_exactly_its_signatories(world, drafted, db
     letter_id = drafted[LetterKind.RESOLUTION]
     with as_organisation(world.lead.id):
         html = documents.document(db_session.get(Letter, letter_id))
-    assert "DRAFT &middot; not filed" in html and "No investor has signed this resolution" in html
+    assert "DRAFT · not filed" in html and "No investor has co-filed this resolution yet" in html
+    # The letter's frame: the sender and the contact, the AGM in the document's language.
+    assert f"From {world.lead.name}" in html and "Contact: " in html
+    assert "For the annual general meeting of June 30, 2027." in html
     _sign(db_session, world.supporter, world.supporter_user, letter_id)
     with system_scope("test: holdings"):
         f.holding(world.supporter, db_session.get(Company, world.engagement.company_id), "123456.78")
@@ -364,3 +366,79 @@ def test_publishing_a_statement_from_the_page_keeps_the_input_on_errors(client, 
     with as_organisation(world.lead.id):
         letter = db_session.get(Letter, statement)
         assert db_session.get(Milestone, letter.response_milestone_id).met_on == TODAY
+
+
+def test_a_question_and_a_resolution_are_drafts_the_leads_edit_in_their_language(
+        world, db_session):
+    """Drafted, not open: the leads edit the plain text (switching the language writes the
+    same kind again, never a letter) and open it for signing like a letter."""
+    with system_scope("test: a ladder of documents"):
+        ladder = f.ladder(kinds=(StepKind.AGM_QUESTION, StepKind.CO_FILE_RESOLUTION))
+        step_id = min(ladder.steps, key=lambda s: s.position).id
+        engagement = db_session.get(type(world.engagement), world.engagement.id)
+        engagement.ladder_id = ladder.id
+        db_session.commit()
+    service.open_overdue_reviews(NOW)
+    with system_scope("test"):
+        review_id = db_session.scalar(sa.select(sa.text("id")).select_from(
+            sa.text("escalation_review")).where(sa.text("status = 'open'")))
+    decision = service.record_decision(
+        review_id, "escalate", actor=world.lead_user, organisation_id=world.lead.id, now=NOW,
+        reason="No credible plan", ladder_step_id=step_id)
+    assert service.apply_decision(decision.id, NOW) is not None
+    with as_organisation(world.lead.id):
+        question = db_session.scalar(sa.select(Letter).where(Letter.decision_id == decision.id))
+        assert question.kind == LetterKind.AGM_QUESTION
+        assert question.status == LetterStatus.DRAFT and question.opened_at is None
+        assert question.body_text.startswith("To the Chair of the annual general meeting of")
+        assert "No credible plan" not in question.body_text
+        edit_draft(question, actor=world.lead_user, organisation_id=world.lead.id, now=NOW,
+                   language="nl")
+        assert question.body_text.startswith("Aan de voorzitter van de algemene vergadering")
+        assert question.title.startswith("Vraag aan de algemene vergadering van")
+        html = documents.document(question)
+        assert 'lang="nl"' in html and "CONCEPT · niet gesteld" in html
+        edit_draft(question, actor=world.lead_user, organisation_id=world.lead.id, now=NOW,
+                   body_text="Our own question.")
+        open_for_signing(question, actor=world.lead_user, organisation_id=world.lead.id, now=NOW)
+        assert question.status == LetterStatus.OPEN_FOR_SIGNING
+        assert "<p>Our own question.</p>" in question.body_html
+        with pytest.raises(EngagementError):
+            edit_draft(question, actor=world.lead_user, organisation_id=world.lead.id, now=NOW,
+                       body_text="Changed under the signers.")
+        db_session.commit()
+
+
+def test_a_resolution_draft_is_edited_on_the_letter_page_with_its_live_preview(
+        client, world, db_session):
+    from tests.engagements.conftest import act_as, post
+
+    with system_scope("test: a ladder of documents"):
+        ladder = f.ladder(kinds=(StepKind.CO_FILE_RESOLUTION,))
+        step_id = ladder.steps[0].id
+        engagement = db_session.get(type(world.engagement), world.engagement.id)
+        engagement.ladder_id = ladder.id
+        db_session.commit()
+    service.open_overdue_reviews(NOW)
+    with system_scope("test"):
+        review_id = db_session.scalar(sa.select(sa.text("id")).select_from(
+            sa.text("escalation_review")).where(sa.text("status = 'open'")))
+    decision = service.record_decision(
+        review_id, "escalate", actor=world.lead_user, organisation_id=world.lead.id, now=NOW,
+        reason="No credible plan", ladder_step_id=step_id)
+    service.apply_decision(decision.id, NOW)
+    with system_scope("test"):
+        letter_id = db_session.scalar(sa.select(Letter.id).where(Letter.decision_id == decision.id))
+    token = act_as(client, world.lead_user, world.lead)
+    page = client.get(f"/letters/{letter_id}").get_data(as_text=True)
+    assert 'id="letter-editor"' in page and "DRAFT · not filed" in page
+    assert "The general meeting of shareholders of" in page
+    preview = post(client, f"/letters/{letter_id}/preview", token, htmx=True, language="nl",
+                   title="Onze resolutie", body_text="Wij stellen voor:\n- een plan")
+    fragment = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and 'lang="nl"' in fragment
+    assert "CONCEPT · niet ingediend" in fragment and "<li>een plan</li>" in fragment
+    assert "Voor de algemene vergadering van" in fragment
+    assert post(client, f"/letters/{letter_id}/open", token).status_code == 303
+    with as_organisation(world.lead.id):
+        assert db_session.get(Letter, letter_id).status == LetterStatus.OPEN_FOR_SIGNING

@@ -19,14 +19,12 @@ from engage.engagements.models import (
     EngagementParticipant,
     Letter,
     LetterKind,
-    LetterLanguage,
-    LetterStatus,
     Milestone,
     Objective,
     ObjectiveStatus,
 )
 from engage.companies.queries import holders_among
-from engage.escalations import documents, drafting
+from engage.escalations import documents, signing
 from engage.escalations.models import (
     Decision,
     DivestmentConclusion,
@@ -37,7 +35,6 @@ from engage.escalations.models import (
     TaskStatus,
 )
 from engage.extensions import db
-from engage.organisations.models import User
 from engage.votes.models import Vote, VoteInstruction, VoteStatus
 
 LETTER_KINDS = {StepKind.LETTER_TO_BOARD, StepKind.PUBLIC_STATEMENT}
@@ -127,19 +124,8 @@ def _letter(decision, step, engagement, now, today) -> str:
     exists = db.session.scalar(sa.select(Letter.id).where(Letter.decision_id == decision.id))
     if exists:
         return f"letter {exists} already drafted"
-    author = db.session.get(User, decision.decided_by_id) if decision.decided_by_id else None
-    language = (LetterLanguage.NL if author is not None and (author.locale or "").startswith("nl")
-                else LetterLanguage.EN)
-    kind = LetterKind(step.kind.value)
-    title, text = drafting.generate(engagement, kind, language, step, today)
-    letter_id = insert_if_absent(Letter, {
-        "decision_id": decision.id, "engagement_id": engagement.id, "kind": kind,
-        "title": title, "body_text": text, "body_html": str(drafting.to_html(text)),
-        "language": language, "status": LetterStatus.DRAFT,
-        "contact_name": author.name if author is not None else "",
-        "contact_email": author.email if author is not None else "",
-        "created_by_id": decision.decided_by_id, "created_at": now,
-    })
+    letter_id = signing.new_draft(decision, step, engagement, LetterKind(step.kind.value), now,
+                                  today)
     if letter_id is None:
         return "letter already drafted"
     return f"letter {letter_id} drafted for the leads to edit and open for signing"

@@ -22,16 +22,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from engage import signals
 from engage.clock import local_date
 from engage.common import printing
 from engage.common.forms import parse_choice, parse_date, parse_int
-from engage.common.labels import aum_in_documents
 from engage.common.writes import insert_if_absent
 from engage.db import StrEnum
 from engage.engagements.models import (
@@ -43,7 +40,6 @@ from engage.engagements.models import (
     LetterKind,
     LetterStatus,
     Milestone,
-    Objective,
     Signature,
     Visibility,
 )
@@ -111,28 +107,17 @@ PLACES = {
     "hand_delivered": _l("hand-delivered"),
     "portal": _l("the company’s portal"),
 }
+# Where it was made public, as the document says it (in the document's language).
 PLACES_IN_DOCUMENTS = {
-    "website": "on the coalition's website", "press_release": "in a press release",
-    "newspaper": "in a newspaper", "social_media": "on social media",
-    "at_the_meeting": "at the meeting", "in_writing": "in writing before the meeting",
-    "email": "by e-mail", "post": "by post", "hand_delivered": "by hand", "portal":
-    "through the company's portal",
+    "website": _l("on the coalition’s website"), "press_release": _l("in a press release"),
+    "newspaper": _l("in a newspaper"), "social_media": _l("on social media"),
+    "at_the_meeting": _l("at the meeting"), "in_writing": _l("in writing before the meeting"),
+    "email": _l("by e-mail"), "post": _l("by post"), "hand_delivered": _l("by hand"),
+    "portal": _l("through the company’s portal"),
 }
 # Step kind -> the document it drafts (a letter or statement is drafted by escalations.letters).
 DRAFTED = {StepKind.AGM_QUESTION: LetterKind.AGM_QUESTION,
            StepKind.CO_FILE_RESOLUTION: LetterKind.RESOLUTION}
-
-
-def _sentence(text: str) -> str:
-    """A field as a sentence of its own: trimmed, one full stop at the end."""
-    text = " ".join(text.split()).rstrip(".;, ")
-    return f"{text}." if text else ""
-
-
-def _clause(text: str) -> str:
-    """A field inside a sentence: trimmed, lower-case start, no closing full stop."""
-    text = " ".join(text.split()).rstrip(".;, ")
-    return text[:1].lower() + text[1:] if text else ""
 
 
 # --- drafting ----------------------------------------------------------------------------------
@@ -140,21 +125,17 @@ def _clause(text: str) -> str:
 
 def draft(decision: Decision, step: LadderStep, engagement: Engagement, now: datetime,
           today: date) -> str:
-    """Draft the AGM question or resolution ``step`` asks for, open for signing; a resolution
-    also gets its filing terms (the AGM from :func:`engage.escalations.actions.next_agm`,
-    the threshold left for the coordinator). Once per decision."""
-    from engage.escalations import resolutions
+    """Draft the AGM question or resolution ``step`` asks for, for the leads to edit and open
+    for signing like a letter (:mod:`engage.escalations.signing`); a resolution also gets its
+    filing terms (the AGM from :func:`engage.escalations.resolutions.first_agm`, the
+    threshold left for the coordinator). Once per decision."""
+    from engage.escalations import resolutions, signing
 
     kind = DRAFTED[step.kind]
     exists = db.session.scalar(sa.select(Letter.id).where(Letter.decision_id == decision.id))
     if exists:
         return f"document {exists} already drafted"
-    title, html = draft_html(engagement, kind)
-    letter_id = insert_if_absent(Letter, {
-        "decision_id": decision.id, "engagement_id": engagement.id, "kind": kind,
-        "title": title, "body_html": html, "status": LetterStatus.OPEN_FOR_SIGNING,
-        "opened_at": now, "created_by_id": decision.decided_by_id, "created_at": now,
-    })
+    letter_id = signing.new_draft(decision, step, engagement, kind, now, today)
     if letter_id is None:
         return "document already drafted"
     if kind is LetterKind.RESOLUTION:
@@ -163,31 +144,8 @@ def draft(decision: Decision, step: LadderStep, engagement: Engagement, now: dat
             "agm_on": resolutions.first_agm(engagement.company.next_agm_on, today),
             "filing_days": resolutions.FILING_DAYS, "created_at": now,
         })
-    signals.letter_opened.send(letter_id, engagement=engagement, title=title, now=now)
     noun = "AGM question" if kind is LetterKind.AGM_QUESTION else "resolution"
-    return f"{noun} {letter_id} open for signing"
-
-
-def draft_html(engagement: Engagement, kind: LetterKind) -> tuple[str, str]:
-    """(title, HTML) of the draft: the concern and what is asked, from the engagement's
-    issue and objectives; no signatories (the document adds the actual ones), no internal
-    dialogue, no decision reason."""
-    company = engagement.company
-    objectives = db.session.scalars(
-        sa.select(Objective.description).where(Objective.engagement_id == engagement.id)
-        .order_by(Objective.id)).all()
-    if kind is LetterKind.AGM_QUESTION:
-        title = f"Question to the annual general meeting of {company.name}: {engagement.title}"
-        template = "escalations/agm_question_body.html"
-    else:
-        title = f"Shareholder resolution at {company.name}: {engagement.title}"
-        template = "escalations/resolution_body.html"
-    html = render_template(
-        template, engagement=engagement, company=company, issue=_sentence(engagement.issue),
-        issue_clause=_clause(engagement.issue),
-        rights_holders=_clause(engagement.rights_holders),
-        objectives=[_clause(o) for o in objectives if o.strip()])
-    return title[:300], html
+    return f"{noun} {letter_id} drafted for the leads to edit and open for signing"
 
 
 # --- making it public --------------------------------------------------------------------------
@@ -290,24 +248,13 @@ def _dialogue_summary(letter: Letter, place: StrEnum, signed: int) -> str:
 
 def document(letter: Letter, *, body: Any = None, title: str | None = None) -> str:
     """A statement, question or resolution as its readers receive it, from the current
-    state: marked DRAFT until made public; signed by exactly the organisations that signed.
-    A resolution names its co-filers, never their holdings. ``body`` and ``title`` stand in
-    for what a lead is typing (the letter page's preview)."""
+    state, in the document's language and in the letter's frame (sender, contact): marked
+    DRAFT until made public; signed by exactly the organisations that signed. A resolution
+    names its co-filers, never their holdings."""
     from engage.escalations import letters
 
-    signed = letters.signatories(letter)
-    resolution = None
-    if letter.kind is LetterKind.RESOLUTION:
-        from engage.escalations import resolutions
-
-        resolution = resolutions.of_letter(letter.id)
-    return render_template(
-        "escalations/document.html", letter=letter,
-        body=letters.body_of(letter) if body is None else body,
-        title=letter.title if title is None else title,
-        kind=letter.kind.value, done=letter.status == LetterStatus.SENT, signed=signed,
-        basis=letters.BASIS_IN_DOCUMENTS[signed.basis], aum=aum_in_documents,
-        where=PLACES_IN_DOCUMENTS.get(letter.sent_channel or "", ""), resolution=resolution)
+    context = letters.document_context(letter, text=body, title=title)
+    return letters.render_in_language("escalations/letter.html", context)
 
 
 def pdf(letter: Letter) -> bytes:

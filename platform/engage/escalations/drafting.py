@@ -108,6 +108,11 @@ def generate(engagement: Engagement, kind: LetterKind, language: LetterLanguage,
             .order_by(LadderStep.position).limit(1))
     wait_days = step.wait_days if step is not None else 30
     public = kind == LetterKind.PUBLIC_STATEMENT
+    if kind in (LetterKind.AGM_QUESTION, LetterKind.RESOLUTION):
+        with force_locale(language.value):
+            title, paragraphs = (_question if kind == LetterKind.AGM_QUESTION else _resolution)(
+                engagement, company, objectives)
+        return str(title)[:300], "\n\n".join(str(p) for p in paragraphs)
     with force_locale(language.value):
         paragraphs: list[str] = []
         initiative = in_initiative(engagement)
@@ -168,6 +173,65 @@ def generate(engagement: Engagement, kind: LetterKind, language: LetterLanguage,
                                 step=_next_step(next_kind, company)))
         paragraphs.append(_("We look forward to your answer."))
     return str(title)[:300], "\n\n".join(str(p) for p in paragraphs)
+
+
+def _concern(engagement: Engagement) -> list[str]:
+    paragraphs = [_sentence(engagement.issue)]
+    if engagement.rights_holders.strip():
+        paragraphs.append(_("The people affected: %(who)s",
+                            who=_sentence(engagement.rights_holders)))
+    return paragraphs
+
+
+def _question(engagement: Engagement, company: str,
+              objectives: list[str]) -> tuple[str, list[str]]:
+    """A question for the annual general meeting: what the signatories ask the Board."""
+    title = _("Question to the annual general meeting of %(company)s: %(title)s",
+              company=company, title=engagement.title)
+    paragraphs = [
+        _("To the Chair of the annual general meeting of %(company)s,", company=company),
+        _("As shareholders of %(company)s, we ask the Board the following question about "
+          "this concern.", company=company),
+        *_concern(engagement),
+        _("We have sought a dialogue with %(company)s on this concern since %(date)s.",
+          company=company, date=format_date(engagement.started_on, "long")),
+    ]
+    if objectives:
+        paragraphs.append(_("Our question: will the Board commit to the following, and by "
+                            "which date?") + "\n"
+                          + "\n".join(BULLET + _sentence(o) for o in objectives))
+    else:
+        paragraphs.append(_("Our question: what has the Board done about this concern, and "
+                            "by which date will it present a plan to address it?"))
+    paragraphs.append(_("We ask that the question and the Board’s answer be recorded in the "
+                        "minutes of the meeting."))
+    return title, paragraphs
+
+
+def _resolution(engagement: Engagement, company: str,
+                objectives: list[str]) -> tuple[str, list[str]]:
+    """A shareholder resolution: the proposal and its supporting statement."""
+    title = _("Shareholder resolution at %(company)s: %(title)s", company=company,
+              title=engagement.title)
+    paragraphs = [_("Proposal")]
+    if objectives:
+        paragraphs.append(_(
+            "The general meeting of shareholders of %(company)s requests the Board to publish, "
+            "before the next annual general meeting, a time-bound plan, developed with the "
+            "people affected, to:", company=company) + "\n"
+            + "\n".join(BULLET + _sentence(o) for o in objectives))
+    else:
+        paragraphs.append(_(
+            "The general meeting of shareholders of %(company)s requests the Board to publish, "
+            "before the next annual general meeting, a time-bound plan, developed with the "
+            "people affected, that addresses the concern set out below.", company=company))
+    paragraphs.append(_("Supporting statement"))
+    paragraphs.extend(_concern(engagement))
+    paragraphs.append(_(
+        "Since %(date)s, the shareholders who file this resolution have sought a dialogue "
+        "with %(company)s on this concern. They file it because that dialogue has not led to "
+        "a credible plan.", company=company, date=format_date(engagement.started_on, "long")))
+    return title, paragraphs
 
 
 def to_html(text: str) -> Markup:

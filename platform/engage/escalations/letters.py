@@ -24,6 +24,7 @@ from engage.engagements.models import (
     AumBasis,
     Letter,
     LetterDecline,
+    LetterKind,
     LetterStatus,
     Signature,
 )
@@ -109,10 +110,15 @@ def document_context(letter: Letter, *, text: str | None = None, title: str | No
                      language: str | None = None) -> dict:
     """What the letter shows, from the current state; the keyword arguments stand in for
     what a lead is typing (the preview), nothing of it stored."""
+    from engage.escalations import documents, resolutions
+
     signed = signatories(letter)
     lead = drafting.lead_organisation(letter.engagement_id)
     return {
-        "letter": letter, "language": language or letter.language.value,
+        "letter": letter, "kind": letter.kind.value,
+        "resolution": (resolutions.of_letter(letter.id)
+                       if letter.kind == LetterKind.RESOLUTION else None),
+        "where": documents.PLACES_IN_DOCUMENTS.get(letter.sent_channel or "", ""), "language": language or letter.language.value,
         "title": letter.title if title is None else title,
         "body": body_of(letter, text), "sent": letter.status == LetterStatus.SENT,
         "signed": signed, "basis": BASIS_IN_DOCUMENTS[signed.basis], "aum": aum_in_documents,
@@ -131,15 +137,8 @@ def render_in_language(template: str, context: dict) -> str:
 
 
 def preview(letter: Letter, context: dict) -> Markup:
-    """The letter page's preview: exactly what the PDF draws (for a statement, question or
-    resolution, its document's body), from ``context`` (:func:`document_context`)."""
-    from engage.escalations import documents
-
-    if letter.kind in documents.KINDS:
-        whole = documents.document(letter, body=context["body"], title=context["title"])
-        inner = re.search(r"<body[^>]*>(.*)</body>", whole, re.S)
-        return Markup(render_template("escalations/_letter_preview.html", language="en",
-                                      document=Markup(inner.group(1) if inner else whole)))
+    """The letter page's preview: exactly what the PDF draws, from ``context``
+    (:func:`document_context`), in the document's language."""
     return Markup(render_in_language("escalations/_letter_preview.html", context))
 
 

@@ -15,7 +15,7 @@ the flush listener audits each transition (who, when, what).
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,9 +25,12 @@ from flask_babel import ngettext
 from engage import signals
 from engage.clock import local_date
 from engage.common.forms import TEXT_MAX, parse_choice, parse_text
+from engage.common.writes import insert_if_absent
 from engage.engagements.models import (
+    Engagement,
     Letter,
     LetterDecline,
+    LetterKind,
     LetterLanguage,
     LetterStatus,
     Signature,
@@ -92,6 +95,25 @@ def draft_letter(letter: Letter, *, language: LetterLanguage, now: datetime) -> 
                                     local_date(now))
     letter.language = language
     set_text(letter, title, text)
+
+
+def new_draft(decision: Decision, step: LadderStep, engagement: Engagement, kind: LetterKind,
+              now: datetime, today: date) -> int | None:
+    """The draft ``step`` asks for (a letter, statement, AGM question or resolution), for the
+    leads to edit and open for signing: in the deciding user's language (English unless they
+    read Engage in Dutch), with the deciding user as the contact. None if one exists."""
+    author = db.session.get(User, decision.decided_by_id) if decision.decided_by_id else None
+    language = (LetterLanguage.NL if author is not None and (author.locale or "").startswith("nl")
+                else LetterLanguage.EN)
+    title, text = drafting.generate(engagement, kind, language, step, today)
+    return insert_if_absent(Letter, {
+        "decision_id": decision.id, "engagement_id": engagement.id, "kind": kind,
+        "title": title, "body_text": text, "body_html": str(drafting.to_html(text)),
+        "language": language, "status": LetterStatus.DRAFT,
+        "contact_name": author.name if author is not None else "",
+        "contact_email": author.email if author is not None else "",
+        "created_by_id": decision.decided_by_id, "created_at": now,
+    })
 
 
 def edit_draft(letter: Letter, *, actor: User, organisation_id: int, now: datetime,
