@@ -202,3 +202,17 @@ def format_aum(amount) -> str:
     if amount is None:
         return "—"
     return format_compact_currency(amount, "EUR", locale=get_locale() or "en", fraction_digits=1)
+
+
+def html_time(value) -> str:
+    """``value`` as the ``datetime`` attribute of a ``<time>`` element accepts it: a date as
+    ``2026-03-01``; a moment in UTC to the second, with its offset: ``2026-03-01T09:30:00Z``
+    (HTML allows no microseconds)."""
+    from datetime import datetime, timezone
+
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        moment = value.astimezone(timezone.utc).replace(microsecond=0, tzinfo=None)
+        return moment.isoformat() + "Z"
+    return value.isoformat()
