@@ -159,3 +159,19 @@ def test_the_sweep_reports_what_it_did(app, world, db_session):
     assert report.reviews_opened == [f"milestone:{world.milestone.id}:v1"]
     assert "reviews opened      1" in report.describe()
     assert service.sweep(NOW).reviews_opened == []
+
+
+def test_a_review_is_not_sent_to_the_leads_viewers_who_cannot_decide_it(app, world, db_session):
+    from engage.organisations.models import Organisation, OrgRole
+    from tests import factories as f
+
+    with system_scope("test", db_session):
+        viewer = f.user(db_session.get(Organisation, world.lead.id), role=OrgRole.VIEWER)
+        db_session.commit()
+        viewer_id = viewer.id
+    service.open_overdue_reviews(NOW)
+    with system_scope("test"):
+        notified = db_session.scalars(sa.select(Notification.user_id).where(
+            Notification.kind == NotificationKind.REVIEW_OPENED)).all()
+    assert sorted(notified) == sorted([world.lead_user.id, world.co_lead_user.id])
+    assert viewer_id not in notified

@@ -7,7 +7,7 @@ import re
 
 from engage.tenancy import system_scope
 from tests import factories as f
-from tests.conftest import login_as
+from tests.conftest import login_as, login_ids
 from tests.home.conftest import add_engagement_world
 
 
@@ -174,3 +174,17 @@ def test_platform_totals_are_kept_for_the_configured_time(app, db_session, count
         service._cache.clear()
     assert q.count == 0 and kept == first
     assert fresh.organisations == first.organisations + 1
+
+
+def test_a_viewer_is_not_told_the_reviews_wait_for_their_decision(client, dash, db_session):
+    from engage.organisations.models import OrgRole
+
+    with system_scope("test", db_session):
+        viewer = f.user(dash.a, role=OrgRole.VIEWER)
+        db_session.commit()
+        viewer_id = viewer.id
+    login_ids(client, viewer_id, dash.a.id, dash.a.slug)
+    html = _section(client.get("/").get_data(as_text=True), "reviews")
+    assert "waiting for your decision" not in html
+    assert "your organisation’s decision" in html and "data-review=" in html
+    assert "waiting for your decision" in _section(_home(client, dash.a_user, dash.a), "reviews")

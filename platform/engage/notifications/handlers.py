@@ -23,6 +23,7 @@ from engage.extensions import db
 from engage.notifications import followers, links
 from engage.notifications.models import NotificationKind
 from engage.notifications.service import (
+    ACTORS,
     EVERYONE,
     notify,
     organisation_people,
@@ -35,8 +36,9 @@ from engage.tenancy import database_system_scope
 
 def review_opened(review_id: int, *, engagement_id: int, what, now: datetime, **_kw) -> None:
     title = db.session.scalar(sa.select(Engagement.title).where(Engagement.id == engagement_id))
+    # Those who may decide it: the leads' admins and members (a viewer decides nothing).
     notify(
-        recipients(engagement_id),
+        recipients(engagement_id, org_roles=ACTORS),
         kind=NotificationKind.REVIEW_OPENED, key=f"review:{review_id}",
         subject=lambda: _("Escalation review: %(title)s", title=title),
         body=lambda: _("%(what)s Decide: escalate to the next step, extend the "
@@ -104,7 +106,7 @@ def vote_requested(vote_id: int, *, engagement, organisation_id: int, item: str,
 
 def divestment_review_opened(review_id: int, *, engagement, now: datetime, **_kw) -> None:
     notify(
-        recipients(engagement.id),
+        recipients(engagement.id, org_roles=ACTORS),
         kind=NotificationKind.DIVESTMENT_REVIEW, key=f"divestment:{review_id}",
         subject=lambda: _("Divestment review opened: %(company)s", company=engagement.company.name),
         body=lambda: _("Answer the OECD questions before any decision: when is divestment "

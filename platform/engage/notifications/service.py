@@ -21,11 +21,13 @@ from engage.common.writes import insert_if_absent, update_where
 from engage.engagements.models import EngagementParticipant, ParticipantRole
 from engage.extensions import db
 from engage.notifications.models import Notification, NotificationKind
-from engage.organisations.models import OrgMembership, User
+from engage.organisations.models import OrgMembership, OrgRole, User
 
 log = logging.getLogger(__name__)
 
 EVERYONE = tuple(ParticipantRole)
+#: Who may act for an organisation (a viewer reads, and decides nothing).
+ACTORS = (OrgRole.ADMIN, OrgRole.MEMBER)
 
 #: A notification's subject or body: the text itself (the same for every reader), or a
 #: function of no arguments that returns it, called in each recipient's language.
@@ -36,8 +38,10 @@ def recipients(
     engagement_id: int,
     roles: Iterable[ParticipantRole] = EngagementParticipant.LEAD_ROLES,
     organisation_ids: Iterable[int] | None = None,
+    org_roles: Iterable[OrgRole] | None = None,
 ) -> list[tuple[int, int]]:
-    """(user id, organisation id) of the active users of the engagement's participants."""
+    """(user id, organisation id) of the active users of the engagement's participants;
+    with ``org_roles``, only those with one of these roles in their organisation."""
     stmt = (
         sa.select(User.id, OrgMembership.organisation_id)
         .join(OrgMembership, OrgMembership.user_id == User.id)
@@ -54,6 +58,8 @@ def recipients(
     )
     if organisation_ids is not None:
         stmt = stmt.where(OrgMembership.organisation_id.in_(list(organisation_ids)))
+    if org_roles is not None:
+        stmt = stmt.where(OrgMembership.role.in_(list(org_roles)))
     return [(r[0], r[1]) for r in db.session.execute(stmt)]
 
 
