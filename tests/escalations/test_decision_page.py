@@ -96,3 +96,20 @@ def test_the_decision_page_says_what_the_decision_does_in_english_and_dutch(clie
     # An outsider cannot learn that the decision exists.
     _as(client, world.outsider_user, world.outsider)
     assert client.get(f"/decisions/{second.id}").status_code == 404
+
+
+def test_a_decision_is_named_in_words_not_codes_in_english_and_dutch(client, db_session, world):
+    review_id = _open_review(db_session)
+    decision = service.record_decision(review_id, "escalate", actor=world.lead_user,
+                                       organisation_id=world.lead.id, reason="No plan", now=NOW)
+    _as(client, world.lead_user, world.lead)
+    for path in (f"/engagements/{world.engagement.id}", f"/decisions/{decision.id}"):
+        html = client.get(path, headers={"Accept-Language": "en"}).get_data(as_text=True)
+        assert "Escalate to “Letter to the board”" in html, path
+        assert "escalate: letter to board" not in html and "escalate</strong>" not in html
+    with system_scope("test"):
+        user = db_session.get(type(world.lead_user), world.lead_user.id)
+        user.locale = "nl"
+        db_session.commit()
+    dutch = client.get(f"/decisions/{decision.id}").get_data(as_text=True)
+    assert "Escaleren naar “" in dutch

@@ -216,3 +216,20 @@ def html_time(value) -> str:
         moment = value.astimezone(timezone.utc).replace(microsecond=0, tzinfo=None)
         return moment.isoformat() + "Z"
     return value.isoformat()
+
+
+def decision_summary(decision) -> str:
+    """A decision in words, as the engagement and decision pages head it: "Escalate to
+    “Letter to the board”", "Extend the deadline to 1 Mar 2026", "Close the engagement:
+    success" (never the stored codes)."""
+    from flask_babel import format_date
+
+    kind = getattr(decision.kind, "value", decision.kind)
+    if kind == "escalate" and decision.ladder_step is not None:
+        return _("Escalate to “%(step)s”", step=label("step", decision.ladder_step.kind))
+    if kind == "extend" and decision.new_due_on is not None:
+        return _("Extend the deadline to %(date)s", date=format_date(decision.new_due_on))
+    if kind == "close" and decision.close_outcome is not None:
+        return _("Close the engagement: %(outcome)s",
+                 outcome=label("close_outcome", decision.close_outcome))
+    return label("decision", kind).capitalize()
