@@ -472,3 +472,9 @@ def test_organisation_b_cannot_reach_organisation_a(operation, app, client, db_s
         assert _count(db_session, model, world.b.id) == before
     else:  # pragma: no cover
         raise AssertionError(f"unknown case kind {kind}")
+
+
+def test_the_docs_page_leads_back_to_engage_and_has_the_favicon(client):
+    html = client.get("/api/v1/docs").get_data(as_text=True)
+    assert '<a href="/" data-back-home>Back to Engage</a>' in html
+    assert 'rel="icon" href="/static/img/favicon.svg"' in html

@@ -1,5 +1,6 @@
-"""Every ``<time datetime>`` on the main pages holds a valid HTML date or global date and
-time string: a date, or a moment to the second with its offset (no microseconds)."""
+"""Markup every page shares: each ``<time datetime>`` on the main pages holds a valid HTML
+date or global date and time string (a date, or a moment to the second with its offset, no
+microseconds); each page names the favicon."""
 
 from __future__ import annotations
 
@@ -31,3 +32,12 @@ def test_every_time_element_on_the_main_pages_is_valid(path, client, world):  # 
     values = ATTRIBUTE.findall(response.get_data(as_text=True))
     assert values, path
     assert [v for v in values if not VALID.match(v)] == []
+
+
+def test_every_page_names_its_favicon_and_the_favicon_is_served(client, world):  # noqa: F811
+    _login(client, world)
+    html = client.get("/").get_data(as_text=True)
+    href = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', html).group(1)
+    icon = client.get(href)
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+    assert icon.get_data(as_text=True).startswith("<svg")
