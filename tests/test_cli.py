@@ -91,3 +91,17 @@ def test_demo_load_refuses_a_database_that_has_data(tmp_path):
     second = _engage("demo-load", env={"DATABASE_URL": url})
     assert second.exit_code == 1
     assert "Error:" in second.output
+
+
+def test_the_served_demo_prints_engages_address_before_the_providers(tmp_path, monkeypatch):
+    import engage.cli
+
+    served = []
+    monkeypatch.setattr(engage.cli, "run_simple", lambda host, port, app, **kw: served.append(port))
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    result = _engage("demo", "--no-prefect", "--port", "5099", "--today", "2026-11-22",
+                     env={"DATABASE_URL": url})
+    assert result.exit_code == 0, result.output
+    assert served == [5099]
+    first_address = re.search(r"https?://\S+", result.output).group(0)
+    assert first_address == "http://127.0.0.1:5099/", result.output

@@ -38,6 +38,12 @@ def prefect_env(home: Path, api_url: str | None = None) -> dict[str, str]:
     return env
 
 
+def server_env(home: Path, api_url: str) -> dict[str, str]:
+    """The server's environment: its UI is served on the same (free) port as its API, and
+    is told where that API is (else the UI asks 127.0.0.1:4200, and its pages fail)."""
+    return {**prefect_env(home), "PREFECT_UI_API_URL": api_url}
+
+
 def _prefect_executable() -> list[str]:
     sibling = Path(sys.executable).with_name("prefect")
     if sibling.exists():
@@ -56,7 +62,8 @@ def start_prefect_server(home: Path, host: str = "127.0.0.1", port: int | None =
     log = open(home / "server.log", "ab")
     proc = subprocess.Popen(
         [*_prefect_executable(), "server", "start", "--host", host, "--port", str(port)],
-        env=prefect_env(home), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        env=server_env(home, api_url), stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

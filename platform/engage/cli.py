@@ -88,6 +88,8 @@ def demo_command(host: str, port: int, no_serve: bool, no_prefect: bool, today) 
         return
     from engage.demo.sso import configure_demo_sso, start_providers
 
+    url = f"http://{host}:{port}/"
+    click.echo(f"\nEngage: {url}")
     providers = start_providers(db.session)
     configure_demo_sso(db.session, providers)
     click.echo("\nSign-in: one local OpenID Connect provider per demo organisation")
@@ -98,7 +100,6 @@ def demo_command(host: str, port: int, no_serve: bool, no_prefect: bool, today) 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         local = None if no_prefect else start_orchestrator(path)
-        url = f"http://{host}:{port}/"
         click.echo(f"\nEngage is running at {url}  (Ctrl+C to stop)")
         click.echo("Open it, choose an organisation (or type a demo user's e-mail address), then "
                    "pick a user on the provider's page.")

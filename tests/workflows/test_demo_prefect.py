@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 import time
 
+import requests
 from click.testing import CliRunner
 
 from engage import create_app
@@ -22,6 +23,10 @@ def test_the_demo_runs_prefect_and_a_worker_that_opens_reviews(tmp_path):
         try:
             assert local.api_url.startswith("http://127.0.0.1:")
             assert app.config["PREFECT_API_URL"] == local.api_url
+            # Its UI, served on the same port, asks that API (not the default port 4200), so
+            # the pages' "Flow run in Prefect" links open.
+            ui = requests.get(local.api_url.removesuffix("/api") + "/ui-settings", timeout=10)
+            assert ui.json()["api_url"] == local.api_url
             deadline = time.monotonic() + 90
             reviews = 0
             while time.monotonic() < deadline and not reviews:
