@@ -286,3 +286,38 @@ def test_a_draft_stored_as_html_before_opens_in_the_editor_as_plain_text(
     act_as(client, world.lead_user, world.lead)
     page = client.get(f"/letters/{letter_id}").get_data(as_text=True)
     assert "Dear board,\n\n- Pay &amp; publish\n\nThanks</textarea>" in page
+
+
+def test_the_api_signature_goes_under_the_text_the_signer_read(
+        client, db_session, world, letter_id):
+    lead = _token(db_session, world.lead, world.lead_user)
+    supporter = _token(db_session, world.supporter, world.supporter_user)
+    co_lead = _token(db_session, world.co_lead, world.co_lead_user)
+    url = f"/api/v1/letters/{letter_id}"
+    assert client.get(url, headers=supporter).get_json()["signing_version"] == ""
+    first = client.post(f"{url}/open", headers=lead).get_json()["signing_version"]
+    assert first == _letter(db_session, letter_id).signing_version != ""
+    # The version read: signed.
+    signed = client.post(f"{url}/signatures", json={"signing_version": first}, headers=supporter)
+    assert signed.status_code == 201
+    assert signed.get_json()["organisation"]["id"] == world.supporter.id
+    # Returned to draft, changed, opened again: the earlier version signs nothing.
+    assert client.post(f"{url}/return-to-draft", json={"withdraw_signatures": True},
+                       headers=lead).status_code == 200
+    assert client.patch(url, json={"body_text": "A shorter letter."},
+                        headers=lead).status_code == 200
+    second = client.post(f"{url}/open", headers=lead).get_json()["signing_version"]
+    assert second != first
+    stale = client.post(f"{url}/signatures", json={"signing_version": first}, headers=supporter)
+    assert stale.status_code == 409 and stale.content_type == "application/problem+json"
+    assert "read it again" in stale.get_json()["detail"]
+    with system_scope("test"):
+        assert db_session.scalar(sa.select(sa.func.count()).select_from(Signature)) == 0
+    # Without a body (as before), or with an empty object: the letter as it is open now.
+    assert client.post(f"{url}/signatures", headers=supporter).status_code == 201
+    assert client.post(f"{url}/signatures", json={}, headers=co_lead).status_code == 201
+    with system_scope("test"):
+        assert db_session.scalar(sa.select(sa.func.count()).select_from(Signature)) == 2
+    bad = client.post(f"{url}/signatures", data="{", content_type="application/json",
+                      headers=lead)
+    assert bad.status_code == 400 and bad.content_type == "application/problem+json"

@@ -4,6 +4,7 @@ of which each organisation sees only the aggregate."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -442,3 +443,32 @@ def test_a_resolution_draft_is_edited_on_the_letter_page_with_its_live_preview(
     assert post(client, f"/letters/{letter_id}/open", token).status_code == 303
     with as_organisation(world.lead.id):
         assert db_session.get(Letter, letter_id).status == LetterStatus.OPEN_FOR_SIGNING
+
+
+def test_the_letter_page_calls_each_document_by_its_own_name(client, world, drafted,
+                                                             db_session):
+    from tests.engagements.conftest import act_as, post
+
+    _sign(db_session, world.supporter, world.supporter_user, drafted[LetterKind.RESOLUTION])
+    token = act_as(client, world.lead_user, world.lead)
+    for kind, noun, heading in (
+            (LetterKind.PUBLIC_STATEMENT, "statement", "The statement as it will be published"),
+            (LetterKind.AGM_QUESTION, "question", "The question as it will be asked"),
+            (LetterKind.RESOLUTION, "resolution", "The resolution as it will be filed")):
+        page = client.get(f"/letters/{drafted[kind]}").get_data(as_text=True)
+        assert f"a lead returns the {noun} to draft" in page and heading in page
+        head = page.split('id="letter-title"')[1].split('id="letter-preview"')[0]
+        assert "letter" not in re.sub(r"<[^>]+>", " ", head)  # in what it says, not its ids
+    # The lead's refusals and confirmations name it too.
+    resolution = drafted[LetterKind.RESOLUTION]
+    refused = post(client, f"/letters/{resolution}/return-to-draft", token)
+    assert refused.status_code == 400
+    assert "Returning the resolution to draft withdraws its signature" in refused.get_data(
+        as_text=True)
+    assert post(client, f"/letters/{resolution}/return-to-draft", token,
+                withdraw_signatures="1").status_code == 303
+    returned = client.get(f"/letters/{resolution}").get_data(as_text=True)
+    assert "The resolution is a draft again" in returned
+    token = act_as(client, world.supporter_user, world.supporter)
+    declined = post(client, f"/engagements/letters/{resolution}/decline", token, htmx=True)
+    assert "This resolution is a draft" in declined.get_data(as_text=True)

@@ -96,7 +96,7 @@ def _operation(op: Operation, pages: dict[type, type]) -> dict[str, Any]:
     if params:
         out["parameters"] = params
     if op.body is not None:
-        out["requestBody"] = {"required": True,
+        out["requestBody"] = {"required": not op.body_optional,
                               "content": {"application/json": {"schema": op.body}}}
     if op.upload is not None:
         out["requestBody"] = {"required": True,

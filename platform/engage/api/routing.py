@@ -68,6 +68,8 @@ class Operation:
     upload: type[Schema] | None = None
     # Content types of a binary answer (a download) instead of JSON.
     binary: tuple[str, ...] = ()
+    # The JSON body may be left out (no bytes at all): the schema's defaults apply.
+    body_optional: bool = False
 
 
 OPERATIONS: list[Operation] = []
@@ -127,8 +129,12 @@ def load_json() -> Any:
         raise ApiError(400, f"The body is not valid JSON: {exc}.") from None
 
 
-def load_body(schema: type[Schema], *, partial: bool = False) -> dict[str, Any]:
-    data = load_json()
+def load_body(schema: type[Schema], *, partial: bool = False,
+              optional: bool = False) -> dict[str, Any]:
+    if optional and not request.get_data(cache=True):
+        data: Any = {}
+    else:
+        data = load_json()
     if not isinstance(data, dict):
         raise ApiError(400, "The body must be a JSON object.")
     try:
@@ -199,6 +205,7 @@ def operation(
     errors: tuple[int, ...] = (),
     upload: type[Schema] | None = None,
     binary: tuple[str, ...] = (),
+    body_optional: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     if paginated and query is None:
         query = PageArgs
@@ -214,7 +221,7 @@ def operation(
                 raise ApiError(400, "This endpoint takes no query parameters.",
                                {key: ["Unknown parameter."] for key in request.args})
             if body is not None:
-                kwargs["data"] = load_body(body, partial=partial)
+                kwargs["data"] = load_body(body, partial=partial, optional=body_optional)
             result = fn(**kwargs)
             if isinstance(result, Response):
                 return result
@@ -230,6 +237,7 @@ def operation(
             summary=summary, description=description or (fn.__doc__ or "").strip(),
             query=query, body=body, response=response, status=status, paginated=paginated,
             public=public, partial=partial, errors=errors, upload=upload, binary=binary,
+            body_optional=body_optional,
         ))
         return view
 

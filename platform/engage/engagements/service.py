@@ -54,6 +54,10 @@ class LetterSent(EngagementError):
     """The letter has been sent: it cannot change any more (a conflict, 409)."""
 
 
+class LetterChanged(EngagementError):
+    """The letter was reopened for signing since the signer read it (a conflict, 409)."""
+
+
 def refuse_if_sent(letter: Letter) -> None:
     if letter.status != LetterStatus.SENT:
         return
@@ -388,8 +392,8 @@ def co_sign(letter: Letter, *, actor: User, organisation_id: int,
     if letter.status != LetterStatus.OPEN_FOR_SIGNING:
         raise EngagementError(_("This letter is not open for signing."))
     if seen_version is not None and seen_version != letter.signing_version:
-        raise EngagementError(_("The letter's text changed since you opened it: read it again "
-                                "before signing."))
+        raise LetterChanged(_("The letter's text changed since you opened it: read it again "
+                              "before signing."))
     signed = db.session.scalar(sa.select(Signature.id).where(
         Signature.letter_id == letter.id, Signature.organisation_id == organisation_id))
     if signed is not None:

@@ -32,6 +32,7 @@ from engage.escalations.schemas import (
     LetterSendSchema,
     ReviewListArgs,
     ReviewSchema,
+    SignatureCreateSchema,
     SignatureSchema,
     TaskListArgs,
     TaskSchema,
@@ -206,15 +207,19 @@ def list_signatures(letter_id, args):
 
 
 @operation("POST", "/letters/<id:letter_id>/signatures", tag="letters",
-           summary="Co-sign a letter", response=SignatureSchema, status=201, errors=(409,))
-def create_signature(letter_id):
-    """Your organisation co-signs a letter that is open for signing (no body); a sent
-    letter's signatories are final (409)."""
-    from engage.engagements.service import LetterSent, co_sign
+           summary="Co-sign a letter", body=SignatureCreateSchema, body_optional=True,
+           response=SignatureSchema, status=201, errors=(409,))
+def create_signature(letter_id, data):
+    """Your organisation co-signs a letter that is open for signing. The body is optional:
+    give the ``signing_version`` you read (on the letter) and the signature is refused (409)
+    if the letter was returned to draft and opened again since. A sent letter's
+    signatories are final (409)."""
+    from engage.engagements.service import LetterChanged, LetterSent, co_sign
 
     letter = load_letter(letter_id)
     require(Permission.PARTICIPATE_ENGAGEMENT, letter)
-    return commit_unit(lambda: co_sign(letter, **acting()), conflicts=(LetterSent,))
+    return commit_unit(lambda: co_sign(letter, **acting(), seen_version=data["signing_version"]),
+                       conflicts=(LetterSent, LetterChanged))
 
 
 @operation("POST", "/letters/<id:letter_id>/send", tag="letters",

@@ -38,7 +38,7 @@ def draw(letter_id: int, *, errors: dict[str, str] | None = None,
         languages=[(LetterLanguage.EN.value, _("English")), (LetterLanguage.NL.value, _("Dutch"))],
         may_lead=can(Permission.LEAD_ENGAGEMENT, letter),
         may_participate=can(Permission.PARTICIPATE_ENGAGEMENT, letter),
-        letter_errors={}, letter_values={}, **labels.context())
+        letter_errors={}, letter_values={}, noun=signing.noun(letter), **labels.context())
 
 
 def _back(letter_id: int) -> str:
@@ -83,8 +83,8 @@ def letter_open(letter: Letter):
         lambda: signing.open_for_signing(letter, **acting(), now=clock.now()),
         page=lambda errors: draw(letter_id, errors=errors),
         redirect_to=lambda _done: _back(letter_id),
-        message=_("The letter is open for signing; its text is frozen. The participants "
-                  "have been told."))
+        message=_("The %(document)s is open for signing; its text is frozen. The participants "
+                  "have been told.", document=signing.noun(letter)))
 
 
 @bp.post("/letters/<int:letter_id>/return-to-draft")
@@ -97,6 +97,7 @@ def letter_return(letter: Letter):
                                         withdraw_signatures=withdraw),
         page=lambda errors: draw(letter_id, errors=errors),
         redirect_to=lambda _done: _back(letter_id),
-        message=_("The letter is a draft again; any signatures and declines were withdrawn."))
+        message=_("The %(document)s is a draft again; any signatures and declines were "
+                  "withdrawn.", document=signing.noun(letter)))
 
 

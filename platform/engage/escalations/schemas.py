@@ -153,6 +153,9 @@ class LetterSchema(Schema):
     # The letter's claim, from the actual signatures only.
     signatory_count = fields.Integer(required=True, dump_only=True)
     aum_eur = Money(attribute="signed_aum_eur", required=True, dump_only=True)
+    signing_version = fields.String(required=True, dump_only=True, metadata={
+        "description": "which opening for signing this text is (empty for a draft); send it "
+                       "back when co-signing so the signature goes under the text you read"})
 
 
     def _made_public(self, letter):
@@ -236,6 +239,15 @@ class LetterReturnSchema(Schema):
     declines) are withdrawn, since they were given to the text as it is."""
 
     withdraw_signatures = fields.Boolean(load_default=False)
+
+
+class SignatureCreateSchema(Schema):
+    """Optional: without ``signing_version`` (or without a body) the signature goes under
+    the letter as it is open now."""
+
+    signing_version = Str(40, load_default=None, metadata={
+        "description": "the letter's signing_version as you read it; if the letter was "
+                       "returned to draft and opened again since, nothing is signed (409)"})
 
 
 class LetterDeclineCreateSchema(Schema):

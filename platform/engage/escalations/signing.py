@@ -20,6 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from engage import signals
@@ -54,6 +55,19 @@ REASON_MAX = 2_000
 _EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
 
 
+# What the document is called in a sentence: a letter, or a statement, AGM question or
+# resolution (escalations.documents), so no page calls a resolution a letter.
+_NOUNS = {
+    LetterKind.PUBLIC_STATEMENT: _l("statement"),
+    LetterKind.AGM_QUESTION: _l("question"),
+    LetterKind.RESOLUTION: _l("resolution"),
+}
+
+
+def noun(letter: Letter) -> str:
+    return str(_NOUNS.get(letter.kind, _l("letter")))
+
+
 class LetterNotInState(EngagementError):
     """The letter is not in the state this needs (a conflict, 409)."""
 
@@ -62,10 +76,10 @@ def _refuse_unless(letter: Letter, status: LetterStatus) -> None:
     refuse_if_sent(letter)
     if letter.status != status:
         raise LetterNotInState({
-            LetterStatus.DRAFT: _("This letter is open for signing: its text is frozen. Return "
-                                  "it to draft to change it."),
-            LetterStatus.OPEN_FOR_SIGNING: _("This letter is a draft: it is not open for "
-                                             "signing yet."),
+            LetterStatus.DRAFT: _("This %(document)s is open for signing: its text is frozen. "
+                                  "Return it to draft to change it.", document=noun(letter)),
+            LetterStatus.OPEN_FOR_SIGNING: _("This %(document)s is a draft: it is not open for "
+                                             "signing yet.", document=noun(letter)),
         }[status])
 
 
@@ -170,7 +184,8 @@ def open_for_signing(letter: Letter, *, actor: User, organisation_id: int,
     _as_lead(letter, actor, organisation_id)
     _refuse_unless(letter, LetterStatus.DRAFT)
     if not (letter.body_text if letter.body_text is not None else letter.body_html).strip():
-        raise EngagementError({"body_text": _("Write the letter before opening it for signing.")})
+        raise EngagementError({"body_text": _("Write the %(document)s before opening it for "
+                                                "signing.", document=noun(letter))})
     letter.status = LetterStatus.OPEN_FOR_SIGNING
     letter.opened_at = now
     db.session.flush()
@@ -190,10 +205,10 @@ def return_to_draft(letter: Letter, *, actor: User, organisation_id: int, now: d
                                .where(Signature.letter_id == letter.id))
     if signed and not withdraw_signatures:
         raise EngagementError({"withdraw_signatures": ngettext(
-            "%(num)d organisation has signed this text. Returning the letter to draft "
+            "%(num)d organisation has signed this text. Returning the %(document)s to draft "
             "withdraws its signature: confirm to go on.",
-            "%(num)d organisations have signed this text. Returning the letter to draft "
-            "withdraws their signatures: confirm to go on.", signed)})
+            "%(num)d organisations have signed this text. Returning the %(document)s to draft "
+            "withdraws their signatures: confirm to go on.", signed, document=noun(letter))})
     for row in (*letter.signatures, *letter.declines):
         db.session.delete(row)
     letter.status = LetterStatus.DRAFT
@@ -218,11 +233,13 @@ def decline(letter: Letter, *, actor: User, organisation_id: int, now: datetime,
         raise EngagementError(errors)
     if db.session.scalar(sa.select(Signature.id).where(
             Signature.letter_id == letter.id, Signature.organisation_id == organisation_id)):
-        raise LetterNotInState(_("Your organisation has signed this letter."))
+        raise LetterNotInState(_("Your organisation has signed this %(document)s.",
+                                 document=noun(letter)))
     if db.session.scalar(sa.select(LetterDecline.id).where(
             LetterDecline.letter_id == letter.id,
             LetterDecline.organisation_id == organisation_id)):
-        raise LetterNotInState(_("Your organisation has declined this letter already."))
+        raise LetterNotInState(_("Your organisation has declined this %(document)s already.",
+                                 document=noun(letter)))
     row = LetterDecline(letter_id=letter.id, organisation_id=organisation_id,
                         declined_by_id=actor.id, declined_at=now, reason=text)
     db.session.add(row)
