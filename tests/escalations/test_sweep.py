@@ -146,6 +146,11 @@ def test_reminders_fourteen_and_three_days_before_each_once(app, world, db_sessi
             sa.select(Notification.user_id).where(Notification.kind == NotificationKind.REMINDER)).all()
     assert sorted(sent) == [3, 14]
     assert sorted(reminders) == sorted([world.lead_user.id, world.co_lead_user.id] * 2)
+    with system_scope("test"):
+        subjects = set(db_session.scalars(sa.select(Notification.subject).where(
+            Notification.kind == NotificationKind.REMINDER)))
+    assert subjects == {f"{world.company.name}: due in 14 days: {world.milestone.title}",
+                        f"{world.company.name}: due in 3 days: {world.milestone.title}"}
 
 
 def test_a_late_first_sweep_sends_only_the_nearest_reminder(app, world, db_session):

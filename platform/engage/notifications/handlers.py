@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 
 from engage import signals
 from engage.common.labels import label
+from engage.companies.models import Company
 from engage.engagements.models import Engagement, EngagementParticipant
 from engage.extensions import db
 from engage.notifications import followers, links
@@ -51,12 +52,15 @@ def review_opened(review_id: int, *, engagement_id: int, what, now: datetime, **
 
 def milestone_due(milestone_id: int, *, engagement_id: int, title: str, due_on, days_left: int,
                   deadline_version: int, days_before: int, now: datetime, **_kw) -> None:
+    company = db.session.scalar(sa.select(Company.name).join(
+        Engagement, Engagement.company_id == Company.id).where(Engagement.id == engagement_id))
     notify(
         recipients(engagement_id),
         kind=NotificationKind.REMINDER,
         key=f"reminder:{milestone_id}:v{deadline_version}:d{days_before}",
-        subject=lambda: ngettext("Due in %(num)d day: %(title)s", "Due in %(num)d days: %(title)s",
-                                 days_left, title=title),
+        subject=lambda: ngettext("%(company)s: due in %(num)d day: %(title)s",
+                                 "%(company)s: due in %(num)d days: %(title)s",
+                                 days_left, title=title, company=company),
         body=lambda: _("Milestone “%(title)s” is due on %(date)s. If it is not met by "
                        "then, an escalation review opens.", title=title, date=format_date(due_on)),
         link=links.engagement_link(engagement_id), engagement_id=engagement_id, now=now,
