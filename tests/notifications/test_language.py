@@ -67,8 +67,10 @@ def test_reminders_too(app, world, db_session):
         db_session.commit()
     assert escalations.send_reminders(NOW)
     notes = _notes(db_session, NotificationKind.REMINDER)
-    assert notes[world.lead_user.id][0] == f"Over 3 dagen te halen: {world.milestone.title}"
-    assert notes[world.co_lead_user.id][0] == f"Due in 3 days: {world.milestone.title}"
+    company = world.company.name
+    assert notes[world.lead_user.id][0] == (
+        f"{company}: over 3 dagen te halen: {world.milestone.title}")
+    assert notes[world.co_lead_user.id][0] == f"{company}: due in 3 days: {world.milestone.title}"
     assert "25 nov 2026" in notes[world.lead_user.id][1]
     assert "Nov 25, 2026" in notes[world.co_lead_user.id][1]
 
