@@ -11,6 +11,7 @@ module, never each other.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,7 +39,7 @@ from engage.engagements.models import (
 from engage.companies.models import Holding
 from engage.engagements.service import sign_on_role
 from engage.escalations import followup
-from engage.escalations.models import Decision, DivestmentReview, EscalationLadder
+from engage.escalations.models import Decision, DecisionKind, DivestmentReview, EscalationLadder
 from engage.escalations.models import EscalationReview, EscalationTask
 from engage.extensions import db
 from engage.security import Permission, can, current_org
@@ -140,7 +141,8 @@ def page_context(engagement: Engagement) -> dict[str, Any]:
                          if r.decision is not None and r.decision.ladder_step is not None),
                         key=lambda d: (d.decided_at, d.id)),
         "ladder": engagement.ladder,
-        "next_step_id": next_step_id(engagement),
+        "next_step_id": next_step_id(engagement, (r.decision for r in sections["reviews"]
+                                                   if r.decision is not None)),
         # What the decision form weighs besides severity: the business relationship, as
         # this organisation's own latest holding in the company (others' stay private).
         "my_holding": own_holding(engagement.company_id) if may_lead else None,
@@ -159,20 +161,30 @@ def page_context(engagement: Engagement) -> dict[str, Any]:
     }
 
 
-def next_step_id(engagement: Engagement) -> int | None:
+def next_step_id(engagement: Engagement, decisions: Iterable[Decision] = ()) -> int | None:
     """The step an escalation goes to unless the leads choose another, from the ladder the
-    page has loaded (as ``escalations.decisions.next_step`` finds it in the database)."""
+    page has loaded (as ``escalations.decisions.next_step`` finds it in the database): the
+    one after the current step, or after a later step among ``decisions`` (the engagement's,
+    as the page loaded them) that an escalation took and the workflow has yet to carry out."""
+    from engage.escalations.decisions import WAITING
+
     ladder = engagement.ladder
     if ladder is None or not ladder.steps:
         return None
-    if engagement.current_step_id is None:
+    standing = engagement.current_step if engagement.current_step_id is not None else None
+    waiting = max((d for d in decisions
+                   if d.kind == DecisionKind.ESCALATE and d.apply_status in WAITING
+                   and d.ladder_step is not None),
+                  key=lambda d: (d.decided_at, d.id), default=None)
+    if waiting is not None and (standing is None
+                                or waiting.ladder_step.position > standing.position):
+        standing = waiting.ladder_step
+    if standing is None:
         return ladder.steps[0].id
-    current = next((s for s in ladder.steps if s.id == engagement.current_step_id), None)
-    if current is not None:
-        after = [s for s in ladder.steps if s.position > current.position]
+    if standing.retired_at is None:
+        after = [s for s in ladder.steps if s.position > standing.position]
     else:  # retired: whatever now stands at its position or later
-        position = engagement.current_step.position if engagement.current_step else 0
-        after = [s for s in ladder.steps if s.position >= position]
+        after = [s for s in ladder.steps if s.position >= standing.position]
     return after[0].id if after else None
 
 

@@ -131,7 +131,7 @@ def _validated(review_id, kind, actor, organisation_id, reason, now, today,
         raise ReviewNotOpen(_("review %(id)s has been decided already", id=review_id))
     reason = (reason or "").strip()
     if not reason:
-        raise DecisionError(_("a decision needs a reason: who decided what, and why"))
+        raise DecisionError({"reason": _("a decision needs a reason: who decided what, and why")})
     skip_reason = (skip_reason or "").strip()
     decision = Decision(
         review_id=review.id, engagement_id=review.engagement_id, kind=kind, reason=reason,
@@ -155,8 +155,8 @@ def _validated(review_id, kind, actor, organisation_id, reason, now, today,
         if review.milestone_id is None:
             raise DecisionError(_("only a milestone's deadline can be extended; escalate or close"))
         if new_due_on is None or new_due_on <= today:
-            raise DecisionError(_("the new date must be after today (%(today)s)",
-                                      today=format_date(today)))
+            raise DecisionError({"new_due_on": _("the new date must be after today (%(today)s)",
+                                                 today=format_date(today))})
         decision.new_due_on = new_due_on
     else:
         decision.close_outcome = parse_choice(close_outcome, CloseOutcome, "close_outcome",
@@ -169,6 +169,8 @@ def _validated(review_id, kind, actor, organisation_id, reason, now, today,
 # The last resort of the study's escalation strategy: "reducing exposure in the company or
 # completely divesting", only once the leverage of the milder steps is exhausted.
 LAST_RESORT = (StepKind.REDUCE_EXPOSURE, StepKind.DIVESTMENT_REVIEW)
+# A decision the workflow has yet to carry out (or is carrying out).
+WAITING = (ApplyStatus.PENDING, ApplyStatus.RUNNING)
 
 
 def needs_skip_reason(engagement: Engagement, step: LadderStep) -> str:
@@ -203,10 +205,21 @@ def earlier_steps(engagement_id: int) -> list[dict[str, Any]]:
 
 
 def next_step(engagement: Engagement) -> LadderStep | None:
-    """The step after the engagement's current one on its ladder (the first when none)."""
+    """The step after the one the engagement stands on (the first when none): its current
+    step, or a later one an escalation decided and the workflow has not yet carried out
+    (the step is taken; only its effect waits)."""
     if engagement.ladder_id is None:
         return None
     current = engagement.current_step
+    waiting = db.session.scalar(
+        sa.select(LadderStep)
+        .join(Decision, Decision.ladder_step_id == LadderStep.id)
+        .where(Decision.engagement_id == engagement.id, Decision.kind == DecisionKind.ESCALATE,
+               Decision.apply_status.in_(WAITING))
+        .order_by(Decision.decided_at.desc(), Decision.id.desc())
+        .limit(1))
+    if waiting is not None and (current is None or waiting.position > current.position):
+        current = waiting
     # After a retired current step comes whatever now stands at its position or later (the
     # steps were renumbered around it when it left the ladder).
     after = (LadderStep.position > current.position if current and current.retired_at is None

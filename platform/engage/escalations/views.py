@@ -16,6 +16,7 @@ from engage.db import utcnow
 from engage.engagements.models import Engagement, Letter
 from engage.engagements.pages import draw_page, load_engagement
 from engage.escalations import documents, letters
+from engage.escalations import review_page as review_page_module
 from engage.escalations.models import ApplyStatus, Decision, EscalationReview
 from engage.escalations.queries import count_decidable_reviews, decidable_reviews
 from engage.extensions import db, htmx
@@ -61,15 +62,27 @@ def inbox():
                            page=page.number, pages=page.count(total))
 
 
+@bp.get("/reviews/<int:review_id>")
+@requires(Permission.READ)
+def review_page(review_id: int):
+    """A review on one screen: what was missed and how late, the ladder with the steps taken
+    and the one proposed, the latest dialogue, what each decision does, and the decision form
+    for the leads (the others see who decides)."""
+    return review_page_module.draw(review_page_module.load_review_for_page(review_id))
+
+
 @bp.post("/reviews/<int:review_id>/decision")
 @requires(Permission.LEAD_ENGAGEMENT, load=load_review)
 def decide(review: EscalationReview):
-    """Record a lead's decision; bad input shows the engagement page again (400) with the
-    form's messages and what was typed, the reason included."""
+    """Record a lead's decision. Bad input shows the form again (400) with its messages next
+    to their fields and what was typed, the reason included: on the review page (htmx swaps
+    just the form) or, when sent from the engagement page, that page. Done: the decision's
+    page (from the review page) or the engagement at the decision."""
     from engage.escalations.service import DecisionError, record_decision
 
     form, kind = request.form, request.form.get("kind", "")
     review_id, engagement_id = review.id, review.engagement_id
+    on_review_page = form.get("from") == "review"
 
     def write():
         errors: dict[str, str] = {}
@@ -87,13 +100,23 @@ def decide(review: EscalationReview):
             skip_reason=form.get("skip_reason", "") if kind == "escalate" else None)
 
     key = f"review-{review_id}"
+    message = _("Decision recorded; the workflow is carrying it out.")
+    if on_review_page:
+        def drawn(draw):
+            # The unit of work ended (rolled back): read the review as it is now.
+            return lambda errors: draw(review_page_module.load_review_for_page(review_id),
+                                       errors={key: errors}, values={key: form.to_dict()})
+        return answer_write(
+            write, page=drawn(review_page_module.draw), fragment=drawn(review_page_module.draw_form),
+            redirect_to=lambda decision: url_for(".decision_page", decision_id=decision.id),
+            message=message)
     return answer_write(
         write,
         page=lambda errors: draw_page(load_engagement(engagement_id), errors={key: errors},
                                       values={key: form.to_dict()}),
         redirect_to=lambda decision: url_for("engagements.show", engagement_id=engagement_id)
         + f"#decision-{decision.id}",
-        message=_("Decision recorded; the workflow is carrying it out."))
+        message=message)
 
 
 @bp.get("/decisions/<int:decision_id>")
