@@ -39,7 +39,7 @@ def test_a_notification_is_emailed_once(app, world, db_session, smtp):
     assert sorted(m.rcpt_tos[0] for m in smtp.messages) == sorted(
         [world.lead_user.email, world.co_lead_user.email])
     body = smtp.messages[0].content.decode()
-    assert "Subject: Escalation review:" in body and "#review-" in body
+    assert "Subject: Escalation review:" in body and "/reviews/" in body
 
 
 def test_without_smtp_nothing_is_emailed_and_nothing_is_marked(app, world, db_session):

@@ -170,7 +170,7 @@ def test_notifications_in_the_app(client, db_session, world):
     note_id = int(re.search(r'data-notification="(\d+)" data-kind="review_opened"', page).group(1))
     opened = client.post(f"/notifications/{note_id}/open", data={"csrf_token": token})
     assert opened.status_code == 303
-    assert opened.headers["Location"] == f"/engagements/{world.engagement.id}#review-{review_id}"
+    assert opened.headers["Location"] == f"/reviews/{review_id}"
     assert "data-unread" not in client.get("/").get_data(as_text=True)
     # Someone else, even of the same organisation, cannot open it.
     with system_scope("test", db_session):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from engage.organisations.models import OrgRole
 from engage.tenancy import system_scope
 from tests import factories as f
 from tests.conftest import login_as, login_ids
@@ -51,14 +52,25 @@ def test_my_engagements_paginate(client, dash, db_session, app):
     assert re.findall(r'data-engagement="(\d+)"', second) == [str(dash.closed.id)]
 
 
-def test_reviews_waiting_are_the_ones_my_organisation_decides(client, dash):
-    html = _section(_home(client, dash.a_user, dash.a), "reviews")
-    assert len(re.findall(r"data-review=", html)) == 1  # the open one; the decided one is not
+def test_reviews_waiting_are_the_ones_my_organisation_decides(client, dash, db_session):
+    html = _section(_home(client, dash.a_user, dash.a), "todo")
+    reviews = re.findall(r'data-todo="review" data-todo-id="(\d+)"', html)
+    assert len(reviews) == 1  # the open one; the decided one is not
     assert "Audit0" in html and "C milestone" not in html
-    assert 'href="/reviews"' in html
+    assert f'href="/reviews/{reviews[0]}"' in html and 'href="/reviews"' in html
     # B supports the engagement: it sees the review on the engagement page, not here.
-    html_b = _section(_home(client, dash.b_user, dash.b), "reviews")
-    assert "data-review=" not in html_b and "No review waits" in html_b
+    html_b = _section(_home(client, dash.b_user, dash.b), "todo")
+    assert 'data-todo="review"' not in html_b
+    # A viewer of A follows the reviews but is not told they wait for *their* decision.
+    with system_scope("test", db_session):
+        viewer_id = f.user(db_session.get(type(dash.a), dash.a.id), role=OrgRole.VIEWER).id
+        db_session.commit()
+    login_ids(client, viewer_id, dash.a.id, dash.a.slug)
+    page = client.get("/").get_data(as_text=True)
+    assert 'data-section="todo"' not in page and "your decision" not in page
+    html_v = _section(page, "reviews")
+    assert "Reviews waiting for your organisation’s decision" in page
+    assert len(re.findall(r"data-review=", html_v)) == 1 and f'href="/reviews/{reviews[0]}"' in html_v
 
 
 def test_deadlines_in_the_next_30_days(client, dash):
@@ -110,7 +122,7 @@ def test_every_section_says_what_to_do_when_empty(client, db_session):
         login_as(client, user, org)
     html = client.get("/").get_data(as_text=True)
     assert "takes part in no engagement yet" in html and 'href="/engagements"' in html
-    assert "No review waits for your organisation" in html
+    assert "Nothing waits for your organisation" in html
     assert "Nothing falls due in the next 30 days" in html
     assert "No coalition activity yet" in html
     assert "No active engagement yet" in html
@@ -133,7 +145,7 @@ def test_another_organisation_sees_none_of_a_s_private_entries_or_reviews(client
     assert "B private" not in html_b
     html_c = _home(client, dash.c_user, dash.c)
     assert "Severe" not in html_c and "Roadmap" not in html_c and "coalition meeting" not in html_c
-    assert "C milestone" in _section(html_c, "reviews")
+    assert "C milestone" in _section(html_c, "todo")
 
 
 def test_query_count_does_not_grow_with_data(client, dash, db_session, count_queries):
@@ -146,8 +158,8 @@ def test_query_count_does_not_grow_with_data(client, dash, db_session, count_que
         db_session.commit()
     with count_queries() as large:
         html = client.get("/").get_data(as_text=True)
-    assert html.count("data-review=") == 5  # the first five of nine, with a link to all
-    assert "all 9 open reviews" in html
+    # The nearest ten of what waits for A: 9 reviews, 9 letters to co-sign and 9 tasks.
+    assert html.count("data-todo=") == 10 and "10 of 27 shown" in html
     assert small.count == large.count, large.statements
 
 
@@ -187,4 +199,4 @@ def test_a_viewer_is_not_told_the_reviews_wait_for_their_decision(client, dash, 
     html = _section(client.get("/").get_data(as_text=True), "reviews")
     assert "waiting for your decision" not in html
     assert "your organisation’s decision" in html and "data-review=" in html
-    assert "waiting for your decision" in _section(_home(client, dash.a_user, dash.a), "reviews")
+    assert 'data-todo="review"' in _section(_home(client, dash.a_user, dash.a), "todo")

@@ -132,6 +132,6 @@ def test_a_dutch_readers_email_is_dutch(app, world, db_session, smtp):
     dutch, english = mails[world.lead_user.email], mails[world.co_lead_user.email]
     assert dutch["Subject"] == f"Escalatiebeoordeling: {world.engagement.title}"
     assert "Besluit: escaleer naar de volgende stap" in dutch.get_content()
-    assert "#review-" in dutch.get_content()
+    assert "/reviews/" in dutch.get_content()
     assert english["Subject"] == f"Escalation review: {world.engagement.title}"
     assert "Decide: escalate to the next step" in english.get_content()

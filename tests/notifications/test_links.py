@@ -15,7 +15,7 @@ def test_links_are_the_stored_paths_with_or_without_a_request(app):
     with app.app_context():
         assert not has_request_context()  # the sweep and the flows build them too
         assert links.engagement_link(12) == "/engagements/12"
-        assert links.review_link(12, 5) == "/engagements/12#review-5"
+        assert links.review_link(12, 5) == "/reviews/5"
         assert links.letter_link(12, 3) == "/engagements/12#letter-3"
         assert links.vote_request_link(12, 8) == "/engagements/12#vote-8"
         assert links.divestment_link(12, 2) == "/engagements/12#divestment-2"
@@ -26,7 +26,7 @@ def test_links_are_the_stored_paths_with_or_without_a_request(app):
     # Behind a prefix (a request with a script root) the stored path stays the bare path:
     # the e-mail puts ENGAGE_BASE_URL in front of it.
     with app.test_request_context("/", base_url="http://engage.example/prefix"):
-        assert links.review_link(12, 5) == "/engagements/12#review-5"
+        assert links.review_link(12, 5) == "/reviews/5"
 
 
 def test_an_opened_notification_keeps_a_plain_anchor_and_nothing_hostile(app):

@@ -130,6 +130,13 @@ LABELS = {
                      "divestment is temporary, until the re-entry criteria are met: on the "
                      "date to look again a new review opens."),
     },
+    # What a co-signed document is, within a sentence (the dashboard's to-do list).
+    "letter_kind": {
+        "letter_to_board": _l("letter to board"),
+        "public_statement": _l("public statement"),
+        "agm_question": _l("AGM question"),
+        "resolution": _l("shareholder resolution"),
+    },
     "letter_status": {
         "draft": _l("draft"),
         "open_for_signing": _l("open for signing"),

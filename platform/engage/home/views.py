@@ -11,11 +11,11 @@ from engage.common import health
 from engage.common.answer import answer_write
 from engage.common.paging import current_page
 from engage.extensions import db
-from engage.home import dashboard
+from engage.home import dashboard, todo
 from engage.home.charts import bar_chart, stacked_chart
 from engage.home.service import platform_totals
 from engage.organisations import service as organisations
-from engage.security import Permission, current_org, current_user, public, requires
+from engage.security import Permission, can, current_org, current_user, public, requires
 
 # The endpoints keep their names (core.home, core.profile): templates, redirects and
 # permission lists name them, and a rename would gain nothing a reader sees.
@@ -32,14 +32,23 @@ def home():
     page = current_page()
     engagements, total = dashboard.my_engagements(org_id, limit=page.size, offset=page.offset,
                                                      today=today)
-    reviews, reviews_total = dashboard.reviews_waiting(org_id, REVIEWS_SHOWN)
+    # Those who may act get one list of what waits for them, reviews to decide among it;
+    # a viewer sees the reviews waiting for the organisation's leads, to follow them.
+    may_act = can(Permission.WRITE)
+    if may_act:
+        todos, todos_total = todo.to_do(org_id, today, may_decide=True)
+        reviews, reviews_total = [], 0
+    else:
+        todos, todos_total = [], 0
+        reviews, reviews_total = dashboard.reviews_waiting(org_id, REVIEWS_SHOWN)
     deadlines, deadlines_total = dashboard.upcoming_deadlines(org_id, today)
     charts = dashboard.charts(org_id)
     return render_template(
         "home/home.html",
         today=today, engagements=engagements, engagements_total=total, page=page.number,
         pages=page.count(total),
-        reviews=reviews, reviews_total=reviews_total,
+        reviews=reviews, reviews_total=reviews_total, may_act=may_act,
+        todos=todos, todos_total=todos_total,
         deadlines=deadlines, deadlines_total=deadlines_total, deadline_days=dashboard.DEADLINE_DAYS,
         activity=dashboard.recent_activity(),
         stage_chart=bar_chart([(str(s), n) for s, n in charts.stages]),

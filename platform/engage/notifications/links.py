@@ -43,7 +43,9 @@ def engagement_link(engagement_id: int, anchor: str | None = None) -> str:
 
 
 def review_link(engagement_id: int, review_id: int) -> str:
-    return engagement_link(engagement_id, f"review-{review_id}")
+    """The review's own page, where it is seen on one screen and decided (the engagement is
+    named for the callers' sake: the review's page finds it)."""
+    return _path("escalations.review_page", review_id=review_id)
 
 
 def letter_link(engagement_id: int, letter_id: int) -> str:
