@@ -1,7 +1,7 @@
 """Every main page runs the same number of SQL statements, at most 12, however much the
 organisation sees: each page is measured in a small world, then again after a lot more
 engagements, milestones, dialogue, reviews, decisions, letters, resolutions, tasks, votes,
-holdings, followers and notifications were added for the same organisation. PostgreSQL counts the
+invitations, sign-on requests, holdings, followers and notifications were added for the same organisation. PostgreSQL counts the
 scope hand-over (set_config) too."""
 
 from __future__ import annotations
@@ -12,9 +12,17 @@ from itertools import count
 import pytest
 
 from engage.companies.models import CompanyFollow
-from engage.engagements.models import Engagement, Letter, LetterDecline, Visibility
+from engage.engagements.models import (
+    Engagement,
+    EngagementInvitation,
+    Letter,
+    LetterDecline,
+    LetterStatus,
+    ParticipantRole,
+    Visibility,
+)
 from engage.escalations.models import EscalationLadder, EscalationTask, StepKind
-from engage.initiatives.models import Initiative
+from engage.initiatives.models import Initiative, MemberStatus
 from engage.notifications.models import Notification, NotificationKind
 from engage.organisations.models import Organisation, OrgRole
 from engage.tenancy import system_scope
@@ -37,6 +45,7 @@ PAGES = [
     "/companies",
     "/companies/{company}",
     "/reviews",
+    "/reviews/{review}",
     "/reports",
     "/notifications",
     "/calendar",
@@ -68,6 +77,8 @@ def _grow(db_session, ids: dict[str, int], n: int) -> None:
                 decision = f.decision(f.review(target, m), org, step)
                 f.signature(f.letter(target), partner)
                 f.signature(f.resolution(target), partner)
+                # A letter open for co-signing that the organisation has yet to sign.
+                f.letter(target).status = LetterStatus.OPEN_FOR_SIGNING
                 f.vote(org, company, target)
                 db_session.add(EscalationTask(
                     engagement_id=target.id, decision_id=decision.id, kind=StepKind.LETTER_TO_BOARD,
@@ -79,6 +90,14 @@ def _grow(db_session, ids: dict[str, int], n: int) -> None:
             db_session.add(LetterDecline(letter_id=ids["letter"], organisation_id=decliner.id,
                                          reason="Not now"))
             f.member(initiative, f.organisation())
+            # Sign-on requests for the organisation to answer, and invitations to it.
+            f.member(initiative, f.organisation(), status=MemberStatus.PENDING)
+            elsewhere = f.engagement(f.company(), partner)
+            db_session.flush()
+            db_session.add(EngagementInvitation(
+                engagement_id=elsewhere.id, organisation_id=org.id,
+                invited_by_organisation_id=partner.id, role=ParticipantRole.SUPPORTER,
+                engagement_title=elsewhere.title, company_name="Invited Co"))
             f.user(org)
             db_session.add(CompanyFollow(company_id=company.id, user_id=ids["user"],
                                          organisation_id=org.id))
@@ -102,10 +121,11 @@ def world(db_session) -> dict[str, int]:
         engagement = f.engagement(company, org, initiative_=initiative, supporters=(partner,))
         engagement.ladder_id = ladder.id
         letter = f.letter(engagement)
+        review = f.review(engagement, f.milestone(engagement, due_on=f.TODAY - timedelta(days=9)))
         db_session.flush()
         ids = {"org": org.id, "partner": partner.id, "user": user.id, "slug": org.slug,
                "initiative": initiative.id, "ladder": ladder.id, "company": company.id,
-               "engagement": engagement.id, "letter": letter.id}
+               "engagement": engagement.id, "letter": letter.id, "review": review.id}
         db_session.commit()
     _grow(db_session, ids, 1)
     return ids

@@ -55,7 +55,7 @@ def world(db_session) -> World:
         e = f.engagement(company, lead, supporters=(supporter,), title="Living wage at Threadline")
         review = f.review(e, f.milestone(e, due_on=TODAY - timedelta(days=10), title="Roadmap"))
         letter = f.letter(e)
-        letter.status = LetterStatus.OPEN_FOR_SIGNING
+        letter.status, letter.opened_at = LetterStatus.OPEN_FOR_SIGNING, clock.now() - timedelta(days=1)
         signed = f.letter(e)
         signed.status, signed.title = LetterStatus.OPEN_FOR_SIGNING, "Signed already"
         f.signature(signed, supporter)
@@ -164,5 +164,5 @@ def test_the_panel_in_dutch(client, world, db_session):
         db_session.commit()
     login_ids(client, world.lead.user_id, world.lead.org_id, world.lead.slug)
     html = client.get("/").get_data(as_text=True)
-    assert "Te doen" in html and "Neem een besluit over de review" in html
+    assert "Te doen" in html and "Neem een besluit over de beoordeling" in html
     assert "dagen te laat" in html and "geen termijn" in html

@@ -168,7 +168,8 @@ def to_do(org_id: int, today: date, *, may_decide: bool,
     found = sa.union_all(*branches).subquery("todo")
     rows = db.session.execute(
         sa.select(found, sa.func.count().over().label("total"))
-        .order_by(found.c.due_on.is_(None), found.c.due_on, found.c.since, found.c.kind,
+        .order_by(found.c.due_on.is_(None), found.c.due_on, found.c.since.is_(None), found.c.since,
+                  found.c.kind,
                   found.c.target_id)
         .limit(limit)).all()
     return ([Todo(r.kind, r.due_on, r.since, r.title, r.company, r.target_id, r.engagement_id,
