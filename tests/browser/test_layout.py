@@ -90,6 +90,27 @@ STICKING_OUT = """(width) => {
   return out;
 }"""
 
+# Every element that crosses the right border of the bordered box around it (a card, a
+# fieldset, a timeline entry): the box's content must wrap inside it.
+BOXES = ".card, fieldset, .timeline > li, .letters > li, .notifications > li, .dash-list > li, .guardrail, .letter-preview"
+OUT_OF_BOX = """(boxes) => {
+  const out = [];
+  for (const box of document.querySelectorAll(boxes)) {
+    const edge = box.getBoundingClientRect().right;
+    if (edge === 0) continue;
+    for (const el of box.querySelectorAll("*")) {
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0 || r.right <= edge + 0.5) continue;
+      if (el.closest(".table-scroll") && box.contains(el.closest(".table-scroll"))) continue;
+      if (getComputedStyle(el).position === "absolute") continue;
+      out.push(`${el.tagName.toLowerCase()} crosses the border of ${box.tagName.toLowerCase()}`
+        + `${box.id ? "#" + box.id : ""}.${[...box.classList].join(".")} by ${Math.round(r.right - edge)} px`
+        + ` "${(el.textContent || "").trim().slice(0, 40)}"`);
+    }
+  }
+  return out;
+}"""
+
 AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text()
 # All WCAG 2.0/2.1/2.2 level A and AA rules, every impact.
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -135,6 +156,9 @@ def _seed(site: Site) -> dict[str, int]:
                                   title="Living wage at Threadline: roadmap, audits and remedy",
                                   issue=f"Wages below a living wage; see {LONG_URL}",
                                   started_on=today - timedelta(days=200))
+        ladder = db.session.scalars(db.select(EscalationLadder).filter_by(
+            initiative_id=initiative.id)).one()
+        engagement.ladder_id = ladder.id  # as when a lead starts it on the initiative's page
         f.objective(engagement)
         missed = f.milestone(engagement, due_on=today - timedelta(days=12),
                              title="Company publishes a living-wage roadmap with dated steps")
@@ -148,8 +172,6 @@ def _seed(site: Site) -> dict[str, int]:
         f.holding(alpha, company)
         f.api_token(alpha)
         f.review(engagement, missed)
-        ladder = db.session.scalars(db.select(EscalationLadder).filter_by(
-            initiative_id=initiative.id)).one()
         decision = f.decision(f.review(engagement, decided), alpha, ladder.steps[0])
         letter = f.letter(engagement)
         f.signature(letter, beta)
@@ -207,6 +229,7 @@ def _check_page(page: Page, site: Site, path: str, width: int, shot: Path) -> li
     if scroll_width > width:
         problems.append(f"the page is {scroll_width} px wide")
     problems += [f"sticks out: {e}" for e in page.evaluate(STICKING_OUT, width)]
+    problems += page.evaluate(OUT_OF_BOX, BOXES)
     problems += [f"axe: {v}" for v in axe_violations(page)]
     return [f"{path} at {width} px: {p}" for p in problems]
 
