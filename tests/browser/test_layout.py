@@ -286,13 +286,16 @@ def test_the_menu_folds_at_phone_width_and_opens_with_the_keyboard(site, browser
     context = _context(browser, state, DESKTOP)
     try:
         page = context.new_page()
-        page.goto(site.at("/engagements"))
-        expect(page.locator("header.site summary")).to_be_hidden()
-        links = page.get_by_role("navigation", name="Main").get_by_role("link")
-        expect(links.first).to_be_visible()
-        tops = {round(links.nth(i).bounding_box()["y"]) for i in range(links.count())}
-        assert len(tops) == 1, f"the navigation takes {len(tops)} lines at 1280 px"
+        for locale, name in ((None, "Main"), ("nl", "Hoofdmenu")):
+            _set_language(site, ids["lead"], locale)
+            page.goto(site.at("/engagements"))
+            expect(page.locator("header.site summary")).to_be_hidden()
+            links = page.get_by_role("navigation", name=name).get_by_role("link")
+            expect(links.first).to_be_visible()
+            tops = {round(links.nth(i).bounding_box()["y"]) for i in range(links.count())}
+            assert len(tops) == 1, f"the navigation takes {len(tops)} lines at 1280 px ({locale})"
     finally:
+        _set_language(site, ids["lead"], None)
         context.close()
 
 
