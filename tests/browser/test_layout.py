@@ -294,6 +294,12 @@ def test_the_menu_folds_at_phone_width_and_opens_with_the_keyboard(site, browser
             expect(links.first).to_be_visible()
             tops = {round(links.nth(i).bounding_box()["y"]) for i in range(links.count())}
             assert len(tops) == 1, f"the navigation takes {len(tops)} lines at 1280 px ({locale})"
+        # The links of the closed <details>, shown by CSS, are in Chromium's accessibility
+        # tree too (what a screen reader is given), not only on screen.
+        tree = context.new_cdp_session(page).send("Accessibility.getFullAXTree")["nodes"]
+        exposed = {n.get("name", {}).get("value") for n in tree
+                   if n.get("role", {}).get("value") == "link" and not n.get("ignored")}
+        assert {"Start", "Engagements", "Organisatie", "Verslagen"} <= exposed, exposed
     finally:
         _set_language(site, ids["lead"], None)
         context.close()
