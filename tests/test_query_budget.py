@@ -27,6 +27,10 @@ _serial = count(1)
 PAGES = [
     "/",
     "/engagements",
+    # The list filtered and sorted (engage.common.listing): still one count and one page.
+    "/engagements?overdue=1&initiative={initiative}&role=lead&q=engagement&sort=-company",
+    "/engagements?status=active&step=letter_to_board&severity=8&sort=next_due",
+    "/engagements?status=bogus&sort=nonsense&page=1",
     "/engagements/{engagement}",
     "/engagements/{engagement}/timeline",
     "/engagements/{engagement}/ladder",

@@ -58,9 +58,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for name in ("get_locale", "format_date", "format_datetime", "format_decimal",
                  "format_currency", "format_percent"):
         app.jinja_env.globals[name] = getattr(flask_babel, name)
-    from engage.common.labels import decision_summary, format_aum, html_time, label
+    from engage.common.labels import decision_summary, format_aum, html_time, label, label_choices
 
     app.jinja_env.globals["label"] = label
+    app.jinja_env.globals["label_choices"] = label_choices
     app.jinja_env.globals["html_time"] = html_time
     app.jinja_env.globals["decision_summary"] = decision_summary
     app.jinja_env.globals["format_aum"] = format_aum

@@ -189,6 +189,11 @@ def label(group: str, value: object) -> str:
     return str(words) if words is not None else str(key)
 
 
+def label_choices(group: str) -> list[tuple[str, str]]:
+    """Every value of ``group`` with its words, in the order defined: a filter's options."""
+    return [(key, str(words)) for key, words in LABELS.get(group, {}).items()]
+
+
 def aum_in_documents(total) -> str:
     """AUM as letters to companies state it, in any language: "EUR 2.5 bn"."""
     return f"EUR {total / 1_000_000_000:.1f} bn"
