@@ -3,6 +3,8 @@
 - company.name_key, engagement.title_key, initiative.title_key: the name or title case
   folded with its accents removed (engage.common.search.fold), written in Python whenever
   the name is, indexed. Existing rows are folded here.
+- company.sector and company.country indexed: the companies list filters by them and
+  offers the register's values.
 
 Revision ID: 0021
 Revises: 0020
@@ -54,9 +56,15 @@ def upgrade():
             batch_op.alter_column(key, server_default=None, existing_type=sa.String(KEY_LENGTH),
                                   existing_nullable=False)
             batch_op.create_index(batch_op.f(f"ix_{table}_{key}"), [key], unique=False)
+    with op.batch_alter_table('company', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_company_sector'), ['sector'], unique=False)
+        batch_op.create_index(batch_op.f('ix_company_country'), ['country'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('company', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_company_country'))
+        batch_op.drop_index(batch_op.f('ix_company_sector'))
     for table, _source, key in reversed(KEYS):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_index(batch_op.f(f"ix_{table}_{key}"))

@@ -51,8 +51,8 @@ class Company(TimestampMixin, Base):
                                           default=folded_default("name"))
     isin: Mapped[str | None] = mapped_column(sa.String(12), unique=True)
     lei: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
-    country: Mapped[str | None] = mapped_column(sa.String(2))
-    sector: Mapped[str | None] = mapped_column(sa.String(100))
+    country: Mapped[str | None] = mapped_column(sa.String(2), index=True)
+    sector: Mapped[str | None] = mapped_column(sa.String(100), index=True)
     esg_rating: Mapped[EsgRating | None] = mapped_column(enum_type(EsgRating, "esg_rating"))
     rated_on: Mapped[date | None]
     controversies: Mapped[str] = mapped_column(sa.Text, default="")
