@@ -169,17 +169,14 @@ def test_the_url_carries_the_filters_everywhere(client, world):
     assert "sort=title" in other and "overdue=1" in other
 
 
-def test_the_pager_keeps_the_filters(app, client, world):
-    app.config["ENGAGE_PAGE_SIZE"] = 1
-    try:
-        _r, html = _get(client, world, "?overdue=1&sort=company")
-        assert _names(world, html) == ["aero"]
-        nxt = re.search(r'<a href="([^"]+)" rel="next">', html).group(1).replace("&amp;", "&")
-        assert "overdue=1" in nxt and "sort=company" in nxt and "page=2" in nxt
-        _r, html = _get(client, world, "?" + nxt.split("?", 1)[1])
-        assert _names(world, html) == ["altria"]
-    finally:
-        app.config["ENGAGE_PAGE_SIZE"] = 50
+def test_the_pager_keeps_the_filters(app, client, world, monkeypatch):
+    monkeypatch.setitem(app.config, "ENGAGE_PAGE_SIZE", 1)
+    _r, html = _get(client, world, "?overdue=1&sort=company")
+    assert _names(world, html) == ["aero"]
+    nxt = re.search(r'<a href="([^"]+)" rel="next">', html).group(1).replace("&amp;", "&")
+    assert "overdue=1" in nxt and "sort=company" in nxt and "page=2" in nxt
+    _r, html = _get(client, world, "?" + nxt.split("?", 1)[1])
+    assert _names(world, html) == ["altria"]
 
 
 @pytest.mark.parametrize("query, message", [
@@ -227,3 +224,15 @@ def test_htmx_gets_the_list_alone_and_history_gets_the_page(client, world):
     _r, html = _get(client, world, "?overdue=1", **{"HX-Request": "true",
                                                      "HX-History-Restore-Request": "true"})
     assert "<html" in html
+
+
+def test_a_form_with_empty_fields_lands_on_the_tidy_url(client, world):
+    response, _html = _get(client, world, f"?q=&initiative={world['first']}&status=&overdue=1")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/engagements?initiative={world['first']}&overdue=1")
+    response, _html = _get(client, world, "?q=&overdue=1", **{"HX-Request": "true"})
+    assert response.status_code == 200
+    assert response.headers["HX-Push-Url"] == "/engagements?overdue=1"
+    # An ignored value stays in the URL, so its message shows.
+    response, html = _get(client, world, "?q=&status=bogus")
+    assert response.status_code == 200 and "is not a choice of" in html

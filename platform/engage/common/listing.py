@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from flask import Response, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 
 from engage.common.bounds import ID_MAX, whole_number
@@ -149,4 +150,23 @@ def read(endpoint: str, args: Mapping[str, str], filters: Iterable[Filter],
 def wants_rows() -> bool:
     """An htmx request for the list's rows (not htmx restoring a whole page from history)."""
     return bool(htmx) and not htmx.history_restore_request
+
+
+def answer(listing: Listing, page: int, draw: Callable[[str], str], page_template: str,
+           rows_template: str) -> Response:
+    """The list page, or its rows for htmx, at the list's tidy URL.
+
+    A GET form sends its empty fields too (``?q=&status=&initiative=3``); the URL kept in
+    the address bar and in the history is the tidy one (``?initiative=3``): a redirect
+    without JavaScript, ``HX-Push-Url`` with htmx. A URL with an ignored value stays as it
+    is, so its message shows."""
+    tidy = url_for(listing.endpoint, **listing.link_args(page=page if page > 1 else None))
+    untidy = any(value == "" for value in request.args.values())
+    if untidy and not listing.errors and not wants_rows():
+        return redirect(tidy)
+    response = make_response(draw(rows_template if wants_rows() else page_template))
+    response.headers["Vary"] = "HX-Request"
+    if wants_rows() and not listing.errors:
+        response.headers["HX-Push-Url"] = tidy
+    return response
 

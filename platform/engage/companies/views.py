@@ -43,11 +43,10 @@ def index():
         .where(*where).order_by(*shown.order_by(queries.LIST_ORDERS, Company.id))
         .limit(page.size).offset(page.offset)).all()
     following = queries.followed_ids(current_user.id, [row[0].id for row in rows])
-    template = "companies/_rows.html" if listing.wants_rows() else "companies/index.html"
-    return render_template(template, rows=rows, total=total, page=page.number,
-                           pages=page.count(total), listing=shown, following=following,
-                           sectors=sectors, countries=countries,
-                           esg_ratings=[r.value for r in EsgRating]), {"Vary": "HX-Request"}
+    return listing.answer(shown, page.number, lambda template: render_template(
+        template, rows=rows, total=total, page=page.number, pages=page.count(total),
+        listing=shown, following=following, sectors=sectors, countries=countries,
+        esg_ratings=[r.value for r in EsgRating]), "companies/index.html", "companies/_rows.html")
 
 
 @bp.get("/<int:company_id>")

@@ -59,10 +59,10 @@ def index():
     initiatives = db.session.execute(
         sa.select(Initiative.id, Initiative.title).order_by(Initiative.title_key, Initiative.id)
     ).all()
-    template = "engagements/_list.html" if listing.wants_rows() else "engagements/index.html"
-    return render_template(template, rows=rows, page=page.number, total=total,
-                           pages=page.count(total), listing=shown, today=today,
-                           initiatives=initiatives), {"Vary": "HX-Request"}
+    return listing.answer(shown, page.number, lambda template: render_template(
+        template, rows=rows, page=page.number, total=total, pages=page.count(total),
+        listing=shown, today=today, initiatives=initiatives),
+        "engagements/index.html", "engagements/_list.html")
 
 
 @bp.get("/<int:engagement_id>")

@@ -66,10 +66,10 @@ def inbox():
     initiatives = db.session.execute(
         sa.select(Initiative.id, Initiative.title).order_by(Initiative.title_key, Initiative.id)
     ).all()
-    template = "escalations/_inbox_list.html" if listing.wants_rows() else "escalations/inbox.html"
-    return render_template(template, rows=rows, total=total, page=page.number,
-                           pages=page.count(total), listing=shown, today=today,
-                           initiatives=initiatives), {"Vary": "HX-Request"}
+    return listing.answer(shown, page.number, lambda template: render_template(
+        template, rows=rows, total=total, page=page.number, pages=page.count(total),
+        listing=shown, today=today, initiatives=initiatives),
+        "escalations/inbox.html", "escalations/_inbox_list.html")
 
 
 @bp.post("/reviews/<int:review_id>/decision")

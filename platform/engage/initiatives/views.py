@@ -50,11 +50,11 @@ def index():
                          queries.LIST_ORDERS, "usual")
     rows, total = queries.list_page(current_org.id, shown, clock.today(), offset=page.offset,
                                     limit=page.size)
-    template = "initiatives/_rows.html" if listing.wants_rows() else "initiatives/index.html"
-    return render_template(template, rows=rows, total=total, page=page.number,
-                           pages=page.count(total), listing=shown, themes=themes,
-                           strength=queries.strength([r[0].id for r in rows])), \
-        {"Vary": "HX-Request"}
+    strength = queries.strength([r[0].id for r in rows])
+    return listing.answer(shown, page.number, lambda template: render_template(
+        template, rows=rows, total=total, page=page.number, pages=page.count(total),
+        listing=shown, themes=themes, strength=strength),
+        "initiatives/index.html", "initiatives/_rows.html")
 
 
 # --- one initiative ------------------------------------------------------------------------
