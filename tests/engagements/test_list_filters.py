@@ -189,6 +189,7 @@ def test_the_pager_keeps_the_filters(app, client, world, monkeypatch):
     ("?overdue=yes%00", None),
     ("?sort=password", "cannot be sorted by"),
     ("?sort=-", "cannot be sorted by"),
+    ("?sort=-priority", "cannot be sorted by"),
 ])
 def test_bad_values_are_ignored_with_a_message_never_a_500(client, world, query, message):
     response, html = _get(client, world, query)

@@ -62,10 +62,12 @@ class Filter:
 
 @dataclass(frozen=True)
 class Order:
-    """A named order: the columns for ascending (``desc`` flips each), the id last."""
+    """A named order: the columns for ascending (``desc`` flips each), the id last. A list's
+    usual order, made of its own directions, is not ``reversible``."""
 
     label: Any
     columns: Callable[[], tuple[sa.ColumnElement, ...]]
+    reversible: bool = True
 
 
 @dataclass
@@ -137,7 +139,7 @@ def read(endpoint: str, args: Mapping[str, str], filters: Iterable[Filter],
     sort = args.get("sort", "")
     if sort:
         key = sort[1:] if sort.startswith("-") else sort
-        if key in orders:
+        if key in orders and (orders[key].reversible or not sort.startswith("-")):
             listing.sort, listing.descending = key, sort.startswith("-")
             if sort != default_sort:
                 listing.args["sort"] = sort

@@ -66,7 +66,7 @@ LIST_FILTERS = (
     Filter("severity", _l("Severity at least"), kind="number", low=1, high=125),
 )
 LIST_ORDERS = {
-    "priority": Order(_l("Priority"), lambda: MOST_SEVERE_FIRST),
+    "priority": Order(_l("Priority"), lambda: MOST_SEVERE_FIRST, reversible=False),
     "company": Order(_l("Company"), lambda: (Company.name_key,)),
     "title": Order(_l("Engagement"), lambda: (Engagement.title_key,)),
     "severity": Order(_l("Severity"), lambda: (Engagement.severity,)),

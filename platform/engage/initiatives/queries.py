@@ -48,7 +48,8 @@ def list_filters(themes: list[str]) -> tuple[Filter, ...]:
 
 _CLOSED_LAST = Initiative.status == InitiativeStatus.CLOSED
 LIST_ORDERS = {
-    "usual": Order(_l("Open first, by title"), lambda: (_CLOSED_LAST, Initiative.title_key)),
+    "usual": Order(_l("Open first, by title"), lambda: (_CLOSED_LAST, Initiative.title_key),
+                   reversible=False),
     "title": Order(_l("Initiative"), lambda: (Initiative.title_key,)),
     "theme": Order(_l("Theme"), lambda: (sa.func.lower(Initiative.theme), Initiative.title_key)),
     "status": Order(_l("Status"), lambda: (Initiative.status, Initiative.title_key)),
