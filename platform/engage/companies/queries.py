@@ -54,29 +54,21 @@ LIST_ORDERS = {
 }
 
 
-def overdue_engagements(today: date) -> sa.ScalarSelect:
-    """How many of the company's engagements that the organisation sees are overdue: active,
-    with a milestone still pending past its date (a closed engagement never is)."""
-    return (
-        sa.select(sa.func.count(Engagement.id))
-        .where(Engagement.company_id == Company.id,
-               Engagement.status == EngagementStatus.ACTIVE,
-               sa.exists().where(Milestone.engagement_id == Engagement.id, Milestone.pending,
-                                 Milestone.due_on < today))
-        .correlate(Company)
-        .scalar_subquery()
-    )
-
-
-def active_engagements() -> sa.ScalarSelect:
-    """How many of the company's engagements that the organisation sees are active."""
-    return (
-        sa.select(sa.func.count(Engagement.id))
-        .where(Engagement.company_id == Company.id,
+def engagement_counts(company_ids: list[int], today: date) -> dict[int, tuple[int, int]]:
+    """For the companies of a page: how many of their engagements that the organisation sees
+    are active, and how many of those are overdue (a milestone still pending past its date;
+    a closed engagement never is). One statement, the visibility rule applied once."""
+    if not company_ids:
+        return {}
+    late = sa.exists().where(Milestone.engagement_id == Engagement.id, Milestone.pending,
+                             Milestone.due_on < today)
+    rows = db.session.execute(
+        sa.select(Engagement.company_id, sa.func.count(),
+                  sa.func.count(sa.case((late, 1))))
+        .where(Engagement.company_id.in_(company_ids),
                Engagement.status == EngagementStatus.ACTIVE)
-        .correlate(Company)
-        .scalar_subquery()
-    )
+        .group_by(Engagement.company_id)).all()
+    return {company_id: (active, overdue) for company_id, active, overdue in rows}
 
 
 def listed_where(listing: Any, today: date) -> list[sa.ColumnElement]:

@@ -37,12 +37,14 @@ def index():
     where = queries.listed_where(shown, today)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(
         sa.select(Company.id).where(*where).subquery()))
-    rows = db.session.execute(
-        sa.select(Company, queries.active_engagements().label("active"),
-                  queries.overdue_engagements(today).label("overdue"))
-        .where(*where).order_by(*shown.order_by(queries.LIST_ORDERS, Company.id))
+    companies = db.session.scalars(
+        sa.select(Company).where(*where)
+        .order_by(*shown.order_by(queries.LIST_ORDERS, Company.id))
         .limit(page.size).offset(page.offset)).all()
-    following = queries.followed_ids(current_user.id, [row[0].id for row in rows])
+    ids = [c.id for c in companies]
+    counts = queries.engagement_counts(ids, today)
+    rows = [(c, *counts.get(c.id, (0, 0))) for c in companies]
+    following = queries.followed_ids(current_user.id, ids)
     return listing.answer(shown, page.number, lambda template: render_template(
         template, rows=rows, total=total, page=page.number, pages=page.count(total),
         listing=shown, following=following, sectors=sectors, countries=countries,

@@ -19,9 +19,9 @@ from engage.engagements.models import (
     Milestone,
     ParticipantRole,
 )
+from engage.engagements.queries import steps_of_kind
 from engage.escalations.models import (
     EscalationReview,
-    LadderStep,
     ReviewReason,
     ReviewStatus,
     StepKind,
@@ -93,8 +93,7 @@ def listed_reviews(organisation_id: int, listing: Any, today: date) -> tuple[sa.
     if listing.reason:
         stmt = stmt.where(EscalationReview.reason == ReviewReason(listing.reason))
     if listing.step:
-        stmt = stmt.where(Engagement.current_step_id.in_(
-            sa.select(LadderStep.id).where(LadderStep.kind == StepKind(listing.step))))
+        stmt = stmt.where(Engagement.current_step_id.in_(steps_of_kind(listing.step)))
     if listing.role:
         stmt = stmt.where(EngagementParticipant.role == ParticipantRole(listing.role))
     if listing.overdue:
