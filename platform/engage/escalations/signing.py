@@ -20,13 +20,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from engage import signals
 from engage.clock import local_date
 from engage.common.forms import TEXT_MAX, parse_choice, parse_text
 from engage.common.writes import insert_if_absent
+from engage.engagements import labels
 from engage.engagements.models import (
     Engagement,
     Letter,
@@ -55,17 +55,10 @@ REASON_MAX = 2_000
 _EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
 
 
-# What the document is called in a sentence: a letter, or a statement, AGM question or
-# resolution (escalations.documents), so no page calls a resolution a letter.
-_NOUNS = {
-    LetterKind.PUBLIC_STATEMENT: _l("statement"),
-    LetterKind.AGM_QUESTION: _l("question"),
-    LetterKind.RESOLUTION: _l("resolution"),
-}
-
-
 def noun(letter: Letter) -> str:
-    return str(_NOUNS.get(letter.kind, _l("letter")))
+    """What the document is called in a sentence: a letter, or a statement, AGM question or
+    resolution (escalations.documents), so no page calls a resolution a letter."""
+    return labels.document_noun(letter.kind)
 
 
 class LetterNotInState(EngagementError):
@@ -225,7 +218,7 @@ def decline(letter: Letter, *, actor: User, organisation_id: int, now: datetime,
     _check_actor(actor, organisation_id)
     if participant_role(letter.engagement_id, organisation_id) is None:
         raise EngagementError(_("Only organisations that take part in this engagement can "
-                                "sign or decline its letters."))
+                                "sign or decline this %(document)s.", document=noun(letter)))
     _refuse_unless(letter, LetterStatus.OPEN_FOR_SIGNING)
     errors: dict[str, str] = {}
     text = parse_text(reason, "reason", errors, max_length=REASON_MAX)

@@ -89,7 +89,7 @@ def letter_opened(letter_id: int, *, engagement, title: str, now: datetime, **_k
         body=lambda: _("The leads have opened “%(title)s” on %(company)s for signing. Read "
                        "it, then sign or decline for your organisation.", title=title,
                        company=engagement.company.name),
-        link=links.letter_link(engagement.id, letter_id), engagement_id=engagement.id, now=now,
+        link=links.letter_link(letter_id), engagement_id=engagement.id, now=now,
     )
 
 
