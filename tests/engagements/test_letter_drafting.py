@@ -321,3 +321,58 @@ def test_the_api_signature_goes_under_the_text_the_signer_read(
     bad = client.post(f"{url}/signatures", data="{", content_type="application/json",
                       headers=lead)
     assert bad.status_code == 400 and bad.content_type == "application/problem+json"
+
+
+def test_organisations_whose_answers_are_withdrawn_are_told(client, db_session, world,
+                                                            letter_id):
+    """Back to draft: the signer and the decliner are notified, each of its own answer, in
+    its own language, with the document named by its kind; nobody else is."""
+    from engage.engagements.models import LetterKind
+    from engage.notifications.models import Notification, NotificationKind
+    from engage.organisations.models import User
+
+    with system_scope("test", db_session):
+        db_session.get(Letter, letter_id).kind = LetterKind.PUBLIC_STATEMENT
+        db_session.execute(sa.update(User).where(User.id == world.co_lead_user.id)
+                           .values(locale="nl"))
+        db_session.commit()
+    lead_token = act_as(client, world.lead_user, world.lead)
+    assert post(client, f"/letters/{letter_id}/open", lead_token).status_code == 303
+    token = act_as(client, world.supporter_user, world.supporter)
+    assert _sign(client, token, letter_id).status_code == 303
+    token = act_as(client, world.co_lead_user, world.co_lead)
+    assert post(client, f"/engagements/letters/{letter_id}/decline", token).status_code == 303
+
+    def told():
+        with system_scope("test"):
+            return {n.user_id: n for n in db_session.scalars(sa.select(Notification).where(
+                Notification.kind == NotificationKind.SIGNATURE_WITHDRAWN))}
+
+    assert told() == {}
+    lead_token = act_as(client, world.lead_user, world.lead)
+    assert post(client, f"/letters/{letter_id}/return-to-draft", lead_token,
+                withdraw_signatures="1").status_code == 303
+    notes = told()
+    assert set(notes) == {world.supporter_user.id, world.co_lead_user.id}
+    assert {n.link for n in notes.values()} == {f"/letters/{letter_id}"}
+    title = _letter(db_session, letter_id).title
+    # Each reads it as the page shows it, in its own language.
+    act_as(client, world.supporter_user, world.supporter)
+    page = html.unescape(client.get("/notifications").get_data(as_text=True))
+    assert f"Back to draft, your answer withdrawn: {title}" in page
+    assert "returned the statement" in page and "withdrew your organisation's signature" in page
+    act_as(client, world.co_lead_user, world.co_lead)
+    page = html.unescape(client.get("/notifications").get_data(as_text=True))
+    assert "de verklaring" in page and "trokken de afwijzing van uw organisatie in" in page
+    # Reopened, the participants are asked again to sign the new text.
+    lead_token = act_as(client, world.lead_user, world.lead)
+    with system_scope("test"):
+        asked = db_session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
+            Notification.kind == NotificationKind.LETTER_TO_SIGN))
+    assert post(client, f"/letters/{letter_id}/open", lead_token).status_code == 303
+    with system_scope("test"):
+        assert db_session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
+            Notification.kind == NotificationKind.LETTER_TO_SIGN)) == asked + 3
+    # Returned with no signature or decline given, nobody is told of a withdrawal.
+    assert post(client, f"/letters/{letter_id}/return-to-draft", lead_token).status_code == 303
+    assert set(told()) == {world.supporter_user.id, world.co_lead_user.id}

@@ -191,7 +191,8 @@ def return_to_draft(letter: Letter, *, actor: User, organisation_id: int, now: d
                     withdraw_signatures: bool = False) -> Letter:
     """A lead takes an open letter back to draft to change it. Its signatures and declines
     were given to the text as it is: they are withdrawn, and when there are any the lead
-    must confirm that (``withdraw_signatures``) — nothing is withdrawn silently."""
+    must confirm that (``withdraw_signatures``) — nothing is withdrawn silently: the
+    organisations whose signature or decline went are told."""
     _as_lead(letter, actor, organisation_id)
     _refuse_unless(letter, LetterStatus.OPEN_FOR_SIGNING)
     signed = db.session.scalar(sa.select(sa.func.count()).select_from(Signature)
@@ -202,12 +203,19 @@ def return_to_draft(letter: Letter, *, actor: User, organisation_id: int, now: d
             "withdraws its signature: confirm to go on.",
             "%(num)d organisations have signed this text. Returning the %(document)s to draft "
             "withdraws their signatures: confirm to go on.", signed, document=noun(letter))})
+    signed_by = sorted(row.organisation_id for row in letter.signatures)
+    declined_by = sorted(row.organisation_id for row in letter.declines)
     for row in (*letter.signatures, *letter.declines):
         db.session.delete(row)
     letter.status = LetterStatus.DRAFT
     letter.opened_at = None
     db.session.flush()
     db.session.expire(letter, ["signatures", "declines"])
+    if signed_by or declined_by:
+        # Withdrawn answers are told to those who gave them, not only audited.
+        signals.signatures_withdrawn.send(
+            letter.id, engagement=letter.engagement, title=letter.title,
+            document=letter.kind.value, signed=signed_by, declined=declined_by, now=now)
     return letter
 
 
