@@ -106,10 +106,10 @@ def test_a_dutch_letter_and_the_text_that_stays_the_leads(client, db_session, wo
     assert response.status_code == 303
     dutch = _letter(db_session, letter_id)
     assert dutch.language.value == "nl" and dutch.edited_at is None
-    assert dutch.title.startswith("Brief aan de Raad van Bestuur van ")
-    assert dutch.body_text.startswith("Aan de Raad van Bestuur van ")
-    assert ("Zonder geloofwaardig antwoord zullen wij om een gesprek met de Raad van Bestuur "
-            "of haar voorzitter vragen.") in dutch.body_text
+    assert dutch.title.startswith("Brief aan het bestuur van ")
+    assert dutch.body_text.startswith("Aan het bestuur van ")
+    assert ("Zonder geloofwaardig antwoord zullen wij om een gesprek met het bestuur "
+            "of de voorzitter vragen.") in dutch.body_text
     assert "Wij vragen het bedrijf:\n- Pay a living wage." in dutch.body_text
     pdf = _pdf_text(client, letter_id)
     assert pdf.startswith("CONCEPT · niet verzonden Van ")
@@ -244,7 +244,7 @@ def test_the_api_drafts_opens_declines_and_a_sent_letter_never_changes(
     edited = client.patch(url, json={"language": "nl", "contact_name": "Ann Lee"}, headers=lead)
     assert edited.status_code == 200
     body = edited.get_json()
-    assert body["language"] == "nl" and body["body_text"].startswith("Aan de Raad van Bestuur")
+    assert body["language"] == "nl" and body["body_text"].startswith("Aan het bestuur van")
     assert body["contact_name"] == "Ann Lee" and body["declines"] == []
     early = client.post(f"{url}/declines", json={}, headers=co_lead)
     assert early.status_code == 409 and "not open for signing" in early.get_json()["detail"]
@@ -376,3 +376,20 @@ def test_organisations_whose_answers_are_withdrawn_are_told(client, db_session, 
     # Returned with no signature or decline given, nobody is told of a withdrawal.
     assert post(client, f"/letters/{letter_id}/return-to-draft", lead_token).status_code == 303
     assert set(told()) == {world.supporter_user.id, world.co_lead_user.id}
+
+
+def test_every_dutch_draft_calls_the_companys_board_het_bestuur(app, db_session, world):
+    """Letters, statements, AGM questions and resolutions speak of the board in one word,
+    the insurer's policy's: "het bestuur" (never "de Raad van Bestuur" in one and "het bestuur"
+    in another)."""
+    from engage.engagements.models import Engagement, LetterKind, LetterLanguage
+    from engage.escalations import drafting
+
+    with system_scope("test"):
+        engagement = db_session.get(Engagement, world.engagement.id)
+        drafts = {kind: drafting.generate(engagement, kind, LetterLanguage.NL, None,
+                                          NOW.date()) for kind in LetterKind}
+    for kind, (title, text) in drafts.items():
+        assert "Raad van Bestuur" not in title + text, kind
+    for kind in (LetterKind.LETTER_TO_BOARD, LetterKind.AGM_QUESTION, LetterKind.RESOLUTION):
+        assert "het bestuur" in " ".join(drafts[kind]), kind
