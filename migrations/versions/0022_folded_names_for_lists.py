@@ -6,8 +6,8 @@
 - company.sector and company.country indexed: the companies list filters by them and
   offers the register's values.
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-11-30 07:40:00
 
 """
@@ -16,8 +16,8 @@ import unicodedata
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0021'
-down_revision = '0020'
+revision = '0022'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 
