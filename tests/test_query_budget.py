@@ -11,6 +11,7 @@ from itertools import count
 
 import pytest
 
+from engage.audit.models import AuditEvent
 from engage.companies.models import CompanyFollow
 from engage.engagements.models import Engagement, Letter, LetterDecline, Visibility
 from engage.escalations.models import EscalationLadder, EscalationTask, StepKind
@@ -54,6 +55,8 @@ PAGES = [
     "/organisation/users",
     "/organisation/sso",
     "/organisation/tokens",
+    "/organisation/audit",
+    "/organisation/audit?actor=user&action=update&object_type=engagement&since=2000-01-01&until=2099-12-31",
 ]
 
 
@@ -96,6 +99,18 @@ def _grow(db_session, ids: dict[str, int], n: int) -> None:
                 user_id=ids["user"], organisation_id=org.id, kind=NotificationKind.REMINDER,
                 subject="Milestone due", dedupe_key=f"budget:{next(_serial)}"))
             f.api_token(org)
+            # The audit trail: entries by the admin about records with pages of their own
+            # (linked when visible) and about an engagement's records.
+            letter = f.letter(e)
+            for kind, record, after in (
+                    ("engagement", e.id, {"title": "Renamed"}),
+                    ("initiative", initiative.id, {"title": "=1+1"}),
+                    ("letter", letter.id, {"status": "sent"}),
+                    ("company", company.id, {"name": "Renamed N.V."}),
+                    ("milestone", m.id, {"engagement_id": e.id, "due_on": "2026-12-01"})):
+                db_session.add(AuditEvent(
+                    organisation_id=org.id, actor_id=ids["user"], action=f"{kind}.update",
+                    object_type=kind, object_id=str(record), after=after, context="budget"))
         db_session.commit()
 
 

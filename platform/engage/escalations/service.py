@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from engage import signals
+from engage.audit import service as audit
 from engage.clock import local_date
 from engage.common.writes import insert_if_absent, update_where
 from engage.companies import jobs as import_jobs
@@ -323,33 +324,39 @@ def apply_and_deliver(decision_id: int, now: datetime, flow_run_id: str | None =
 def apply_decision(decision_id: int, now: datetime, flow_run_id: str | None = None) -> ApplyStatus | None:
     """Carry out a decision once: claim it (a conditional UPDATE), apply its effects and
     mark it done in one transaction; on error mark it failed with the reason. Returns the
-    new status, or None when someone else holds it or it is done."""
+    new status, or None when someone else holds it or it is done.
+
+    What it writes is recorded in the trail of the organisation that decided (a row private
+    to another organisation, such as its vote, in that one's), via ``decision:<id>``."""
     with system_scope(APPLY):
-        values = {"apply_status": ApplyStatus.RUNNING, "apply_claimed_at": now,
-                  "apply_attempts": Decision.__table__.c.apply_attempts + 1, "apply_error": ""}
-        if flow_run_id:
-            values["flow_run_id"] = flow_run_id
-        claimed = update_where(Decision, decision_id, _claimable(now), values)
-        db.session.commit()
-        if not claimed:
-            return None
-        try:
-            decision = db.session.get(Decision, decision_id)
-            effect = _apply(decision, now)
-            decision.apply_status = ApplyStatus.DONE
-            decision.applied_at = now
+        decided_by = db.session.scalar(sa.select(Decision.decided_by_organisation_id)
+                                       .where(Decision.id == decision_id))
+        with audit.on_behalf_of(decided_by, f"decision:{decision_id}"):
+            values = {"apply_status": ApplyStatus.RUNNING, "apply_claimed_at": now,
+                      "apply_attempts": Decision.__table__.c.apply_attempts + 1, "apply_error": ""}
+            if flow_run_id:
+                values["flow_run_id"] = flow_run_id
+            claimed = update_where(Decision, decision_id, _claimable(now), values)
             db.session.commit()
-            log.info("decision %s applied: %s", decision_id, effect)
-            return ApplyStatus.DONE
-        except Exception as exc:
-            db.session.rollback()
-            log.exception("decision %s could not be applied", decision_id)
-            error = f"{type(exc).__name__}: {exc}"[:ERROR_LENGTH]
-            update_where(Decision, decision_id, Decision.apply_status == ApplyStatus.RUNNING,
-                         {"apply_status": ApplyStatus.FAILED, "apply_error": error})
-            _tell_leads_if_given_up(decision_id, error, now)
-            db.session.commit()
-            return ApplyStatus.FAILED
+            if not claimed:
+                return None
+            try:
+                decision = db.session.get(Decision, decision_id)
+                effect = _apply(decision, now)
+                decision.apply_status = ApplyStatus.DONE
+                decision.applied_at = now
+                db.session.commit()
+                log.info("decision %s applied: %s", decision_id, effect)
+                return ApplyStatus.DONE
+            except Exception as exc:
+                db.session.rollback()
+                log.exception("decision %s could not be applied", decision_id)
+                error = f"{type(exc).__name__}: {exc}"[:ERROR_LENGTH]
+                update_where(Decision, decision_id, Decision.apply_status == ApplyStatus.RUNNING,
+                             {"apply_status": ApplyStatus.FAILED, "apply_error": error})
+                _tell_leads_if_given_up(decision_id, error, now)
+                db.session.commit()
+                return ApplyStatus.FAILED
 
 
 def _tell_leads_if_given_up(decision_id: int, error: str, now: datetime) -> None:
