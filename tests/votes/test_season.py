@@ -124,6 +124,8 @@ def test_the_page_is_in_the_navigation_and_lists_agms_votes_counts_and_flags(
     assert 'data-count="instructed">Instructed: 1<' in text
     assert 'data-count="cast">Cast: 0<' in text
     assert "Flagged: 2" in text
+    counts = client.get("/votes/counts?period=all", headers=HX).get_data(as_text=True)
+    assert counts.lstrip().startswith("<ul") and "Cast: 1<" in counts and "Flagged: 2" in counts
     # The flags and why.
     row = text.split(f'id="vote-{s.board_for}"')[1].split("</tr>")[0]
     assert 'data-flagged="yes"' in text.split(f'id="vote-{s.board_for}"')[1][:80]
@@ -206,6 +208,7 @@ def test_a_vote_for_the_board_of_an_escalated_company_needs_a_rationale_in_place
                  rationale="The board has since published a living-wage roadmap.")
     row = saved.get_data(as_text=True)
     assert saved.status_code == 200 and row.lstrip().startswith("<tr")
+    assert saved.headers["HX-Trigger"] == "vote-changed"  # the page's counts reload
     assert 'data-status="instructed"' in row and w.company.name in row  # the votes page's row
     assert 'data-flagged="yes"' in row and "Needs your rationale" not in row
     v = load(db_session, s.board_for)
@@ -355,4 +358,4 @@ def test_dutch_page(client, db_session, season):
         db_session.get(User, w.lead_user.id).locale = "nl"
         db_session.commit()
     text = _page(client, season)
-    assert "Stemmen en AVA-seizoen" in text and "Gemarkeerd" in text
+    assert "Stemmingen en AVA-seizoen" in text and "Gemarkeerd" in text

@@ -97,7 +97,7 @@ def update(vote: Vote):
         lambda: service.update_vote(vote, **acting(), **changes),
         page=lambda errors: _edit_form(fresh(), errors, form.to_dict(), page=True),
         fragment=lambda errors: _edit_form(fresh(), errors, form.to_dict()),
-        done=lambda _done: _row(fresh()),
+        done=lambda _done: (_row(fresh()), 200, {"HX-Trigger": "vote-changed"}),
         redirect_to=lambda _done: _back_to(fresh()),
         message=lambda _done: (_("Vote cast and recorded.") if fresh().status == VoteStatus.CAST
                                else _("Vote saved.")))
@@ -179,6 +179,18 @@ def index():
     """Votes and AGM season: the AGMs of the companies the organisation holds or engages,
     its votes to instruct, flagged where they work against the engagements."""
     return _season_page(_filters_or_400())
+
+
+@bp.get("/counts")
+@requires(Permission.READ)
+def counts():
+    """The votes page's counts (htmx: they reload after a vote on the page changed), else
+    the page."""
+    filters = _filters_or_400()
+    if not htmx:
+        return redirect(url_for("votes.index", **filters.as_args()), 303)
+    return render_template("votes/_counts.html", args=filters.as_args(),
+                           counts=season.counts(filters, clock.today()))
 
 
 @bp.get("/export.<fmt>")
