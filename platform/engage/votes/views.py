@@ -1,8 +1,9 @@
 """Votes in the browser: each organisation records its own votes and sets each one's final
 instruction, rationale and status in place (the row becomes a form), on the votes and AGM
-season page (``/votes``), the engagement page and the company page. An htmx request gets the changed fragment back (400 with the form and
-its messages on bad input); without JavaScript the browser is sent back to the page it came
-from (or shown the form again with the messages)."""
+season page (``/votes``), the engagement page and the company page. An htmx request gets the
+changed fragment back (400 with the form and its messages on bad input); without JavaScript
+the browser is sent back to the page it came from (or shown the form again with the
+messages). The votes page exports its votes for the proxy agent (CSV, XLSX)."""
 
 from __future__ import annotations
 
