@@ -36,13 +36,19 @@ class Escalation:
 
     engagement_id: int
     title: str
-    step_kind: str
+    step_kind: str | None  # None: the step is not readable (it always is, by visibility)
 
 
 @dataclass(frozen=True)
 class Flag:
     code: str  # "escalation" or "departs"
     text: str
+
+
+def escalated() -> sa.ColumnElement[bool]:
+    """An engagement under escalation: active, on a step of its ladder."""
+    return sa.and_(Engagement.status == EngagementStatus.ACTIVE,
+                   Engagement.current_step_id.is_not(None))
 
 
 def escalations_on(company_ids: Iterable[int]) -> dict[int, list[Escalation]]:
@@ -53,8 +59,8 @@ def escalations_on(company_ids: Iterable[int]) -> dict[int, list[Escalation]]:
         return {}
     rows = db.session.execute(
         sa.select(Engagement.company_id, Engagement.id, Engagement.title, LadderStep.kind)
-        .join(LadderStep, LadderStep.id == Engagement.current_step_id)
-        .where(Engagement.company_id.in_(ids), Engagement.status == EngagementStatus.ACTIVE)
+        .outerjoin(LadderStep, LadderStep.id == Engagement.current_step_id)
+        .where(Engagement.company_id.in_(ids), escalated())
         .order_by(Engagement.company_id, Engagement.id)
     ).all()
     found: dict[int, list[Escalation]] = {}
@@ -71,7 +77,9 @@ def flags(instruction: VoteInstruction | None, requested: VoteInstruction | None
     if instruction == VoteInstruction.FOR and item_kind in BOARD_ITEMS and escalations:
         engagements = "; ".join(
             _("“%(title)s” has reached the step “%(step)s”", title=e.title,
-              step=label("step", e.step_kind)) for e in escalations)
+              step=label("step", e.step_kind)) if e.step_kind
+            else _("“%(title)s” has escalated", title=e.title)
+            for e in escalations)
         text = (_("A vote for the directors of a company under escalation: %(engagements)s.",
                   engagements=engagements) if item_kind == VoteItemKind.DIRECTORS else
                 _("A vote for the annual report of a company under escalation: "

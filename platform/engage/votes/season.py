@@ -20,8 +20,7 @@ from sqlalchemy.orm import joinedload
 
 from engage.common.forms import FormError
 from engage.companies.models import Company, Holding
-from engage.engagements.models import Engagement, EngagementParticipant, EngagementStatus
-from engage.escalations.models import LadderStep
+from engage.engagements.models import Engagement, EngagementParticipant
 from engage.extensions import db
 from engage.votes import consistency
 from engage.votes.models import Vote, VoteInstruction, VoteStatus
@@ -116,9 +115,7 @@ def _in_period(column: Any, start: date | None, end: date | None) -> list[Any]:
 def escalated_company_ids() -> sa.Select:
     """Companies with an active, escalated engagement the organisation sees (the same rule
     as :func:`engage.votes.consistency.escalations_on`, as a subquery)."""
-    return (sa.select(Engagement.company_id)
-            .join(LadderStep, LadderStep.id == Engagement.current_step_id)
-            .where(Engagement.status == EngagementStatus.ACTIVE))
+    return sa.select(Engagement.company_id).where(consistency.escalated())
 
 
 def flagged_clause() -> sa.ColumnElement[bool]:
