@@ -1,4 +1,4 @@
-"""Revision 0021 gives each existing vote the kind of its item: a vote an escalation proposed
+"""Revision 0023 gives each existing vote the kind of its item: a vote an escalation proposed
 takes the kind of the ladder step its decision took; every other vote is "other"."""
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def test_existing_votes_get_the_kind_of_their_escalation_step(empty_database_url
                     review_id=review, engagement_id=engagement, kind="escalate",
                     ladder_step_id=step, reason="test", decided_by_organisation_id=org)
                 ).inserted_primary_key[0]
-        assert _engage(url, "db", "downgrade", "0020").exit_code == 0
+        assert _engage(url, "db", "downgrade", "0022").exit_code == 0
         items = {"Re-elect the directors": decisions["vote_against_directors"],
                  "Adopt the annual report": decisions["vote_against_annual_report"],
                  "A letter's vote": decisions["letter_to_board"],

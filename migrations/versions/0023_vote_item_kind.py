@@ -5,16 +5,16 @@
   proposed gets the kind of the ladder step its decision took (voting against the directors,
   against the annual report); every other existing vote is 'other': nothing recorded more.
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-11-30 07:40:00
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0021'
-down_revision = '0020'
+revision = '0023'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 
