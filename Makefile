@@ -20,8 +20,13 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[demo,test]'
 	touch $(STAMP)
 
+# English is the source language: its catalogue leaves every message as written (empty
+# translations), so its statistics ("1 of N messages (1%) translated") would read like a
+# failure. Only the translations' catalogues report how much of Engage they translate.
+SOURCE_CATALOGUE := $(TRANSLATIONS)/en/LC_MESSAGES/messages.po
+
 %.mo: %.po | $(STAMP)
-	$(BIN)/pybabel compile --statistics -i $< -o $@
+	$(BIN)/pybabel compile $(if $(filter $(SOURCE_CATALOGUE),$<),,--statistics) -i $< -o $@
 
 # Extract every marked string (babel.cfg) and merge it into each language's catalogue;
 # then translate the new, empty entries in nl/messages.po and run tests/test_i18n.py.

@@ -282,3 +282,52 @@ def test_loading_is_deterministic(db_session):
     assert second == first
     assert _snapshot(db_session) == first_rows
     assert sum(len(r) for r in first_rows.values()) > 500
+
+
+def test_the_readmes_walkthrough_works_on_the_demo_data(client, db_session, loaded):
+    """README, "Initiatives and companies": in the demo, Tallskog's Erik Johansson (who reads
+    English) signs on to the recruiting meat initiative, Lindeboom's Thomas Hendriks admits
+    it, and Scheldezeker's application waits beside it."""
+    from tests.conftest import login_ids
+    from tests.oidc_support import csrf_token
+
+    with system_scope("test", db_session):
+        meat = db_session.scalar(sa.select(Initiative).where(
+            Initiative.title == "Meat sourcing and labour conditions"))
+        people = {u.email: (u.id, u.locale) for u in db_session.scalars(sa.select(User))}
+        orgs = {o.slug: o.id for o in db_session.scalars(sa.select(Organisation))}
+        statuses = dict(db_session.execute(
+            sa.select(InitiativeMember.organisation_id, InitiativeMember.status)
+            .where(InitiativeMember.initiative_id == meat.id)).all())
+        meat_id, coordinator = meat.id, meat.coordinator_organisation_id
+    erik, erik_locale = people["erik.johansson@tallskog.example"]
+    thomas, thomas_locale = people["thomas.hendriks@lindeboom-am.example"]
+    assert erik_locale == thomas_locale == "en" and coordinator == orgs["lindeboom"]
+    assert orgs["tallskog"] not in statuses
+    assert statuses[orgs["scheldezeker"]] is MemberStatus.PENDING
+
+    login_ids(client, erik, orgs["tallskog"], "tallskog")
+    assert "Meat sourcing and labour conditions" in client.get("/initiatives").get_data(
+        as_text=True)
+    page = client.get(f"/initiatives/{meat_id}").get_data(as_text=True)
+    assert "Sign on to this initiative" in page
+    applied = client.post(f"/initiatives/{meat_id}/sign-on", data={
+        "role": "supporter", "committed_resources": "One analyst for two dialogues",
+        "aum_committed_eur": "1200000000", "conflict_of_interest": "",
+        "independence_confirmed": "yes", "csrf_token": csrf_token(client)})
+    assert applied.status_code == 303
+
+    login_ids(client, thomas, orgs["lindeboom"], "lindeboom")
+    assert "New application to “Meat sourcing and labour conditions”" in client.get(
+        "/notifications").get_data(as_text=True)
+    with system_scope("test", db_session):
+        member_id = db_session.scalar(sa.select(InitiativeMember.id).where(
+            InitiativeMember.initiative_id == meat_id,
+            InitiativeMember.organisation_id == orgs["tallskog"]))
+    admitted = client.post(f"/initiatives/{meat_id}/members/{member_id}/admit",
+                           data={"csrf_token": csrf_token(client)})
+    assert admitted.status_code == 303
+
+    login_ids(client, erik, orgs["tallskog"], "tallskog")
+    assert ("Your organisation was admitted to “Meat sourcing and labour conditions”"
+            in client.get("/notifications").get_data(as_text=True))

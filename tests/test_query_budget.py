@@ -11,6 +11,7 @@ from itertools import count
 
 import pytest
 
+from engage.audit.models import AuditEvent
 from engage.companies.models import CompanyFollow
 from engage.engagements.models import Engagement, Letter, LetterDecline, Visibility
 from engage.escalations.models import EscalationLadder, EscalationTask, StepKind
@@ -28,16 +29,26 @@ _serial = count(1)
 PAGES = [
     "/",
     "/engagements",
+    # The list filtered and sorted (engage.common.listing): still one count and one page.
+    "/engagements?overdue=1&initiative={initiative}&role=lead&q=engagement&sort=-company",
+    "/engagements?status=active&step=letter_to_board&severity=8&sort=next_due",
+    "/engagements?status=bogus&sort=nonsense&page=1",
     "/engagements/{engagement}",
     "/engagements/{engagement}/timeline",
     "/engagements/{engagement}/ladder",
     "/ladders/templates",
     "/letters/{letter}",
     "/initiatives",
+    "/initiatives?q=initiative&status=active&mine=lead&overdue=1&sort=-coordinator",
+    "/initiatives?theme=nonsense&sort=theme",
     "/initiatives/{initiative}",
     "/companies",
+    "/companies?q=company&sector=Apparel&country=NL&exclusion=not_excluded&overdue=1&sort=-rating",
+    "/companies?rating=CCC&exclusion=tobacco&sort=country",
     "/companies/{company}",
     "/reviews",
+    "/reviews?q=company&initiative={initiative}&reason=milestone_overdue&role=lead&overdue=1&sort=-company",
+    "/reviews?step=letter_to_board&sort=deadline",
     "/reports",
     "/votes",
     "/votes?period=all&flagged=1",
@@ -48,6 +59,8 @@ PAGES = [
     "/organisation/users",
     "/organisation/sso",
     "/organisation/tokens",
+    "/organisation/audit",
+    "/organisation/audit?actor=user&action=update&object_type=engagement&since=2000-01-01&until=2099-12-31",
 ]
 
 
@@ -95,6 +108,18 @@ def _grow(db_session, ids: dict[str, int], n: int) -> None:
                 user_id=ids["user"], organisation_id=org.id, kind=NotificationKind.REMINDER,
                 subject="Milestone due", dedupe_key=f"budget:{next(_serial)}"))
             f.api_token(org)
+            # The audit trail: entries by the admin about records with pages of their own
+            # (linked when visible) and about an engagement's records.
+            letter = f.letter(e)
+            for kind, record, after in (
+                    ("engagement", e.id, {"title": "Renamed"}),
+                    ("initiative", initiative.id, {"title": "=1+1"}),
+                    ("letter", letter.id, {"status": "sent"}),
+                    ("company", company.id, {"name": "Renamed N.V."}),
+                    ("milestone", m.id, {"engagement_id": e.id, "due_on": "2026-12-01"})):
+                db_session.add(AuditEvent(
+                    organisation_id=org.id, actor_id=ids["user"], action=f"{kind}.update",
+                    object_type=kind, object_id=str(record), after=after, context="budget"))
         db_session.commit()
 
 

@@ -58,9 +58,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for name in ("get_locale", "format_date", "format_datetime", "format_decimal",
                  "format_currency", "format_percent"):
         app.jinja_env.globals[name] = getattr(flask_babel, name)
-    from engage.common.labels import decision_summary, format_aum, html_time, label
+    from engage.common.labels import decision_summary, format_aum, html_time, label, label_choices
 
     app.jinja_env.globals["label"] = label
+    app.jinja_env.globals["label_choices"] = label_choices
     app.jinja_env.globals["html_time"] = html_time
     app.jinja_env.globals["decision_summary"] = decision_summary
     app.jinja_env.globals["format_aum"] = format_aum
@@ -75,6 +76,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     hosts.init_app(app)  # refuses untrusted Host headers before any of the above runs
 
     from engage.attachments.views import bp as attachments_bp
+    from engage.audit.views import bp as audit_bp
     from engage.auth.views import bp as auth_bp
     from engage.calendars.views import bp as calendars_bp
     from engage.companies.import_views import bp as imports_bp
@@ -99,7 +101,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for blueprint in (core_bp, auth_bp, organisations_bp, engagements_bp, escalations_bp,
                       notifications_bp, initiatives_bp, companies_bp, imports_bp,
                       reports_bp, calendars_bp, votes_bp, ladders_bp, attachments_bp,
-                      invitations_bp):
+                      invitations_bp, audit_bp):
         app.register_blueprint(blueprint)
 
     from engage import api

@@ -168,6 +168,8 @@ def from_environment() -> dict:
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("ENGAGE_TIMEZONE", "Europe/Amsterdam"),
         "ENGAGE_LANGUAGES": ("en", "nl"),
         "ENGAGE_PAGE_SIZE": int(os.environ.get("ENGAGE_PAGE_SIZE", "25")),
+        # The most audit entries one CSV export holds; more asks for narrower filters.
+        "ENGAGE_AUDIT_EXPORT_MAX": int(os.environ.get("ENGAGE_AUDIT_EXPORT_MAX", "50000")),
         # How long a web process keeps the home page's platform totals (engage.home.service).
         "ENGAGE_TOTALS_CACHE_SECONDS": int(os.environ.get("ENGAGE_TOTALS_CACHE_SECONDS", "300")),
         # Fernet key(s), comma-separated: the first encrypts, all decrypt (key rotation).

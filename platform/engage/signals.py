@@ -31,7 +31,7 @@ vote_recorded = _events.signal("vote-recorded", doc="""
 member_applied = _events.signal("member-applied", doc="""
     sender: the initiative member's id (pending).
     initiative: the Initiative; applicant: the applying organisation's name;
-    role_label: the role applied for, as shown; now.""")
+    role: the role applied for (its value); role_label: the role, as shown; now.""")
 
 membership_decided = _events.signal("membership-decided", doc="""
     sender: the initiative member's id, admitted or declined.
@@ -43,7 +43,8 @@ membership_decided = _events.signal("membership-decided", doc="""
 engagement_invited = _events.signal("engagement-invited", doc="""
     sender: the invitation's id (pending).
     organisation_id: the invited organisation; inviter: the inviting organisation's name;
-    title: the engagement's title; company: the company's name; role_label; now.""")
+    title: the engagement's title; company: the company's name; role: the role offered (its
+    value); role_label: the role, as shown; now.""")
 
 invitation_answered = _events.signal("invitation-answered", doc="""
     sender: the invitation's id, accepted or declined.
@@ -54,7 +55,9 @@ invitation_answered = _events.signal("invitation-answered", doc="""
 
 review_opened = _events.signal("review-opened", doc="""
     sender: the escalation review's id.
-    engagement_id; what: a function returning why, in the language it is called in; now.""")
+    engagement_id; cause: why, as data — {"reason": "milestone_overdue", "milestone": title,
+    "due_on": ISO date} or {"reason": "step_wait_elapsed", "step_kind", "wait_days",
+    "due_on"}; now.""")
 
 milestone_due = _events.signal("milestone-due", doc="""
     sender: the milestone's id, due within one of ENGAGE_REMINDER_DAYS.
@@ -68,6 +71,13 @@ decision_failed = _events.signal("decision-failed", doc="""
 letter_opened = _events.signal("letter-opened", doc="""
     sender: the letter's id, just opened for signing by a lead.
     engagement: the Engagement; title; now.""")
+
+signatures_withdrawn = _events.signal("signatures-withdrawn", doc="""
+    sender: the letter's id (a letter, statement, AGM question or resolution), just returned
+    to draft by a lead, which withdrew its signatures and declines.
+    engagement: the Engagement; title; document: the letter's kind (its value);
+    signed: ids of the organisations whose signature was withdrawn; declined: those whose
+    decline was; now.""")
 
 vote_requested = _events.signal("vote-requested", doc="""
     sender: the proposed vote's id, one per participating organisation.

@@ -20,7 +20,7 @@ from engage.organisations.tokens import create_token
 from engage.tenancy import as_organisation, system_scope
 
 from tests import factories as f
-from tests.escalations.conftest import LADDER, TODAY
+from tests.escalations.conftest import LADDER, NOW, TODAY
 
 
 @dataclass
@@ -110,6 +110,13 @@ def build_api_world(db_session) -> ApiWorld:
                          template=own, divestment=divestment)
         world.task = f.task(engagement, a)
         world.import_job = f.import_job(a, a_admin)
+        from engage.notifications.models import Notification, NotificationKind
+
+        world.notification = Notification(
+            user_id=a_member.id, organisation_id=a.id, kind=NotificationKind.REMINDER,
+            subject="A reminder", body="", link="/", dedupe_key="api-world:reminder",
+            created_at=NOW)
+        db_session.add(world.notification)
         db_session.flush()
     world.tokens = {
         "a_write": _token(db_session, a, a_member, "write", "a write"),

@@ -352,6 +352,7 @@ CASES: dict[str, dict[str, Any]] = {
     "PATCH /votes/{vote_id}": {
         "kind": "hidden", "params": lambda w: {"vote_id": w.vote.id},
         "body": {"instruction": "for", "rationale": "Changed by B"}},
+    "GET /notifications": {"kind": "list", "object": lambda w: w.notification.id},
     "GET /audit-events": {"kind": "list", "admin": True, "object": lambda w: w.audit_event_id},
     "GET /audit-events/{event_id}": {
         "kind": "hidden", "admin": True, "params": lambda w: {"event_id": w.audit_event_id}},

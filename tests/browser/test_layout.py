@@ -52,6 +52,7 @@ PAGES: list[tuple[str, str]] = [
     ("organisation-users", "/organisation/users"),
     ("organisation-sso", "/organisation/sso"),
     ("organisation-tokens", "/organisation/tokens"),
+    ("organisation-audit", "/organisation/audit"),
     ("imports", "/imports"),
     ("calendar", "/calendar"),
     ("ladder-templates", "/ladders/templates"),
@@ -320,6 +321,7 @@ def test_the_organisation_pages_share_their_tabs(site, browser, lead_session):
         for path, current in (("/organisation/users", "People and roles"),
                               ("/organisation/sso", "Single sign-on"),
                               ("/organisation/tokens", "API tokens"),
+                              ("/organisation/audit", "Audit trail"),
                               ("/imports", "Imports and screening"),
                               ("/calendar", "Calendar feed"),
                               ("/ladders/templates", "Ladder templates")):
@@ -330,7 +332,7 @@ def test_the_organisation_pages_share_their_tabs(site, browser, lead_session):
             expect(page.get_by_role("navigation", name="Main").locator("[aria-current=page]")
                    ).to_have_text("Organisation")
         assert all(names == seen[0] for names in seen), seen
-        assert len(seen[0]) == 6, seen[0]
+        assert len(seen[0]) == 7, seen[0]
     finally:
         context.close()
 

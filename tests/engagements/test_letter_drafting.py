@@ -106,10 +106,10 @@ def test_a_dutch_letter_and_the_text_that_stays_the_leads(client, db_session, wo
     assert response.status_code == 303
     dutch = _letter(db_session, letter_id)
     assert dutch.language.value == "nl" and dutch.edited_at is None
-    assert dutch.title.startswith("Brief aan de Raad van Bestuur van ")
-    assert dutch.body_text.startswith("Aan de Raad van Bestuur van ")
-    assert ("Zonder geloofwaardig antwoord zullen wij om een gesprek met de Raad van Bestuur "
-            "of haar voorzitter vragen.") in dutch.body_text
+    assert dutch.title.startswith("Brief aan het bestuur van ")
+    assert dutch.body_text.startswith("Aan het bestuur van ")
+    assert ("Zonder geloofwaardig antwoord zullen wij om een gesprek met het bestuur "
+            "of de voorzitter vragen.") in dutch.body_text
     assert "Wij vragen het bedrijf:\n- Pay a living wage." in dutch.body_text
     pdf = _pdf_text(client, letter_id)
     assert pdf.startswith("CONCEPT · niet verzonden Van ")
@@ -244,7 +244,7 @@ def test_the_api_drafts_opens_declines_and_a_sent_letter_never_changes(
     edited = client.patch(url, json={"language": "nl", "contact_name": "Ann Lee"}, headers=lead)
     assert edited.status_code == 200
     body = edited.get_json()
-    assert body["language"] == "nl" and body["body_text"].startswith("Aan de Raad van Bestuur")
+    assert body["language"] == "nl" and body["body_text"].startswith("Aan het bestuur van")
     assert body["contact_name"] == "Ann Lee" and body["declines"] == []
     early = client.post(f"{url}/declines", json={}, headers=co_lead)
     assert early.status_code == 409 and "not open for signing" in early.get_json()["detail"]
@@ -321,3 +321,75 @@ def test_the_api_signature_goes_under_the_text_the_signer_read(
     bad = client.post(f"{url}/signatures", data="{", content_type="application/json",
                       headers=lead)
     assert bad.status_code == 400 and bad.content_type == "application/problem+json"
+
+
+def test_organisations_whose_answers_are_withdrawn_are_told(client, db_session, world,
+                                                            letter_id):
+    """Back to draft: the signer and the decliner are notified, each of its own answer, in
+    its own language, with the document named by its kind; nobody else is."""
+    from engage.engagements.models import LetterKind
+    from engage.notifications.models import Notification, NotificationKind
+    from engage.organisations.models import User
+
+    with system_scope("test", db_session):
+        db_session.get(Letter, letter_id).kind = LetterKind.PUBLIC_STATEMENT
+        db_session.execute(sa.update(User).where(User.id == world.co_lead_user.id)
+                           .values(locale="nl"))
+        db_session.commit()
+    lead_token = act_as(client, world.lead_user, world.lead)
+    assert post(client, f"/letters/{letter_id}/open", lead_token).status_code == 303
+    token = act_as(client, world.supporter_user, world.supporter)
+    assert _sign(client, token, letter_id).status_code == 303
+    token = act_as(client, world.co_lead_user, world.co_lead)
+    assert post(client, f"/engagements/letters/{letter_id}/decline", token).status_code == 303
+
+    def told():
+        with system_scope("test"):
+            return {n.user_id: n for n in db_session.scalars(sa.select(Notification).where(
+                Notification.kind == NotificationKind.SIGNATURE_WITHDRAWN))}
+
+    assert told() == {}
+    lead_token = act_as(client, world.lead_user, world.lead)
+    assert post(client, f"/letters/{letter_id}/return-to-draft", lead_token,
+                withdraw_signatures="1").status_code == 303
+    notes = told()
+    assert set(notes) == {world.supporter_user.id, world.co_lead_user.id}
+    assert {n.link for n in notes.values()} == {f"/letters/{letter_id}"}
+    title = _letter(db_session, letter_id).title
+    # Each reads it as the page shows it, in its own language.
+    act_as(client, world.supporter_user, world.supporter)
+    page = html.unescape(client.get("/notifications").get_data(as_text=True))
+    assert f"Back to draft, your answer withdrawn: {title}" in page
+    assert "returned the statement" in page and "withdrew your organisation's signature" in page
+    act_as(client, world.co_lead_user, world.co_lead)
+    page = html.unescape(client.get("/notifications").get_data(as_text=True))
+    assert "de verklaring" in page and "trokken de afwijzing van uw organisatie in" in page
+    # Reopened, the participants are asked again to sign the new text.
+    lead_token = act_as(client, world.lead_user, world.lead)
+    with system_scope("test"):
+        asked = db_session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
+            Notification.kind == NotificationKind.LETTER_TO_SIGN))
+    assert post(client, f"/letters/{letter_id}/open", lead_token).status_code == 303
+    with system_scope("test"):
+        assert db_session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
+            Notification.kind == NotificationKind.LETTER_TO_SIGN)) == asked + 3
+    # Returned with no signature or decline given, nobody is told of a withdrawal.
+    assert post(client, f"/letters/{letter_id}/return-to-draft", lead_token).status_code == 303
+    assert set(told()) == {world.supporter_user.id, world.co_lead_user.id}
+
+
+def test_every_dutch_draft_calls_the_companys_board_het_bestuur(app, db_session, world):
+    """Letters, statements, AGM questions and resolutions speak of the board in one word,
+    the insurer's policy's: "het bestuur" (never "de Raad van Bestuur" in one and "het bestuur"
+    in another)."""
+    from engage.engagements.models import Engagement, LetterKind, LetterLanguage
+    from engage.escalations import drafting
+
+    with system_scope("test"):
+        engagement = db_session.get(Engagement, world.engagement.id)
+        drafts = {kind: drafting.generate(engagement, kind, LetterLanguage.NL, None,
+                                          NOW.date()) for kind in LetterKind}
+    for kind, (title, text) in drafts.items():
+        assert "Raad van Bestuur" not in title + text, kind
+    for kind in (LetterKind.LETTER_TO_BOARD, LetterKind.AGM_QUESTION, LetterKind.RESOLUTION):
+        assert "het bestuur" in " ".join(drafts[kind]), kind

@@ -116,3 +116,45 @@ def test_who_may_co_sign(client, db_session, coalition):
     token = act_as(client, c.coordinator_user, c.coordinator)
     refused = post(client, f"/engagements/letters/{letter_id}/sign", token, htmx=True)
     assert refused.status_code == 400 and "not open for signing" in refused.get_data(as_text=True)
+
+
+def test_signing_messages_name_the_document_by_its_kind(client, db_session, coalition):
+    """A statement is signed as a statement, in English and in Dutch: no message outside the
+    document's own page calls it a letter."""
+    from engage.engagements.models import Letter, LetterKind
+
+    c = coalition
+    letter_id = _open_letter(db_session, c.engagement)
+    with system_scope("test", db_session):
+        db_session.get(Letter, letter_id).kind = LetterKind.PUBLIC_STATEMENT
+        db_session.add(EngagementParticipant(engagement_id=c.engagement.id,
+                                             organisation_id=c.member.id,
+                                             role=ParticipantRole.SUPPORTER))
+        db_session.commit()
+    token = act_as(client, c.member_user, c.member)
+    url = f"/engagements/letters/{letter_id}"
+    page = client.get(f"/engagements/{c.engagement.id}").get_data(as_text=True)
+    assert "Read the statement" in page and "Read the letter" not in page
+    declined = post(client, f"{url}/decline", token)
+    assert declined.status_code == 303
+    page = client.get(declined.headers["Location"]).get_data(as_text=True)
+    assert "Your organisation has declined to sign the statement." in page
+    assert "may still sign while the statement is open" in page
+    signed = post(client, f"{url}/sign", token)
+    assert signed.status_code == 303
+    page = client.get(signed.headers["Location"]).get_data(as_text=True)
+    assert "Your organisation has co-signed the statement." in page
+    again = post(client, f"{url}/sign", token, htmx=True)
+    assert again.status_code == 400
+    assert "signed this statement already" in again.get_data(as_text=True)
+    # The same in Dutch: "verklaring", never "brief".
+    with system_scope("test", db_session):
+        db_session.get(type(c.member_user), c.member_user.id).locale = "nl"
+        db_session.commit()
+    again = post(client, f"{url}/sign", token, htmx=True).get_data(as_text=True)
+    assert "Uw organisatie heeft deze verklaring al getekend." in again
+    with system_scope("test", db_session):
+        db_session.get(Letter, letter_id).status = LetterStatus.DRAFT
+        db_session.commit()
+    refused = post(client, f"{url}/sign", token, htmx=True).get_data(as_text=True)
+    assert "Deze verklaring staat niet open voor ondertekening." in refused

@@ -137,6 +137,10 @@ def test_escalating_to_a_letter_drafts_it_for_the_leads_once(app, world, review_
         db_session.commit()
     to_sign = _count(db_session, Notification, Notification.kind == NotificationKind.LETTER_TO_SIGN)
     assert to_sign == 3  # one user in each participant: lead, co-lead, supporter
+    with system_scope("test"):
+        links = set(db_session.scalars(sa.select(Notification.link).where(
+            Notification.kind == NotificationKind.LETTER_TO_SIGN)))
+    assert links == {f"/letters/{letter.id}"}  # the document's own page, to read and sign
     # Applying again after a forced reset (a worker lost its claim) changes nothing.
     with system_scope("test"):
         db_session.execute(sa.update(Decision).values(apply_status=ApplyStatus.PENDING))

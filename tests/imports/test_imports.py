@@ -217,3 +217,19 @@ def test_a_large_generated_file_imports(iworld, n, capsys):
     with capsys.disabled():
         print(f"\n{n} lines: insert {result.seconds:.2f} s, update {again.seconds:.2f} s "
               f"({db.engine.dialect.name})")
+
+
+def test_imported_names_keep_their_folded_key_for_the_lists(iworld):
+    """Imports write with Core statements (no ORM validator runs): a new name, a renamed
+    company (the SQLite and the PostgreSQL update), and an exclusion-list line all keep
+    company.name_key, so the lists sort and find them."""
+    text = (f"name,isin,country\nÉLECTRICITÉ de France,FR0010242511,FR\n"
+            f"Ærø Apple,{APPLE},US\n")
+    exclusions = "company,country,category\nÅland Tobacco,FI,tobacco\n"
+    with system_scope("test import"):
+        imports.import_companies(text.encode(), "companies.csv")
+        imports.import_exclusions(exclusions.encode(), "exclusions.csv")
+        keys = dict(db.session.execute(sa.select(Company.name, Company.name_key)).all())
+    assert keys["ÉLECTRICITÉ de France"] == "electricite de france"
+    assert keys["Ærø Apple"] == "aero apple"  # renamed from Apple Inc.
+    assert keys["Åland Tobacco"] == "aland tobacco"

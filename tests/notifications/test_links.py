@@ -16,7 +16,7 @@ def test_links_are_the_stored_paths_with_or_without_a_request(app):
         assert not has_request_context()  # the sweep and the flows build them too
         assert links.engagement_link(12) == "/engagements/12"
         assert links.review_link(12, 5) == "/engagements/12#review-5"
-        assert links.letter_link(12, 3) == "/engagements/12#letter-3"
+        assert links.letter_link(3) == "/letters/3"
         assert links.vote_request_link(12, 8) == "/engagements/12#vote-8"
         assert links.divestment_link(12, 2) == "/engagements/12#divestment-2"
         assert links.task_link(12, 9) == "/engagements/12#task-9"

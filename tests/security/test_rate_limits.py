@@ -1,6 +1,6 @@
-"""Rate limits (engage.ratelimits): sign-in starts, callbacks, failed API tokens, imports and
-report downloads, each counted in memory and in the real Redis; over the limit a 429 with
-Retry-After, a page in words or problem+json under /api/."""
+"""Rate limits (engage.ratelimits): sign-in starts, callbacks, failed API tokens, imports,
+report and audit-trail downloads, each counted in memory and in the real Redis; over the
+limit a 429 with Retry-After, a page in words or problem+json under /api/."""
 
 from __future__ import annotations
 
@@ -124,6 +124,15 @@ def test_report_downloads_are_limited_per_user(client, db_session, admin, low, r
     for _ in range(2):
         assert client.get("/reports/download.csv?year=2026").status_code == 200
     _assert_429_page(client.get("/reports/download.csv?year=2026"))
+
+
+def test_audit_trail_exports_are_limited_per_user(client, db_session, admin, low,
+                                                  rate_limit_store):
+    low("ENGAGE_RATE_LIMIT_REPORTS", "2/minute")
+    for _ in range(2):
+        assert client.get("/organisation/audit/export.csv").status_code == 200
+    _assert_429_page(client.get("/organisation/audit/export.csv"))
+    assert client.get("/organisation/audit").status_code == 200  # reading is not limited
 
 
 def test_bad_limits_are_refused_at_start(monkeypatch):

@@ -28,6 +28,7 @@ FEATURE_APIS = (
     "engage.audit.api",
     "engage.reports.api",
     "engage.attachments.api",
+    "engage.notifications.api",
 )
 
 

@@ -30,6 +30,7 @@ from flask import current_app
 from engage import clock, config
 from engage.bench.activity import ESCALATED_STEP, Activity, Engagement, at
 from engage.bench.bulk import BulkWriter
+from engage.common.search import fold
 from engage.demo import data as demo
 from engage.extensions import db
 from engage.tenancy import system_scope
@@ -189,19 +190,21 @@ class _World(Activity):
         def rows():
             for i, row in enumerate(listed, start=1):
                 category = row["category"].strip()
-                yield (i, row["company"].strip(), None, None, row["country"].strip().upper(),
+                name = row["company"].strip()
+                yield (i, name, fold(name), None, None, row["country"].strip().upper(),
                        demo.EXCLUDED_SECTOR_BY_CATEGORY.get(category), None, None, "",
                        category, demo.EXCLUSION_REASONS[category], excluded_on, None, created)
             for i in range(len(listed) + 1, self.n.companies + 1):
                 rated = self.rng.random() < 0.8
-                yield (i, f"{SECTORS[i % len(SECTORS)]} Holding {i:06d} N.V.",
+                name = f"{SECTORS[i % len(SECTORS)]} Holding {i:06d} N.V."
+                yield (i, name, fold(name),
                        f"XS{i:010d}", f"5493{i:016d}", COUNTRIES[i % len(COUNTRIES)],
                        SECTORS[i % len(SECTORS)], RATINGS[i % len(RATINGS)] if rated else None,
                        self.day(-self.rng.randrange(10, 400)) if rated else None, "", None, "",
                        None, self.day(self.rng.randrange(5, 200)) if i % 10 == 0 else None,
                        created)
 
-        self.w.write("company", ("id", "name", "isin", "lei", "country", "sector",
+        self.w.write("company", ("id", "name", "name_key", "isin", "lei", "country", "sector",
                                  "esg_rating", "rated_on", "controversies",
                                  "exclusion_category", "exclusion_reason", "excluded_on",
                                  "next_agm_on", "created_at"), rows())
@@ -215,10 +218,11 @@ class _World(Activity):
         status = ["recruiting" if i % 10 == 0 else "closed" if i % 10 == 1 else "active"
                   for i in range(1, n + 1)]
         created = at(self.day(-1200))
-        self.w.write("initiative", ("id", "title", "theme", "description", "common_goals",
+        self.w.write("initiative", ("id", "title", "title_key", "theme", "description", "common_goals",
                                     "preparation", "status", "coordinator_organisation_id",
                                     "created_at"), (
-            (i, f"{THEMES[i % len(THEMES)]} initiative {i:05d}", THEMES[i % len(THEMES)],
+            (i, f"{THEMES[i % len(THEMES)]} initiative {i:05d}",
+             fold(f"{THEMES[i % len(THEMES)]} initiative {i:05d}"), THEMES[i % len(THEMES)],
              "Investors asking companies to respect human rights in their operations.",
              "Each company publishes a time-bound plan and reports on outcomes for people.",
              "Desk research and a common letter.", status[i - 1], coordinators[i - 1], created)
@@ -310,7 +314,8 @@ class _World(Activity):
                 status = ("active" if e.active else
                           "closed_success" if e.id % 2 else "closed_no_prospect")
                 step = (ESCALATED_STEP if e.profile == "escalated" else 1) if e.active else None
-                yield (e.id, e.company, e.initiative, f"{theme}: engagement {e.id:06d}",
+                title = f"{theme}: engagement {e.id:06d}"
+                yield (e.id, e.company, e.initiative, title, fold(title),
                        "collaborative" if e.initiative else "direct",
                        "reactive" if e.id % 3 else "proactive",
                        f"{theme} in the company's supply chain.", "Workers and their families",
@@ -319,7 +324,7 @@ class _World(Activity):
                        self.step_id(e.ladder, step) if step else None, at(e.started))
 
         self.w.write("engagement", (
-            "id", "company_id", "initiative_id", "title", "level", "trigger", "issue",
+            "id", "company_id", "initiative_id", "title", "title_key", "level", "trigger", "issue",
             "rights_holders", "severity_scale", "severity_scope", "severity_irremediability",
             "status", "started_on", "closed_on", "ladder_id", "current_step_id", "created_at"),
             rows())

@@ -180,6 +180,79 @@ LABELS = {
         "stakeholder_voice": _l("Hear the rights-holders and stakeholders"),
         "other": _l("Other"),
     },
+    # The audit trail: what kind of record an entry is about (its table), in words.
+    "object_type": {
+        "api_token": _l("API token"),
+        "attachment": _l("Attachment"),
+        "audit_event": _l("Audit trail"),
+        "calendar_feed": _l("Calendar feed"),
+        "company": _l("Company"),
+        "company_follow": _l("Company followed"),
+        "decision": _l("Decision"),
+        "dialogue_entry": _l("Dialogue entry"),
+        "dialogue_revision": _l("Dialogue entry correction"),
+        "divestment_review": _l("Divestment review"),
+        "engagement": _l("Engagement"),
+        "engagement_invitation": _l("Engagement invitation"),
+        "engagement_participant": _l("Engagement participant"),
+        "escalation_ladder": _l("Escalation ladder"),
+        "escalation_review": _l("Escalation review"),
+        "escalation_task": _l("Task"),
+        "holding": _l("Holding"),
+        "identity": _l("Sign-in identity"),
+        "import": _l("Import"),
+        "import_job": _l("Import job"),
+        "initiative": _l("Initiative"),
+        "initiative_member": _l("Initiative member"),
+        "ladder_step": _l("Ladder step"),
+        "letter": _l("Letter"),
+        "letter_decline": _l("Letter declined"),
+        "milestone": _l("Milestone"),
+        "milestone_reminder": _l("Milestone reminder"),
+        "note": _l("Private note"),
+        "notification": _l("Notification"),
+        "objective": _l("Objective"),
+        "org_membership": _l("Membership of the organisation"),
+        "organisation": _l("Organisation"),
+        "report": _l("Report"),
+        "resolution": _l("Shareholder resolution"),
+        "severity_assessment": _l("Severity assessment"),
+        "sign_in_failure": _l("Refused sign-in"),
+        "sign_on_attestation": _l("Sign-on attestation"),
+        "signature": _l("Signature"),
+        "sso_config": _l("Single sign-on settings"),
+        "sso_domain": _l("Single sign-on domain"),
+        "user_account": _l("Person"),
+        "user_session": _l("Sign-in session"),
+        "vote": _l("Vote"),
+    },
+    # Audit-trail events that are not a plain create, change or delete of a record.
+    "audit_action": {
+        "audit.export": _l("Audit trail exported"),
+        "auth.identity_linked": _l("Sign-in identity linked"),
+        "auth.login": _l("Signed in"),
+        "auth.login_failed": _l("Sign-in refused"),
+        "auth.logout": _l("Signed out"),
+        "auth.role_from_claim": _l("Role taken from the identity provider"),
+        "auth.role_kept": _l("Role kept (the identity provider named none)"),
+        "auth.sessions_ended": _l("Signed out everywhere"),
+        "auth.sign_in_reset": _l("Sign-in reset"),
+        "engagement_invitation.accepted": _l("Engagement invitation accepted"),
+        "engagement_invitation.declined": _l("Engagement invitation declined"),
+        "engagement_participant.left": _l("Left the engagement"),
+        "import.companies": _l("Companies imported"),
+        "import.exclusions": _l("Exclusion list imported"),
+        "import.holdings": _l("Holdings imported"),
+        "import.ratings": _l("ESG ratings imported"),
+        "initiative.handed_over": _l("Initiative handed over"),
+        "initiative_member.admitted": _l("Member admitted to the initiative"),
+        "initiative_member.declined": _l("Application to the initiative declined"),
+        "initiative_member.left": _l("Left the initiative"),
+        "initiative_member.removed": _l("Member removed from the initiative"),
+        "initiative_member.updated": _l("Initiative membership changed"),
+        "report.export": _l("Stewardship report exported"),
+        "sso.configured": _l("Single sign-on configured"),
+    },
 }
 
 
@@ -192,6 +265,11 @@ def label(group: str, value: object) -> str:
         return _("Q%(quarter)s %(year)s", quarter=quarter, year=year)
     words = LABELS.get(group, {}).get(str(key))
     return str(words) if words is not None else str(key)
+
+
+def label_choices(group: str) -> list[tuple[str, str]]:
+    """Every value of ``group`` with its words, in the order defined: a filter's options."""
+    return [(key, str(words)) for key, words in LABELS.get(group, {}).items()]
 
 
 def aum_in_documents(total) -> str:
@@ -238,3 +316,31 @@ def decision_summary(decision) -> str:
         return _("Close the engagement: %(outcome)s",
                  outcome=label("close_outcome", decision.close_outcome))
     return label("decision", kind).capitalize()
+
+
+# What happened to a record, by the verb the trail records it with.
+AUDIT_VERBS = {
+    "create": _l("%(object)s created"),
+    "update": _l("%(object)s changed"),
+    "delete": _l("%(object)s deleted"),
+}
+
+
+def object_type_words(object_type: str | None) -> str:
+    """A record's kind in words ("Milestone"); one not known reads "Other record"."""
+    if not object_type:
+        return ""
+    words = LABELS["object_type"].get(object_type)
+    return str(words) if words is not None else _("Other record")
+
+
+def audit_action(action: str) -> str:
+    """An audit-trail action in words: "Milestone changed", "Signed in" (never the stored
+    code). An action this version does not know reads "Other change"."""
+    words = LABELS["audit_action"].get(action)
+    if words is not None:
+        return str(words)
+    table, _sep, verb = action.rpartition(".")
+    if verb in AUDIT_VERBS and table in LABELS["object_type"]:
+        return str(AUDIT_VERBS[verb]) % {"object": object_type_words(table)}
+    return _("Other change")

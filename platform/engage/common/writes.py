@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from engage.audit import service as audit
-from engage.db import Base
+from engage.db import Base, OrgPrivate
 from engage.tenancy import TenancyError, current_scope, session_of
 
 
@@ -38,8 +38,14 @@ def insert_if_absent(model: type[Base], values: dict[str, Any], session=None) ->
         audit.record(
             f"{table.name}.create", object_type=table.name, object_id=new_id,
             after={"id": new_id, **after}, session=sess,
+            owner_organisation_id=_owner(model, values),
         )
     return new_id
+
+
+def _owner(model: type[Base], values: dict[str, Any]) -> int | None:
+    """The organisation a row of ``model`` is private to, if it is (see audit.on_behalf_of)."""
+    return values.get("organisation_id") if issubclass(model, OrgPrivate) else None
 
 
 def update_where(

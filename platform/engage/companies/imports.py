@@ -24,6 +24,7 @@ from engage import clock
 from engage.audit import service as audit
 from engage.companies import csvfile
 from engage.companies.csvfile import CellError
+from engage.common.search import fold
 from engage.companies.models import Company, EsgRating, ExclusionCategory, Holding
 from engage.db import utcnow
 from engage.extensions import db
@@ -233,8 +234,8 @@ def import_companies(source: csvfile.Source, filename: str, *, progress: Progres
         key = isin or lei or (name.lower(), country)
         if not lines.first(key, line) or (lei and isin and not lines.first(lei, line)):
             continue
-        values = {"name": name, "isin": isin, "lei": lei, "country": country,
-                  "sector": sector, "next_agm_on": agm}
+        values = {"name": name, "name_key": fold(name), "isin": isin, "lei": lei,
+                  "country": country, "sector": sector, "next_agm_on": agm}
         if existing is None:
             inserts.append({**values, "controversies": "", "exclusion_reason": ""})
         else:
@@ -246,7 +247,7 @@ def import_companies(source: csvfile.Source, filename: str, *, progress: Progres
     else:
         c = _COMPANY.c
         update = (sa.update(_COMPANY).where(c.id == sa.bindparam("_id")).values(
-            name=sa.bindparam("_name"),
+            name=sa.bindparam("_name"), name_key=sa.bindparam("_name_key"),
             isin=sa.func.coalesce(sa.bindparam("_isin", type_=sa.String), c.isin),
             lei=sa.func.coalesce(sa.bindparam("_lei", type_=sa.String), c.lei),
             country=sa.func.coalesce(sa.bindparam("_country", type_=sa.String), c.country),
@@ -260,13 +261,14 @@ def import_companies(source: csvfile.Source, filename: str, *, progress: Progres
 
 
 _UNNEST_UPDATE = sa.text(
-    "UPDATE company AS c SET name = v.name, isin = coalesce(v.isin, c.isin), "
+    "UPDATE company AS c SET name = v.name, name_key = v.name_key, isin = coalesce(v.isin, c.isin), "
     "lei = coalesce(v.lei, c.lei), country = coalesce(v.country, c.country), "
     "sector = coalesce(v.sector, c.sector), next_agm_on = coalesce(v.next_agm_on, c.next_agm_on) "
-    "FROM unnest(:ids, :names, :isins, :leis, :countries, :sectors, :agms) "
-    "AS v(id, name, isin, lei, country, sector, next_agm_on) WHERE c.id = v.id"
+    "FROM unnest(:ids, :names, :name_keys, :isins, :leis, :countries, :sectors, :agms) "
+    "AS v(id, name, name_key, isin, lei, country, sector, next_agm_on) WHERE c.id = v.id"
 ).bindparams(
     sa.bindparam("ids", type_=ARRAY(sa.Integer)), sa.bindparam("names", type_=ARRAY(sa.String)),
+    sa.bindparam("name_keys", type_=ARRAY(sa.String)),
     sa.bindparam("isins", type_=ARRAY(sa.String)), sa.bindparam("leis", type_=ARRAY(sa.String)),
     sa.bindparam("countries", type_=ARRAY(sa.String)),
     sa.bindparam("sectors", type_=ARRAY(sa.String)), sa.bindparam("agms", type_=ARRAY(sa.Date)),
@@ -279,6 +281,7 @@ def _update_companies_postgres(updates: list[dict], progress: Progress | None) -
     for chunk in _chunks(updates, progress):
         db.session.execute(_UNNEST_UPDATE, {
             "ids": [r["_id"] for r in chunk], "names": [r["_name"] for r in chunk],
+            "name_keys": [r["_name_key"] for r in chunk],
             "isins": [r["_isin"] for r in chunk], "leis": [r["_lei"] for r in chunk],
             "countries": [r["_country"] for r in chunk],
             "sectors": [r["_sector"] for r in chunk],

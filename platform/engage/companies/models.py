@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from engage.common.search import KEY_LENGTH, folded_default, keep_folded
 from engage.db import Base, OrgPrivate, StrEnum, TimestampMixin, UTCDateTime, enum_type
 
 if TYPE_CHECKING:
@@ -45,10 +46,13 @@ class Company(TimestampMixin, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200), index=True)
+    # The name folded for sorting and searching (engage.common.search): Altria before ATLANTIA.
+    name_key: Mapped[str] = mapped_column(sa.String(KEY_LENGTH), index=True,
+                                          default=folded_default("name"))
     isin: Mapped[str | None] = mapped_column(sa.String(12), unique=True)
     lei: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
-    country: Mapped[str | None] = mapped_column(sa.String(2))
-    sector: Mapped[str | None] = mapped_column(sa.String(100))
+    country: Mapped[str | None] = mapped_column(sa.String(2), index=True)
+    sector: Mapped[str | None] = mapped_column(sa.String(100), index=True)
     esg_rating: Mapped[EsgRating | None] = mapped_column(enum_type(EsgRating, "esg_rating"))
     rated_on: Mapped[date | None]
     controversies: Mapped[str] = mapped_column(sa.Text, default="")
@@ -71,6 +75,8 @@ class Company(TimestampMixin, Base):
             "esg_rating IS NULL OR rated_on IS NOT NULL", name="rating_has_date"
         ),
     )
+
+    _fold_name = keep_folded("name", "name_key")
 
     @property
     def is_excluded(self) -> bool:

@@ -6,13 +6,14 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, render_template, request, url_for
 from flask_babel import gettext as _
 
+from engage import clock
+from engage.common import listing
 from engage.common.answer import answer_write
 from engage.common.paging import current_page
-from engage.common.search import MAX_QUERY
 from engage.companies import queries, service
-from engage.companies.models import Company
+from engage.companies.models import Company, EsgRating
 from engage.companies.pages import draw_show
-from engage.extensions import db, htmx
+from engage.extensions import db
 from engage.security import Permission, current_user, load_or_404, requires
 
 bp = Blueprint("companies", __name__, url_prefix="/companies")
@@ -25,17 +26,29 @@ def load_company(company_id: int) -> Company:
 @bp.get("")
 @requires(Permission.READ)
 def index():
+    """The register, by name as people read it, or as the visitor filtered and sorted it
+    (the query string: engage.common.listing); each company with the engagements the
+    organisation sees on it, and how many of them are overdue."""
     page = current_page()
-    query = request.args.get("q", "").strip()[:MAX_QUERY]
-    stmt = queries.search(query)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
-    companies = db.session.scalars(stmt.limit(page.size).offset(page.offset)).all()
-    following = queries.followed_ids(current_user.id, [c.id for c in companies])
-    context = dict(companies=companies, total=total, page=page.number, pages=page.count(total),
-                   q=query, following=following)
-    if htmx:
-        return render_template("companies/_rows.html", **context)
-    return render_template("companies/index.html", **context)
+    today = clock.today()
+    sectors, countries = queries.sectors_and_countries()
+    shown = listing.read("companies.index", request.args,
+                         queries.list_filters(sectors, countries), queries.LIST_ORDERS, "name")
+    where = queries.listed_where(shown, today)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(
+        sa.select(Company.id).where(*where).subquery()))
+    companies = db.session.scalars(
+        sa.select(Company).where(*where)
+        .order_by(*shown.order_by(queries.LIST_ORDERS, Company.id))
+        .limit(page.size).offset(page.offset)).all()
+    ids = [c.id for c in companies]
+    counts = queries.engagement_counts(ids, today)
+    rows = [(c, *counts.get(c.id, (0, 0))) for c in companies]
+    following = queries.followed_ids(current_user.id, ids)
+    return listing.answer(shown, page.number, lambda template: render_template(
+        template, rows=rows, total=total, page=page.number, pages=page.count(total),
+        listing=shown, following=following, sectors=sectors, countries=countries,
+        esg_ratings=[r.value for r in EsgRating]), "companies/index.html", "companies/_rows.html")
 
 
 @bp.get("/<int:company_id>")

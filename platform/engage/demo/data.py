@@ -303,10 +303,10 @@ INITIATIVES = {
             ("pf-vakmensen", "supporter", "admitted", "Co-signs letters; votes.", 2_700_000_000,
              ""),
             ("groenbank", "observer", "admitted", "Follows the dialogues.", None, ""),
-            ("scheldezeker", "observer", "admitted", "Geen eigen capaciteit: volgt het initiatief "
+            # The application the coordinator finds waiting. Tallskog is no member yet: in the
+            # README's walkthrough its people (who read English) sign on, and Lindeboom admits.
+            ("scheldezeker", "observer", "pending", "Geen eigen capaciteit: volgt het initiatief "
              "via de fiduciair manager en de kwartaalrapportage.", None, ""),
-            ("tallskog", "supporter", "pending", "Offers one analyst for two dialogues.",
-             1_200_000_000, "None known."),
         ],
     ),
 }

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from engage import clock
 from engage.common.answer import answer_write
 from engage.engagements import service
+from engage.engagements.labels import document_noun
 from engage.engagements.models import Engagement, Letter, Milestone, Objective
 from engage.engagements.pages import (
     bp,
@@ -221,7 +222,8 @@ def co_sign(letter: Letter):
         lambda: service.co_sign(letter, **acting(), seen_version=version),
         engagement_id=engagement_id,
         key=f"letter-{letter_id}", fragment=_letter_fragment(letter_id, engagement_id),
-        message=_("Your organisation has co-signed the letter."))
+        message=_("Your organisation has co-signed the %(document)s.",
+                  document=document_noun(letter.kind)))
 
 
 @bp.post("/letters/<int:letter_id>/decline")
@@ -236,7 +238,8 @@ def decline_letter(letter: Letter):
         lambda: decline(letter, **acting(), now=clock.now(), reason=form.get("reason", "")),
         engagement_id=engagement_id, key=f"letter-{letter_id}",
         fragment=_letter_fragment(letter_id, engagement_id), values=form.to_dict(),
-        message=_("Your organisation has declined to sign the letter."))
+        message=_("Your organisation has declined to sign the %(document)s.",
+                  document=document_noun(letter.kind)))
 
 
 @bp.post("/letters/<int:letter_id>/send")

@@ -117,7 +117,7 @@ def invite(engagement: Engagement, *, actor, organisation_id: int, invitee_id: A
     signals.engagement_invited.send(
         invitation.id, organisation_id=org.id, inviter=_name(organisation_id),
         title=engagement.title, company=engagement.company.name,
-        role_label=ROLE_LABELS[chosen], now=now)
+        role=chosen.value, role_label=ROLE_LABELS[chosen], now=now)
     return invitation
 
 

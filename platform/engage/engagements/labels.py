@@ -70,6 +70,14 @@ CONCLUSIONS = {
 }
 DECISION_KINDS = {"escalate": _l("escalate"), "extend": _l("extend the deadline"),
                   "close": _l("close the engagement")}
+# What a co-signed document is called in a sentence, by its kind (LetterKind's values), so
+# no message calls a statement, an AGM question or a resolution a letter.
+DOCUMENT_NOUNS = {
+    "letter_to_board": _l("letter"),
+    "public_statement": _l("statement"),
+    "agm_question": _l("question"),
+    "resolution": _l("resolution"),
+}
 SEVERITY = {
     "severity_scale": (_l("Scale"), _l("How grave is the harm to the people affected? "
                                        "1 minor – 5 life, health or liberty at stake.")),
@@ -78,6 +86,11 @@ SEVERITY = {
     "severity_irremediability": (_l("Irremediability"), _l(
         "How hard is it to put right? 1 easily remedied – 5 cannot be undone.")),
 }
+
+
+def document_noun(kind) -> str:
+    """The document's noun in the current language ("letter", "statement", …)."""
+    return str(DOCUMENT_NOUNS.get(getattr(kind, "value", kind), DOCUMENT_NOUNS["letter_to_board"]))
 
 
 def context() -> dict:

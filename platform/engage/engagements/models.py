@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
+from engage.common.search import KEY_LENGTH, folded_default, keep_folded
 from engage.db import (
     Base,
     EngagementShared,
@@ -151,6 +152,9 @@ class Engagement(TenantScoped, TimestampMixin, Base):
         sa.ForeignKey("initiative.id", ondelete="RESTRICT"), index=True
     )
     title: Mapped[str] = mapped_column(sa.String(200))
+    # The title folded for sorting and searching (engage.common.search).
+    title_key: Mapped[str] = mapped_column(sa.String(KEY_LENGTH), index=True,
+                                           default=folded_default("title"))
     level: Mapped[EngagementLevel] = mapped_column(enum_type(EngagementLevel, "engagement_level"))
     trigger: Mapped[EngagementTrigger] = mapped_column(
         enum_type(EngagementTrigger, "engagement_trigger")
@@ -214,6 +218,8 @@ class Engagement(TenantScoped, TimestampMixin, Base):
         sa.Index("ix_engagement_active", "id", sqlite_where=sa.text("status = 'active'"),
                  postgresql_where=sa.text("status = 'active'")),
     )
+
+    _fold_title = keep_folded("title", "title_key")
 
     @hybrid_property
     def severity(self) -> int:

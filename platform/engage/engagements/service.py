@@ -19,6 +19,7 @@ from engage import signals
 from engage.clock import local_date
 from engage.common.forms import ID_MAX, FormError, parse_choice, parse_date, parse_int, parse_text
 from engage.db import utcnow
+from engage.engagements.labels import document_noun
 from engage.engagements.models import (
     STAGES,
     DialogueEntry,
@@ -385,19 +386,21 @@ def co_sign(letter: Letter, *, actor: User, organisation_id: int,
     ``seen_version`` (the letter's ``signing_version`` as the signer's page showed it) makes
     sure the signature goes under the text the signer read, not one reopened since."""
     _check_actor(actor, organisation_id)
+    document = document_noun(letter.kind)
     if participant_role(letter.engagement_id, organisation_id) not in EngagementParticipant.ACTING_ROLES:
         raise EngagementError(_("Only organisations that take part in this engagement can "
-                                "co-sign its letters."))
+                                "co-sign this %(document)s.", document=document))
     refuse_if_sent(letter)
     if letter.status != LetterStatus.OPEN_FOR_SIGNING:
-        raise EngagementError(_("This letter is not open for signing."))
+        raise EngagementError(_("This %(document)s is not open for signing.", document=document))
     if seen_version is not None and seen_version != letter.signing_version:
-        raise LetterChanged(_("The letter's text changed since you opened it: read it again "
-                              "before signing."))
+        raise LetterChanged(_("The text of this %(document)s changed since you opened it: read "
+                              "it again before signing.", document=document))
     signed = db.session.scalar(sa.select(Signature.id).where(
         Signature.letter_id == letter.id, Signature.organisation_id == organisation_id))
     if signed is not None:
-        raise EngagementError(_("Your organisation has signed this letter already."))
+        raise EngagementError(_("Your organisation has signed this %(document)s already.",
+                                document=document))
     # An organisation that declined may still sign while the letter is open: it then no
     # longer declines.
     db.session.execute(sa.delete(LetterDecline).where(

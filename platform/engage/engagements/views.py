@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import render_template, request, url_for
 
 from engage import clock
+from engage.common import listing
 from engage.common.answer import answer_write
 from engage.common.forms import parse_int
 from engage.common.paging import current_page
@@ -18,7 +19,13 @@ from engage.companies.queries import search
 from engage.engagements import progress
 from engage.engagements.models import Engagement
 from engage.engagements.pages import bp, load_engagement, render_page, timeline_context
-from engage.engagements.queries import engagement_list, next_due_on
+from engage.engagements.queries import (
+    LIST_FILTERS,
+    LIST_ORDERS,
+    engagement_list,
+    listed_where,
+    next_due_on,
+)
 from engage.engagements.service import create_engagement
 from engage.extensions import db, htmx
 from engage.security import Permission, acting, current_org, requires
@@ -29,15 +36,33 @@ COMPANY_CHOICES = 50
 @bp.get("")
 @requires(Permission.READ)
 def index():
-    """Every engagement the organisation can see, most severe for people first."""
+    """Every engagement the organisation can see, most severe for people first, or as the
+    visitor filtered and sorted it (the query string: engage.common.listing)."""
+    from engage.initiatives.models import Initiative
+
     page = current_page()
+    today = clock.today()
+    shown = listing.read("engagements.index", request.args, LIST_FILTERS, LIST_ORDERS,
+                         "priority")
+    where = listed_where(shown, current_org.id, today)
+    if where:
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(
+            sa.select(Engagement.id).join(Company, Company.id == Engagement.company_id)
+            .where(*where).subquery()))
+    else:
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(Engagement))
     query = (engagement_list(Company.name, next_due_on().label("next_due_on"),
-                             *progress.columns(clock.today()))
-             .join(Company, Company.id == Engagement.company_id))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Engagement))
+                             *progress.columns(today))
+             .join(Company, Company.id == Engagement.company_id).where(*where)
+             .order_by(None).order_by(*shown.order_by(LIST_ORDERS, Engagement.id)))
     rows = db.session.execute(query.limit(page.size).offset(page.offset)).all()
-    return render_template("engagements/index.html", rows=rows, page=page.number, total=total,
-                           pages=page.count(total))
+    initiatives = db.session.execute(
+        sa.select(Initiative.id, Initiative.title).order_by(Initiative.title_key, Initiative.id)
+    ).all()
+    return listing.answer(shown, page.number, lambda template: render_template(
+        template, rows=rows, page=page.number, total=total, pages=page.count(total),
+        listing=shown, today=today, initiatives=initiatives),
+        "engagements/index.html", "engagements/_list.html")
 
 
 @bp.get("/<int:engagement_id>")

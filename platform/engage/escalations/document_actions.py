@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from engage import clock
+from engage.engagements import labels
 from engage.engagements.actions import _answer_in_place, _letter_fragment
 from engage.engagements.models import Engagement, Letter, LetterKind, LetterStatus
 from engage.engagements.pages import bp
@@ -59,6 +60,12 @@ def document_status(letter: Letter) -> str:
     if kind is not None and letter.status == LetterStatus.SENT:
         return str(DONE_WORDS[kind.done])
     return label("letter_status", letter.status)
+
+
+@bp.app_template_global("document_noun")
+def document_noun(letter: Letter) -> str:
+    """What the document is called in a sentence: letter, statement, question, resolution."""
+    return labels.document_noun(letter.kind)
 
 
 @bp.app_template_global("document_places")

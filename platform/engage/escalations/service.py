@@ -17,12 +17,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import format_date, ngettext
-from flask_babel import gettext as _
 
 from engage import signals
+from engage.audit import service as audit
 from engage.clock import local_date
-from engage.common.labels import label
 from engage.common.writes import insert_if_absent, update_where
 from engage.companies import jobs as import_jobs
 from engage.engagements.models import Engagement, EngagementStatus, Milestone
@@ -134,9 +132,8 @@ def open_overdue_reviews(now: datetime) -> list[str]:
             if _open_review(key, now, engagement_id=m.engagement_id, milestone_id=m.id,
                             deadline_version=m.deadline_version, due_at=_midnight(m.due_on),
                             reason=ReviewReason.MILESTONE_OVERDUE,
-                            what=lambda m=m: _(
-                                "Milestone “%(title)s” was due on %(date)s and is unmet.",
-                                title=m.title, date=format_date(m.due_on))):
+                            cause={"reason": "milestone_overdue", "milestone": m.title,
+                                   "due_on": m.due_on.isoformat()}):
                 opened.append(key)
     return opened
 
@@ -171,13 +168,9 @@ def open_step_reviews(now: datetime) -> list[str]:
             key, due_on = f"step:{d.id}", due_at.date()
             if _open_review(key, now, engagement_id=d.engagement_id, ladder_step_id=d.step_id,
                             due_at=due_at, reason=ReviewReason.STEP_WAIT_ELAPSED,
-                            what=lambda d=d, due_on=due_on: ngettext(
-                                "The %(num)d day's wait after the step “%(step)s” ran out "
-                                "on %(date)s.",
-                                "The %(num)d days' wait after the step “%(step)s” ran out "
-                                "on %(date)s.",
-                                d.wait_days, step=label("step_kind", d.kind),
-                                date=format_date(due_on))):
+                            cause={"reason": "step_wait_elapsed",
+                                   "step_kind": getattr(d.kind, "value", d.kind),
+                                   "wait_days": d.wait_days, "due_on": due_on.isoformat()}):
                 opened.append(key)
     return opened
 
@@ -218,10 +211,10 @@ def open_look_again_reviews(now: datetime) -> list[str]:
     return opened
 
 
-def _open_review(key: str, now: datetime, *, what: Callable[[], str], **values) -> bool:
+def _open_review(key: str, now: datetime, *, cause: dict[str, Any], **values) -> bool:
     """Insert the review unless its trigger key exists, announce it (the leads are told),
     commit: one unit.
-    ``what`` says why, in the language it is called in (each recipient's).
+    ``cause`` says why, as data (the notification says it in each reader's language).
 
     The INSERT comes first, so the unit takes the write lock before it reads (on SQLite a
     transaction that reads and then writes can deadlock with another writer)."""
@@ -230,7 +223,7 @@ def _open_review(key: str, now: datetime, *, what: Callable[[], str], **values) 
             EscalationReview, {"trigger_key": key, "opened_at": now, "status": "open", **values})
         if review_id is not None:
             signals.review_opened.send(review_id, engagement_id=values["engagement_id"],
-                                       what=what, now=now)
+                                       cause=cause, now=now)
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -331,33 +324,39 @@ def apply_and_deliver(decision_id: int, now: datetime, flow_run_id: str | None =
 def apply_decision(decision_id: int, now: datetime, flow_run_id: str | None = None) -> ApplyStatus | None:
     """Carry out a decision once: claim it (a conditional UPDATE), apply its effects and
     mark it done in one transaction; on error mark it failed with the reason. Returns the
-    new status, or None when someone else holds it or it is done."""
+    new status, or None when someone else holds it or it is done.
+
+    What it writes is recorded in the trail of the organisation that decided (a row private
+    to another organisation, such as its vote, in that one's), via ``decision:<id>``."""
     with system_scope(APPLY):
-        values = {"apply_status": ApplyStatus.RUNNING, "apply_claimed_at": now,
-                  "apply_attempts": Decision.__table__.c.apply_attempts + 1, "apply_error": ""}
-        if flow_run_id:
-            values["flow_run_id"] = flow_run_id
-        claimed = update_where(Decision, decision_id, _claimable(now), values)
-        db.session.commit()
-        if not claimed:
-            return None
-        try:
-            decision = db.session.get(Decision, decision_id)
-            effect = _apply(decision, now)
-            decision.apply_status = ApplyStatus.DONE
-            decision.applied_at = now
+        decided_by = db.session.scalar(sa.select(Decision.decided_by_organisation_id)
+                                       .where(Decision.id == decision_id))
+        with audit.on_behalf_of(decided_by, f"decision:{decision_id}"):
+            values = {"apply_status": ApplyStatus.RUNNING, "apply_claimed_at": now,
+                      "apply_attempts": Decision.__table__.c.apply_attempts + 1, "apply_error": ""}
+            if flow_run_id:
+                values["flow_run_id"] = flow_run_id
+            claimed = update_where(Decision, decision_id, _claimable(now), values)
             db.session.commit()
-            log.info("decision %s applied: %s", decision_id, effect)
-            return ApplyStatus.DONE
-        except Exception as exc:
-            db.session.rollback()
-            log.exception("decision %s could not be applied", decision_id)
-            error = f"{type(exc).__name__}: {exc}"[:ERROR_LENGTH]
-            update_where(Decision, decision_id, Decision.apply_status == ApplyStatus.RUNNING,
-                         {"apply_status": ApplyStatus.FAILED, "apply_error": error})
-            _tell_leads_if_given_up(decision_id, error, now)
-            db.session.commit()
-            return ApplyStatus.FAILED
+            if not claimed:
+                return None
+            try:
+                decision = db.session.get(Decision, decision_id)
+                effect = _apply(decision, now)
+                decision.apply_status = ApplyStatus.DONE
+                decision.applied_at = now
+                db.session.commit()
+                log.info("decision %s applied: %s", decision_id, effect)
+                return ApplyStatus.DONE
+            except Exception as exc:
+                db.session.rollback()
+                log.exception("decision %s could not be applied", decision_id)
+                error = f"{type(exc).__name__}: {exc}"[:ERROR_LENGTH]
+                update_where(Decision, decision_id, Decision.apply_status == ApplyStatus.RUNNING,
+                             {"apply_status": ApplyStatus.FAILED, "apply_error": error})
+                _tell_leads_if_given_up(decision_id, error, now)
+                db.session.commit()
+                return ApplyStatus.FAILED
 
 
 def _tell_leads_if_given_up(decision_id: int, error: str, now: datetime) -> None:

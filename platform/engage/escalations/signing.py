@@ -20,13 +20,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from engage import signals
 from engage.clock import local_date
 from engage.common.forms import TEXT_MAX, parse_choice, parse_text
 from engage.common.writes import insert_if_absent
+from engage.engagements import labels
 from engage.engagements.models import (
     Engagement,
     Letter,
@@ -55,17 +55,10 @@ REASON_MAX = 2_000
 _EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
 
 
-# What the document is called in a sentence: a letter, or a statement, AGM question or
-# resolution (escalations.documents), so no page calls a resolution a letter.
-_NOUNS = {
-    LetterKind.PUBLIC_STATEMENT: _l("statement"),
-    LetterKind.AGM_QUESTION: _l("question"),
-    LetterKind.RESOLUTION: _l("resolution"),
-}
-
-
 def noun(letter: Letter) -> str:
-    return str(_NOUNS.get(letter.kind, _l("letter")))
+    """What the document is called in a sentence: a letter, or a statement, AGM question or
+    resolution (escalations.documents), so no page calls a resolution a letter."""
+    return labels.document_noun(letter.kind)
 
 
 class LetterNotInState(EngagementError):
@@ -198,7 +191,8 @@ def return_to_draft(letter: Letter, *, actor: User, organisation_id: int, now: d
                     withdraw_signatures: bool = False) -> Letter:
     """A lead takes an open letter back to draft to change it. Its signatures and declines
     were given to the text as it is: they are withdrawn, and when there are any the lead
-    must confirm that (``withdraw_signatures``) — nothing is withdrawn silently."""
+    must confirm that (``withdraw_signatures``) — nothing is withdrawn silently: the
+    organisations whose signature or decline went are told."""
     _as_lead(letter, actor, organisation_id)
     _refuse_unless(letter, LetterStatus.OPEN_FOR_SIGNING)
     signed = db.session.scalar(sa.select(sa.func.count()).select_from(Signature)
@@ -209,12 +203,19 @@ def return_to_draft(letter: Letter, *, actor: User, organisation_id: int, now: d
             "withdraws its signature: confirm to go on.",
             "%(num)d organisations have signed this text. Returning the %(document)s to draft "
             "withdraws their signatures: confirm to go on.", signed, document=noun(letter))})
+    signed_by = sorted(row.organisation_id for row in letter.signatures)
+    declined_by = sorted(row.organisation_id for row in letter.declines)
     for row in (*letter.signatures, *letter.declines):
         db.session.delete(row)
     letter.status = LetterStatus.DRAFT
     letter.opened_at = None
     db.session.flush()
     db.session.expire(letter, ["signatures", "declines"])
+    if signed_by or declined_by:
+        # Withdrawn answers are told to those who gave them, not only audited.
+        signals.signatures_withdrawn.send(
+            letter.id, engagement=letter.engagement, title=letter.title,
+            document=letter.kind.value, signed=signed_by, declined=declined_by, now=now)
     return letter
 
 
@@ -225,7 +226,7 @@ def decline(letter: Letter, *, actor: User, organisation_id: int, now: datetime,
     _check_actor(actor, organisation_id)
     if participant_role(letter.engagement_id, organisation_id) is None:
         raise EngagementError(_("Only organisations that take part in this engagement can "
-                                "sign or decline its letters."))
+                                "sign or decline this %(document)s.", document=noun(letter)))
     _refuse_unless(letter, LetterStatus.OPEN_FOR_SIGNING)
     errors: dict[str, str] = {}
     text = parse_text(reason, "reason", errors, max_length=REASON_MAX)

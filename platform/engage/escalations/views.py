@@ -3,12 +3,14 @@ while the orchestrator carries a decision out, and the letters it produces."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Blueprint, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
-from engage import orchestrator
+from engage import clock, orchestrator
+from engage.common import listing
 from engage.common.answer import answer_write
 from engage.common.forms import parse_date, parse_int
 from engage.common.paging import current_page
@@ -17,8 +19,9 @@ from engage.engagements.models import Engagement, Letter
 from engage.engagements.pages import draw_page, load_engagement
 from engage.escalations import documents, letters
 from engage.escalations.models import ApplyStatus, Decision, EscalationReview
-from engage.escalations.queries import count_decidable_reviews, decidable_reviews
+from engage.escalations.queries import LIST_FILTERS, LIST_ORDERS, listed_reviews
 from engage.extensions import db, htmx
+from engage.initiatives.models import Initiative
 from engage.security import Permission, can, current_org, current_user, load_or_404, requires
 
 bp = Blueprint("escalations", __name__)
@@ -48,17 +51,25 @@ def load_letter(letter_id: int) -> Letter:
 @bp.get("/reviews")
 @requires(Permission.READ)
 def inbox():
-    """Every open review this organisation decides (it leads or co-leads), oldest first."""
+    """Every open review this organisation decides (it leads or co-leads), oldest first, or
+    as the visitor filtered and sorted them (the query string: engage.common.listing)."""
     page = current_page()
-    reviews = db.session.scalars(
-        decidable_reviews(current_org.id)
-        .options(selectinload(EscalationReview.engagement).selectinload(Engagement.company),
-                 selectinload(EscalationReview.milestone))
+    today = clock.today()
+    shown = listing.read("escalations.inbox", request.args, LIST_FILTERS, LIST_ORDERS, "opened")
+    rows, count = listed_reviews(current_org.id, shown, today)
+    rows = db.session.execute(
+        rows.options(contains_eager(EscalationReview.engagement).contains_eager(Engagement.company),
+                     selectinload(EscalationReview.milestone))
         .limit(page.size).offset(page.offset)
     ).all()
-    total = count_decidable_reviews(current_org.id)
-    return render_template("escalations/inbox.html", reviews=reviews, total=total,
-                           page=page.number, pages=page.count(total))
+    total = db.session.scalar(count)
+    initiatives = db.session.execute(
+        sa.select(Initiative.id, Initiative.title).order_by(Initiative.title_key, Initiative.id)
+    ).all()
+    return listing.answer(shown, page.number, lambda template: render_template(
+        template, rows=rows, total=total, page=page.number, pages=page.count(total),
+        listing=shown, today=today, initiatives=initiatives),
+        "escalations/inbox.html", "escalations/_inbox_list.html")
 
 
 @bp.post("/reviews/<int:review_id>/decision")

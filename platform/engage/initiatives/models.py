@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from engage.common.search import KEY_LENGTH, folded_default, keep_folded
 from engage.db import (
     Base,
     LeadRoles,
@@ -53,6 +54,9 @@ class Initiative(TenantScoped, TimestampMixin, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(sa.String(200))
+    # The title folded for sorting and searching (engage.common.search).
+    title_key: Mapped[str] = mapped_column(sa.String(KEY_LENGTH), index=True,
+                                           default=folded_default("title"))
     theme: Mapped[str] = mapped_column(sa.String(100), index=True)
     description: Mapped[str] = mapped_column(sa.Text, default="")
     # Annex II of the study: "common and specified goals" and "a clear common escalation
@@ -76,6 +80,8 @@ class Initiative(TenantScoped, TimestampMixin, Base):
         uselist=False,
         viewonly=True,
     )
+
+    _fold_title = keep_folded("title", "title_key")
 
     @classmethod
     def tenant_criteria(cls, org_id: Any) -> sa.ColumnElement[bool]:

@@ -9,12 +9,16 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased, selectinload
+
+from engage.common.listing import Filter, Order
+from engage.common.search import fold, matches_folded
 
 from engage.companies.models import Company
 from engage.db import Base
 from engage.engagements import progress
-from engage.engagements.models import Engagement
+from engage.engagements.models import Engagement, EngagementStatus, Milestone
 from engage.engagements.queries import engagement_list
 from engage.escalations.models import EscalationLadder
 from engage.extensions import db
@@ -31,26 +35,41 @@ from engage.organisations.models import Organisation
 MY_ROLE_FILTERS = ("coordinator", "lead", "co_lead", "supporter", "observer", "pending", "none")
 
 
-@dataclass(frozen=True)
-class Filters:
-    theme: str = ""
-    status: str = ""
-    mine: str = ""
+def list_filters(themes: list[str]) -> tuple[Filter, ...]:
+    """The themes offered are those of the initiatives the organisation sees."""
+    return (
+        Filter("q", _l("Search"), kind="text"),
+        Filter("theme", _l("Theme"), choices=themes),
+        Filter("status", _l("Status"), choices=[s.value for s in InitiativeStatus]),
+        Filter("mine", _l("My role"), choices=MY_ROLE_FILTERS),
+        Filter("overdue", _l("Overdue"), kind="flag"),
+    )
 
-    @classmethod
-    def from_args(cls, args: Any) -> Filters:
-        """Unknown values are ignored (a stale bookmark still shows a list)."""
-        status = args.get("status", "")
-        mine = args.get("mine", "")
-        return cls(
-            theme=args.get("theme", "").strip()[:100],
-            status=status if status in {s.value for s in InitiativeStatus} else "",
-            mine=mine if mine in MY_ROLE_FILTERS else "",
-        )
 
-    def as_args(self) -> dict[str, str]:
-        return {k: v for k, v in (("theme", self.theme), ("status", self.status),
-                                  ("mine", self.mine)) if v}
+_CLOSED_LAST = Initiative.status == InitiativeStatus.CLOSED
+LIST_ORDERS = {
+    "usual": Order(_l("Open first, by title"), lambda: (_CLOSED_LAST, Initiative.title_key),
+                   reversible=False),
+    "title": Order(_l("Initiative"), lambda: (Initiative.title_key,)),
+    "theme": Order(_l("Theme"), lambda: (sa.func.lower(Initiative.theme), Initiative.title_key)),
+    "status": Order(_l("Status"), lambda: (Initiative.status, Initiative.title_key)),
+    "coordinator": Order(_l("Coordinator"), lambda: (sa.func.lower(Organisation.name),
+                                                     Initiative.title_key)),
+}
+
+
+def overdue_engagements(today: date) -> sa.ScalarSelect:
+    """How many of the initiative's engagements that the organisation sees are overdue:
+    active, with a milestone still pending past its date."""
+    return (
+        sa.select(sa.func.count(Engagement.id))
+        .where(Engagement.initiative_id == Initiative.id,
+               Engagement.status == EngagementStatus.ACTIVE,
+               sa.exists().where(Milestone.engagement_id == Engagement.id, Milestone.pending,
+                                 Milestone.due_on < today))
+        .correlate(Initiative)
+        .scalar_subquery()
+    )
 
 
 @dataclass(frozen=True)
@@ -75,40 +94,51 @@ def strength(initiative_ids: list[int]) -> dict[int, Strength]:
     return {r[0]: Strength(r[1], Decimal(r[2])) for r in rows}
 
 
-def list_page(org_id: int, filters: Filters, *, offset: int, limit: int):
-    """(rows, total): rows are (initiative, coordinator name, my role, my status)."""
+def list_page(org_id: int, listing: Any, today: date, *, offset: int, limit: int):
+    """(rows, total): rows are (initiative, coordinator name, my role, my status, overdue
+    engagements), filtered and ordered as ``listing`` says."""
     mine = aliased(InitiativeMember)
     stmt = (
         sa.select(Initiative, Organisation.name.label("coordinator_name"),
-                  mine.role.label("my_role"), mine.status.label("my_status"))
+                  mine.role.label("my_role"), mine.status.label("my_status"),
+                  overdue_engagements(today).label("overdue"))
         .join(Organisation, Organisation.id == Initiative.coordinator_organisation_id)
         .outerjoin(mine, (mine.initiative_id == Initiative.id) & (mine.organisation_id == org_id))
     )
-    if filters.theme:
-        stmt = stmt.where(Initiative.theme == filters.theme)
-    if filters.status:
-        stmt = stmt.where(Initiative.status == InitiativeStatus(filters.status))
-    if filters.mine == "coordinator":
+    found = matches_folded(listing.q, Initiative.title_key)
+    if found is not None:
+        stmt = stmt.where(found)
+    if listing.theme:
+        stmt = stmt.where(Initiative.theme == listing.theme)
+    if listing.status:
+        stmt = stmt.where(Initiative.status == InitiativeStatus(listing.status))
+    if listing.mine == "coordinator":
         stmt = stmt.where(Initiative.coordinator_organisation_id == org_id)
-    elif filters.mine == "pending":
+    elif listing.mine == "pending":
         stmt = stmt.where(mine.status == MemberStatus.PENDING)
-    elif filters.mine == "none":
+    elif listing.mine == "none":
         stmt = stmt.where(sa.or_(mine.id.is_(None),
                                  mine.status.in_([MemberStatus.DECLINED, MemberStatus.LEFT,
                                                  MemberStatus.REMOVED])),
                           Initiative.coordinator_organisation_id != org_id)
-    elif filters.mine:
-        stmt = stmt.where(mine.role == MemberRole(filters.mine), mine.status == MemberStatus.ADMITTED)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
+    elif listing.mine:
+        stmt = stmt.where(mine.role == MemberRole(listing.mine), mine.status == MemberStatus.ADMITTED)
+    if listing.overdue:
+        stmt = stmt.where(Initiative.id.in_(
+            sa.select(Engagement.initiative_id)
+            .where(Engagement.status == EngagementStatus.ACTIVE,
+                   sa.exists().where(Milestone.engagement_id == Engagement.id,
+                                     Milestone.pending, Milestone.due_on < today))))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(
+        stmt.with_only_columns(Initiative.id).subquery()))
     rows = db.session.execute(
-        stmt.order_by(Initiative.status == InitiativeStatus.CLOSED, Initiative.title, Initiative.id)
-        .limit(limit).offset(offset)
+        stmt.order_by(*listing.order_by(LIST_ORDERS, Initiative.id)).limit(limit).offset(offset)
     ).all()
     return rows, total
 
 
 def themes() -> list[str]:
-    return list(db.session.scalars(sa.select(Initiative.theme).distinct().order_by(Initiative.theme)))
+    return sorted(db.session.scalars(sa.select(Initiative.theme).distinct()), key=fold)
 
 
 def members(initiative_id: int):

@@ -311,7 +311,7 @@ def sign_on(
     db.session.flush()
     signals.member_applied.send(
         member.id, initiative=initiative, applicant=organisation_name(organisation_id),
-        role_label=ROLE_LABELS[member_role], now=now)
+        role=member_role.value, role_label=ROLE_LABELS[member_role], now=now)
     return member
 
 

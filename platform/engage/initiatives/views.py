@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engage import clock
+from engage.common import listing
 from engage.common.answer import answer_write
 from engage.common.paging import current_page
 from engage.extensions import db, htmx
@@ -41,15 +42,19 @@ def _labels():
 @bp.get("")
 @requires(Permission.READ)
 def index():
+    """The initiatives the organisation sees, open ones first by title, or as the visitor
+    filtered and sorted them (the query string: engage.common.listing)."""
     page = current_page()
-    filters = queries.Filters.from_args(request.args)
-    rows, total = queries.list_page(current_org.id, filters, offset=page.offset, limit=page.size)
-    context = dict(rows=rows, total=total, page=page.number, pages=page.count(total),
-                   filters=filters, strength=queries.strength([r[0].id for r in rows]))
-    if htmx:
-        return render_template("initiatives/_rows.html", **context)
-    return render_template("initiatives/index.html", themes=queries.themes(),
-                           my_role_filters=queries.MY_ROLE_FILTERS, **context)
+    themes = queries.themes()
+    shown = listing.read("initiatives.index", request.args, queries.list_filters(themes),
+                         queries.LIST_ORDERS, "usual")
+    rows, total = queries.list_page(current_org.id, shown, clock.today(), offset=page.offset,
+                                    limit=page.size)
+    strength = queries.strength([r[0].id for r in rows])
+    return listing.answer(shown, page.number, lambda template: render_template(
+        template, rows=rows, total=total, page=page.number, pages=page.count(total),
+        listing=shown, themes=themes, strength=strength),
+        "initiatives/index.html", "initiatives/_rows.html")
 
 
 # --- one initiative ------------------------------------------------------------------------

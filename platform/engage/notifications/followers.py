@@ -11,10 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import format_date
-from flask_babel import gettext as _
 
-from engage.common.labels import label
 from engage.common.visibility import engagement_viewer_ids
 from engage.db import Base
 from engage.extensions import db
@@ -72,9 +69,7 @@ def engagement_created(engagement_id: int, *, actor_id: int | None, now: datetim
         return notify(
             people, kind=NotificationKind.COMPANY_ENGAGEMENT,
             key=f"company:{row.company_id}:engagement:{engagement_id}",
-            subject=lambda: _("New engagement on %(company)s: %(title)s",
-                              company=company, title=title),
-            body=lambda: _("You follow %(company)s.", company=company),
+            message="company_engagement", params={"company": company, "title": title},
             link=links.engagement_link(engagement_id), engagement_id=engagement_id, now=now)
 
 
@@ -96,9 +91,8 @@ def vote_recorded(vote_id: int, *, actor_id: int | None, now: datetime, **_kw) -
         return notify(
             people, kind=NotificationKind.COMPANY_VOTE,
             key=f"company:{row.company_id}:vote:{vote_id}",
-            subject=lambda: _("Vote recorded on %(company)s: %(item)s",
-                              company=company, item=item),
-            body=lambda: _(
-                "Your organisation's instruction: %(instruction)s (AGM of %(date)s).",
-                instruction=label("vote_instruction", instruction), date=format_date(agm_on)),
+            message="company_vote",
+            params={"company": company, "item": item,
+                    "instruction": getattr(instruction, "value", instruction),
+                    "agm_on": agm_on.isoformat()},
             link=links.company_votes_link(row.company_id), engagement_id=None, now=now)

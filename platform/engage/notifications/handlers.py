@@ -1,9 +1,9 @@
 """Who is told of what: the receivers of :mod:`engage.signals` that write notifications.
 
 Each receiver runs inside the unit of work that sent the signal, so its notifications
-commit or roll back with the change. Subjects and bodies are functions, called once per
-language among the recipients (:func:`engage.notifications.service.notify`); every event
-has a dedupe key, so an event handled twice notifies once. :func:`connect` is called by
+commit or roll back with the change. Each names its message and gives its parameters as
+data (:mod:`engage.notifications.messages`), so it is read in the reader's language; every
+event has a dedupe key, so an event handled twice notifies once. :func:`connect` is called by
 ``create_app``; connecting again (a second app in the same process) changes nothing.
 """
 
@@ -12,12 +12,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import format_date, ngettext
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from engage import signals
-from engage.common.labels import label
 from engage.companies.models import Company
 from engage.engagements.models import Engagement, EngagementParticipant
 from engage.extensions import db
@@ -35,16 +31,14 @@ from engage.tenancy import database_system_scope
 # --- the escalation engine ------------------------------------------------------------------
 
 
-def review_opened(review_id: int, *, engagement_id: int, what, now: datetime, **_kw) -> None:
+def review_opened(review_id: int, *, engagement_id: int, cause: dict, now: datetime,
+                  **_kw) -> None:
     title = db.session.scalar(sa.select(Engagement.title).where(Engagement.id == engagement_id))
     # Those who may decide it: the leads' admins and members (a viewer decides nothing).
     notify(
         recipients(engagement_id, org_roles=ACTORS),
         kind=NotificationKind.REVIEW_OPENED, key=f"review:{review_id}",
-        subject=lambda: _("Escalation review: %(title)s", title=title),
-        body=lambda: _("%(what)s Decide: escalate to the next step, extend the "
-                       "deadline (with a reason), or close the engagement.",
-                       what=what()),
+        message="review_opened", params={"title": title, **cause},
         link=links.review_link(engagement_id, review_id),
         engagement_id=engagement_id, now=now,
     )
@@ -58,11 +52,8 @@ def milestone_due(milestone_id: int, *, engagement_id: int, title: str, due_on, 
         recipients(engagement_id),
         kind=NotificationKind.REMINDER,
         key=f"reminder:{milestone_id}:v{deadline_version}:d{days_before}",
-        subject=lambda: ngettext("%(company)s: due in %(num)d day: %(title)s",
-                                 "%(company)s: due in %(num)d days: %(title)s",
-                                 days_left, title=title, company=company),
-        body=lambda: _("Milestone “%(title)s” is due on %(date)s. If it is not met by "
-                       "then, an escalation review opens.", title=title, date=format_date(due_on)),
+        message="reminder", params={"company": company, "title": title, "days_left": days_left,
+                                    "due_on": due_on.isoformat()},
         link=links.engagement_link(engagement_id), engagement_id=engagement_id, now=now,
     )
 
@@ -72,25 +63,40 @@ def decision_failed(decision_id: int, *, engagement_id: int, attempts: int, erro
     notify(
         recipients(engagement_id),
         kind=NotificationKind.DECISION_FAILED, key=f"decision-failed:{decision_id}",
-        subject=lambda: ngettext(
-            "A decision could not be carried out (after %(num)d attempt)",
-            "A decision could not be carried out (after %(num)d attempts)", attempts),
-        body=lambda: _("Decision %(id)s stays failed: %(error)s", id=decision_id, error=error),
+        message="decision_failed",
+        params={"decision_id": decision_id, "attempts": attempts, "error": error},
         link=links.engagement_link(engagement_id), engagement_id=engagement_id, now=now,
     )
 
 
 def letter_opened(letter_id: int, *, engagement, title: str, now: datetime, **_kw) -> None:
     # Those who may co-sign: observers and the outsourcing client follow without signing.
+    # Each opening asks again (a document returned to draft and reopened is a new text).
     notify(
         recipients(engagement.id, EngagementParticipant.ACTING_ROLES),
-        kind=NotificationKind.LETTER_TO_SIGN, key=f"letter:{letter_id}",
-        subject=lambda: _("To co-sign: %(title)s", title=title),
-        body=lambda: _("The leads have opened “%(title)s” on %(company)s for signing. Read "
-                       "it, then sign or decline for your organisation.", title=title,
-                       company=engagement.company.name),
-        link=links.letter_link(engagement.id, letter_id), engagement_id=engagement.id, now=now,
+        kind=NotificationKind.LETTER_TO_SIGN, key=f"letter:{letter_id}:{now.isoformat()}",
+        message="letter_to_sign", params={"title": title, "company": engagement.company.name},
+        link=links.letter_link(letter_id), engagement_id=engagement.id, now=now,
     )
+
+
+def signatures_withdrawn(letter_id: int, *, engagement, title: str, document: str,
+                         signed: list[int], declined: list[int], now: datetime,
+                         **_kw) -> None:
+    """Each organisation whose signature or decline went with the text is told, with the
+    words of its own answer."""
+    for organisation_ids, had_signed in ((signed, True), (declined, False)):
+        if not organisation_ids:
+            continue
+        notify(
+            recipients(engagement.id, EVERYONE, organisation_ids=organisation_ids),
+            kind=NotificationKind.SIGNATURE_WITHDRAWN,
+            key=f"letter:{letter_id}:withdrawn:{now.isoformat()}",
+            message="signature_withdrawn",
+            params={"title": title, "company": engagement.company.name, "document": document,
+                    "signed": had_signed},
+            link=links.letter_link(letter_id), engagement_id=engagement.id, now=now,
+        )
 
 
 def vote_requested(vote_id: int, *, engagement, organisation_id: int, item: str, agm_on,
@@ -99,10 +105,8 @@ def vote_requested(vote_id: int, *, engagement, organisation_id: int, item: str,
     notify(
         recipients(engagement.id, EVERYONE, organisation_ids=[organisation_id]),
         kind=NotificationKind.VOTE_REQUESTED, key=f"vote:{vote_id}",
-        subject=lambda: _("Vote requested: against “%(item)s” at %(company)s, AGM %(date)s",
-                          item=item, company=engagement.company.name, date=format_date(agm_on)),
-        body=lambda: _("The engagement's leads ask participants to vote against this "
-                       "item. The vote is your organisation's own decision."),
+        message="vote_requested", params={"item": item, "company": engagement.company.name,
+                                          "agm_on": agm_on.isoformat()},
         link=links.vote_request_link(engagement.id, vote_id), engagement_id=engagement.id,
         now=now,
     )
@@ -112,9 +116,7 @@ def divestment_review_opened(review_id: int, *, engagement, now: datetime, **_kw
     notify(
         recipients(engagement.id, org_roles=ACTORS),
         kind=NotificationKind.DIVESTMENT_REVIEW, key=f"divestment:{review_id}",
-        subject=lambda: _("Divestment review opened: %(company)s", company=engagement.company.name),
-        body=lambda: _("Answer the OECD questions before any decision: when is divestment "
-                       "responsible and when can it be harmful?"),
+        message="divestment_review", params={"company": engagement.company.name},
         link=links.divestment_link(engagement.id, review_id), engagement_id=engagement.id,
         now=now,
     )
@@ -126,9 +128,8 @@ def task_assigned(task_id: int, *, engagement, organisation_id: int, title: str,
     notify(
         recipients(engagement.id, EVERYONE, organisation_ids=[organisation_id]),
         kind=NotificationKind.TASK_ASSIGNED, key=f"task:{task_id}",
-        subject=lambda: _("Task: %(title)s", title=title),
-        body=lambda: _("Due %(date)s. Decided: %(reason)s", date=format_date(due_on),
-                       reason=reason),
+        message="task_assigned",
+        params={"title": title, "due_on": due_on.isoformat(), "reason": reason},
         link=links.task_link(engagement.id, task_id), engagement_id=engagement.id, now=now,
     )
 
@@ -144,31 +145,26 @@ def _notify_organisation(organisation_id: int, **values) -> int:
         return notify(people, engagement_id=None, **values)
 
 
-def member_applied(member_id: int, *, initiative, applicant: str, role_label, now: datetime,
+def member_applied(member_id: int, *, initiative, applicant: str, role: str, now: datetime,
                    **_kw) -> None:
-    title = initiative.title
     _notify_organisation(
         initiative.coordinator_organisation_id,
         kind=NotificationKind.INITIATIVE_APPLICATION,
         key=f"initiative:{initiative.id}:application:{member_id}:{int(now.timestamp())}",
-        subject=lambda: _("New application to “%(title)s”", title=title),
-        body=lambda: _("%(org)s asks to join as %(role)s.", org=applicant, role=role_label),
+        message="initiative_application",
+        params={"title": initiative.title, "applicant": applicant, "role": role},
         link=links.initiative_link(initiative.id, member_id), now=now,
     )
 
 
 def membership_decided(member_id: int, *, initiative, organisation_id: int, admitted: bool,
                        status: str, reason: str, now: datetime, **_kw) -> None:
-    title = initiative.title
-    subject = ((lambda: _("Your organisation was admitted to “%(title)s”", title=title))
-               if admitted else
-               (lambda: _("Your application to “%(title)s” was declined", title=title)))
-    body = reason or (_l("You can now see the initiative's engagements and join them.")
-                      if admitted else "")
     _notify_organisation(
         organisation_id, kind=NotificationKind.MEMBERSHIP_DECIDED,
         key=f"initiative-member:{member_id}:{status}:{int(now.timestamp())}",
-        subject=subject, body=body, link=links.initiative_link(initiative.id), now=now,
+        message="membership_decided",
+        params={"title": initiative.title, "admitted": admitted, "reason": reason},
+        link=links.initiative_link(initiative.id), now=now,
     )
 
 
@@ -176,27 +172,21 @@ def membership_decided(member_id: int, *, initiative, organisation_id: int, admi
 
 
 def engagement_invited(invitation_id: int, *, organisation_id: int, inviter: str, title: str,
-                       company: str, role_label, now: datetime, **_kw) -> None:
+                       company: str, role: str, now: datetime, **_kw) -> None:
     _notify_organisation(
         organisation_id, kind=NotificationKind.ENGAGEMENT_INVITATION,
-        key=f"invitation:{invitation_id}",
-        subject=lambda: _("Invitation to the engagement “%(title)s”", title=title),
-        body=lambda: _("%(org)s invites your organisation to take part as %(role)s in its "
-                       "engagement with %(company)s. Accept or decline it.",
-                       org=inviter, role=role_label, company=company),
+        key=f"invitation:{invitation_id}", message="engagement_invitation",
+        params={"title": title, "inviter": inviter, "role": role, "company": company},
         link=links.invitation_link(invitation_id), now=now)
 
 
 def invitation_answered(invitation_id: int, *, organisation_id: int, invitee: str,
                         engagement_id: int, title: str, accepted: bool, now: datetime,
                         **_kw) -> None:
-    subject = ((lambda: _("%(org)s accepted your invitation to “%(title)s”", org=invitee,
-                          title=title)) if accepted else
-               (lambda: _("%(org)s declined your invitation to “%(title)s”", org=invitee,
-                          title=title)))
     _notify_organisation(
         organisation_id, kind=NotificationKind.ENGAGEMENT_INVITATION,
-        key=f"invitation:{invitation_id}:answer", subject=subject, body="",
+        key=f"invitation:{invitation_id}:answer", message="invitation_answered",
+        params={"invitee": invitee, "title": title, "accepted": accepted},
         link=links.engagement_link(engagement_id, "participants"), now=now)
 
 
@@ -211,6 +201,7 @@ RECEIVERS = (
     (signals.milestone_due, milestone_due),
     (signals.decision_failed, decision_failed),
     (signals.letter_opened, letter_opened),
+    (signals.signatures_withdrawn, signatures_withdrawn),
     (signals.vote_requested, vote_requested),
     (signals.divestment_review_opened, divestment_review_opened),
     (signals.task_assigned, task_assigned),

@@ -46,8 +46,10 @@ def review_link(engagement_id: int, review_id: int) -> str:
     return engagement_link(engagement_id, f"review-{review_id}")
 
 
-def letter_link(engagement_id: int, letter_id: int) -> str:
-    return engagement_link(engagement_id, f"letter-{letter_id}")
+def letter_link(letter_id: int) -> str:
+    """The document's own page (a letter, statement, AGM question or resolution), where it is
+    read in full and signed or declined."""
+    return _path("escalations.letter_page", letter_id=letter_id)
 
 
 def vote_request_link(engagement_id: int, vote_id: int) -> str:

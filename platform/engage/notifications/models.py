@@ -23,6 +23,8 @@ class NotificationKind(StrEnum):
     COMPANY_VOTE = "company_vote"  # to followers: their organisation recorded a vote on it
     # To the invited organisation (an invitation) and to the inviting lead (the answer).
     ENGAGEMENT_INVITATION = "engagement_invitation"
+    # To an organisation whose signature or decline was withdrawn: the document is a draft again.
+    SIGNATURE_WITHDRAWN = "signature_withdrawn"
 
 
 class Notification(OrgPrivate, TimestampMixin, Base):
@@ -31,6 +33,11 @@ class Notification(OrgPrivate, TimestampMixin, Base):
     ``dedupe_key`` names the event and the user (``review:12:user:7``), so an event that is
     processed twice notifies once; ``emailed_at`` is set before sending, so a notification
     is e-mailed at most once.
+
+    ``message`` and ``params`` say what it tells, as a key and data: its subject and body are
+    written when it is read, in the reader's language (:meth:`text`). ``subject`` and
+    ``body`` hold the text as first written, in the recipient's language then: what a row
+    without a known message shows.
     """
 
     __tablename__ = "notification"
@@ -44,6 +51,8 @@ class Notification(OrgPrivate, TimestampMixin, Base):
     subject: Mapped[str] = mapped_column(sa.String(300))
     body: Mapped[str] = mapped_column(sa.Text, default="")
     link: Mapped[str] = mapped_column(sa.String(500), default="")
+    message: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
+    params: Mapped[dict] = mapped_column(sa.JSON, default=dict, server_default=sa.text("'{}'"))
     engagement_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("engagement.id", ondelete="CASCADE")
     )
@@ -52,6 +61,13 @@ class Notification(OrgPrivate, TimestampMixin, Base):
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+    def text(self) -> tuple[str, str]:
+        """The subject and body in the current language (the stored text if the message is
+        not known)."""
+        from engage.notifications.messages import render
+
+        return render(self.message, self.params, self.subject, self.body)
 
     __table_args__ = (
         # The mailer's question, "what is not yet e-mailed", answered from an index.

@@ -1,17 +1,22 @@
 """Writing notifications, and the e-mail that tells of each (at most once, after commit).
 
-A notification is written in its recipient's language (``User.locale``; none: the default
-locale), whoever or whatever caused it: :func:`notify` takes the subject and body as
-callables and evaluates them once per language, inside ``flask_babel.force_locale``.
+A notification is a message key and its parameters (:mod:`engage.notifications.messages`):
+its subject and body are written when it is read, in the reader's language — the page and
+the API in the language the reader has chosen, the e-mail in the recipient's language when
+it is sent. :func:`notify` also stores the text in each recipient's language of the moment
+(``User.locale``; none: the default locale), rendered once per language inside
+``flask_babel.force_locale``: what shows should the message ever not be known.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import smtplib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from email.message import EmailMessage
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -20,6 +25,7 @@ from flask_babel import force_locale
 from engage.common.writes import insert_if_absent, update_where
 from engage.engagements.models import EngagementParticipant, ParticipantRole
 from engage.extensions import db
+from engage.notifications import messages
 from engage.notifications.models import Notification, NotificationKind
 from engage.organisations.models import OrgMembership, OrgRole, User
 
@@ -28,11 +34,6 @@ log = logging.getLogger(__name__)
 EVERYONE = tuple(ParticipantRole)
 #: Who may act for an organisation (a viewer reads, and decides nothing).
 ACTORS = (OrgRole.ADMIN, OrgRole.MEMBER)
-
-#: A notification's subject or body: the text itself (the same for every reader), or a
-#: function of no arguments that returns it, called in each recipient's language.
-Text = str | Callable[[], str]
-
 
 def recipients(
     engagement_id: int,
@@ -78,28 +79,33 @@ def notify(
     *,
     kind: NotificationKind,
     key: str,
-    subject: Text,
-    body: Text,
+    message: str,
+    params: dict[str, Any],
     link: str,
     engagement_id: int | None,
     now: datetime,
 ) -> int:
     """One notification per person for the event ``key``; returns how many were new.
 
-    ``subject`` and ``body`` are strings, or callables that build the text with
-    ``gettext``/``format_date``: each is called once per language among the recipients,
-    in that language, so every person reads the notification in her own."""
+    ``message`` names what it says (a key of :data:`messages.MESSAGES`) and ``params`` are
+    the data it is said with — names, titles, ISO dates, numbers, enum values, never
+    translated text. The text is stored as well, rendered once per language among the
+    recipients, in that language."""
+    if message not in messages.MESSAGES:
+        raise KeyError(f"no notification message {message!r}")
+    params = json.loads(json.dumps(params))  # data only: what the JSON column gives back
     people = list(people)
     if not people:
         return 0
     locales = recipient_locales(user_id for user_id, _org in people)
-    texts = {locale: (_render(subject, locale)[:300], _render(body, locale))
+    texts = {locale: _written(message, params, locale)
              for locale in sorted(set(locales.values()))}
     created = 0
     for user_id, organisation_id in people:
         subject_text, body_text = texts[locales[user_id]]
         new = insert_if_absent(Notification, {
             "user_id": user_id, "organisation_id": organisation_id, "kind": kind,
+            "message": message, "params": params,
             "subject": subject_text, "body": body_text, "link": link,
             "engagement_id": engagement_id, "dedupe_key": f"{key}:user:{user_id}",
             "created_at": now,
@@ -121,9 +127,18 @@ def recipient_locales(user_ids: Iterable[int]) -> dict[int, str]:
     return {user_id: chosen.get(user_id, default) for user_id in ids}
 
 
-def _render(text: Text, locale: str) -> str:
-    with force_locale(locale):  # a lazy string, too, is read in the recipient's language
-        return str(text() if callable(text) else text)
+def _written(message: str, params: dict[str, Any], locale: str) -> tuple[str, str]:
+    """The text stored with a new notification: parameters that do not fit the message are
+    a mistake in the code, and fail the write."""
+    with force_locale(locale):
+        subject, body = messages.MESSAGES[message](params)
+    return subject[:300], body
+
+
+def _render(message: str, params: dict[str, Any], locale: str, subject: str = "",
+            body: str = "") -> tuple[str, str]:
+    with force_locale(locale):
+        return messages.render(message, params, subject, body)
 
 
 def smtp_configured() -> bool:
@@ -137,7 +152,8 @@ def deliver_emails(now: datetime, limit: int = 500) -> int:
     if not smtp_configured():
         return 0
     rows = db.session.execute(
-        sa.select(Notification.id, Notification.subject, Notification.body,
+        sa.select(Notification.id, Notification.user_id, Notification.subject,
+                  Notification.body, Notification.message, Notification.params,
                   Notification.link, User.email)
         .join(User, User.id == Notification.user_id)
         .where(Notification.emailed_at.is_(None))
@@ -153,6 +169,9 @@ def deliver_emails(now: datetime, limit: int = 500) -> int:
         db.session.commit()
     if not claimed:
         return 0
+    # Each e-mail in its recipient's language as it is now, not as it was when written.
+    locales = recipient_locales(row.user_id for row in claimed)
+    db.session.commit()
     cfg = current_app.config
     base_url = cfg["ENGAGE_BASE_URL"].rstrip("/")
     sent = 0
@@ -166,9 +185,11 @@ def deliver_emails(now: datetime, limit: int = 500) -> int:
                 msg = EmailMessage()
                 msg["From"] = cfg["ENGAGE_SMTP_FROM"]
                 msg["To"] = row.email
-                msg["Subject"] = row.subject
+                subject, body = _render(row.message, row.params, locales[row.user_id],
+                                        row.subject, row.body)
+                msg["Subject"] = subject
                 link = f"\n\n{base_url}{row.link}" if row.link else ""
-                msg.set_content(f"{row.body}{link}\n")
+                msg.set_content(f"{body}{link}\n")
                 try:
                     smtp.send_message(msg)
                     sent += 1
