@@ -27,6 +27,7 @@ from engage.initiatives.models import Initiative, MemberStatus
 from engage.notifications.models import Notification, NotificationKind
 from engage.organisations.models import Organisation, OrgRole
 from engage.tenancy import system_scope
+from engage.votes.models import VoteInstruction, VoteItemKind
 from tests import factories as f
 from tests.conftest import login_ids
 
@@ -58,6 +59,9 @@ PAGES = [
     "/reviews?q=company&initiative={initiative}&reason=milestone_overdue&role=lead&overdue=1&sort=-company",
     "/reviews?step=letter_to_board&sort=deadline",
     "/reports",
+    "/votes",
+    "/votes?period=all&flagged=1",
+    "/votes/export.csv?period=all",
     "/notifications",
     "/calendar",
     "/profile",
@@ -98,6 +102,11 @@ def _grow(db_session, ids: dict[str, int], n: int) -> None:
                     title="Write to the board", owner_organisation_id=org.id,
                     due_on=f.TODAY + timedelta(days=7)))
             f.holding(org, company)
+            # The company is under escalation, and the organisation's vote for its directors
+            # is flagged on the votes page.
+            e.current_step_id = step.id
+            board = f.vote(org, company, e)
+            board.item_kind, board.instruction = VoteItemKind.DIRECTORS, VoteInstruction.FOR
             signer, decliner = f.organisation(), f.organisation()
             f.signature(db_session.get(Letter, ids["letter"]), signer)
             db_session.add(LetterDecline(letter_id=ids["letter"], organisation_id=decliner.id,

@@ -48,6 +48,7 @@ PAGES: list[tuple[str, str]] = [
     ("review", "/reviews/{review}"),
     ("decision", "/decisions/{decision}"),
     ("reports", "/reports?from={year}-01-01&to={year}-12-31"),
+    ("votes", "/votes?period=all"),
     ("notifications", "/notifications"),
     ("organisation-users", "/organisation/users"),
     ("organisation-sso", "/organisation/sso"),

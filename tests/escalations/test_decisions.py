@@ -23,7 +23,7 @@ from engage.escalations.models import (
 from engage.notifications.models import Notification, NotificationKind
 from engage.audit.service import set_actor
 from engage.tenancy import as_organisation, system_scope
-from engage.votes.models import Vote, VoteInstruction, VoteStatus
+from engage.votes.models import Vote, VoteInstruction, VoteItemKind, VoteStatus
 from tests.escalations.conftest import NOW, TODAY
 
 SKIP = "The board refused every letter; the milder steps would not help"
@@ -160,6 +160,7 @@ def test_escalating_to_a_vote_asks_every_participant_for_its_own_vote(app, world
         assert vote.status == VoteStatus.PROPOSED
         assert vote.requested_instruction == VoteInstruction.AGAINST
         assert vote.decision_id == decision.id and "directors" in vote.item
+        assert vote.item_kind == VoteItemKind.DIRECTORS  # the votes page's consistency check
         assert vote.agm_on == actions.next_agm(None, TODAY)
 
 

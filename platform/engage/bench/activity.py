@@ -136,10 +136,10 @@ class Activity:
                                    "signed_at"), signatures)
         self.w.write("vote", (
             "id", "organisation_id", "company_id", "engagement_id", "decision_id", "agm_on",
-            "item", "instruction", "requested_instruction", "status", "rationale",
+            "item", "item_kind", "instruction", "requested_instruction", "status", "rationale",
             "created_at"), (
-            (v, org, company, e, d, agm, f"Re-elect the chair (engagement {e})", "against",
-             "against", "proposed", "", created)
+            (v, org, company, e, d, agm, f"Re-elect the chair (engagement {e})", "directors",
+             "against", "against", "proposed", "", created)
             for v, org, company, e, d, agm, created in votes))
         self.w.write("note", ("id", "organisation_id", "engagement_id", "author_id", "body",
                               "created_at"), (

@@ -156,6 +156,11 @@ LABELS = {
         "instructed": _l("instructed"),
         "cast": _l("cast"),
     },
+    "vote_item_kind": {
+        "directors": _l("Directors (election, discharge)"),
+        "report": _l("Annual report and accounts"),
+        "other": _l("Another item"),
+    },
     "exclusion": {
         "tobacco": _l("Tobacco"),
         "controversial_weapons": _l("Controversial weapons"),

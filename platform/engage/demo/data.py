@@ -366,5 +366,6 @@ from engage.demo.data_engagements import (  # noqa: E402, F401  (re-exported)
     PROFILES,
     SOLO,
     TOPICS,
+    VOTE_ITEM_KINDS,
     VOTES,
 )

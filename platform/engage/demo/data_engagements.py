@@ -385,6 +385,14 @@ VOTES = [
     ("tallskog", "vw", -160, "Ratify the acts of the supervisory board", "against", "against",
      "cast", "No progress on the smelter audit milestone; the supervisory board is accountable."),
 ]
+# What each demo vote's item decides (the votes page's consistency check); others: "other".
+VOTE_ITEM_KINDS = {
+    "Re-elect the chair of the board": "directors",
+    "Approve the annual report": "report",
+    "Re-elect the chair of the health, safety, environment and communities committee":
+        "directors",
+    "Ratify the acts of the supervisory board": "directors",
+}
 
 # Letters open for co-signing: company, title, body (HTML), organisations that signed so far.
 # The engagement page shows the signatories and their combined assets under management.

@@ -52,7 +52,7 @@ from engage.initiatives.models import (
 )
 from engage.organisations.models import Organisation, OrganisationKind, OrgMembership, OrgRole, User
 from engage.tenancy import system_scope
-from engage.votes.models import Vote, VoteInstruction, VoteStatus
+from engage.votes.models import Vote, VoteInstruction, VoteItemKind, VoteStatus
 
 SCOPE_REASON = "demo data"
 ROLE_ORDER = {OrgRole.ADMIN: 0, OrgRole.MEMBER: 1, OrgRole.VIEWER: 2}
@@ -437,7 +437,9 @@ class _Loader:
             yield Vote(
                 organisation_id=self.orgs[slug].id, company_id=self.companies[company].id,
                 engagement_id=engagement.id if engagement is not None else None,
-                agm_on=self.days(agm), item=item, instruction=VoteInstruction(instruction),
+                agm_on=self.days(agm), item=item,
+                item_kind=VoteItemKind(data.VOTE_ITEM_KINDS.get(item, "other")),
+                instruction=VoteInstruction(instruction),
                 requested_instruction=VoteInstruction(requested) if requested else None,
                 status=VoteStatus(status), rationale=rationale,
             )

@@ -35,12 +35,16 @@ from engage.escalations.models import (
     TaskStatus,
 )
 from engage.extensions import db
-from engage.votes.models import Vote, VoteInstruction, VoteStatus
+from engage.votes.models import Vote, VoteInstruction, VoteItemKind, VoteStatus
 
 LETTER_KINDS = {StepKind.LETTER_TO_BOARD, StepKind.PUBLIC_STATEMENT}
 VOTE_ITEMS = {
     StepKind.VOTE_AGAINST_DIRECTORS: "Re-election of the directors responsible for {issue}",
     StepKind.VOTE_AGAINST_ANNUAL_REPORT: "Adoption of the annual report and accounts",
+}
+VOTE_ITEM_KINDS = {
+    StepKind.VOTE_AGAINST_DIRECTORS: VoteItemKind.DIRECTORS,
+    StepKind.VOTE_AGAINST_ANNUAL_REPORT: VoteItemKind.REPORT,
 }
 # Step kind -> (task title, days until due). Each title names what the owner must do.
 TASKS = {
@@ -144,7 +148,8 @@ def _votes(decision, step, engagement, now, today) -> str:
         vote_id = insert_if_absent(Vote, {
             "organisation_id": org_id, "company_id": engagement.company_id,
             "engagement_id": engagement.id, "decision_id": decision.id, "agm_on": agm_on,
-            "item": item, "instruction": VoteInstruction.AGAINST,
+            "item": item, "item_kind": VOTE_ITEM_KINDS[step.kind],
+            "instruction": VoteInstruction.AGAINST,
             "requested_instruction": VoteInstruction.AGAINST, "status": VoteStatus.PROPOSED,
             # Empty: the rationale is the organisation's own, written when it decides its
             # vote (the ask and its reason stay with the decision).

@@ -23,6 +23,17 @@ class VoteStatus(StrEnum):
     CAST = "cast"
 
 
+class VoteItemKind(StrEnum):
+    """What an AGM item decides, as far as the consistency check asks: the (re-)election or
+    discharge of directors, the annual report and accounts, or anything else. Escalation
+    steps set it (voting against the directors, against the report); a vote entered by hand
+    says it."""
+
+    DIRECTORS = "directors"
+    REPORT = "report"
+    OTHER = "other"
+
+
 class Vote(OrgPrivate, TimestampMixin, Base):
     """One organisation's voting instruction or record on one AGM item."""
 
@@ -41,6 +52,9 @@ class Vote(OrgPrivate, TimestampMixin, Base):
     )
     agm_on: Mapped[date]
     item: Mapped[str] = mapped_column(sa.String(300))
+    item_kind: Mapped[VoteItemKind] = mapped_column(
+        enum_type(VoteItemKind, "vote_item_kind"), default=VoteItemKind.OTHER
+    )
     instruction: Mapped[VoteInstruction] = mapped_column(
         enum_type(VoteInstruction, "vote_instruction")
     )

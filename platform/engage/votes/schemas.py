@@ -7,8 +7,12 @@ from marshmallow import Schema, fields
 from engage.api.fields import Id, QueryInt, Str
 from engage.api.routing import PageArgs
 from engage.api.schemas import CompanyRefSchema
-from engage.votes.models import VoteInstruction, VoteStatus
+from engage.votes.models import VoteInstruction, VoteItemKind, VoteStatus
 from engage.votes.service import ITEM_MAX
+
+ITEM_KIND_HELP = ("What the item decides: directors, report (the annual report and accounts) "
+                  "or other. A vote for the directors or the report of a company under "
+                  "escalation needs a rationale once instructed.")
 
 
 class VoteSchema(Schema):
@@ -18,6 +22,7 @@ class VoteSchema(Schema):
     decision_id = fields.Integer(allow_none=True)
     agm_on = fields.Date(required=True)
     item = fields.String(required=True)
+    item_kind = fields.Enum(VoteItemKind, by_value=True, required=True)
     instruction = fields.Enum(VoteInstruction, by_value=True, required=True)
     requested_instruction = fields.Enum(VoteInstruction, by_value=True, allow_none=True)
     status = fields.Enum(VoteStatus, by_value=True, required=True)
@@ -41,9 +46,13 @@ class VoteCreateSchema(Schema):
         "description": "An engagement with the same company that your organisation sees."})
     agm_on = fields.Date(required=True)
     item = Str(ITEM_MAX, min_length=1, required=True)
+    item_kind = fields.Enum(VoteItemKind, by_value=True, load_default=VoteItemKind.OTHER,
+                            metadata={"description": ITEM_KIND_HELP})
     instruction = fields.Enum(VoteInstruction, by_value=True, required=True)
     rationale = Str(load_default="", metadata={
-        "description": "Required when the vote is cast."})
+        "description": "Required when the vote is cast, and when a vote instructed is "
+                       "flagged: it departs from the ask, or it is for the directors or the "
+                       "report of a company under escalation."})
     status = fields.Enum(VoteStatus, by_value=True, load_default=VoteStatus.INSTRUCTED,
                          metadata={"description": "instructed or cast (a proposal comes "
                                                   "from an engagement's escalation)."})
@@ -51,11 +60,13 @@ class VoteCreateSchema(Schema):
 
 class VoteUpdateSchema(Schema):
     """Any of the fields. The status moves forward only (proposed, instructed, cast); a cast
-    vote is final (409). Casting needs a rationale, and so does an instruction that differs
-    from what the engagement asked."""
+    vote is final (409). Casting needs a rationale, and so does instructing a vote that
+    differs from what the engagement asked, or a vote for the directors or the annual report
+    of a company under escalation."""
 
     instruction = fields.Enum(VoteInstruction, by_value=True)
     rationale = Str()
     status = fields.Enum(VoteStatus, by_value=True)
     agm_on = fields.Date()
     item = Str(ITEM_MAX, min_length=1)
+    item_kind = fields.Enum(VoteItemKind, by_value=True, metadata={"description": ITEM_KIND_HELP})

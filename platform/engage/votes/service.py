@@ -4,7 +4,9 @@ instruction.
 An escalation may *ask* for a vote (``requested_instruction``, status "proposed"); each
 organisation decides its own vote (antitrust: no block voting). A vote moves forward only,
 proposed → instructed → cast, and a cast vote is final. The rationale is asked for when the
-vote is cast, and already at "instructed" when the instruction departs from the ask.
+vote is cast, and already at "instructed" when the vote is flagged by the consistency check
+(:mod:`engage.votes.consistency`): it departs from the ask, or it is a vote for the directors
+or the annual report of a company under escalation. A proposal may change freely.
 
 Every function validates everything first and raises :class:`VoteError` before anything
 is written; none commits (the caller commits once per unit of work). Audit events come
@@ -25,13 +27,14 @@ from engage.common.forms import ID_MAX, FormError, parse_choice, parse_date, par
 from engage.db import utcnow
 from engage.extensions import db
 from engage.organisations.models import OrgMembership, OrgRole, User
-from engage.votes.models import Vote, VoteInstruction, VoteStatus
+from engage.votes import consistency
+from engage.votes.models import Vote, VoteInstruction, VoteItemKind, VoteStatus
 
 ITEM_MAX = 300
 RATIONALE_MAX = 20_000
 # Forward only: the position of each status on the way to a cast vote.
 ORDER = {VoteStatus.PROPOSED: 0, VoteStatus.INSTRUCTED: 1, VoteStatus.CAST: 2}
-FIELDS = ("instruction", "rationale", "status", "agm_on", "item")
+FIELDS = ("instruction", "rationale", "status", "agm_on", "item", "item_kind")
 
 
 class VoteError(FormError):
@@ -54,16 +57,27 @@ def _check_actor(actor: User, organisation_id: int) -> None:
 
 
 def _check_rationale(instruction: VoteInstruction | None, requested: VoteInstruction | None,
-                     status: VoteStatus | None, rationale: str, errors: dict[str, str]) -> None:
+                     status: VoteStatus | None, rationale: str, errors: dict[str, str], *,
+                     item_kind: VoteItemKind | None = None, company_id: int | None = None
+                     ) -> None:
     if "rationale" in errors or rationale:
         return
     if status == VoteStatus.CAST:
         errors["rationale"] = _("Give the rationale for the vote: it is reported with the vote "
                                 "cast.")
-    elif (status == VoteStatus.INSTRUCTED and requested is not None
-          and instruction is not None and instruction != requested):
-        errors["rationale"] = _("Your instruction differs from what the engagement asked: "
-                                "give your rationale.")
+        return
+    if status != VoteStatus.INSTRUCTED or instruction is None:
+        return  # a proposal may change freely
+    messages = []
+    if (instruction == VoteInstruction.FOR and item_kind in consistency.BOARD_ITEMS
+            and company_id is not None and consistency.escalations_on([company_id])):
+        messages.append(_("The company is under escalation: a vote for its directors or its "
+                          "annual report needs your rationale."))
+    if requested is not None and instruction != requested:
+        messages.append(_("Your instruction differs from what the engagement asked: "
+                          "give your rationale."))
+    if messages:
+        errors["rationale"] = " ".join(messages)
 
 
 def _taken(organisation_id: int, company_id: int, agm_on: date, item: str,
@@ -88,7 +102,7 @@ def _flush_once(vote: Vote) -> None:
 
 def record_vote(*, actor: User, organisation_id: int, company_id: Any, agm_on: Any, item: Any,
                 instruction: Any, rationale: Any = "", status: Any = "instructed",
-                engagement_id: Any = None) -> Vote:
+                engagement_id: Any = None, item_kind: Any = None) -> Vote:
     """The organisation's own voting instruction (or vote cast) on one AGM item, optionally
     linked to an engagement on the same company that the organisation can see."""
     from engage.companies.models import Company
@@ -114,6 +128,8 @@ def record_vote(*, actor: User, organisation_id: int, company_id: Any, agm_on: A
         engagement_id = None
     day = parse_date(agm_on, "agm_on", errors)
     item = parse_text(item, "item", errors, max_length=ITEM_MAX, required=True)
+    kind = parse_choice(item_kind, VoteItemKind, "item_kind", errors,
+                        default=VoteItemKind.OTHER)
     instruction_value = parse_choice(instruction, VoteInstruction, "instruction", errors)
     rationale = parse_text(rationale, "rationale", errors, max_length=RATIONALE_MAX)
     status_value = parse_choice(status, VoteStatus, "status", errors,
@@ -121,13 +137,14 @@ def record_vote(*, actor: User, organisation_id: int, company_id: Any, agm_on: A
     if status_value == VoteStatus.PROPOSED:
         errors["status"] = _("A vote you record is instructed or cast; proposals come from an "
                              "engagement's escalation.")
-    _check_rationale(instruction_value, None, status_value, rationale, errors)
+    _check_rationale(instruction_value, None, status_value, rationale, errors, item_kind=kind,
+                     company_id=company.id if company is not None else None)
     if not errors and _taken(organisation_id, company.id, day, item):
         errors["item"] = _("Your organisation has a vote on this item at this AGM already.")
     if errors:
         raise VoteError(errors)
     vote = Vote(organisation_id=organisation_id, company_id=company.id,
-                engagement_id=engagement_id, agm_on=day, item=item,
+                engagement_id=engagement_id, agm_on=day, item=item, item_kind=kind,
                 instruction=instruction_value, status=status_value, rationale=rationale)
     db.session.add(vote)
     _flush_once(vote)
@@ -163,9 +180,13 @@ def update_vote(vote: Vote, *, actor: User, organisation_id: int, **changes: Any
     if "item" in changes:
         values["item"] = parse_text(changes["item"], "item", errors, max_length=ITEM_MAX,
                                     required=True)
+    if "item_kind" in changes:
+        values["item_kind"] = parse_choice(changes["item_kind"], VoteItemKind, "item_kind",
+                                           errors)
     after = {key: values.get(key, getattr(vote, key)) for key in FIELDS}
     _check_rationale(after["instruction"], vote.requested_instruction, after["status"],
-                     after["rationale"], errors)
+                     after["rationale"], errors, item_kind=after["item_kind"],
+                     company_id=vote.company_id)
     if not errors and ("agm_on" in values or "item" in values) and _taken(
             organisation_id, vote.company_id, after["agm_on"], after["item"], vote.id):
         errors["item"] = _("Your organisation has a vote on this item at this AGM already.")
