@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import url_for
 
 from engage.companies.models import Company
 from engage.db import date_plus_days
@@ -61,11 +61,10 @@ class Todo:
         """Where the thing is done."""
         if self.kind == "review":
             return url_for("escalations.review_page", review_id=self.target_id)
-        if self.kind == "sign":
-            return (url_for("engagements.show", engagement_id=self.engagement_id)
-                    + f"#letter-{self.target_id}")
-        if self.kind == "vote":
-            return vote_url(self.target_id, self.other_id)
+        if self.kind == "sign":  # the document's own page, where it is read and signed
+            return url_for("escalations.letter_page", letter_id=self.target_id)
+        if self.kind == "vote":  # the votes page lists every vote for an AGM still to come
+            return url_for("votes.index") + f"#vote-{self.target_id}"
         if self.kind == "task":
             return (url_for("engagements.show", engagement_id=self.engagement_id)
                     + f"#task-{self.target_id}")
@@ -73,13 +72,6 @@ class Todo:
             return url_for("invitations.index") + f"#invitation-{self.target_id}"
         return url_for("initiatives.show", initiative_id=self.other_id) + f"#member-{self.target_id}"
 
-
-def vote_url(vote_id: int, company_id: int | None) -> str:
-    """The organisation's votes page at the vote, where there is one; else the company's page,
-    whose votes table holds the vote's row."""
-    if "votes.index" in current_app.view_functions:
-        return url_for("votes.index") + f"#vote-{vote_id}"
-    return url_for("companies.show", company_id=company_id) + f"#vote-{vote_id}"
 
 
 def _text(value: Any) -> sa.ColumnElement:
