@@ -174,6 +174,22 @@ def test_the_season_and_the_30_days_use_their_dates(client, db_session, season):
     assert f'data-agm-company="{w.company.id}"' not in text  # 120 days away
 
 
+def test_an_agm_known_only_from_a_vote_is_listed_with_the_vote(client, db_session, season):
+    """The company record may carry no next AGM (or another date) while the organisation has
+    a vote for an AGM: that AGM is listed all the same, with its votes, and says why."""
+    w = season.v.w
+    act_as(client, w.lead_user, w.lead)
+    text = _page(client, season)
+    with system_scope("test reads"):
+        secret, outsider_only = (db_session.scalar(sa.select(Vote.company_id).where(
+            Vote.id == vid)) for vid in (season.hidden_escalation, season.outsider_flagged))
+    row = text.split(f'data-agm-company="{secret}"')[1].split("</tr>")[0]
+    assert "Your votes" in row and "Held" not in row and "Engaged" not in row
+    assert row.rstrip().endswith("<td>1</td>")  # the one vote at that AGM
+    # The outsider also votes at that AGM: the row counts the lead's own vote alone.
+    assert outsider_only == secret
+
+
 @pytest.mark.parametrize("query", ["?status=maybe", "?period=tomorrow", "?flagged=yes",
                                    "?page=abc", "?page=0", "?period=%00", "?status=proposed%27"])
 def test_bad_filters_are_a_400_not_a_500(client, db_session, season, query):

@@ -195,26 +195,36 @@ class Agm:
 
 
 def agms(organisation_id: int, filters: Filters, today: date) -> tuple[list[Agm], bool]:
-    """The next AGMs (``Company.next_agm_on``) in the period of the companies the
-    organisation holds or takes part in an engagement with, each with the organisation's
-    votes on it; one statement. Also whether more AGMs than shown fall in the period."""
+    """The AGMs in the period that concern the organisation: the next AGM
+    (``Company.next_agm_on``) of each company it holds or takes part in an engagement with,
+    and every AGM it has a vote for (an escalation may propose a vote for an AGM whose date
+    the company record does not carry) — each with the organisation's votes on it; one
+    statement. Also whether more AGMs than shown fall in the period."""
     start, end = period_range(filters.period, today)
     held = sa.select(Holding.company_id).where(Holding.organisation_id == organisation_id)
     engaged = (sa.select(Engagement.company_id)
                .join(EngagementParticipant,
                      EngagementParticipant.engagement_id == Engagement.id)
                .where(EngagementParticipant.organisation_id == organisation_id))
-    own_votes = (sa.select(sa.func.count(Vote.id))
-                 .where(Vote.company_id == Company.id, Vote.agm_on == Company.next_agm_on)
-                 .correlate(Company).scalar_subquery())
-    rows = db.session.execute(
-        sa.select(Company, Company.id.in_(held), Company.id.in_(engaged), own_votes)
+    pairs = sa.union(
+        sa.select(Company.id.label("company_id"), Company.next_agm_on.label("agm_on"))
         .where(Company.next_agm_on.is_not(None),
                *_in_period(Company.next_agm_on, start, end),
-               sa.or_(Company.id.in_(held), Company.id.in_(engaged)))
-        .order_by(Company.next_agm_on.desc() if filters.period == "past"
-                  else Company.next_agm_on, Company.name, Company.id)
+               sa.or_(Company.id.in_(held), Company.id.in_(engaged))),
+        sa.select(Vote.company_id.label("company_id"), Vote.agm_on.label("agm_on"))
+        .where(Vote.organisation_id == organisation_id, *_in_period(Vote.agm_on, start, end)),
+    ).subquery("agm")
+    own_votes = (sa.select(sa.func.count(Vote.id))
+                 .where(Vote.organisation_id == organisation_id,
+                        Vote.company_id == pairs.c.company_id, Vote.agm_on == pairs.c.agm_on)
+                 .correlate(pairs).scalar_subquery())
+    rows = db.session.execute(
+        sa.select(Company, pairs.c.agm_on, Company.id.in_(held), Company.id.in_(engaged),
+                  own_votes)
+        .join(pairs, pairs.c.company_id == Company.id)
+        .order_by(pairs.c.agm_on.desc() if filters.period == "past" else pairs.c.agm_on,
+                  Company.name, Company.id)
         .limit(AGMS_SHOWN + 1)).all()
-    found = [Agm(company, company.next_agm_on, bool(is_held), bool(is_engaged), number or 0)
-             for company, is_held, is_engaged, number in rows]
+    found = [Agm(company, agm_on, bool(is_held), bool(is_engaged), number or 0)
+             for company, agm_on, is_held, is_engaged, number in rows]
     return found[:AGMS_SHOWN], len(found) > AGMS_SHOWN
