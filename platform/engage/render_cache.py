@@ -7,9 +7,10 @@ everything it depends on, and served until a write anywhere changes the **genera
 
 - ``render_generation`` holds one number. Every transaction that writes to a table a
   fragment may read (all tables but :data:`NEVER_INVALIDATE`) adds one to it **in the same
-  transaction**, at commit. A reader reads the number *first*, in its own statement, then
-  renders: what it renders is at least as new as the number it files it under, and a write
-  that commits later moves every later reader to a new number. No page is stale after a
+  transaction**, at commit. A reader reads the number *first* (engage.security reads it
+  with the principal, in the request's first statement), then renders: what it renders is
+  at least as new as the number it files it under, and a write that commits later moves
+  every later reader to a new number. No page is stale after a
   write, whichever process made it, without any message between processes.
 - Writes are seen where SQL is sent (the engine's ``before_cursor_execute``), so ORM
   flushes, bulk ``UPDATE``/``DELETE`` statements, ``INSERT … ON CONFLICT``, text SQL and
@@ -24,8 +25,8 @@ everything it depends on, and served until a write anywhere changes the **genera
   fragment is a placeholder replaced with the session's own token on the way out.
 
 Writes made outside the application (psql, a restored backup, ``engage bench-data``'s
-COPY) do not raise the number: ``engage cache bump`` does, or a restart of the web
-processes. ``ENGAGE_RENDER_CACHE=0`` turns the cache off; ``ENGAGE_RENDER_CACHE_MB`` bounds
+COPY) do not raise the number: the next write through Engage does, or a restart of the web
+processes empties their caches (or ``UPDATE render_generation SET value = value + 1``). ``ENGAGE_RENDER_CACHE=0`` turns the cache off; ``ENGAGE_RENDER_CACHE_MB`` bounds
 each process's memory for it (least recently used entries go first).
 """
 
@@ -87,6 +88,9 @@ _BUMP = sa.update(render_generation).where(render_generation.c.id == 1).values(
     value=render_generation.c.value + 1)
 _BUMP_SQL = "UPDATE render_generation SET value = value + 1 WHERE id = 1"
 _READ = sa.select(render_generation.c.value).where(render_generation.c.id == 1)
+# The same as a column: engage.security reads it with the principal, in the request's
+# first statement (so a cached page costs no statement of its own).
+GENERATION = _READ.scalar_subquery()
 
 
 def _on_statement(conn, cursor, statement, parameters, context, executemany) -> None:
@@ -152,11 +156,6 @@ def listen_session(session_class: type) -> None:
     from engage.db import listen_once
 
     listen_once(session_class, "before_commit", _before_session_commit)
-
-
-def bump(session) -> None:
-    """Raise the generation now (``engage cache bump``: after writes made outside Engage)."""
-    session.execute(_BUMP)
 
 
 def generation(session) -> int | None:
@@ -242,7 +241,11 @@ def fragment(name: str, key: tuple, render: Callable[[], str]) -> Markup:
 
     if uncommitted_writes(db.session()):
         return Markup(render())
-    gen = generation(db.session)
+    from engage.security import current_principal
+
+    gen = current_principal.render_generation
+    if gen is None:
+        gen = generation(db.session)
     if gen is None:  # no number (a database not yet migrated to it): nothing is kept
         return Markup(render())
     cache = cache_of()
