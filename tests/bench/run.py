@@ -157,7 +157,9 @@ def throughput(base: str, cookie: str, p: dict, args, results: dict) -> list[Row
         ratios = [ratio_of(r[label], r["healthz"]) for r in rounds]
         ratio = statistics.mean(ratios)
         failures = sum(r[label]["failures"] for r in rounds)
-        value = f"{ratio:.3f}" + (f" ({spread(ratios, '{:.3f}')})" if len(ratios) > 1 else "")
+        value = f"{ratio:.3f}"
+        if len(ratios) > 1:
+            value += f" ({min(ratios):.3f}–{max(ratios):.3f} over {len(ratios)} runs)"
         rows.append((f"throughput {label} ÷ /healthz", value, f"≥ {RATIO_TARGET:.2f}",
                      ratio >= RATIO_TARGET and failures == 0))
         rows.append((f"throughput {label}, req/s", spread([r[label]["rps"] for r in rounds],
