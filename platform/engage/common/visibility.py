@@ -91,7 +91,7 @@ def visible_ladder_ids(org_id: Any) -> sa.CompoundSelect:
         .where(ladder.c.initiative_id.in_(visible_initiative_ids(org_id)))
         .correlate(None),
         sa.select(e.c.ladder_id)
-        .join(a, a.c.engagement_id == e.c.id)
+        .select_from(e.join(a, a.c.engagement_id == e.c.id))
         .where(a.c.organisation_id == org_id, e.c.ladder_id.is_not(None))
         .correlate(None),
         sa.select(tailored.c.id)
