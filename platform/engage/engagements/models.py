@@ -228,11 +228,10 @@ class Engagement(TenantScoped, TimestampMixin, Base):
 
     @classmethod
     def tenant_criteria(cls, org_id: Any) -> sa.ColumnElement[bool]:
-        # One IN over an index lookup in engagement_access
-        # (engage.common.visibility.visible_engagement_ids).
-        from engage.common.visibility import visible_engagement_ids
+        # One index lookup in engagement_access (engage.common.visibility).
+        from engage.common.visibility import engagement_visible
 
-        return cls.id.in_(visible_engagement_ids(org_id))
+        return engagement_visible(cls.id, org_id)
 
 
 class EngagementParticipant(LeadRoles, EngagementShared, Base):
