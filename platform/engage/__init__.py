@@ -30,9 +30,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     _listen_and_connect()
     db.init_app(app)
+    from engage import render_cache
+
     with app.app_context():  # engines exist now; none has connected yet
         for engine in db.engines.values():
             configure_engine(engine)
+            render_cache.listen_engine(engine)
+    render_cache.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     from engage import errors, logs, security
     from engage.common import bounds
@@ -123,10 +127,12 @@ def _listen_and_connect() -> None:
 
     from engage import tenancy
     from engage.audit import service as audit
+    from engage import render_cache
     from engage.notifications import handlers
 
     tenancy.listen(Session)
     audit.listen(Session)
+    render_cache.listen_session(Session)
     handlers.connect()
 
 
