@@ -1,7 +1,7 @@
 """engagement_access, the precomputed "which organisation sees which engagement", always
 equals the rule it caches (participants, and the admitted members of the engagement's
 initiative), whatever writes the base tables: the ORM, bulk SQL, ON DELETE CASCADE, the
-benchmark's COPY. Its triggers (migration 0024) are checked after every step of random
+benchmark's COPY. Its triggers (migration 0025) are checked after every step of random
 sequences of changes, on SQLite and PostgreSQL alike."""
 
 from __future__ import annotations

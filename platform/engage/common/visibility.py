@@ -21,7 +21,7 @@ from sqlalchemy.sql.visitors import InternalTraversal
 from engage.db import Base
 
 # Members of an initiative in these states see its engagements (an applicant does not).
-# The triggers of migration 0024 that keep engagement_access say the same ('admitted').
+# The triggers of migration 0025 that keep engagement_access say the same ('admitted').
 SEEING_MEMBER_STATUSES = ("admitted",)
 
 
@@ -69,7 +69,7 @@ def visible_engagement_ids(org_id: Any) -> sa.Select:
     """Engagements an organisation takes part in, directly or as an admitted initiative member.
 
     One index lookup in ``engagement_access``, which database triggers keep equal to that
-    rule in every writing transaction (migration 0024). An engagement seen for both reasons
+    rule in every writing transaction (migration 0025). An engagement seen for both reasons
     comes twice: use it with ``IN``. It replaced a UNION of the two
     reasons, which PostgreSQL took longer to plan than to run; before that, an ``id IN … OR
     initiative_id IN …`` read all of ``engagement`` for every use."""

@@ -262,7 +262,7 @@ class EngagementParticipant(LeadRoles, EngagementShared, Base):
 
 # Which organisation sees which engagement, and why: 'participant' (an engagement_participant
 # row) or 'member' (an admitted member of the engagement's initiative). A cache of that rule,
-# kept exact by database triggers in the writing transaction (migration 0024 says how and
+# kept exact by database triggers in the writing transaction (migration 0025 says how and
 # why); nothing writes it otherwise. engage.common.visibility reads it.
 engagement_access = sa.Table(
     "engagement_access",

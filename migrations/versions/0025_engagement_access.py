@@ -37,16 +37,16 @@ into a new table drops these triggers with the old table; such a migration must 
 again (tests/test_engagement_access.py checks they exist at the head and that the table
 stays exact).
 
-Revision ID: 0024
-Revises: 0023
+Revision ID: 0025
+Revises: 0024
 Create Date: 2026-11-30 10:45:00
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0024'
-down_revision = '0023'
+revision = '0025'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 
