@@ -117,16 +117,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _listen_and_connect() -> None:
-    """The session listeners (tenancy, audit) on Flask-SQLAlchemy's session class, and the
+    """The session listeners (tenancy, audit, sweep wake-ups) on Flask-SQLAlchemy's session class, and the
     receivers of Engage's signals. Both last for the process; a second app adds nothing."""
     from flask_sqlalchemy.session import Session
 
     from engage import tenancy
     from engage.audit import service as audit
+    from engage.escalations import wakeups
     from engage.notifications import handlers
 
     tenancy.listen(Session)
     audit.listen(Session)
+    wakeups.listen(Session)
     handlers.connect()
 
 
