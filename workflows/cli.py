@@ -51,10 +51,14 @@ def worker_command(pool: str | None) -> None:
         # Prefect configures logging when it is imported (below, and in every flow run's
         # process, which inherits this environment): its console lines in JSON too.
         os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_FORMATTER", "json")
+    # A pool worker asks for runs every 10 s by default: with the flow run's start, a
+    # decision would wait longer than the 10 s it is promised (serving: the runner's 5 s).
+    os.environ.setdefault("PREFECT_WORKER_QUERY_SECONDS", "5")
     from workflows.deployments import run_pool_worker, serve_deployments
 
     interval = current_app.config["ENGAGE_SWEEP_INTERVAL_SECONDS"]
-    click.echo(f"Engage worker: sweep every {interval} s, Prefect API {api_url}")
+    click.echo(f"Engage worker: sweep when work falls due, at least every {interval} s, "
+               f"Prefect API {api_url}")
     if pool:
         run_pool_worker(pool, interval)
     else:
