@@ -407,8 +407,10 @@ def next_sweep_at(now: datetime) -> datetime:
     stale = timedelta(seconds=cfg["ENGAGE_APPLY_STALE_SECONDS"])
     moments = [clock.next_midnight(now)]
     with system_scope(SWEEP):
+        # One row per length of wait (a handful), whatever the number of engagements.
         for applied_at, wait_days in db.session.execute(_step_waits(
-                sa.select(Decision.applied_at, LadderStep.wait_days))):
+                sa.select(sa.func.min(Decision.applied_at), LadderStep.wait_days))
+                .group_by(LadderStep.wait_days)):
             moments.append(applied_at + timedelta(days=wait_days))
         pending, claimed, retry = db.session.execute(sa.select(
             sa.select(sa.func.min(Decision.decided_at))
