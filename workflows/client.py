@@ -17,7 +17,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -72,9 +72,8 @@ class PrefectOrchestrator:
         writes asking for one moment start one run; its id, or None when Prefect is not
         configured or not reachable (the worker sweeps when it starts, and at least every
         ENGAGE_SWEEP_INTERVAL_SECONDS)."""
-        delay = max((at - clock.now()).total_seconds(), 0.0)
-        return self._start(SWEEP_DEPLOYMENT, {}, sweep_key(at),
-                           scheduled_time=datetime.now(timezone.utc) + timedelta(seconds=delay))
+        moment = clock.on_system_clock(at)
+        return self._start(SWEEP_DEPLOYMENT, {}, sweep_key(moment), scheduled_time=moment)
 
     def _start(self, deployment: str, parameters: dict, key: str,
                scheduled_time: datetime | None = None) -> str | None:

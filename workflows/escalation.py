@@ -4,7 +4,7 @@ steps, are in engage.escalations.service."""
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from prefect import flow
 
@@ -73,12 +73,11 @@ def _wait_for_scheduled_start() -> None:
 
 def schedule_sweep(at: datetime) -> datetime:
     """A run of the sweep's deployment at ``at`` (a moment on the app's clock, which
-    ``ENGAGE_CLOCK_SHIFT_SECONDS`` may shift from Prefect's), keyed by that moment: asked
-    twice for one moment, Prefect keeps one run."""
+    ``ENGAGE_CLOCK_SHIFT_SECONDS`` may shift from Prefect's), keyed by that moment on the
+    system's clock: asked twice for one moment, Prefect keeps one run."""
     from prefect.deployments import run_deployment
 
-    delay = max((at - clock.now()).total_seconds(), 0.0)
+    moment = clock.on_system_clock(at)
     run_deployment(SWEEP_DEPLOYMENT, parameters={}, timeout=0, as_subflow=False,
-                   scheduled_time=datetime.now(timezone.utc) + timedelta(seconds=delay),
-                   idempotency_key=sweep_key(at))
+                   scheduled_time=moment, idempotency_key=sweep_key(moment))
     return at

@@ -30,6 +30,11 @@ def now() -> datetime:
     return datetime.now(timezone.utc) + SHIFT
 
 
+def on_system_clock(moment: datetime) -> datetime:
+    """The same moment as the system's clock (and the orchestrator's) reads it."""
+    return moment - SHIFT
+
+
 def zone() -> ZoneInfo:
     """ENGAGE_TIMEZONE: the app's setting, or the environment's outside an app."""
     name = (current_app.config.get("BABEL_DEFAULT_TIMEZONE") if has_app_context()
