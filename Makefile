@@ -43,15 +43,19 @@ demo: $(STAMP) $(MO)
 # SQLite by default; ENGAGE_TEST_DATABASE_URL=postgresql+psycopg://... runs it on PostgreSQL.
 # scripts/ensure-browser installs Chromium for tests/browser/ where it is missing (quick
 # when present).
+# Two worker processes (pytest-xdist), each with a database of its own (tests/conftest.py);
+# PYTEST_WORKERS=0 runs the suite in this one process.
+PYTEST_WORKERS ?= 2
+
 test: $(STAMP) $(MO)
 	scripts/ensure-browser
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 test-postgres: $(STAMP) $(MO)
 	scripts/ensure-postgres
 	scripts/ensure-browser
 	ENGAGE_TEST_DATABASE_URL=$${ENGAGE_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
-		$(BIN)/python -m pytest $(PYTEST_ARGS)
+		$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Benchmarks on PostgreSQL (tests/bench/run.py; docs/performance.md): builds bench_1k and
 # bench_100k, measures, prints the ratios with their targets. BENCH_ARGS=--help for options.

@@ -2,12 +2,20 @@
 
 SQLite by default; set ENGAGE_TEST_DATABASE_URL (e.g.
 postgresql+psycopg://postgres@127.0.0.1:5432/test) to run the same suite on PostgreSQL.
+
+``make test`` runs the suite in two processes (pytest-xdist, ``-n 2``). Each has a database
+of its own: on PostgreSQL ``<name>_gw0``, ``<name>_gw1`` beside the given one (created with
+its credentials), on SQLite a file in its own temporary folder. The migrations run once per
+process, into a template (:func:`migrated_copy`); every other database a test needs
+migrated is a copy of it (PostgreSQL ``CREATE DATABASE ... TEMPLATE``, SQLite a file copy).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+from pathlib import Path
 
 # Before engage is imported: no secret written to instance/, no Prefect server started by
 # accident (a stray flow call then fails fast instead of spawning one).
@@ -26,11 +34,61 @@ from flask_sqlalchemy.session import Session as FlaskSession  # noqa: E402
 from engage import create_app  # noqa: E402
 from engage.extensions import db  # noqa: E402
 
-POSTGRES_URL = os.environ.get("ENGAGE_TEST_DATABASE_URL")
+# pytest-xdist names each worker process (gw0, gw1, ...); unset in a single-process run.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+
+
+def _worker_database(url: str | None) -> str | None:
+    """A worker's own PostgreSQL database next to the given one, created afresh with the
+    given one's credentials: two processes never share a database."""
+    if not url or not WORKER:
+        return url
+    if os.environ.get("ENGAGE_TEST_WORKER_DATABASE_URL"):  # made once per process
+        return os.environ["ENGAGE_TEST_WORKER_DATABASE_URL"]
+    given = sa.engine.make_url(url)
+    name = f"{given.database}_{WORKER}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    finally:
+        admin.dispose()
+    own = given.set(database=name).render_as_string(hide_password=False)
+    os.environ["ENGAGE_TEST_WORKER_DATABASE_URL"] = own
+    return own
+
+
+POSTGRES_URL = _worker_database(os.environ.get("ENGAGE_TEST_DATABASE_URL"))
 
 
 def is_postgres() -> bool:
     return bool(POSTGRES_URL)
+
+
+def shared_setup(nodeid: str) -> str | None:
+    """The costly module- or session-wide set-up a test shares with others, if any: each
+    browser module (its server, providers and browser), the flows (one Prefect server), the
+    concurrency module (its committed database)."""
+    path = nodeid.split("::", 1)[0]
+    if path.startswith("tests/workflows/"):
+        return "tests/workflows/"
+    if path.startswith("tests/browser/") or path == "tests/escalations/test_concurrency.py":
+        return path
+    return None
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """With ``-n`` (``make test``): each test goes to whichever worker is free, except that
+    the tests of one :func:`shared_setup` go to one worker together (largest first), so each
+    set-up is made once."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedSetupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return shared_setup(nodeid) or nodeid
+
+    return SharedSetupScheduling(config, log)
 
 
 def reset_postgres(url: str) -> None:
@@ -50,6 +108,83 @@ def database_url(tmp_path_factory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'engage-test.db'}"
 
 
+def _admin_sql(*statements: str) -> None:
+    engine = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            for statement in statements:
+                conn.exec_driver_sql(statement)
+    finally:
+        engine.dispose()
+
+
+_template: dict[str, str] = {}
+
+
+def _migrated_template() -> str:
+    """This process's migrated template database, built on first use: PostgreSQL
+    ``<test database>_template``, or an SQLite file. Nothing stays connected to it."""
+    if "url" in _template:
+        return _template["url"]
+    from flask_migrate import upgrade
+
+    if POSTGRES_URL:
+        base = sa.engine.make_url(POSTGRES_URL)
+        name = f"{base.database}_template"
+        _admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+        url = base.set(database=name).render_as_string(hide_password=False)
+    else:
+        url = f"sqlite:///{Path(_INSTANCE) / 'template.db'}"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        db.session.remove()
+        db.engine.dispose()
+    _template["url"] = url
+    return url
+
+
+def migrated_copy(tmp_dir: Path, name: str) -> str:
+    """The URL of a new database migrated to the head, as ``engage db upgrade`` leaves it:
+    a copy of the template. PostgreSQL: ``<test database>_<name>`` (:func:`drop_copy`
+    drops it); SQLite: ``<name>.db`` in ``tmp_dir``."""
+    template = _migrated_template()
+    if POSTGRES_URL:
+        base = sa.engine.make_url(POSTGRES_URL)
+        copy = f"{base.database}_{name}"
+        source = sa.engine.make_url(template).database
+        _admin_sql(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)',
+                   f'CREATE DATABASE "{copy}" TEMPLATE "{source}"')
+        return base.set(database=copy).render_as_string(hide_password=False)
+    target = tmp_dir / f"{name}.db"
+    shutil.copyfile(sa.engine.make_url(template).database, target)
+    return f"sqlite:///{target}"
+
+
+def drop_copy(url: str) -> None:
+    """Drops a PostgreSQL copy made by :func:`migrated_copy`; an SQLite copy goes with its
+    temporary folder."""
+    if POSTGRES_URL:
+        _admin_sql(f'DROP DATABASE IF EXISTS "{sa.engine.make_url(url).database}" WITH (FORCE)')
+
+
+def pytest_sessionfinish(session):
+    """The template goes; so does a worker's own database (nothing may hold it open)."""
+    if not POSTGRES_URL:
+        return
+    if "url" in _template:
+        drop_copy(_template.pop("url"))
+    if WORKER:
+        given = os.environ["ENGAGE_TEST_DATABASE_URL"]
+        engine = sa.create_engine(given, isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as conn:
+                conn.exec_driver_sql('DROP DATABASE IF EXISTS "{}" WITH (FORCE)'.format(
+                    sa.engine.make_url(POSTGRES_URL).database))
+        finally:
+            engine.dispose()
+
+
 def compile_catalogues() -> None:
     """What `make` does before the tests (``%.mo: %.po``), for a bare ``pytest`` run: a
     missing or stale .mo is compiled, so Dutch pages show Dutch."""
@@ -63,8 +198,11 @@ def compile_catalogues() -> None:
     for po in (PROJECT_ROOT / "platform/engage/translations").glob("*/LC_MESSAGES/messages.po"):
         mo = Path(po).with_suffix(".mo")
         if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
-            with po.open("rb") as source, mo.open("wb") as target:
+            # Written aside and moved into place: two test processes may compile it at once.
+            part = mo.with_suffix(f".{os.getpid()}.part")
+            with po.open("rb") as source, part.open("wb") as target:
                 write_mo(target, read_po(source, locale=po.parts[-3]))
+            os.replace(part, mo)
 
 
 @pytest.fixture(scope="session")

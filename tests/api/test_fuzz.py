@@ -37,9 +37,19 @@ _load_features()  # the operations the document lists, known before any app exis
 OPERATION_KEYS = sorted(f"{op.method.upper()} {path_of(op.rule)}" for op in OPERATIONS)
 
 
+_loaded: dict[str, schemathesis.BaseSchema] = {}
+
+
 @pytest.fixture
 def fuzz_schema(app, db_session):
-    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    """The document, loaded from the app once per run (in the first test's transaction):
+    it does not change between tests, and neither do the constants schemathesis gathers
+    from the app's code for its generation, which it keeps with the loaded schema. Loaded
+    per test, the two took longer than 15 examples, and grew with every operation."""
+    schema = _loaded.get("schema")
+    if schema is None or schema.app is not app:
+        schema = _loaded["schema"] = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    return schema
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE],

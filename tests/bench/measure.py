@@ -113,6 +113,8 @@ def session_cookie(url: str, p: dict) -> str:
         key = sessions.start(db.session, p["user_id"], now=now,
                              lifetime=app.config["PERMANENT_SESSION_LIFETIME"])
         db.session.commit()
+        # An idle pooled connection would keep CREATE DATABASE … TEMPLATE (the sweep) out.
+        db.engine.dispose()
     value = app.session_interface.get_signing_serializer(app).dumps(
         {"user_id": p["user_id"], "org_id": p["org_id"], "sso": p["slug"], "sid": key,
          "seen": sessions.stamp(now)})
@@ -161,14 +163,18 @@ def api_token(url: str, p: dict) -> str:
 class Gunicorn:
     """deploy/gunicorn.conf.py on loopback against one world, for the length of a block."""
 
-    def __init__(self, url: str, port: int, workers: int) -> None:
+    def __init__(self, url: str, port: int, workers: int, max_requests: int = 0) -> None:
         self.url, self.port, self.workers = url, port, workers
+        self.max_requests = max_requests
         self.base = f"http://127.0.0.1:{port}"
         self.log = Path(tempfile.gettempdir()) / f"engage-bench-gunicorn-{port}.log"
 
     def __enter__(self) -> Self:
         env = {**os.environ, "DATABASE_URL": self.url, "ENGAGE_BIND": f"127.0.0.1:{self.port}",
-               "ENGAGE_WEB_WORKERS": str(self.workers), "ENGAGE_LOG_LEVEL": "warning"}
+               "ENGAGE_WEB_WORKERS": str(self.workers), "ENGAGE_LOG_LEVEL": "warning",
+               # 0: workers are never replaced, so a leak shows in their memory instead of
+               # being cut off by the conf's recycling.
+               "ENGAGE_WEB_MAX_REQUESTS": str(self.max_requests)}
         self.process = subprocess.Popen(
             [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py"], cwd=ROOT, env=env,
             stdout=self.log.open("w"), stderr=subprocess.STDOUT)
@@ -188,16 +194,23 @@ class Gunicorn:
         self.process.wait(timeout=30)
 
 
-def _locust(base: str, env: dict, users: int, seconds: int) -> dict:
+def _locust(base: str, env: dict, users: int, seconds: int, ramp: int | None = None) -> dict:
+    """One headless locust run. With `ramp` (seconds), users start over that time and the
+    statistics are reset once all have started, so only the full load is counted."""
+    rate = min(users, 50) if ramp is None else max(1, -(-users // max(ramp, 1)))
+    extra = [] if ramp is None else ["--reset-stats"]
     with tempfile.TemporaryDirectory() as tmp:
         prefix = f"{tmp}/run"
-        subprocess.run(
+        done = subprocess.run(
             [str(BIN / "locust"), "-f", str(LOCUSTFILE), "--headless", "-u", str(users),
-             "-r", str(min(users, 50)), "-t", f"{seconds}s", "-H", base, "--csv", prefix,
-             "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "10"],
-            env={**os.environ, **env}, cwd=ROOT, check=False, capture_output=True)
-        with open(f"{prefix}_stats.csv", newline="") as fh:
-            rows = list(csv.DictReader(fh))
+             "-r", str(rate), "-t", f"{seconds}s", "-H", base, "--csv", prefix,
+             "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "10", *extra],
+            env={**os.environ, **env}, cwd=ROOT, check=False, capture_output=True, text=True)
+        try:
+            with open(f"{prefix}_stats.csv", newline="") as fh:
+                rows = list(csv.DictReader(fh))
+        except FileNotFoundError:
+            raise RuntimeError(f"locust wrote no statistics:\n{done.stderr[-2000:]}") from None
     total = next(r for r in rows if r["Name"] == "Aggregated")
 
     def ms(value: str) -> int:
@@ -220,11 +233,13 @@ def locust_single(base: str, path: str, cookie: str, seconds: int, users: int) -
     return _locust(base, env, users, seconds)
 
 
-def locust_mixed(base: str, cookie: str, token: str, p: dict, users: int, seconds: int) -> dict:
+def locust_mixed(base: str, cookie: str, token: str, p: dict, users: int, seconds: int,
+                 ramp: int | None = None) -> dict:
+    """The mixed reader load (locustfile.py's Reader) for `seconds`, counted after `ramp`."""
     env = {"BENCH_MODE": "mixed", "BENCH_COOKIE": cookie, "BENCH_TOKEN": token,
            "BENCH_ENGAGEMENTS": ",".join(map(str, p["visible"][:500])),
            "BENCH_INITIATIVE": str(p["initiative"]), "BENCH_COMPANY": str(p["company"])}
-    return _locust(base, env, users, seconds)
+    return _locust(base, env, users, seconds, ramp)
 
 
 def _sweep_once(template: str, now: datetime) -> float:
@@ -235,7 +250,10 @@ def _sweep_once(template: str, now: datetime) -> float:
     copy = f"{name}_sweep"
     # FILE_COPY and a checkpoint: the default WAL_LOG copy would leave a gigabyte of WAL
     # being flushed while the sweep is timed.
+    # A template must have no other session; any left on this run's own world go.
     admin(template, f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)',
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+          f"WHERE datname = '{name}' AND pid <> pg_backend_pid()",
           f'CREATE DATABASE "{copy}" TEMPLATE "{name}" STRATEGY FILE_COPY', "CHECKPOINT")
     app = _app(f"{server}/{copy}")
     with app.app_context():
@@ -281,6 +299,7 @@ def _lei(n: int) -> str:
 def import_companies(url: str, lines: int) -> dict:
     """`engage import companies`' code path (first import, then a re-import that updates
     every row) against a raw psycopg executemany of the same rows."""
+    from engage.common.search import fold
     from engage.companies.imports import import_companies as run_import
     from engage.extensions import db
     from engage.tenancy import system_scope
@@ -292,14 +311,18 @@ def import_companies(url: str, lines: int) -> dict:
     writer.writerow(["name", "isin", "lei", "country", "sector", "next_agm_on"])
     writer.writerows(r[:5] + (r[5].isoformat(),) for r in rows)
     raw_csv = text.getvalue().encode()
+    raw_rows = [(r[0], fold(r[0]), *r[1:]) for r in rows]
     fresh_database(url)
     engine = sa.create_engine(url)
     with engine.connect() as conn:
         cursor = conn.connection.driver_connection.cursor()
         started = time.perf_counter()
+        # With the folded sort key (migration 0022), computed beforehand like the CSV.
         cursor.executemany(
-            "INSERT INTO company (name, isin, lei, country, sector, next_agm_on, controversies,"
-            " exclusion_reason, created_at) VALUES (%s, %s, %s, %s, %s, %s, '', '', now())", rows)
+            "INSERT INTO company (name, name_key, isin, lei, country, sector, next_agm_on,"
+            " controversies, exclusion_reason, created_at)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, '', '', now())",
+            raw_rows)
         conn.commit()
         raw = time.perf_counter() - started
         conn.exec_driver_sql("TRUNCATE company RESTART IDENTITY CASCADE")
