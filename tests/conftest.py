@@ -262,6 +262,17 @@ def _fresh_rate_limits(request):
         limiter.reset()
 
 
+@pytest.fixture(autouse=True)
+def _empty_render_cache(request):
+    """Each test starts with no cached fragment: a test's writes are rolled back, so the
+    render generation (engage.render_cache) goes back with them, and ids are
+    reused on SQLite."""
+    if "app" in request.fixturenames:
+        from engage.render_cache import cache_of
+
+        cache_of(request.getfixturevalue("app")).clear()
+
+
 @pytest.fixture
 def client(app, db_session):
     return app.test_client()

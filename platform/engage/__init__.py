@@ -30,9 +30,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     _listen_and_connect()
     db.init_app(app)
+    from engage import render_cache
+
     with app.app_context():  # engines exist now; none has connected yet
         for engine in db.engines.values():
             configure_engine(engine)
+            render_cache.listen_engine(engine)
+    render_cache.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     from engage import errors, logs, security
     from engage.common import bounds
@@ -117,17 +121,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _listen_and_connect() -> None:
-    """The session listeners (tenancy, audit, sweep wake-ups) on Flask-SQLAlchemy's session class, and the
-    receivers of Engage's signals. Both last for the process; a second app adds nothing."""
+    """The session listeners (tenancy, audit, render cache, sweep wake-ups) on
+    Flask-SQLAlchemy's session class, and the receivers of Engage's signals. Both last for the process; a second app adds nothing."""
     from flask_sqlalchemy.session import Session
 
-    from engage import tenancy
+    from engage import render_cache, tenancy
     from engage.audit import service as audit
     from engage.escalations import wakeups
     from engage.notifications import handlers
 
     tenancy.listen(Session)
     audit.listen(Session)
+    render_cache.listen_session(Session)
     wakeups.listen(Session)
     handlers.connect()
 

@@ -172,6 +172,10 @@ def from_environment() -> dict:
         "ENGAGE_AUDIT_EXPORT_MAX": int(os.environ.get("ENGAGE_AUDIT_EXPORT_MAX", "50000")),
         # How long a web process keeps the home page's platform totals (engage.home.service).
         "ENGAGE_TOTALS_CACHE_SECONDS": int(os.environ.get("ENGAGE_TOTALS_CACHE_SECONDS", "300")),
+        # Rendered fragments of the dashboard and the engagement page, kept per process
+        # until a write changes them (engage.render_cache); the memory they may take.
+        "ENGAGE_RENDER_CACHE": _bool("ENGAGE_RENDER_CACHE", True),
+        "ENGAGE_RENDER_CACHE_MB": float(os.environ.get("ENGAGE_RENDER_CACHE_MB", "64")),
         # Fernet key(s), comma-separated: the first encrypts, all decrypt (key rotation).
         "ENGAGE_ENCRYPTION_KEY": _encryption_keys(env),
         # Seconds the app waits for an identity provider (discovery, token, keys).

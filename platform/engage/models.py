@@ -4,6 +4,7 @@ from engage.attachments.models import Attachment
 from engage.audit.models import AuditEvent
 from engage.auth.models import Identity, SsoConfig, SsoDomain
 from engage.calendars.models import CalendarFeed
+from engage.render_cache import render_generation
 from engage.companies.models import Company, CompanyFollow, Holding, ImportJob
 from engage.engagements.models import (
     DialogueEntry,
@@ -68,4 +69,5 @@ __all__ = [
     "SsoDomain",
     "User",
     "Vote",
+    "render_generation",
 ]

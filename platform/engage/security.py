@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import Forbidden, Unauthorized
 from werkzeug.local import LocalProxy
 
-from engage import clock, tenancy
+from engage import clock, render_cache, tenancy
 from engage.audit import service as audit
 from engage.auth import sessions
 from engage.auth.models import UserSession
@@ -54,6 +54,9 @@ class Principal:
     token: Any = None
     # The user's own role in the organisation: ``role`` is capped for a token, this is not.
     own_role: OrgRole | None = None
+    # The render generation (engage.render_cache), read in the same statement as the
+    # principal, before anything the request shows.
+    render_generation: int | None = None
 
     @property
     def can_write(self) -> bool:
@@ -254,7 +257,8 @@ def _load_principal() -> Principal | None:
     if not user_id or not org_id:
         return None
     query = (
-        sa.select(User, OrgMembership.role, Organisation)
+        sa.select(User, OrgMembership.role, Organisation,
+                  render_cache.GENERATION.label("render_generation"))
         .join(OrgMembership, OrgMembership.user_id == User.id)
         .join(Organisation, Organisation.id == OrgMembership.organisation_id)
         .where(User.id == user_id)
@@ -282,9 +286,11 @@ def _load_principal() -> Principal | None:
         return None
     if token is not None:
         return Principal(user=row.User, organisation=row.Organisation,
-                         role=token.cap(row.role), token=token, own_role=row.role)
+                         role=token.cap(row.role), token=token, own_role=row.role,
+                         render_generation=row.render_generation)
     session["seen"] = sessions.stamp(now)
-    return Principal(user=row.User, organisation=row.Organisation, role=row.role)
+    return Principal(user=row.User, organisation=row.Organisation, role=row.role,
+                     render_generation=row.render_generation)
 
 
 # What may follow the sign-in: a path of at most this many characters. Longer is no page of

@@ -221,6 +221,7 @@ LABELS = {
         "objective": _l("Objective"),
         "org_membership": _l("Membership of the organisation"),
         "organisation": _l("Organisation"),
+        "render_generation": _l("Page cache generation"),
         "report": _l("Report"),
         "resolution": _l("Shareholder resolution"),
         "severity_assessment": _l("Severity assessment"),

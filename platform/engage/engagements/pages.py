@@ -15,10 +15,10 @@ from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, render_template, request
 from sqlalchemy.orm import joinedload, selectinload
 
-from engage import clock
+from engage import clock, render_cache
 from engage.attachments import pages as attachment_pages
 from engage.attachments.models import Attachment
 from engage.common.paging import current_page
@@ -226,4 +226,17 @@ def draw_page(engagement: Engagement, **overrides: Any) -> str:
 
 
 def render_page(engagement: Engagement, status: int = 200, **overrides: Any):
-    return draw_page(engagement, **overrides), status
+    """The page; as it stands (no form's messages, a GET) from the render cache, keyed by
+    the engagement, the query string (the timeline's page) and the standard key."""
+    if overrides or status != 200 or request.method != "GET":
+        return draw_page(engagement, **overrides), status
+
+    def draw() -> str:
+        return render_template("engagements/_page.html",
+                               **{**labels.context(), **page_context(engagement)})
+
+    content = render_cache.fragment(
+        "engagement", (engagement.id, request.endpoint, tuple(sorted(request.args.items(multi=True)))),
+        draw)
+    return render_template("engagements/show.html", engagement=engagement,
+                           content=content), status

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from engage import clock, orchestrator
+from engage import clock, orchestrator, render_cache
 from engage.common import health
 from engage.common.answer import answer_write
 from engage.common.paging import current_page
@@ -27,9 +27,16 @@ REVIEWS_SHOWN = 5
 @bp.get("/")
 @requires(Permission.READ)
 def home():
+    """The dashboard's sections, from the render cache when nothing they show has been
+    written since they were drawn for this organisation, user, role, language and day."""
+    page = current_page()
+    return render_template("home/home.html", dashboard=render_cache.fragment(
+        "home", (page.number,), lambda: _draw_dashboard(page)))
+
+
+def _draw_dashboard(page) -> str:
     today = clock.today()
     org_id = current_org.id
-    page = current_page()
     engagements, total = dashboard.my_engagements(org_id, limit=page.size, offset=page.offset,
                                                      today=today)
     # Those who may act get one list of what waits for them, reviews to decide among it;
@@ -44,7 +51,7 @@ def home():
     deadlines, deadlines_total = dashboard.upcoming_deadlines(org_id, today)
     charts = dashboard.charts(org_id)
     return render_template(
-        "home/home.html",
+        "home/_dashboard.html",
         today=today, engagements=engagements, engagements_total=total, page=page.number,
         pages=page.count(total),
         reviews=reviews, reviews_total=reviews_total, may_act=may_act,
