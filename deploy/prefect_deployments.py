@@ -1,8 +1,9 @@
-"""The Prefect deployment definition of the production topology: the escalation sweep on an
-interval and apply-decision on demand, both on a process work pool.
+"""The Prefect deployment definition of the production topology: the escalation sweep (when
+work falls due, and on an interval as a safety net) and apply-decision on demand, both on a
+process work pool.
 
     PREFECT_API_URL=http://prefect.internal:4200/api \\
-        .venv/bin/python deploy/prefect_deployments.py --pool engage [--interval 60]
+        .venv/bin/python deploy/prefect_deployments.py --pool engage [--interval 3600]
 
 Workers (`engage worker --pool engage`) register the same deployments when they start, so
 running this is optional: it lets a release register them before any worker is up, and
@@ -22,8 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pool", required=True, help="the process work pool, e.g. engage")
     parser.add_argument("--interval", type=int, default=int(
-        os.environ.get("ENGAGE_SWEEP_INTERVAL_SECONDS", "60")),
-        help="seconds between sweeps (default: ENGAGE_SWEEP_INTERVAL_SECONDS or 60)")
+        os.environ.get("ENGAGE_SWEEP_INTERVAL_SECONDS", "3600")),
+        help="the longest gap between sweeps (default: ENGAGE_SWEEP_INTERVAL_SECONDS or 3600)")
     args = parser.parse_args(argv)
     if not os.environ.get("PREFECT_API_URL"):
         parser.error("set PREFECT_API_URL to the Prefect server's API")

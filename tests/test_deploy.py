@@ -118,3 +118,20 @@ def test_the_smoke_test_is_run_by_ci():
     ci = (PROJECT_ROOT / ".ci" / "run").read_text()
     assert "deploy/smoke" in ci
     assert Path(DEPLOY / "smoke").stat().st_mode & 0o111
+
+
+def test_the_prefect_server_idles_alike_in_the_demo_compose_and_systemd():
+    """The Prefect server loops the demo turns off or slows down (workflows/runtime.py) are
+    the production server's too."""
+    from workflows.runtime import IDLE_SERVER_SETTINGS
+
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    environment = compose["services"]["prefect"]["environment"]
+    unit = (DEPLOY / "systemd" / "prefect-server.service").read_text()
+    systemd = dict(re.findall(r"^Environment=(PREFECT_SERVER_SERVICES_\w+)=(\S+)$", unit, re.M))
+    assert IDLE_SERVER_SETTINGS
+    for name, value in IDLE_SERVER_SETTINGS.items():
+        assert environment.get(name) == value, name
+        assert systemd.get(name) == value, name
+    assert {k for k in environment if k.startswith("PREFECT_SERVER_SERVICES_")} == set(IDLE_SERVER_SETTINGS)
+    assert set(systemd) == set(IDLE_SERVER_SETTINGS)

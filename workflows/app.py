@@ -31,6 +31,8 @@ def app() -> Flask:
         from engage import create_app
 
         _app = create_app()
+        # A flow run schedules the next sweep itself when it ends (workflows.escalation).
+        _app.config["ENGAGE_SWEEP_WAKEUPS"] = False
     return _app
 
 

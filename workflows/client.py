@@ -17,14 +17,21 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
 
 from engage import clock
 from engage.doctor import FAIL, OK
-from workflows.names import APPLY_DEPLOYMENT, DEPLOYMENTS, IMPORT_DEPLOYMENT, SWEEP_FLOW
+from workflows.names import (
+    APPLY_DEPLOYMENT,
+    DEPLOYMENTS,
+    IMPORT_DEPLOYMENT,
+    SWEEP_DEPLOYMENT,
+    SWEEP_FLOW,
+    sweep_key,
+)
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +67,16 @@ class PrefectOrchestrator:
         Prefect is not configured or not reachable (the page then runs the job itself)."""
         return self._start(IMPORT_DEPLOYMENT, {"job_id": job_id}, f"import-{job_id}")
 
-    def _start(self, deployment: str, parameters: dict, key: str) -> str | None:
+    def request_sweep(self, at: datetime) -> str | None:
+        """A sweep run at ``at`` (on the app's clock), keyed by that moment so that many
+        writes asking for one moment start one run; its id, or None when Prefect is not
+        configured or not reachable (the worker sweeps when it starts, and at least every
+        ENGAGE_SWEEP_INTERVAL_SECONDS)."""
+        moment = clock.on_system_clock(at)
+        return self._start(SWEEP_DEPLOYMENT, {}, sweep_key(moment), scheduled_time=moment)
+
+    def _start(self, deployment: str, parameters: dict, key: str,
+               scheduled_time: datetime | None = None) -> str | None:
         api_url = prefect_api_url()
         if not api_url:
             log.info("PREFECT_API_URL unset: %s waits for the sweep or runs inline", key)
@@ -73,7 +89,8 @@ class PrefectOrchestrator:
             retries = current_app.config.get("ENGAGE_PREFECT_RETRIES", 1)
             with self._prefect_settings(api_url, retries):
                 flow_run = run_deployment(deployment, parameters=parameters, timeout=0,
-                                          idempotency_key=key, as_subflow=False)
+                                          idempotency_key=key, as_subflow=False,
+                                          scheduled_time=scheduled_time)
         except Exception as exc:  # any failure: the caller's fallback takes over
             log.warning("could not start %s for %s: %s", deployment, key, exc)
             return None
@@ -134,7 +151,7 @@ class PrefectOrchestrator:
 
     def start_local(self, home: Path, database_url: str, echo: Callable[[str], None]):
         """Prefect's local server (SQLite under ``home``) and an Engage worker, so the demo's
-        overdue milestones open reviews within a minute."""
+        overdue milestones open reviews within a minute, and later deadlines when they pass."""
         from workflows.runtime import LocalPrefect
 
         for leftover in home.glob("prefect.db*"):  # every demo starts from scratch
@@ -143,8 +160,8 @@ class PrefectOrchestrator:
         local = LocalPrefect.start(home, database_url)
         current_app.config["PREFECT_API_URL"] = local.api_url
         interval = current_app.config["ENGAGE_SWEEP_INTERVAL_SECONDS"]
-        echo(f"Prefect UI: {local.api_url.removesuffix('/api')}  ({SWEEP_FLOW} every "
-             f"{interval} s; logs in {home})")
+        echo(f"Prefect UI: {local.api_url.removesuffix('/api')}  ({SWEEP_FLOW} when work "
+             f"falls due, at least every {interval} s; logs in {home})")
         return local
 
 

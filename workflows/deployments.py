@@ -12,14 +12,18 @@ from workflows.imports import run_import
 from workflows.names import APPLY_DEPLOYMENT_NAME, IMPORT_DEPLOYMENT_NAME, SWEEP_DEPLOYMENT_NAME
 
 
-def deployments(sweep_interval_seconds: int = 60) -> list[RunnerDeployment]:
+def deployments(sweep_interval_seconds: int = 3600) -> list[RunnerDeployment]:
+    """The interval is the sweep's safety net: each sweep schedules the next one for when
+    work can next fall due (``service.next_sweep_at``), so an idle install does not start a
+    process every minute to find nothing."""
     # Module entrypoints: a flow run's process imports the installed package, whatever
     # directory the worker was started from.
     return [
         escalation_sweep.to_deployment(
             name=SWEEP_DEPLOYMENT_NAME, interval=timedelta(seconds=sweep_interval_seconds),
             entrypoint_type=EntrypointType.MODULE_PATH,
-            description="Opens escalation reviews when deadlines pass; idempotent.",
+            description="Opens escalation reviews when deadlines pass, then schedules itself "
+                        "for when work next falls due; idempotent.",
         ),
         apply_decision.to_deployment(
             name=APPLY_DEPLOYMENT_NAME, entrypoint_type=EntrypointType.MODULE_PATH,
@@ -32,7 +36,7 @@ def deployments(sweep_interval_seconds: int = 60) -> list[RunnerDeployment]:
     ]
 
 
-def serve_deployments(sweep_interval_seconds: int = 60, limit: int | None = None) -> None:
+def serve_deployments(sweep_interval_seconds: int = 3600, limit: int | None = None) -> None:
     """Serve the deployments until stopped. pause_on_shutdown=False: a restarted worker
     must not delete the sweep's scheduled runs."""
     from prefect import serve
@@ -67,7 +71,7 @@ async def register_on_pool(pool: str, built: list[RunnerDeployment]) -> list:
     return [await d.aapply(work_pool_name=pool) for d in built]
 
 
-def run_pool_worker(pool: str, sweep_interval_seconds: int = 60) -> None:
+def run_pool_worker(pool: str, sweep_interval_seconds: int = 3600) -> None:
     """Register the deployments on the process work pool ``pool`` and work on it; start
     this on as many hosts as needed, they share the pool's queue."""
     import asyncio

@@ -30,7 +30,7 @@ def prefect_env(home: Path, api_url: str | None = None) -> dict[str, str]:
     env.update({
         "PREFECT_HOME": str(home),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_RUNNER_POLL_FREQUENCY": env.get("PREFECT_RUNNER_POLL_FREQUENCY", "5"),
+        "PREFECT_RUNNER_POLL_FREQUENCY": env.get("PREFECT_RUNNER_POLL_FREQUENCY", "3"),
     })
     env.pop("PREFECT_SERVER_EPHEMERAL_ENABLED", None)
     if api_url:
@@ -38,10 +38,28 @@ def prefect_env(home: Path, api_url: str | None = None) -> dict[str, str]:
     return env
 
 
+# Prefect's server loops that Engage does not need, off, and those it does, less eager: an
+# idle server then costs about half the CPU (docs/performance.md, "Idle cost"). Kept: the
+# scheduler (the sweep's safety-net interval), late runs, the foreman (worker status),
+# cancellation, the event persister and the task run recorder (the UI's runs and tasks).
+# deploy/compose.yaml and deploy/systemd/prefect-server.service set the same.
+IDLE_SERVER_SETTINGS = {
+    "PREFECT_SERVER_SERVICES_PAUSE_EXPIRATIONS_ENABLED": "false",  # no flow run pauses
+    "PREFECT_SERVER_SERVICES_REPOSSESSOR_ENABLED": "false",  # no concurrency-limit leases
+    "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "false",  # no automations
+    "PREFECT_SERVER_SERVICES_LATE_RUNS_LOOP_SECONDS": "30",
+    "PREFECT_SERVER_SERVICES_FOREMAN_LOOP_SECONDS": "60",
+    "PREFECT_SERVER_SERVICES_CANCELLATION_CLEANUP_LOOP_SECONDS": "60",
+    "PREFECT_SERVER_SERVICES_CLEANUP_RECONCILER_LOOP_SECONDS": "60",
+    "PREFECT_SERVER_SERVICES_SCHEDULER_RECENT_DEPLOYMENTS_LOOP_SECONDS": "60",
+}
+
+
 def server_env(home: Path, api_url: str) -> dict[str, str]:
     """The server's environment: its UI is served on the same (free) port as its API, and
-    is told where that API is (else the UI asks 127.0.0.1:4200, and its pages fail)."""
-    return {**prefect_env(home), "PREFECT_UI_API_URL": api_url}
+    is told where that API is (else the UI asks 127.0.0.1:4200, and its pages fail); its
+    loops tuned for an install that is mostly idle (the environment may override them)."""
+    return {**IDLE_SERVER_SETTINGS, **prefect_env(home), "PREFECT_UI_API_URL": api_url}
 
 
 def _prefect_executable() -> list[str]:

@@ -121,18 +121,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _listen_and_connect() -> None:
-    """The session listeners (tenancy, audit) on Flask-SQLAlchemy's session class, and the
-    receivers of Engage's signals. Both last for the process; a second app adds nothing."""
+    """The session listeners (tenancy, audit, render cache, sweep wake-ups) on
+    Flask-SQLAlchemy's session class, and the receivers of Engage's signals. Both last for the process; a second app adds nothing."""
     from flask_sqlalchemy.session import Session
 
-    from engage import tenancy
+    from engage import render_cache, tenancy
     from engage.audit import service as audit
-    from engage import render_cache
+    from engage.escalations import wakeups
     from engage.notifications import handlers
 
     tenancy.listen(Session)
     audit.listen(Session)
     render_cache.listen_session(Session)
+    wakeups.listen(Session)
     handlers.connect()
 
 

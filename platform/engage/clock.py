@@ -7,22 +7,32 @@ as a parameter and derive "today" with ``local_date``; pages, commands and flows
 future" in a form and "overdue" in the sweep are the same day, also between local and UTC
 midnight. Call it as ``clock.now()`` (not ``from engage.clock import now``): tests freeze it
 by replacing this module's ``now``.
+
+``ENGAGE_CLOCK_SHIFT_SECONDS`` runs the platform as if it were that many seconds later (or
+earlier, when negative), in every process started with it: for demonstrations and the idle
+benchmark, which lets a local midnight pass while it watches. Unset, it is 0.
 """
 
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 
 DEFAULT_ZONE = "Europe/Amsterdam"
+SHIFT = timedelta(seconds=float(os.environ.get("ENGAGE_CLOCK_SHIFT_SECONDS") or 0))
 
 
 def now() -> datetime:
     """The current moment, aware, in UTC."""
-    return datetime.now(timezone.utc)
+    return datetime.now(timezone.utc) + SHIFT
+
+
+def on_system_clock(moment: datetime) -> datetime:
+    """The same moment as the system's clock (and the orchestrator's) reads it."""
+    return moment - SHIFT
 
 
 def zone() -> ZoneInfo:
@@ -38,6 +48,12 @@ def local_date(now: datetime) -> date:
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
     return now.astimezone(zone()).date()
+
+
+def next_midnight(now: datetime) -> datetime:
+    """The moment (UTC) the local date after ``now``'s begins: when date deadlines pass."""
+    day = local_date(now) + timedelta(days=1)
+    return datetime.combine(day, time(0), tzinfo=zone()).astimezone(timezone.utc)
 
 
 def today() -> date:

@@ -192,7 +192,10 @@ def from_environment() -> dict:
         # Whether the base URL was configured: sign-in addresses are built from it then (and
         # always in production); a development server without it uses the request's host.
         "ENGAGE_BASE_URL_SET": bool(os.environ.get("ENGAGE_BASE_URL")),
-        "ENGAGE_SWEEP_INTERVAL_SECONDS": int(os.environ.get("ENGAGE_SWEEP_INTERVAL_SECONDS", "60")),
+        # The sweep runs when work can fall due (service.next_sweep_at), and at least this
+        # often; work it leaves due (a failed decision) is tried again after the retry.
+        "ENGAGE_SWEEP_INTERVAL_SECONDS": int(os.environ.get("ENGAGE_SWEEP_INTERVAL_SECONDS", "3600")),
+        "ENGAGE_SWEEP_RETRY_SECONDS": int(os.environ.get("ENGAGE_SWEEP_RETRY_SECONDS", "60")),
         "ENGAGE_REMINDER_DAYS": _days("ENGAGE_REMINDER_DAYS", "14,3"),
         "ENGAGE_APPLY_GRACE_SECONDS": int(os.environ.get("ENGAGE_APPLY_GRACE_SECONDS", "120")),
         "ENGAGE_APPLY_MAX_ATTEMPTS": int(os.environ.get("ENGAGE_APPLY_MAX_ATTEMPTS", "3")),

@@ -149,9 +149,9 @@ class EngagementShared(TenantScoped):
 
     @classmethod
     def tenant_criteria(cls, org_id: Any) -> sa.ColumnElement[bool]:
-        from engage.common.visibility import visible_engagement_ids
+        from engage.common.visibility import engagement_visible
 
-        return cls.engagement_id.in_(visible_engagement_ids(org_id))
+        return engagement_visible(cls.engagement_id, org_id)
 
 
 class LeadRoles:

@@ -3,14 +3,16 @@
 Engage never imports the orchestrator. A plugin (``engage.plugins``) installs an object with
 this shape in the app at start; the escalation engine asks it to carry out a recorded
 decision, the imports page to run a large file in the background, the decision page asks
-it for the flow run's address, ``/healthz`` and
-``engage doctor`` ask whether it is up, and ``engage demo`` asks it to run locally. Without
-one, nothing is lost: decisions wait for the sweep's outbox (``engage sweep``).
+it for the flow run's address, ``/healthz`` and ``engage doctor`` ask whether it is up,
+``engage demo`` asks it to run locally, and a write that makes escalation work due before
+the next sweep asks it for a sweep (``engage.escalations.wakeups``). Without one, nothing is
+lost: decisions wait for the sweep's outbox (``engage sweep``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -32,6 +34,10 @@ class Orchestrator(Protocol):
     def request_apply(self, decision_id: int) -> str | None:
         """Start carrying out a committed decision; its run's id, or None when the
         orchestrator is not configured or not reachable (the sweep applies it then)."""
+
+    def request_sweep(self, at: datetime) -> str | None:
+        """A sweep at ``at``: a write made work due before the next sweep the orchestrator
+        holds. Its run's id, or None when nobody took it (the next sweep then finds it)."""
 
     def request_import(self, job_id: int) -> str | None:
         """Start a committed import job (``engage.companies.jobs``) in the background; its
@@ -63,6 +69,11 @@ def installed() -> Orchestrator | None:
 def request_apply(decision_id: int) -> str | None:
     found = installed()
     return found.request_apply(decision_id) if found else None
+
+
+def request_sweep(at: datetime) -> str | None:
+    found = installed()
+    return found.request_sweep(at) if found else None
 
 
 def request_import(job_id: int) -> str | None:

@@ -173,3 +173,47 @@ def test_the_deployment_definition_registers_both_flows_on_the_pool(prefect_api_
     assert sweep.work_pool_name == apply.work_pool_name == "deploy-test"
     assert [s.schedule.interval for s in sweep.schedules] == [timedelta(seconds=120)]
     assert apply.schedules == []
+
+
+def test_a_deadline_opens_its_review_when_midnight_passes(flow_app, prefect_api_url, tmp_path):
+    """End to end, on a worker whose clock is shifted to just before a local midnight
+    (``ENGAGE_CLOCK_SHIFT_SECONDS``) and whose sweep has an hour's safety net: the sweep it
+    runs at start schedules the next one for that midnight, when the milestone due that
+    day opens its review (not an hour later)."""
+    from zoneinfo import ZoneInfo
+
+    from engage.engagements.models import Milestone
+
+    app, url, world = flow_app
+    zone = ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])
+    midnight_real = datetime.now(timezone.utc) + timedelta(seconds=75)
+    local_day = midnight_real.astimezone(zone).date() + timedelta(days=1)
+    midnight = datetime.combine(local_day, datetime.min.time(), tzinfo=zone).astimezone(timezone.utc)
+    shift = (midnight - midnight_real).total_seconds()
+    with app.app_context(), system_scope("test"):
+        milestone = Milestone(engagement_id=world.engagement.id, title="Roadmap published",
+                              due_on=local_day - timedelta(days=1))
+        db.session.add(milestone)
+        db.session.commit()
+        milestone_id = milestone.id
+    worker = start_worker(tmp_path, prefect_api_url, env={
+        "DATABASE_URL": url, "PREFECT_RUNNER_POLL_FREQUENCY": "2",
+        "ENGAGE_SWEEP_INTERVAL_SECONDS": "3600", "ENGAGE_INSTANCE_PATH": str(tmp_path),
+        "ENGAGE_TIMEZONE": app.config["BABEL_DEFAULT_TIMEZONE"],
+        "ENGAGE_CLOCK_SHIFT_SECONDS": str(shift)})
+    log = tmp_path / "worker.log"
+    try:
+        review = None
+        deadline = time.monotonic() + 75 + 120
+        while time.monotonic() < deadline and review is None:
+            time.sleep(1)
+            with app.app_context(), system_scope("test"):
+                review = db.session.execute(
+                    sa.select(EscalationReview.id, EscalationReview.opened_at)
+                    .where(EscalationReview.milestone_id == milestone_id)).first()
+                db.session.commit()
+        assert review is not None, log.read_text()[-3000:]
+        # Opened by the sweep at that midnight, not by the start's sweep nor an hour later.
+        assert midnight <= review.opened_at < midnight + timedelta(seconds=60), log.read_text()[-3000:]
+    finally:
+        stop([worker])

@@ -200,6 +200,7 @@ LABELS = {
         "dialogue_revision": _l("Dialogue entry correction"),
         "divestment_review": _l("Divestment review"),
         "engagement": _l("Engagement"),
+        "engagement_access": _l("Who sees an engagement"),
         "engagement_invitation": _l("Engagement invitation"),
         "engagement_participant": _l("Engagement participant"),
         "escalation_ladder": _l("Escalation ladder"),

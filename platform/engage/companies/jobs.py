@@ -180,6 +180,17 @@ def _progress(job_id: int, organisation_id: int) -> Checking:
     return checking
 
 
+def waiting_since() -> tuple[datetime | None, datetime | None]:
+    """When the oldest queued job was queued and the oldest running job started (None when
+    there is none): from these the sweep's part falls due. Call inside a system scope."""
+    return db.session.execute(sa.select(
+        sa.select(sa.func.min(ImportJob.created_at))
+        .where(ImportJob.status == ImportStatus.QUEUED).scalar_subquery(),
+        sa.select(sa.func.min(ImportJob.started_at))
+        .where(ImportJob.status == ImportStatus.RUNNING).scalar_subquery(),
+    )).one()
+
+
 def sweep_import_jobs(now: datetime) -> list[int]:
     """The sweep's part: run the queued jobs no workflow run took within
     ENGAGE_APPLY_GRACE_SECONDS (Prefect was unreachable when the page asked, or no worker

@@ -202,12 +202,12 @@ class Signature(TenantScoped, Base):
 
     @classmethod
     def tenant_criteria(cls, org_id: Any) -> sa.ColumnElement[bool]:
-        from engage.common.visibility import aliased_table, visible_engagement_ids
+        from engage.common.visibility import aliased_table, engagement_visible
 
         letter = aliased_table("letter", "tenancy_letter")
         return cls.letter_id.in_(
             sa.select(letter.c.id)
-            .where(letter.c.engagement_id.in_(visible_engagement_ids(org_id)))
+            .where(engagement_visible(letter.c.engagement_id, org_id))
             .correlate(None)
         )
 
@@ -237,11 +237,11 @@ class LetterDecline(TenantScoped, Base):
 
     @classmethod
     def tenant_criteria(cls, org_id: Any) -> sa.ColumnElement[bool]:
-        from engage.common.visibility import aliased_table, visible_engagement_ids
+        from engage.common.visibility import aliased_table, engagement_visible
 
         letter = aliased_table("letter", "tenancy_letter_decline")
         return cls.letter_id.in_(
             sa.select(letter.c.id)
-            .where(letter.c.engagement_id.in_(visible_engagement_ids(org_id)))
+            .where(engagement_visible(letter.c.engagement_id, org_id))
             .correlate(None)
         )

@@ -228,11 +228,10 @@ class Engagement(TenantScoped, TimestampMixin, Base):
 
     @classmethod
     def tenant_criteria(cls, org_id: Any) -> sa.ColumnElement[bool]:
-        # One IN over a UNION (engage.tenancy.visible_engagement_ids), not an OR of two INs,
-        # which PostgreSQL answers by reading the whole table.
-        from engage.common.visibility import visible_engagement_ids
+        # One index lookup in engagement_access (engage.common.visibility).
+        from engage.common.visibility import engagement_visible
 
-        return cls.id.in_(visible_engagement_ids(org_id))
+        return engagement_visible(cls.id, org_id)
 
 
 class EngagementParticipant(LeadRoles, EngagementShared, Base):
@@ -259,6 +258,23 @@ class EngagementParticipant(LeadRoles, EngagementShared, Base):
         sa.UniqueConstraint("engagement_id", "organisation_id"),
         sa.Index("ix_engagement_participant_org", "organisation_id", "engagement_id"),
     )
+
+
+# Which organisation sees which engagement, and why: 'participant' (an engagement_participant
+# row) or 'member' (an admitted member of the engagement's initiative). A cache of that rule,
+# kept exact by database triggers in the writing transaction (migration 0025 says how and
+# why); nothing writes it otherwise. engage.common.visibility reads it.
+engagement_access = sa.Table(
+    "engagement_access",
+    Base.metadata,
+    sa.Column("organisation_id", sa.Integer,
+              sa.ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("engagement_id", sa.Integer,
+              sa.ForeignKey("engagement.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("source", sa.String(11), primary_key=True),
+    sa.CheckConstraint("source IN ('participant', 'member')", name="source"),
+    sa.Index("ix_engagement_access_engagement_id", "engagement_id"),
+)
 
 
 # --- objectives (engagements.objectives) ----------------------------------------------------

@@ -158,9 +158,9 @@ class EscalationLadder(TenantScoped, TimestampMixin, Base):
 
     @classmethod
     def tenant_criteria(cls, org_id: Any) -> sa.ColumnElement[bool]:
-        from engage.common.visibility import visible_ladder_ids
+        from engage.common.visibility import ladder_visible
 
-        return cls.id.in_(visible_ladder_ids(org_id))
+        return ladder_visible(cls.id, org_id)
 
 
 class LadderStep(TenantScoped, Base):
@@ -197,9 +197,9 @@ class LadderStep(TenantScoped, Base):
 
     @classmethod
     def tenant_criteria(cls, org_id: Any) -> sa.ColumnElement[bool]:
-        from engage.common.visibility import visible_ladder_ids
+        from engage.common.visibility import ladder_visible
 
-        return cls.ladder_id.in_(visible_ladder_ids(org_id))
+        return ladder_visible(cls.ladder_id, org_id)
 
 
 class EscalationReview(EngagementShared, Base):

@@ -20,6 +20,7 @@ from flask import current_app
 
 from engage import signals
 from engage.audit import service as audit
+from engage import clock
 from engage.clock import local_date
 from engage.common.writes import insert_if_absent, update_where
 from engage.companies import jobs as import_jobs
@@ -141,23 +142,10 @@ def open_overdue_reviews(now: datetime) -> list[str]:
 def open_step_reviews(now: datetime) -> list[str]:
     """A review when an escalation step's waiting time has run out with nothing newer."""
     opened = []
-    later_review = sa.exists().where(
-        EscalationReview.engagement_id == Decision.engagement_id,
-        EscalationReview.opened_at > Decision.decided_at,
-    )
-    later = sa.orm.aliased(Decision)
-    later_decision = sa.exists().where(
-        later.engagement_id == Decision.engagement_id, later.decided_at > Decision.decided_at)
     with system_scope(SWEEP):
-        rows = db.session.execute(
+        rows = db.session.execute(_step_waits(
             sa.select(Decision.id, Decision.engagement_id, Decision.applied_at,
-                      LadderStep.id.label("step_id"), LadderStep.wait_days, LadderStep.kind)
-            .join(LadderStep, LadderStep.id == Decision.ladder_step_id)
-            .join(Engagement, Engagement.id == Decision.engagement_id)
-            .where(Decision.kind == DecisionKind.ESCALATE,
-                   Decision.apply_status == ApplyStatus.DONE,
-                   Engagement.status == EngagementStatus.ACTIVE,
-                   ~later_review, ~later_decision)
+                      LadderStep.id.label("step_id"), LadderStep.wait_days, LadderStep.kind))
             .order_by(Decision.id)
         ).all()
         db.session.commit()
@@ -392,6 +380,76 @@ def _apply(decision: Decision, now: datetime) -> str:
                              else EngagementStatus.CLOSED_NO_PROSPECT)
         engagement.closed_on = today
     return f"engagement {engagement.id} {engagement.status.value}"
+
+
+# --- when the next sweep has work ------------------------------------------------------------
+
+
+def next_sweep_at(now: datetime) -> datetime:
+    """The earliest moment after ``now`` at which a sweep can find work, so that an idle
+    install sweeps when something falls due rather than every minute:
+
+    - the next local midnight: milestone deadlines, reminders (N days before a deadline)
+      and a divestment review's date to look again are dates, which pass then;
+    - the end of the waiting time of the escalation step each active engagement is on;
+    - the outbox: a pending decision's grace period (``ENGAGE_APPLY_GRACE_SECONDS``), a
+      claim going stale (``ENGAGE_APPLY_STALE_SECONDS``), a failed decision's next attempt;
+    - import jobs no workflow run took or finished (the same two periods);
+    - notifications not yet e-mailed (when SMTP is configured).
+
+    Work that is due already (it failed, or came in during the sweep) is tried again after
+    ``ENGAGE_SWEEP_RETRY_SECONDS``; and no gap is longer than
+    ``ENGAGE_SWEEP_INTERVAL_SECONDS``, the safety net. Writes that make work due before
+    this moment (a deadline set in the past) ask for a sweep themselves
+    (``engage.escalations.wakeups``)."""
+    cfg = current_app.config
+    grace = timedelta(seconds=cfg["ENGAGE_APPLY_GRACE_SECONDS"])
+    stale = timedelta(seconds=cfg["ENGAGE_APPLY_STALE_SECONDS"])
+    moments = [clock.next_midnight(now)]
+    with system_scope(SWEEP):
+        # One row per length of wait (a handful), whatever the number of engagements.
+        for applied_at, wait_days in db.session.execute(_step_waits(
+                sa.select(sa.func.min(Decision.applied_at), LadderStep.wait_days))
+                .group_by(LadderStep.wait_days)):
+            moments.append(applied_at + timedelta(days=wait_days))
+        pending, claimed, retry = db.session.execute(sa.select(
+            sa.select(sa.func.min(Decision.decided_at))
+            .where(Decision.apply_status == ApplyStatus.PENDING).scalar_subquery(),
+            sa.select(sa.func.min(Decision.apply_claimed_at))
+            .where(Decision.apply_status == ApplyStatus.RUNNING).scalar_subquery(),
+            sa.exists().where(
+                Decision.apply_status == ApplyStatus.FAILED,
+                Decision.apply_attempts < cfg["ENGAGE_APPLY_MAX_ATTEMPTS"]),
+        )).one()
+        moments += [pending and pending + grace, claimed and claimed + stale]
+        queued, running = import_jobs.waiting_since()
+        moments += [queued and queued + grace, running and running + stale]
+        if retry or (notifications.smtp_configured() and notifications.unsent_exist()):
+            moments.append(now)
+        db.session.commit()
+    due = min(m for m in moments if m is not None)
+    if due <= now:
+        due = now + timedelta(seconds=cfg["ENGAGE_SWEEP_RETRY_SECONDS"])
+    return min(due, now + timedelta(seconds=cfg["ENGAGE_SWEEP_INTERVAL_SECONDS"]))
+
+
+def _step_waits(select: sa.Select) -> sa.Select:
+    """The escalation decisions whose step's waiting time can open a review: done, on an
+    active engagement, with no later decision or review (what ``open_step_reviews`` reads)."""
+    later_review = sa.exists().where(
+        EscalationReview.engagement_id == Decision.engagement_id,
+        EscalationReview.opened_at > Decision.decided_at,
+    )
+    later = sa.orm.aliased(Decision)
+    later_decision = sa.exists().where(
+        later.engagement_id == Decision.engagement_id, later.decided_at > Decision.decided_at)
+    return (select
+            .join(LadderStep, LadderStep.id == Decision.ladder_step_id)
+            .join(Engagement, Engagement.id == Decision.engagement_id)
+            .where(Decision.kind == DecisionKind.ESCALATE,
+                   Decision.apply_status == ApplyStatus.DONE,
+                   Engagement.status == EngagementStatus.ACTIVE,
+                   ~later_review, ~later_decision))
 
 
 # --- the sweep's steps, in order --------------------------------------------------------------

@@ -111,6 +111,10 @@ def notify(
             "created_at": now,
         })
         created += new is not None
+    if created and smtp_configured():
+        from engage.escalations.wakeups import want_sweep
+
+        want_sweep(db.session())  # e-mailed by a sweep within the minute
     return created
 
 
@@ -143,6 +147,11 @@ def _render(message: str, params: dict[str, Any], locale: str, subject: str = ""
 
 def smtp_configured() -> bool:
     return bool(current_app.config.get("ENGAGE_SMTP_HOST"))
+
+
+def unsent_exist() -> bool:
+    """Whether a notification waits to be e-mailed. Call inside a system scope."""
+    return bool(db.session.scalar(sa.select(sa.exists().where(Notification.emailed_at.is_(None)))))
 
 
 def deliver_emails(now: datetime, limit: int = 500) -> int:

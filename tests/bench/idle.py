@@ -1,0 +1,281 @@
+"""The idle cost of the embedded default: an `engage demo` with nothing happening.
+
+    python tests/bench/idle.py [--seconds 300] [--settle 60] [--json FILE]
+
+``measure_idle(seconds=300, settle=60) -> dict`` starts `engage demo` (web app, Prefect's
+local server, an Engage worker) on a fresh SQLite home in a temporary directory, waits for
+its first sweep and ``settle`` seconds more, then reads /proc for the demo's whole process
+tree during ``seconds`` (the flow runs it starts included: a process that ended is counted
+in its parent's reaped-children CPU). Then it lets a deadline pass and records a decision.
+The demo runs on a clock shifted (``ENGAGE_CLOCK_SHIFT_SECONDS``) so that a local midnight
+falls just after the idle window; a milestone due that day is added before the window.
+
+Returns a dict:
+
+- ``busy_percent``: the tree's CPU ÷ (window × all cores), in %; target ≤ 2;
+- ``cpu_seconds``, ``seconds``, ``cores``;
+- ``per_process``: CPU seconds in the window by process (``"<name> (its processes)"`` is
+  what the short-lived processes it started used, e.g. the worker's flow runs);
+- ``rss_mb``: resident memory of each process at the end of the window (MB);
+- ``flow_runs_started``: processes started in the window;
+- ``machine_busy_percent``: the whole machine over the window (others' load included);
+- ``load_average``: the machine's 1, 5, 15 minute load at the end;
+- ``deadline_latency_seconds``: from the local midnight that made the milestone overdue to
+  its review being in the database (target ≤ 60); None if it did not open within 180 s;
+- ``decision_latency_seconds``: from recording a decision (``record_decision``, which asks
+  Prefect for its run) to the decision being carried out (target ≤ 10); None if not
+  within 120 s;
+- ``log_dir``: where the demo's output and Prefect's logs were (deleted unless ``keep``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parents[2]
+if __name__ == "__main__":
+    sys.path[:0] = [str(ROOT / "platform"), str(ROOT)]
+
+from tests.bench import proctree  # noqa: E402
+
+ZONE = "Europe/Amsterdam"
+STARTUP_ALLOWANCE = 150  # seconds from launch to the first sweep's end, on a loaded machine
+
+
+def measure_idle(seconds: float = 300, settle: float = 60, keep: bool = False) -> dict:
+    """Start an idle `engage demo`, measure it (see the module's docstring), stop it."""
+    home = Path(tempfile.mkdtemp(prefix="engage-idle-"))
+    launch = datetime.now(timezone.utc)
+    midnight_real = launch + timedelta(seconds=STARTUP_ALLOWANCE + settle + seconds + 20)
+    midnight_app = _next_midnight(midnight_real)
+    shift = (midnight_app - midnight_real).total_seconds()
+    engage = Path(sys.executable).with_name("engage")
+    env = {**os.environ, "DATABASE_URL": "", "ENGAGE_INSTANCE_PATH": str(home),
+           "ENGAGE_TIMEZONE": ZONE, "ENGAGE_CLOCK_SHIFT_SECONDS": f"{shift:.3f}",
+           "ENGAGE_SECRET_KEY": os.environ.get("ENGAGE_SECRET_KEY", "bench-only-secret")}
+    env.pop("PREFECT_API_URL", None)
+    out = open(home / "demo.out", "wb")
+    demo = subprocess.Popen([str(engage), "demo", "--port", str(_free_port())], env=env,
+                            stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    result: dict = {"log_dir": str(home), "clock_shift_seconds": round(shift, 1)}
+    try:
+        api_url = _wait_for(lambda: _api_url(home / "demo.out"), 180, "the demo to start")
+        app = _app(home, api_url, shift)
+        _wait_for(lambda: _first_sweep_done(app, demo.pid), 240, "the worker's first sweep")
+        milestone_id = _add_milestone(app, (midnight_app - timedelta(seconds=1)).date())
+        time.sleep(settle)
+        window = proctree.sample(demo.pid, seconds)
+        result.update(
+            seconds=round(window.seconds, 1), cores=os.cpu_count(),
+            busy_percent=round(window.busy_percent, 2),
+            cpu_seconds=round(window.cpu_seconds, 2),
+            per_process={k: round(v, 2) for k, v in sorted(window.per_process.items())},
+            rss_mb={k: round(v) for k, v in sorted(window.rss_mb.items())},
+            flow_runs_started=window.processes_started,
+            machine_busy_percent=round(window.machine_busy_percent, 1),
+            load_average=os.getloadavg())
+        print(json.dumps(result, default=str), file=sys.stderr)  # the window, come what may
+        result["deadline_latency_seconds"] = _deadline_latency(app, milestone_id, midnight_real)
+        result["decision_latency_seconds"] = _decision_latency(app, milestone_id, shift)
+    finally:
+        try:
+            os.killpg(demo.pid, signal.SIGTERM)
+            demo.wait(timeout=30)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            try:
+                os.killpg(demo.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        out.close()
+        if not keep:
+            shutil.rmtree(home, ignore_errors=True)
+    return result
+
+
+def _next_midnight(moment: datetime) -> datetime:
+    local = moment.astimezone(ZoneInfo(ZONE))
+    day = local.date() + timedelta(days=1)
+    return datetime.combine(day, datetime.min.time(), tzinfo=ZoneInfo(ZONE)).astimezone(timezone.utc)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for(probe, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = probe()
+        if found:
+            return found
+        time.sleep(0.5)
+    raise TimeoutError(f"waited {timeout:.0f} s for {what}")
+
+
+def _api_url(output: Path) -> str | None:
+    text = output.read_text(errors="replace")
+    if "Engage is running" not in text:
+        return None
+    found = re.search(r"Prefect UI: (http://\S+)", text)
+    return f"{found.group(1)}/api" if found else None
+
+
+def _app(home: Path, api_url: str, shift: float):
+    """This process's view of the demo's database and Prefect (its clock is not shifted:
+    the moments below are computed with ``shift``)."""
+    from engage import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{home / 'engage.db'}",
+                      "PREFECT_API_URL": api_url, "BABEL_DEFAULT_TIMEZONE": ZONE})
+    return app
+
+
+def _first_sweep_done(app, root: int) -> bool:
+    import sqlalchemy as sa
+
+    from engage.escalations.models import EscalationReview
+    from engage.extensions import db
+    from engage.tenancy import system_scope
+
+    with app.app_context(), system_scope("idle benchmark"):
+        reviews = db.session.scalar(sa.select(sa.func.count(EscalationReview.id)))
+        db.session.commit()
+    running = [p for p in proctree.tree(root).values() if p.label == "flow run"]
+    return bool(reviews) and not running
+
+
+def _add_milestone(app, due_on: date) -> int:
+    """A pending milestone due on the demo's last day before midnight, on an engagement
+    with a lead: its review opens when that midnight passes."""
+    import sqlalchemy as sa
+
+    from engage.engagements.models import Engagement, EngagementStatus, Milestone
+    from engage.extensions import db
+    from engage.tenancy import system_scope
+
+    with app.app_context(), system_scope("idle benchmark"):
+        engagement_id = db.session.scalar(
+            sa.select(Engagement.id).where(Engagement.status == EngagementStatus.ACTIVE)
+            .order_by(Engagement.id).limit(1))
+        milestone = Milestone(engagement_id=engagement_id, due_on=due_on,
+                              title="Idle benchmark: a deadline that passes at midnight")
+        db.session.add(milestone)
+        db.session.commit()
+        return milestone.id
+
+
+def _deadline_latency(app, milestone_id: int, midnight_real: datetime) -> float | None:
+    import sqlalchemy as sa
+
+    from engage.escalations.models import EscalationReview
+    from engage.extensions import db
+    from engage.tenancy import system_scope
+
+    wait = (midnight_real - datetime.now(timezone.utc)).total_seconds()
+    if wait > 0:
+        time.sleep(wait)
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        with app.app_context(), system_scope("idle benchmark"):
+            found = db.session.scalar(sa.select(EscalationReview.id)
+                                      .where(EscalationReview.milestone_id == milestone_id))
+            db.session.commit()
+        if found:
+            return round((datetime.now(timezone.utc) - midnight_real).total_seconds(), 1)
+        time.sleep(0.5)
+    return None
+
+
+def _decision_latency(app, milestone_id: int, shift: float) -> float | None:
+    """Record an "extend" decision on the milestone's review as a lead would, then wait
+    for it to be carried out."""
+    import sqlalchemy as sa
+    from prefect.deployments import run_deployment  # noqa: F401  (imported before the clock starts, as in a warm web process)
+
+    from engage.engagements.models import EngagementParticipant, ParticipantRole
+    from engage.escalations.decisions import DecisionError, record_decision
+    from engage.escalations.models import ApplyStatus, Decision, EscalationReview
+    from engage.extensions import db
+    from engage.organisations.models import OrgMembership, OrgRole, User
+    from engage.tenancy import system_scope
+
+    with app.app_context():
+        with system_scope("idle benchmark"):
+            review = db.session.execute(
+                sa.select(EscalationReview.id, EscalationReview.engagement_id)
+                .where(EscalationReview.milestone_id == milestone_id)).first()
+            if review is None:
+                return None
+            leads = db.session.execute(
+                sa.select(OrgMembership.user_id, OrgMembership.organisation_id)
+                .join(EngagementParticipant,
+                      EngagementParticipant.organisation_id == OrgMembership.organisation_id)
+                .where(EngagementParticipant.engagement_id == review.engagement_id,
+                       EngagementParticipant.role.in_([ParticipantRole.LEAD,
+                                                       ParticipantRole.CO_LEAD]),
+                       OrgMembership.role != OrgRole.VIEWER)
+                .order_by(OrgMembership.user_id)).all()
+            db.session.commit()
+        now = datetime.now(timezone.utc) + timedelta(seconds=shift)
+        started = time.monotonic()
+        decision = None
+        for user_id, organisation_id in leads:
+            with system_scope("idle benchmark"):
+                actor = db.session.get(User, user_id)
+                db.session.expunge(actor)  # loaded, detached: what record_decision reads
+                db.session.commit()
+            try:
+                decision = record_decision(
+                    review.id, "extend", actor=actor, organisation_id=organisation_id,
+                    reason="Idle benchmark", now=now,
+                    new_due_on=(now + timedelta(days=30)).date())
+                break
+            except DecisionError:
+                started = time.monotonic()
+        if decision is None:
+            return None
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            with system_scope("idle benchmark"):
+                status = db.session.scalar(sa.select(Decision.apply_status)
+                                           .where(Decision.id == decision.id))
+                db.session.commit()
+            if status == ApplyStatus.DONE:
+                return round(time.monotonic() - started, 1)
+            time.sleep(0.2)
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=300)
+    parser.add_argument("--settle", type=float, default=60)
+    parser.add_argument("--keep", action="store_true", help="keep the demo's home and logs")
+    parser.add_argument("--json", type=Path, help="also write the numbers to this file")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    result = measure_idle(args.seconds, args.settle, keep=args.keep)
+    print(json.dumps(result, indent=2, default=str))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
