@@ -253,7 +253,12 @@ def idle_cost(args, results: dict) -> list[Row]:
     except ImportError:
         return [("idle cost", "not measured (tests/bench/idle.py missing)",
                  f"≤ {IDLE_TARGETS['busy']:.0f} % busy", False)]
-    r = idle.measure_idle(seconds=args.idle_seconds)
+    try:
+        r = idle.measure_idle(seconds=args.idle_seconds)
+    except Exception as exc:  # the rest of the run's numbers are printed and kept all the same
+        results["idle"] = {"error": repr(exc)}
+        return [("idle cost", f"failed: {type(exc).__name__}: {str(exc)[:80]}",
+                 f"≤ {IDLE_TARGETS['busy']:.0f} % busy", False)]
     results["idle"] = r
     minutes = args.idle_seconds / 60
     machine_busy = r.get("machine_busy_percent")
