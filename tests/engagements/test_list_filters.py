@@ -237,3 +237,17 @@ def test_a_form_with_empty_fields_lands_on_the_tidy_url(client, world):
     # An ignored value stays in the URL, so its message shows.
     response, html = _get(client, world, "?q=&status=bogus")
     assert response.status_code == 200 and "is not a choice of" in html
+
+
+def test_the_same_list_asked_for_again_replaces_its_history_entry(client, world):
+    """A ticked box applies the filter at once; pressing "Filter" after it asks for the same
+    list. A second history entry with the same URL would make Back seem to do nothing."""
+    shown = "http://localhost/engagements?overdue=1"
+    response, _html = _get(client, world, "?q=&overdue=1",
+                           **{"HX-Request": "true", "HX-Current-URL": shown})
+    assert response.headers["HX-Replace-Url"] == "/engagements?overdue=1"
+    assert "HX-Push-Url" not in response.headers
+    response, _html = _get(client, world, "?overdue=1&sort=company",
+                           **{"HX-Request": "true", "HX-Current-URL": shown})
+    assert response.headers["HX-Push-Url"] == "/engagements?overdue=1&sort=company"
+    assert "HX-Replace-Url" not in response.headers

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import Response, make_response, redirect, request, url_for
@@ -161,7 +162,9 @@ def answer(listing: Listing, page: int, draw: Callable[[str], str], page_templat
     A GET form sends its empty fields too (``?q=&status=&initiative=3``); the URL kept in
     the address bar and in the history is the tidy one (``?initiative=3``): a redirect
     without JavaScript, ``HX-Push-Url`` with htmx. A URL with an ignored value stays as it
-    is, so its message shows."""
+    is, so its message shows. The same list asked for again (a box ticked, which applies
+    the filter, then "Filter" pressed) replaces the history entry rather than adding a
+    second one the Back button would seem to ignore."""
     tidy = url_for(listing.endpoint, **listing.link_args(page=page if page > 1 else None))
     untidy = any(value == "" for value in request.args.values())
     if untidy and not listing.errors and not wants_rows():
@@ -169,6 +172,8 @@ def answer(listing: Listing, page: int, draw: Callable[[str], str], page_templat
     response = make_response(draw(rows_template if wants_rows() else page_template))
     response.headers["Vary"] = "HX-Request"
     if wants_rows() and not listing.errors:
-        response.headers["HX-Push-Url"] = tidy
+        shown = urlsplit(htmx.current_url or "")
+        here = shown.path + (f"?{shown.query}" if shown.query else "")
+        response.headers["HX-Replace-Url" if here == tidy else "HX-Push-Url"] = tidy
     return response
 
