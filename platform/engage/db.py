@@ -27,6 +27,9 @@ NAMING_CONVENTION = {
 }
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def configure_engine(engine: sa.Engine) -> None:
     """SQLite settings for Engage's own engines (never global: Prefect's server keeps a
     SQLite database of its own in the same process, with its own transaction handling)."""
@@ -39,6 +42,10 @@ def configure_engine(engine: sa.Engine) -> None:
         # Foreign keys are enforced only when asked, per connection.
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA busy_timeout = 10000")
+        # Write-ahead log: readers neither wait for a writer nor hold up its commit (with
+        # the default rollback journal, an open read blocks every commit). Kept in the
+        # file once set; an in-memory database stays "memory".
+        cursor.execute("PRAGMA journal_mode = WAL")
         cursor.close()
         # pysqlite opens transactions on its own schedule, which breaks SAVEPOINT and
         # transactional DDL; hand transaction control to SQLAlchemy (its documented recipe).
@@ -46,7 +53,37 @@ def configure_engine(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if begins_immediate() else "BEGIN")
+
+
+def begins_immediate() -> bool:
+    """Whether an SQLite transaction starting now takes the write lock at once.
+
+    A deferred transaction (``BEGIN``) reads from a snapshot; when it then writes after
+    another connection has committed, SQLite cannot wait for the lock (the snapshot is
+    stale) and fails at once with "database is locked", whatever ``busy_timeout`` says.
+    ``BEGIN IMMEDIATE`` takes the write lock first, waiting ``busy_timeout`` for it, so the
+    transaction reads what it then writes over. Readers go on beside it (write-ahead log),
+    but writers take turns: so a request with a safe method (GET, HEAD, OPTIONS) reads in a
+    deferred transaction, unless its view is marked :func:`writes`; every other request,
+    command, flow task and script begins immediate.
+    """
+    from flask import current_app, has_request_context, request
+
+    if not has_request_context():
+        return True
+    if request.method not in SAFE_METHODS:
+        return True
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "engage_writes", False))
+
+
+def writes(view: Any) -> Any:
+    """Mark a view that writes although its method is safe (a download that is audited,
+    say): on SQLite its transactions begin immediate (:func:`begins_immediate`). Put it
+    outermost, or under decorators that keep the function's attributes (``functools.wraps``)."""
+    view.engage_writes = True
+    return view
 
 
 def listen_once(session_class: type, name: str, listener: Any) -> None:

@@ -90,6 +90,10 @@ def touch_token(response):
     if token.last_used_at is not None and now - token.last_used_at < TOUCH_EVERY:
         return response
     try:
+        # The request's own work is done: end its transaction, so that this write begins
+        # one of its own. (On SQLite, a read request's transaction is deferred, and one that
+        # writes after reading fails at once if another connection committed meanwhile.)
+        db.session.commit()
         # A bookkeeping column, not a change of anyone's data: no audit event.
         db.session.execute(
             sa.update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now)

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from engage.audit import service as audit
 from engage.audit import trail
 from engage.common.paging import current_page
+from engage.db import writes
 from engage.extensions import db, limiter
 from engage.ratelimits import message, setting, user_or_address
 from engage.security import Permission, current_org, requires
@@ -39,6 +40,7 @@ def index():
 
 
 @bp.get("/export.csv")
+@writes  # the export is itself audited
 @requires(Permission.ADMIN)
 @limiter.limit(setting("ENGAGE_RATE_LIMIT_REPORTS"), key_func=user_or_address,
                error_message=message)

@@ -14,6 +14,7 @@ from engage.auth import failures, oidc, service, sessions
 from engage.auth.hosts import external_url
 from engage.auth.models import SsoConfig
 from engage.auth.service import LoginRefused
+from engage.db import writes
 from engage.extensions import db, limiter
 from engage.ratelimits import client_address, message, setting
 from engage.organisations.models import Organisation
@@ -115,6 +116,7 @@ def login():
 
 
 @bp.get("/login/<slug>")
+@writes  # a refused sign-in is counted
 @security.public
 @_sign_in_limit
 def start(slug: str):
@@ -128,6 +130,7 @@ def start(slug: str):
 
 
 @bp.get("/auth/<slug>/callback")
+@writes  # signs the person in: their user, identity and session
 @security.public
 @_callback_limit
 def callback(slug: str):

@@ -9,6 +9,7 @@ from engage import clock
 from engage.api.errors import ApiError
 from engage.api.fields import QueryInt
 from engage.api.routing import operation
+from engage.db import writes
 from engage.extensions import db
 from engage.reports import render
 from engage.reports.service import ReportError, build_report, period_of_year
@@ -43,6 +44,7 @@ class ReportArgs(Schema):
                "(``notes=true``: with your own private notes): "
                "``fmt`` is csv, xlsx or pdf. The same report as the page and ``engage report``; "
                "each download is audited."))
+@writes  # each download is audited
 def download_report(fmt, args):
     if fmt not in render.FORMATS:
         raise ApiError(404, f"The report comes as {', '.join(render.FORMATS)}.")

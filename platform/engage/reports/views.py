@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from engage import clock
 from engage.companies.csvfile import CellError, a_date
+from engage.db import writes
 from engage.extensions import db, htmx, limiter
 from engage.ratelimits import message, setting, user_or_address
 from engage.reports import render
@@ -69,6 +70,7 @@ def index():
 
 
 @bp.get("/download.<fmt>")
+@writes  # the download is audited
 @requires(Permission.READ)
 @limiter.limit(setting("ENGAGE_RATE_LIMIT_REPORTS"), key_func=user_or_address,
                error_message=message)

@@ -16,6 +16,7 @@ from engage.common.forms import parse_int
 from engage.common.paging import current_page
 from engage.companies.models import Company
 from engage.companies.pages import draw_show
+from engage.db import writes
 from engage.extensions import db, htmx
 from engage.security import Permission, acting, can, current_org, load_or_404, requires
 from engage.votes import consistency, exports, season, service
@@ -195,6 +196,7 @@ def counts():
 
 
 @bp.get("/export.<fmt>")
+@writes  # the export is audited
 @requires(Permission.READ)
 def export(fmt: str):
     """The filtered votes as a file for the proxy agent (CSV or XLSX); the export is
