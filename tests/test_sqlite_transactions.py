@@ -45,9 +45,8 @@ with app.app_context():
 def probe(tmp_path):
     with committed_database(tmp_path) as (app, url):
         with app.app_context():
-            db.session.execute(sa.text(
-                "CREATE TABLE lock_probe (id INTEGER PRIMARY KEY, who VARCHAR(20) NOT NULL)"))
-            db.session.commit()
+            sa.Table("lock_probe", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True),
+                     sa.Column("who", sa.String(20), nullable=False)).create(db.engine)
         yield app, url
 
 
