@@ -146,6 +146,32 @@ def test_a_bad_log_setting_is_refused_by_name(monkeypatch, name, value):
         from_environment()
 
 
+def test_a_clock_shift_is_refused_in_production(monkeypatch):
+    from engage.config import from_environment
+
+    monkeypatch.setenv("ENGAGE_CLOCK_SHIFT_SECONDS", "3600")
+    assert from_environment()["ENGAGE_CLOCK_SHIFT_SECONDS"] == 3600  # a demonstration
+    monkeypatch.setenv("ENGAGE_ENV", "production")
+    with pytest.raises(ConfigError, match="ENGAGE_CLOCK_SHIFT_SECONDS .* unset it when "
+                                          "ENGAGE_ENV=production"):
+        from_environment()
+    monkeypatch.setenv("ENGAGE_CLOCK_SHIFT_SECONDS", "0")
+    assert from_environment()["ENGAGE_CLOCK_SHIFT_SECONDS"] == 0
+    monkeypatch.setenv("ENGAGE_CLOCK_SHIFT_SECONDS", "soon")
+    with pytest.raises(ConfigError, match="must be a number of seconds"):
+        from_environment()
+
+
+def test_a_production_worker_with_a_shifted_clock_does_not_start(tmp_path):
+    env = {**os.environ, "ENGAGE_ENV": "production", "ENGAGE_CLOCK_SHIFT_SECONDS": "-86400",
+           "ENGAGE_INSTANCE_PATH": str(tmp_path), "PREFECT_API_URL": "http://127.0.0.1:9/api"}
+    done = subprocess.run([os.path.join(os.path.dirname(sys.executable), "engage"), "worker",
+                           "--pool", "engage"], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode != 0
+    assert "ENGAGE_CLOCK_SHIFT_SECONDS is for demonstrations and benchmarks only" in done.stderr
+
+
 # --- engage doctor ------------------------------------------------------------------------
 
 
@@ -159,6 +185,14 @@ def test_doctor_reports_a_configuration_it_cannot_run(monkeypatch):
     result = CliRunner().invoke(doctor_command, [])
     assert result.exit_code == 1
     assert "FAIL" in result.output and "ENGAGE_SECRET_KEY must be set" in result.output
+
+
+def test_doctor_fails_a_shifted_clock_in_production(monkeypatch):
+    monkeypatch.setenv("ENGAGE_ENV", "production")
+    monkeypatch.setenv("ENGAGE_CLOCK_SHIFT_SECONDS", "120")
+    result = CliRunner().invoke(doctor_command, [])
+    assert result.exit_code == 1
+    assert "FAIL" in result.output and "ENGAGE_CLOCK_SHIFT_SECONDS" in result.output
 
 
 def test_doctor_finds_an_unmigrated_database(tmp_path):

@@ -70,6 +70,21 @@ def _encryption_keys(env: str) -> str | None:
     path.write_text(key)
     path.chmod(0o600)
     return key
+def _clock_shift(env: str) -> float:
+    """ENGAGE_CLOCK_SHIFT_SECONDS (engage.clock): a platform running as if at another time,
+    for demonstrations and the idle benchmark. Production runs on the real clock: a shifted
+    one would open reviews early (or late) and date every record falsely."""
+    raw = (os.environ.get("ENGAGE_CLOCK_SHIFT_SECONDS") or "").strip()
+    try:
+        shift = float(raw or 0)
+    except ValueError as exc:
+        raise ConfigError(f"ENGAGE_CLOCK_SHIFT_SECONDS must be a number of seconds, not {raw!r}") from exc
+    if shift and env == "production":
+        raise ConfigError("ENGAGE_CLOCK_SHIFT_SECONDS is for demonstrations and benchmarks only: "
+                          "unset it when ENGAGE_ENV=production")
+    return shift
+
+
 def _days(name: str, default: str) -> tuple[int, ...]:
     raw = os.environ.get(name, default)
     try:
@@ -154,6 +169,7 @@ def from_environment() -> dict:
     return {
         "ENGAGE_ENV": env,
         "SECRET_KEY": _secret_key(env),
+        "ENGAGE_CLOCK_SHIFT_SECONDS": _clock_shift(env),
         "SQLALCHEMY_DATABASE_URI": database_url(),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "PREFECT_API_URL": os.environ.get("PREFECT_API_URL"),
