@@ -262,15 +262,155 @@ def _decision_latency(app, milestone_id: int, shift: float) -> float | None:
     return None
 
 
+# --- the production topology ------------------------------------------------------------
+
+def measure_production_idle(server_url: str, prefix: str = "bench", seconds: float = 300,
+                            settle: float = 30, keep: bool = False) -> dict:
+    """The production worker idle on PostgreSQL, started as deploy/systemd starts it (and
+    deploy/compose.yaml): a Prefect server on a database of its own with the loops of
+    ``prefect-server.service``, and ``engage worker --pool engage`` with ENGAGE_ENV=production,
+    on fresh databases ``<prefix>_idle_app`` and ``<prefix>_idle_prefect`` of ``server_url``
+    (``postgresql+psycopg://user@host:port``; dropped afterwards). After the worker's first
+    sweep and ``settle`` seconds, /proc is read for both process trees during ``seconds``.
+
+    Returns ``busy_percent`` (target ≤ 2), ``cpu_seconds``, ``seconds``, ``cores``,
+    ``per_process``, ``rss_mb``, ``flow_runs_started``, ``machine_busy_percent``,
+    ``load_average`` and ``log_dir``, as :func:`measure_idle` does.
+    """
+    from workflows.runtime import IDLE_SERVER_SETTINGS, free_port
+
+    home = Path(tempfile.mkdtemp(prefix="engage-prod-idle-"))
+    app_db, prefect_db = f"{prefix}_idle_app", f"{prefix}_idle_prefect"
+    _recreate_databases(server_url, app_db, prefect_db)
+    host = server_url.split("://", 1)[1]
+    port = free_port()
+    api_url = f"http://127.0.0.1:{port}/api"
+    bin_dir = Path(sys.executable).parent
+    base = {k: v for k, v in os.environ.items()
+            if not k.startswith(("PREFECT_", "ENGAGE_")) and k != "DATABASE_URL"}
+    # prefect-server.service: its Environment= lines, then /etc/engage/prefect.env.
+    server_env = {**base, "PREFECT_HOME": str(home / "prefect"), **IDLE_SERVER_SETTINGS,
+                  "PREFECT_API_DATABASE_CONNECTION_URL": f"postgresql+asyncpg://{host}/{prefect_db}",
+                  "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    # engage-worker@.service: /etc/engage/engage.env (deploy/engage.env.example).
+    worker_env = {**base, "ENGAGE_ENV": "production", "ENGAGE_INSTANCE_PATH": str(home),
+                  "DATABASE_URL": f"postgresql+psycopg://{host}/{app_db}",
+                  "PREFECT_API_URL": api_url, "PREFECT_HOME": str(home / "worker-prefect"),
+                  "ENGAGE_SECRET_KEY": "bench-only-secret",
+                  "ENGAGE_BASE_URL": "https://engage.example.org",
+                  "ENGAGE_TRUSTED_HOSTS": "engage.example.org",
+                  "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    subprocess.run([str(bin_dir / "engage"), "db", "upgrade"], env=worker_env, check=True,
+                   capture_output=True, timeout=600)
+    processes: list[subprocess.Popen] = []
+    result: dict = {"log_dir": str(home)}
+    try:
+        server = subprocess.Popen(
+            [str(bin_dir / "prefect"), "server", "start", "--host", "127.0.0.1", "--port",
+             str(port)], env=server_env, stdout=open(home / "server.log", "wb"),
+            stderr=subprocess.STDOUT, start_new_session=True)
+        processes.append(server)
+        _wait_for(lambda: _healthy(api_url), 180, "the Prefect server")
+        worker = subprocess.Popen(
+            [str(bin_dir / "engage"), "worker", "--pool", "engage"], env=worker_env,
+            stdout=open(home / "worker.log", "wb"), stderr=subprocess.STDOUT,
+            start_new_session=True)
+        processes.append(worker)
+        roots = (server.pid, worker.pid)
+        _wait_for(lambda: _completed_runs(api_url) and not [
+            p for p in proctree.tree(roots).values() if p.label == "flow run"], 240,
+            "the worker's first sweep")
+        time.sleep(settle)
+        window = proctree.sample(roots, seconds)
+        result.update(
+            seconds=round(window.seconds, 1), cores=os.cpu_count(),
+            busy_percent=round(window.busy_percent, 2),
+            cpu_seconds=round(window.cpu_seconds, 2),
+            per_process={k: round(v, 2) for k, v in sorted(window.per_process.items())},
+            rss_mb={k: round(v) for k, v in sorted(window.rss_mb.items())},
+            flow_runs_started=window.processes_started,
+            machine_busy_percent=round(window.machine_busy_percent, 1),
+            load_average=os.getloadavg())
+    finally:
+        for proc in processes:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(timeout=30)
+            except ProcessLookupError:
+                pass
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+        _drop_databases(server_url, app_db, prefect_db)
+        if not keep:
+            shutil.rmtree(home, ignore_errors=True)
+    return result
+
+
+def _recreate_databases(server_url: str, *names: str) -> None:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(f"{server_url}/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            for name in names:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    finally:
+        engine.dispose()
+
+
+def _drop_databases(server_url: str, *names: str) -> None:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(f"{server_url}/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            for name in names:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        engine.dispose()
+
+
+def _healthy(api_url: str) -> bool:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def _completed_runs(api_url: str) -> int:
+    """Flow runs the Prefect server holds as completed (the worker's first sweep)."""
+    import urllib.request
+
+    body = json.dumps({"flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}}}).encode()
+    request = urllib.request.Request(f"{api_url}/flow_runs/count", data=body,
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return int(json.loads(response.read()))
+    except (OSError, ValueError):
+        return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=300)
     parser.add_argument("--settle", type=float, default=60)
     parser.add_argument("--keep", action="store_true", help="keep the demo's home and logs")
     parser.add_argument("--json", type=Path, help="also write the numbers to this file")
+    parser.add_argument("--production", metavar="URL", help="measure the production worker "
+                        "instead, on this PostgreSQL server (postgresql+psycopg://user@host:port)")
+    parser.add_argument("--prefix", default="bench", help="prefix of its databases")
     args = parser.parse_args(argv)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    result = measure_idle(args.seconds, args.settle, keep=args.keep)
+    if args.production:
+        result = measure_production_idle(args.production, args.prefix, args.seconds,
+                                         args.settle, keep=args.keep)
+    else:
+        result = measure_idle(args.seconds, args.settle, keep=args.keep)
     print(json.dumps(result, indent=2, default=str))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2, default=str))

@@ -58,15 +58,16 @@ def label(argv: list[str]) -> str:
     return text[:60] or "?"
 
 
-def tree(root: int) -> dict[int, Proc]:
-    """The live processes descending from ``root`` (itself included)."""
+def tree(root: int | tuple[int, ...]) -> dict[int, Proc]:
+    """The live processes descending from ``root`` (itself included), or from each of
+    several roots (processes started apart, e.g. a server and a worker)."""
     procs = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             p = _read(int(entry))
             if p is not None:
                 procs[p.pid] = p
-    members, frontier = {}, [root]
+    members, frontier = {}, list(root) if isinstance(root, tuple) else [root]
     while frontier:
         pid = frontier.pop()
         if pid in procs and pid not in members:
@@ -100,7 +101,7 @@ class TreeSample:
         return 100.0 * self.cpu_seconds / (self.seconds * (os.cpu_count() or 1))
 
 
-def sample(root: int, seconds: float, every: float = 1.0) -> TreeSample:
+def sample(root: int | tuple[int, ...], seconds: float, every: float = 1.0) -> TreeSample:
     """Watch the tree of ``root`` for ``seconds``; CPU per process label (a process's reaped
     children are counted under it, as "<label> (its processes)")."""
     def totals(members: dict[int, Proc]) -> dict[int, tuple[float, float]]:

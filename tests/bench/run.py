@@ -12,7 +12,8 @@ dropped and created here), then measures:
   while the stepping and then a steady load run for --memory-minutes;
 - the escalation sweep's time at 100k ÷ at 1k, the same number of milestones due;
 - a 100k-line company import ÷ a raw executemany of the same rows;
-- the idle cost of `engage demo` (tests/bench/idle.py), unless --skip-idle.
+- the idle cost of `engage demo` and of the production worker with its Prefect server on
+  PostgreSQL (tests/bench/idle.py), unless --skip-idle.
 
 The table is printed and the numbers written to a JSON file (--json).
 """
@@ -273,6 +274,37 @@ def idle_cost(args, results: dict) -> list[Row]:
     ]
     for name, mb in r["rss_mb"].items():
         rows.append((f"memory engage demo: {name}, MB", f"{mb:.0f}", "report", None))
+    return rows + production_idle_cost(args, results)
+
+
+def production_idle_cost(args, results: dict) -> list[Row]:
+    """tests/bench/idle.py's measure_production_idle: the production worker and its Prefect
+    server (deploy/systemd) idle on fresh PostgreSQL databases."""
+    from tests.bench import idle
+
+    try:
+        r = idle.measure_production_idle(args.url, args.prefix, seconds=args.idle_seconds)
+    except Exception as exc:  # a MISS row with its error; the run's other rows stand
+        results["production_idle"] = {"error": repr(exc)}
+        return production_idle_rows(None, args.idle_seconds, error=exc)
+    results["production_idle"] = r
+    return production_idle_rows(r, args.idle_seconds)
+
+
+def production_idle_rows(r: dict | None, seconds: float,
+                         error: BaseException | None = None) -> list[Row]:
+    """The production worker's idle rows: busy % against the target, memory reported."""
+    label = f"idle production worker + Prefect server (PostgreSQL), busy over {seconds / 60:g} min"
+    target = f"≤ {IDLE_TARGETS['busy']:.0f} %"
+    if r is None:
+        return [(label, f"failed: {type(error).__name__}: {str(error)[:80]}", target, False)]
+    machine_busy = r.get("machine_busy_percent")
+    rows: list[Row] = [(
+        label, f"{r['busy_percent']:.1f} %"
+        + (f" (machine {machine_busy:.1f} %)" if machine_busy is not None else ""),
+        target, r["busy_percent"] <= IDLE_TARGETS["busy"])]
+    for name, mb in r["rss_mb"].items():
+        rows.append((f"memory production: {name}, MB", f"{mb:.0f}", "report", None))
     return rows
 
 
