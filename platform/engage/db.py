@@ -80,8 +80,9 @@ def begins_immediate() -> bool:
 
 def writes(view: Any) -> Any:
     """Mark a view that writes although its method is safe (a download that is audited,
-    say): on SQLite its transactions begin immediate (:func:`begins_immediate`). Put it
-    outermost, or under decorators that keep the function's attributes (``functools.wraps``)."""
+    say): on SQLite its transactions begin immediate (:func:`begins_immediate`). Put it just
+    under the route decorator (``@bp.get``), on what that decorator registers; with
+    ``api.routing.operation``, just above the function (its wrapper keeps the mark)."""
     view.engage_writes = True
     return view
 
