@@ -11,6 +11,7 @@ from engage.api.errors import ApiError, commit_unit
 from engage.api.routing import operation, paginate
 from engage.engagements import progress
 from engage.engagements.models import (
+    PARTICIPANT_ORDER,
     DialogueEntry,
     Engagement,
     EngagementParticipant,
@@ -160,7 +161,7 @@ def list_participants(engagement_id, args):
     engagement = load_engagement(engagement_id)
     stmt = (sa.select(EngagementParticipant)
             .where(EngagementParticipant.engagement_id == engagement.id)
-            .order_by(EngagementParticipant.role, EngagementParticipant.id))
+            .order_by(*PARTICIPANT_ORDER))
     return paginate(stmt, args, selectinload(EngagementParticipant.organisation))
 
 

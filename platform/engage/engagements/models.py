@@ -180,7 +180,8 @@ class Engagement(TenantScoped, TimestampMixin, Base):
     company: Mapped[Company] = relationship(back_populates="engagements")
     initiative: Mapped[Initiative | None] = relationship(back_populates="engagements")
     participants: Mapped[list[EngagementParticipant]] = relationship(
-        back_populates="engagement", cascade="all, delete-orphan"
+        back_populates="engagement", cascade="all, delete-orphan",
+        order_by=lambda: list(PARTICIPANT_ORDER),
     )
     objectives: Mapped[list[Objective]] = relationship(
         back_populates="engagement", cascade="all, delete-orphan"
@@ -258,6 +259,16 @@ class EngagementParticipant(LeadRoles, EngagementShared, Base):
         sa.UniqueConstraint("engagement_id", "organisation_id"),
         sa.Index("ix_engagement_participant_org", "organisation_id", "engagement_id"),
     )
+
+
+# How participants are listed (pages, API): the lead first, then co-leads, supporters,
+# observers and the outsourcing client, in the order they joined. The role is stored as
+# text, whose alphabetical order would put a client or co-lead before the lead.
+PARTICIPANT_ORDER = (
+    sa.case({role: rank for rank, role in enumerate(ParticipantRole)},
+            value=EngagementParticipant.role),
+    EngagementParticipant.id,
+)
 
 
 # Which organisation sees which engagement, and why: 'participant' (an engagement_participant

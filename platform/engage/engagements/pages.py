@@ -25,6 +25,7 @@ from engage.common.paging import current_page
 from engage.common.sections import Section, load_sections
 from engage.engagements import invitations, labels, progress, timeline
 from engage.engagements.models import (
+    PARTICIPANT_ORDER,
     Engagement,
     EngagementParticipant,
     EngagementStatus,
@@ -91,8 +92,7 @@ def _sections(engagement_id: int) -> dict[str, list[Any]]:
                        collections)
 
     return load_sections({
-        "participants": of(EngagementParticipant, EngagementParticipant.role,
-                           EngagementParticipant.id,
+        "participants": of(EngagementParticipant, *PARTICIPANT_ORDER,
                            options=(joinedload(EngagementParticipant.organisation),)),
         "objectives": of(Objective, Objective.id),
         "severity_assessments": of(SeverityAssessment, SeverityAssessment.assessed_at.desc(),
@@ -208,7 +208,7 @@ def participants_context(engagement: Engagement, **overrides: Any) -> dict[str, 
         sa.select(EngagementParticipant)
         .where(EngagementParticipant.engagement_id == engagement.id)
         .options(joinedload(EngagementParticipant.organisation))
-        .order_by(EngagementParticipant.role, EngagementParticipant.id)).all()
+        .order_by(*PARTICIPANT_ORDER)).all()
     role = next((p.role for p in participants if p.organisation_id == current_org.id), None)
     context = {"engagement": engagement, "participants": participants,
                "may_sign_on": _may_sign_on(engagement, role), "errors": {}, "values": {},

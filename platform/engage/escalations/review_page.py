@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload
 from engage import clock
 from engage.clock import local_date
 from engage.engagements import labels
-from engage.engagements.models import DialogueEntry, EngagementParticipant
+from engage.engagements.models import PARTICIPANT_ORDER, DialogueEntry, EngagementParticipant
 from engage.engagements.pages import load_engagement, next_step_id, own_holding
 from engage.escalations.models import (
     ApplyStatus,
@@ -79,7 +79,7 @@ def context(review: EscalationReview, *, errors: dict[str, str] | None = None,
         sa.select(EngagementParticipant)
         .where(EngagementParticipant.engagement_id == engagement.id)
         .options(joinedload(EngagementParticipant.organisation))
-        .order_by(EngagementParticipant.role, EngagementParticipant.id)).all()
+        .order_by(*PARTICIPANT_ORDER)).all()
     role = next((p.role for p in participants if p.organisation_id == current_org.id), None)
     may_decide = can(Permission.LEAD_ENGAGEMENT, engagement, role=role)
     escalations = db.session.scalars(
