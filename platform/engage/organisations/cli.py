@@ -105,6 +105,38 @@ def sso_command(slug, issuer, client_id, client_secret_env, domains, default_rol
     if client_secret_env:
         click.echo(f"The secret is read from ${client_secret_env} on every server that runs Engage.")
     click.echo(f"Register this redirect URI at the provider: <ENGAGE_URL>/auth/{org.slug}/callback")
+    from engage.organisations.tokens import default_owner
+
+    claims_admin = default_role == OrgRole.ADMIN.value or any(
+        r.partition("=")[0].strip().lower() == "admin" for r in role_map)
+    with tenancy.as_organisation(org.id):
+        without_admin = default_owner(db.session, org.id) is None
+    if not claims_admin and without_admin:
+        click.echo(f"{org.slug} has no administrator yet, and signing in makes nobody one (no "
+                   f"--role-map admin=…): name the first with engage org admin {org.slug} EMAIL")
+
+
+@org_cli.command("admin")
+@click.argument("slug")
+@click.argument("email")
+@click.option("--name", default=None, help="Shown until the first sign-in brings the name "
+              "the identity provider knows.")
+def admin_command(slug: str, email: str, name: str | None) -> None:
+    """Make EMAIL an administrator of the organisation: its first admin, when its identity
+    provider sends no role claim. A member becomes admin; a new address gets an account that
+    the person's first sign-in through the organisation's provider takes over."""
+    org = _organisation(slug)
+    with tenancy.as_organisation(org.id):
+        try:
+            user, created = service.name_admin(db.session, org, email, name=name,
+                                               now=utcnow())
+        except service.OrganisationError as exc:
+            db.session.rollback()
+            raise click.UsageError(str(exc)) from exc
+        db.session.commit()
+        click.echo(f"{user.email} is an administrator of {org.slug}" + (
+            ": the first sign-in through its identity provider with that address opens the "
+            "account." if created else "."))
 
 
 @org_cli.command("list")

@@ -152,3 +152,53 @@ def set_locale(session: Session, user_id: int, locale: str, languages: tuple[str
     user = session.get(User, user_id)
     user.locale = locale or None
     session.flush()
+
+
+def name_admin(session: Session, organisation: Organisation, email: str, *, now: datetime,
+               name: str | None = None) -> tuple[User, bool]:
+    """Make the person with this e-mail address an administrator of the organisation: how
+    an operator gives a new organisation its first admin when its identity provider sends
+    no role claim. A member becomes admin; an unknown address gets an account with no
+    sign-in yet, which that person's first sign-in through the organisation's provider
+    takes over (engage.auth.service: an account created by e-mail links to the first
+    identity that carries its address). Returns (user, created)."""
+    from engage.audit import service as audit
+    from engage.auth.models import SsoConfig
+
+    email = email.strip().lower()
+    local, _at, domain = email.partition("@")
+    if not local or not domain or any(c.isspace() for c in email):
+        raise OrganisationError(_("“%(email)s” is not an e-mail address", email=email))
+    config = session.scalar(sa.select(SsoConfig).where(SsoConfig.organisation_id == organisation.id))
+    if config is not None and config.domain_names and domain not in config.domain_names:
+        raise OrganisationError(
+            _("%(name)s allows sign-in with %(allowed)s addresses only; %(email)s could "
+              "never sign in", name=organisation.name, allowed=", ".join(config.domain_names),
+              email=email))
+    user = session.scalar(sa.select(User).where(sa.func.lower(User.email) == email))
+    if user is not None:
+        membership = user.membership
+        if membership is None or membership.organisation_id != organisation.id:
+            raise OrganisationError(
+                _("%(email)s belongs to another organisation", email=email))
+        if not user.is_active:
+            raise OrganisationError(
+                _("%(email)s is deactivated; an administrator reactivates it first",
+                  email=email))
+        before = membership.role
+        if before is not OrgRole.ADMIN:
+            change_role(session, membership, OrgRole.ADMIN, now=now)
+            audit.record("organisation.admin_named", object_type="user_account",
+                         object_id=user.id, before={"role": before},
+                         after={"role": OrgRole.ADMIN, "by": "operator"},
+                         organisation_id=organisation.id, session=session)
+        session.flush()
+        return user, False
+    user = User(email=email, name=(name or "").strip() or email)
+    session.add_all([user, OrgMembership(user=user, organisation_id=organisation.id,
+                                         role=OrgRole.ADMIN)])
+    session.flush()
+    audit.record("organisation.admin_named", object_type="user_account", object_id=user.id,
+                 after={"role": OrgRole.ADMIN, "email": email, "by": "operator"},
+                 organisation_id=organisation.id, session=session)
+    return user, True
