@@ -232,21 +232,29 @@ def cache_of(app=None) -> FragmentCache:
 _CSRF_FIELD = "csrf_token"
 
 
-def fragment(name: str, key: tuple, render: Callable[[], str]) -> Markup:
-    """The fragment ``name`` for ``key`` (what the page adds to the standard key: see the
-    module's docstring), from the cache or from ``render()`` (which reads and renders)."""
+def _usable_generation() -> int | None:
+    """The generation to file entries under, or None when this request neither uses nor
+    fills the cache (switched off, a transaction that has written, a database without the
+    number)."""
     if not current_app.config["ENGAGE_RENDER_CACHE"]:
-        return Markup(render())
+        return None
     from engage.extensions import db
 
     if uncommitted_writes(db.session()):
-        return Markup(render())
+        return None
     from engage.security import current_principal
 
     gen = current_principal.render_generation
     if gen is None:
         gen = generation(db.session)
-    if gen is None:  # no number (a database not yet migrated to it): nothing is kept
+    return gen
+
+
+def fragment(name: str, key: tuple, render: Callable[[], str]) -> Markup:
+    """The fragment ``name`` for ``key`` (what the page adds to the standard key: see the
+    module's docstring), from the cache or from ``render()`` (which reads and renders)."""
+    gen = _usable_generation()
+    if gen is None:
         return Markup(render())
     cache = cache_of()
     full_key = (name, *standard_key(), *key)
@@ -255,6 +263,77 @@ def fragment(name: str, key: tuple, render: Callable[[], str]) -> Markup:
         text = _render_without_token(render)
         cache.put(gen, full_key, text)
     return Markup(_with_token(text))
+
+
+def text(name: str, key: tuple, compute: Callable[[], str]) -> str:
+    """A computed text that holds no CSRF token (an API answer's JSON body) for ``key``,
+    from the cache or from ``compute()``. A principal speaking through an API token adds
+    the token's scope to the standard key (its role is already capped by it)."""
+    gen = _usable_generation()
+    if gen is None:
+        return compute()
+    from engage.security import current_principal
+
+    token = current_principal.token
+    full_key = (name, *standard_key(), getattr(token, "scope", None), *key)
+    cache = cache_of()
+    found = cache.get(gen, full_key)
+    if found is None:
+        found = compute()
+        cache.put(gen, full_key, found)
+    return found
+
+
+# --- whole pages: the content block of a page template ----------------------------------------
+#
+# A page template extends base.html, whose layout (navigation, notification count, flash
+# messages, CSRF meta tag) is the session's and drawn on every request. Its ``content``
+# block is what the data decides: drawn once between two marks, kept, and on the next
+# request put where the block would be (base.html prints ``g.engage_content`` instead of
+# drawing the block). A fragment template (its name starts with ``_``: an htmx answer)
+# has no layout and is kept whole.
+
+_CONTENT_MARK = "engage-content-" + secrets.token_hex(16)
+
+
+def page(name: str, key: tuple, template: str, draw: Callable[[], str],
+         **layout: Any) -> str:
+    """``template`` as ``draw()`` renders it (it reads the data and calls render_template),
+    its content block from the cache for ``(name, standard key, template, *key)``. On a
+    hit the template is rendered with ``layout`` only (what its title needs): its content
+    block is not drawn, so ``draw`` and its statements are skipped."""
+    gen = _usable_generation()
+    if gen is None:
+        return draw()
+    cache = cache_of()
+    full_key = (name, *standard_key(), template, *key)
+    whole = template.rpartition("/")[2].startswith("_")
+    text = cache.get(gen, full_key)
+    if text is not None:
+        if whole:
+            return _with_token(text)
+        from flask import render_template
+
+        g.engage_content = Markup(_with_token(text))
+        try:
+            return render_template(template, **layout)
+        finally:
+            g.pop("engage_content", None)
+    if whole:
+        text = _render_without_token(draw)
+        cache.put(gen, full_key, text)
+        return _with_token(text)
+    g.engage_content_mark = _CONTENT_MARK
+    try:
+        drawn = _render_without_token(draw)
+    finally:
+        g.pop("engage_content_mark", None)
+    before, mark, rest = drawn.partition(_CONTENT_MARK)
+    content, mark_again, after = rest.partition(_CONTENT_MARK)
+    if not (mark and mark_again):  # not a page of base.html after all: nothing kept
+        return _with_token(drawn)
+    cache.put(gen, full_key, content)
+    return _with_token(before + content + after)
 
 
 def standard_key() -> tuple[Any, ...]:
@@ -291,3 +370,13 @@ def _with_token(text: str) -> str:
     from flask_wtf.csrf import generate_csrf
 
     return text.replace(_PLACEHOLDER, generate_csrf())
+
+
+def listed(listing: Any, number: int, draw: Callable[[str], str]) -> Callable[[str], str]:
+    """A list page's ``draw(template)`` (engage.common.listing.answer calls it with the page
+    or its rows' template) through the cache. The list's clean arguments, the messages for
+    the ones it ignored and the page number are all the request adds to what it shows;
+    ``draw`` reads the list and renders, so a hit sends none of its statements."""
+    key = (number, tuple(sorted(listing.args.items())), tuple(map(str, listing.errors)))
+    return lambda template: page(f"list:{listing.endpoint}", key, template,
+                                 lambda: draw(template))

@@ -21,6 +21,7 @@ from flask import Blueprint, Response, request
 from marshmallow import Schema, ValidationError
 from werkzeug.routing import BaseConverter
 
+from engage import render_cache
 from engage.api.errors import ApiError
 from engage.api.fields import ID_MAX, QueryInt
 from engage.extensions import db
@@ -206,7 +207,12 @@ def operation(
     upload: type[Schema] | None = None,
     binary: tuple[str, ...] = (),
     body_optional: bool = False,
+    cached: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``cached``: a GET whose JSON body is kept in the render cache (engage.render_cache)
+    until a write; the operation must return data to dump, never a Response."""
+    if cached and method != "GET":
+        raise TypeError(f"only a GET is cached, not {method} {rule}")
     if paginated and query is None:
         query = PageArgs
     if paginated and not issubclass(query, PageArgs):
@@ -222,6 +228,17 @@ def operation(
                                {key: ["Unknown parameter."] for key in request.args})
             if body is not None:
                 kwargs["data"] = load_body(body, partial=partial, optional=body_optional)
+
+            def answer() -> str:
+                payload = _dump(response, fn(**kwargs), paginated)
+                return json.dumps(payload, ensure_ascii=False)
+
+            if cached:
+                # The clean arguments and the URL's ids are what the request adds to the
+                # standard key (organisation, user, role, token scope, language, day).
+                key = tuple(sorted((k, repr(v)) for k, v in kwargs.items()))
+                text = render_cache.text(f"api:{fn.__name__}", key, answer)
+                return Response(text, status=status, mimetype="application/json")
             result = fn(**kwargs)
             if isinstance(result, Response):
                 return result

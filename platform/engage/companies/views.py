@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engage import clock
+from engage import clock, render_cache
 from engage.common import listing
 from engage.common.answer import answer_write
 from engage.common.paging import current_page
@@ -34,27 +34,36 @@ def index():
     sectors, countries = queries.sectors_and_countries()
     shown = listing.read("companies.index", request.args,
                          queries.list_filters(sectors, countries), queries.LIST_ORDERS, "name")
-    where = queries.listed_where(shown, today)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(
-        sa.select(Company.id).where(*where).subquery()))
-    companies = db.session.scalars(
-        sa.select(Company).where(*where)
-        .order_by(*shown.order_by(queries.LIST_ORDERS, Company.id))
-        .limit(page.size).offset(page.offset)).all()
-    ids = [c.id for c in companies]
-    counts = queries.engagement_counts(ids, today)
-    rows = [(c, *counts.get(c.id, (0, 0))) for c in companies]
-    following = queries.followed_ids(current_user.id, ids)
-    return listing.answer(shown, page.number, lambda template: render_template(
-        template, rows=rows, total=total, page=page.number, pages=page.count(total),
-        listing=shown, following=following, sectors=sectors, countries=countries,
-        esg_ratings=[r.value for r in EsgRating]), "companies/index.html", "companies/_rows.html")
+
+    def draw(template: str) -> str:
+        where = queries.listed_where(shown, today)
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(
+            sa.select(Company.id).where(*where).subquery()))
+        companies = db.session.scalars(
+            sa.select(Company).where(*where)
+            .order_by(*shown.order_by(queries.LIST_ORDERS, Company.id))
+            .limit(page.size).offset(page.offset)).all()
+        ids = [c.id for c in companies]
+        counts = queries.engagement_counts(ids, today)
+        rows = [(c, *counts.get(c.id, (0, 0))) for c in companies]
+        following = queries.followed_ids(current_user.id, ids)
+        return render_template(
+            template, rows=rows, total=total, page=page.number, pages=page.count(total),
+            listing=shown, following=following, sectors=sectors, countries=countries,
+            esg_ratings=[r.value for r in EsgRating])
+
+    return listing.answer(shown, page.number, render_cache.listed(shown, page.number, draw),
+                          "companies/index.html", "companies/_rows.html")
 
 
 @bp.get("/<int:company_id>")
 @requires(Permission.READ, load=load_company)
 def show(company: Company):
-    return draw_show(company)
+    """The profile, from the render cache (engage.render_cache.page) while nothing it shows
+    has been written."""
+    return render_cache.page(
+        "company", (company.id, tuple(sorted(request.args.items(multi=True)))),
+        "companies/show.html", lambda: draw_show(company), company=company)
 
 
 def _toggle(company: Company, follow: bool):

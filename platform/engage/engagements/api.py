@@ -52,7 +52,7 @@ def load_engagement(engagement_id: int) -> Engagement:
 
 
 @operation("GET", "/engagements", tag="engagements", summary="List engagements",
-           query=EngagementListArgs, response=EngagementSchema, paginated=True)
+           query=EngagementListArgs, response=EngagementSchema, paginated=True, cached=True)
 def list_engagements(args):
     """Engagements your organisation takes part in or sees through its initiatives, active
     first, then most severe to people."""
@@ -80,7 +80,8 @@ def create_engagement(data):
 
 
 @operation("GET", "/engagements/<id:engagement_id>/milestones", tag="engagements",
-           summary="List an engagement's milestones", response=MilestoneSchema, paginated=True)
+           summary="List an engagement's milestones", response=MilestoneSchema, paginated=True,
+           cached=True)
 def list_milestones(engagement_id, args):
     engagement = load_engagement(engagement_id)
     stmt = (sa.select(Milestone).where(Milestone.engagement_id == engagement.id)

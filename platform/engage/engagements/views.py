@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import render_template, request, url_for
 
-from engage import clock
+from engage import clock, render_cache
 from engage.common import listing
 from engage.common.answer import answer_write
 from engage.common.forms import parse_int
@@ -44,25 +44,29 @@ def index():
     today = clock.today()
     shown = listing.read("engagements.index", request.args, LIST_FILTERS, LIST_ORDERS,
                          "priority")
-    where = listed_where(shown, current_org.id, today)
-    if where:
-        total = db.session.scalar(sa.select(sa.func.count()).select_from(
-            sa.select(Engagement.id).join(Company, Company.id == Engagement.company_id)
-            .where(*where).subquery()))
-    else:
-        total = db.session.scalar(sa.select(sa.func.count()).select_from(Engagement))
-    query = (engagement_list(Company.name, next_due_on().label("next_due_on"),
-                             *progress.columns(today))
-             .join(Company, Company.id == Engagement.company_id).where(*where)
-             .order_by(None).order_by(*shown.order_by(LIST_ORDERS, Engagement.id)))
-    rows = db.session.execute(query.limit(page.size).offset(page.offset)).all()
-    initiatives = db.session.execute(
-        sa.select(Initiative.id, Initiative.title).order_by(Initiative.title_key, Initiative.id)
-    ).all()
-    return listing.answer(shown, page.number, lambda template: render_template(
-        template, rows=rows, page=page.number, total=total, pages=page.count(total),
-        listing=shown, today=today, initiatives=initiatives),
-        "engagements/index.html", "engagements/_list.html")
+
+    def draw(template: str) -> str:
+        where = listed_where(shown, current_org.id, today)
+        if where:
+            total = db.session.scalar(sa.select(sa.func.count()).select_from(
+                sa.select(Engagement.id).join(Company, Company.id == Engagement.company_id)
+                .where(*where).subquery()))
+        else:
+            total = db.session.scalar(sa.select(sa.func.count()).select_from(Engagement))
+        query = (engagement_list(Company.name, next_due_on().label("next_due_on"),
+                                 *progress.columns(today))
+                 .join(Company, Company.id == Engagement.company_id).where(*where)
+                 .order_by(None).order_by(*shown.order_by(LIST_ORDERS, Engagement.id)))
+        rows = db.session.execute(query.limit(page.size).offset(page.offset)).all()
+        initiatives = db.session.execute(
+            sa.select(Initiative.id, Initiative.title)
+            .order_by(Initiative.title_key, Initiative.id)).all()
+        return render_template(
+            template, rows=rows, page=page.number, total=total, pages=page.count(total),
+            listing=shown, today=today, initiatives=initiatives)
+
+    return listing.answer(shown, page.number, render_cache.listed(shown, page.number, draw),
+                          "engagements/index.html", "engagements/_list.html")
 
 
 @bp.get("/<int:engagement_id>")

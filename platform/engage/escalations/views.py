@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy.orm import contains_eager, selectinload
 
-from engage import clock, orchestrator
+from engage import clock, orchestrator, render_cache
 from engage.common import listing
 from engage.common.answer import answer_write
 from engage.common.forms import parse_date, parse_int
@@ -57,20 +57,25 @@ def inbox():
     page = current_page()
     today = clock.today()
     shown = listing.read("escalations.inbox", request.args, LIST_FILTERS, LIST_ORDERS, "opened")
-    rows, count = listed_reviews(current_org.id, shown, today)
-    rows = db.session.execute(
-        rows.options(contains_eager(EscalationReview.engagement).contains_eager(Engagement.company),
-                     selectinload(EscalationReview.milestone))
-        .limit(page.size).offset(page.offset)
-    ).all()
-    total = db.session.scalar(count)
-    initiatives = db.session.execute(
-        sa.select(Initiative.id, Initiative.title).order_by(Initiative.title_key, Initiative.id)
-    ).all()
-    return listing.answer(shown, page.number, lambda template: render_template(
-        template, rows=rows, total=total, page=page.number, pages=page.count(total),
-        listing=shown, today=today, initiatives=initiatives),
-        "escalations/inbox.html", "escalations/_inbox_list.html")
+
+    def draw(template: str) -> str:
+        rows, count = listed_reviews(current_org.id, shown, today)
+        rows = db.session.execute(
+            rows.options(contains_eager(EscalationReview.engagement)
+                         .contains_eager(Engagement.company),
+                         selectinload(EscalationReview.milestone))
+            .limit(page.size).offset(page.offset)
+        ).all()
+        total = db.session.scalar(count)
+        initiatives = db.session.execute(
+            sa.select(Initiative.id, Initiative.title)
+            .order_by(Initiative.title_key, Initiative.id)).all()
+        return render_template(
+            template, rows=rows, total=total, page=page.number, pages=page.count(total),
+            listing=shown, today=today, initiatives=initiatives)
+
+    return listing.answer(shown, page.number, render_cache.listed(shown, page.number, draw),
+                          "escalations/inbox.html", "escalations/_inbox_list.html")
 
 
 @bp.get("/reviews/<int:review_id>")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engage import clock
+from engage import clock, render_cache
 from engage.common import listing
 from engage.common.answer import answer_write
 from engage.common.paging import current_page
@@ -48,13 +48,17 @@ def index():
     themes = queries.themes()
     shown = listing.read("initiatives.index", request.args, queries.list_filters(themes),
                          queries.LIST_ORDERS, "usual")
-    rows, total = queries.list_page(current_org.id, shown, clock.today(), offset=page.offset,
-                                    limit=page.size)
-    strength = queries.strength([r[0].id for r in rows])
-    return listing.answer(shown, page.number, lambda template: render_template(
-        template, rows=rows, total=total, page=page.number, pages=page.count(total),
-        listing=shown, themes=themes, strength=strength),
-        "initiatives/index.html", "initiatives/_rows.html")
+
+    def draw(template: str) -> str:
+        rows, total = queries.list_page(current_org.id, shown, clock.today(),
+                                        offset=page.offset, limit=page.size)
+        strength = queries.strength([r[0].id for r in rows])
+        return render_template(
+            template, rows=rows, total=total, page=page.number, pages=page.count(total),
+            listing=shown, themes=themes, strength=strength)
+
+    return listing.answer(shown, page.number, render_cache.listed(shown, page.number, draw),
+                          "initiatives/index.html", "initiatives/_rows.html")
 
 
 # --- one initiative ------------------------------------------------------------------------
@@ -108,7 +112,13 @@ def _detail_context(initiative: Initiative, *, errors=None, form=None,
 @bp.get("/<int:initiative_id>")
 @requires(Permission.READ, load=load_initiative)
 def show(initiative: Initiative):
-    return render_template("initiatives/show.html", **_detail_context(initiative))
+    """The initiative, from the render cache (engage.render_cache.page) while nothing it
+    shows has been written."""
+    return render_cache.page(
+        "initiative", (initiative.id, tuple(sorted(request.args.items(multi=True)))),
+        "initiatives/show.html",
+        lambda: render_template("initiatives/show.html", **_detail_context(initiative)),
+        initiative=initiative)
 
 
 @bp.post("/<int:initiative_id>/sign-on")
