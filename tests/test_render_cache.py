@@ -195,6 +195,40 @@ def test_the_notification_count_is_not_cached(client, app, db_session, world):
     assert 'data-unread="1"' in _page(client, url)
 
 
+def test_the_notification_count_is_read_with_the_principal(client, app, db_session, world,
+                                                           count_queries):
+    """One statement reads the principal and counts the user's unread notifications (of
+    the signed-in organisation only); on PostgreSQL as a plain role, row-level security
+    applies to that count, so the organisation is handed over before it."""
+    url = f"/engagements/{world.engagement.id}"
+    with system_scope("test"):
+        for org_id, key in ((world.lead.id, "mine"), (world.supporter.id, "elsewhere")):
+            db_session.add(Notification(user_id=world.lead_user.id, organisation_id=org_id,
+                                        kind=NotificationKind.REVIEW_OPENED, subject="Open",
+                                        link=url, dedupe_key=f"count-{key}"))
+        db_session.commit()
+    login_as(client, world.lead_user, world.lead)
+    _page(client, url)
+    with count_queries() as q:
+        page = _page(client, url)
+    assert 'data-unread="1"' in page
+    assert not [s for s in q.statements if "FROM notification" in s
+                and "user_account" not in s], q.statements
+    if db_session.bind.dialect.name != "postgresql":
+        return
+    conn = db_session.connection()
+    conn.exec_driver_sql("CREATE ROLE engage_count_probe NOLOGIN")
+    conn.exec_driver_sql("GRANT USAGE ON SCHEMA public TO engage_count_probe")
+    conn.exec_driver_sql("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public "
+                         "TO engage_count_probe")
+    conn.exec_driver_sql("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO engage_count_probe")
+    conn.exec_driver_sql("SET LOCAL ROLE engage_count_probe")
+    # The requests share the test's transaction: forget the organisation an earlier one
+    # handed over, so only this request's order counts.
+    conn.exec_driver_sql("SELECT set_config('engage.org_id', '', true)")
+    assert 'data-unread="1"' in _page(client, url)
+
+
 def test_the_switch_turns_the_cache_off(client, app, dash):
     app.config["ENGAGE_RENDER_CACHE"] = False
     try:

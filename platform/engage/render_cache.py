@@ -128,6 +128,9 @@ _EXISTS = {
 }
 
 
+_WROTE = "engage.render_wrote"
+
+
 def _before_session_commit(session) -> None:
     if session.get_transaction() is None:
         return
@@ -135,6 +138,7 @@ def _before_session_commit(session) -> None:
     conn = session.connection()
     if conn.info.pop(_DIRTY, None):
         conn.execute(_BUMP)
+        session.info[_WROTE] = True
 
 
 def uncommitted_writes(session) -> bool:
@@ -143,6 +147,12 @@ def uncommitted_writes(session) -> bool:
     fills the cache."""
     return session.get_transaction() is not None and bool(
         session.connection().info.get(_DIRTY))
+
+
+def has_written(session) -> bool:
+    """Whether the session has written what a page may show, committed or not: what was
+    read before (the principal's statement) may be out of date for it."""
+    return bool(session.info.get(_WROTE)) or uncommitted_writes(session)
 
 
 def listen_engine(engine: sa.Engine) -> None:
@@ -223,6 +233,15 @@ class FragmentCache:
 def init_app(app) -> None:
     app.extensions["engage.render_cache"] = FragmentCache(
         int(app.config["ENGAGE_RENDER_CACHE_MB"] * 1024 * 1024))
+    app.before_request(_forget_writes)
+
+
+def _forget_writes() -> None:
+    """A request starts having written nothing (see :func:`has_written`), even where its
+    session outlives one request (tests share one)."""
+    from engage.extensions import db
+
+    db.session().info.pop(_WROTE, None)
 
 
 def cache_of(app=None) -> FragmentCache:

@@ -31,6 +31,7 @@ from engage.auth import sessions
 from engage.auth.models import UserSession
 from engage.db import StrEnum
 from engage.extensions import db, htmx
+from engage.notifications.models import Notification
 from engage.organisations.models import Organisation, OrgMembership, OrgRole, User
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -57,6 +58,8 @@ class Principal:
     # The render generation (engage.render_cache), read in the same statement as the
     # principal, before anything the request shows.
     render_generation: int | None = None
+    # The user's unread notifications (the layout's count), read in the same statement.
+    unread_notifications: int | None = None
 
     @property
     def can_write(self) -> bool:
@@ -256,9 +259,13 @@ def _load_principal() -> Principal | None:
         user_id, org_id = session.get("user_id"), session.get("org_id")
     if not user_id or not org_id:
         return None
+    unread = (sa.select(sa.func.count()).select_from(Notification)
+              .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+              .scalar_subquery())
     query = (
         sa.select(User, OrgMembership.role, Organisation,
-                  render_cache.GENERATION.label("render_generation"))
+                  render_cache.GENERATION.label("render_generation"),
+                  unread.label("unread_notifications"))
         .join(OrgMembership, OrgMembership.user_id == User.id)
         .join(Organisation, Organisation.id == OrgMembership.organisation_id)
         .where(User.id == user_id)
@@ -274,8 +281,15 @@ def _load_principal() -> Principal | None:
             return None
         query = query.join(UserSession, sa.and_(UserSession.user_id == User.id,
                                                 sessions.live(key, now)))
+    # The organisation the cookie or token names is entered before the principal is read:
+    # on PostgreSQL the scope is handed over first, so the same statement can count the
+    # user's notifications (tenancy and row-level security apply to them) and a page sends
+    # no statement of its own for the layout's count. The principal's own rows are not
+    # tenant-scoped; if they do not confirm the organisation, the scope is left again.
+    tenancy.enter_organisation(org_id)
     row = db.session.execute(query).first()
     if row is None or not row.User.is_active or row.Organisation.id != org_id:
+        tenancy.leave_organisation()
         if token is not None:
             from engage.ratelimits import count_token_failure
 
@@ -287,10 +301,12 @@ def _load_principal() -> Principal | None:
     if token is not None:
         return Principal(user=row.User, organisation=row.Organisation,
                          role=token.cap(row.role), token=token, own_role=row.role,
-                         render_generation=row.render_generation)
+                         render_generation=row.render_generation,
+                         unread_notifications=row.unread_notifications)
     session["seen"] = sessions.stamp(now)
     return Principal(user=row.User, organisation=row.Organisation, role=row.role,
-                     render_generation=row.render_generation)
+                     render_generation=row.render_generation,
+                     unread_notifications=row.unread_notifications)
 
 
 # What may follow the sign-in: a path of at most this many characters. Longer is no page of

@@ -98,6 +98,12 @@ def enter_organisation(org_id: int, session: Session | None = None) -> None:
     _switch(session_of(session), Scope(org_id=int(org_id)))
 
 
+def leave_organisation(session: Session | None = None) -> None:
+    """End the scope :func:`enter_organisation` began (a request whose principal did not
+    hold after all)."""
+    _switch(session_of(session), None)
+
+
 @contextmanager
 def _scoped(scope: Scope, session: Session | None) -> Iterator[Session]:
     sess = session_of(session)

@@ -5,19 +5,27 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, redirect, render_template, url_for
 
+from engage import render_cache
 from engage.common.paging import current_page
 from engage.db import utcnow
 from engage.extensions import db
 from engage.notifications import links
 from engage.notifications.models import Notification
-from engage.security import Permission, current_user, one_or_404, requires
+from engage.security import Permission, current_principal, current_user, one_or_404, requires
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 
 @bp.app_template_global("unread_notifications")
 def _unread_notifications() -> int:
-    return unread_count() if current_user else 0
+    """The layout's count: read with the principal (engage.security), unless this request
+    has written since (it may have read or made a notification)."""
+    if not current_user:
+        return 0
+    counted = current_principal.unread_notifications
+    if counted is None or render_cache.has_written(db.session()):
+        return unread_count()
+    return counted
 
 
 def _mine():
