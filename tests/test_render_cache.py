@@ -58,7 +58,7 @@ def _served_twice(client, app, url: str) -> str:
     _page(client, url)
     hits = cache.hits
     html = _page(client, url)
-    assert cache.hits == hits + 1, f"{url} was not served from the cache"
+    assert cache.hits > hits, f"{url} was not served from the cache"
     return html
 
 
@@ -619,7 +619,20 @@ def _new_milestone(db_session, ids):
     return "Brand-new milestone"
 
 
+def _new_sector(db_session, ids):
+    f.company("Newly Listed plc", sector="Deep-sea mining")
+    return '<option value="Deep-sea mining"'
+
+
+def _new_theme(db_session, ids):
+    from engage.organisations.models import Organisation
+
+    f.initiative(db_session.get(Organisation, ids["a"]), title="Themed", theme="cobalt sourcing")
+    return '<option value="cobalt sourcing"'
+
+
 STALE_CASES = [
+    ("/companies", _new_sector), ("/initiatives", _new_theme),
     ("/engagements", _rename_engagement), ("/initiatives", _rename_initiative),
     ("/companies", _rename_company), ("/reviews", _new_review),
     ("/initiatives/{joined}", _new_member), ("/companies/{company}", _new_engagement),

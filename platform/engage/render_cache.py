@@ -32,6 +32,7 @@ each process's memory for it (least recently used entries go first).
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import threading
@@ -301,6 +302,12 @@ def text(name: str, key: tuple, compute: Callable[[], str]) -> str:
         found = compute()
         cache.put(gen, full_key, found)
     return found
+
+
+def value(name: str, key: tuple, compute: Callable[[], Any]) -> Any:
+    """A value made of JSON's types (lists, strings, numbers), e.g. a list's filter choices
+    read on every request, through :func:`text`: a list comes back for a tuple."""
+    return json.loads(text(name, key, lambda: json.dumps(compute())))
 
 
 # --- whole pages: the content block of a page template ----------------------------------------

@@ -82,11 +82,12 @@ def principal(url: str) -> dict:
             "ON u.id = m.user_id JOIN organisation o ON o.id = m.organisation_id "
             "WHERE m.organisation_id = :org AND m.role = 'member' ORDER BY u.id LIMIT 1"),
             {"org": row.organisation_id}).one()
+        # The engagements it sees: the access table (migration 0025), which the database's
+        # triggers keep equal to the tenancy rule (a participant, or an admitted member of
+        # the initiative); an engagement seen for both reasons is listed there twice.
         visible = conn.execute(sa.text(
-            "SELECT id FROM engagement WHERE id IN (SELECT engagement_id FROM "
-            "engagement_participant WHERE organisation_id = :org) OR initiative_id IN "
-            "(SELECT initiative_id FROM initiative_member WHERE organisation_id = :org "
-            "AND status = 'admitted') ORDER BY id"), {"org": row.organisation_id}).scalars().all()
+            "SELECT DISTINCT engagement_id FROM engagement_access WHERE organisation_id = :org "
+            "ORDER BY engagement_id"), {"org": row.organisation_id}).scalars().all()
     engine.dispose()
     return {"engagement": row.id, "initiative": row.initiative_id, "company": row.company_id,
             "org_id": row.organisation_id, "user_id": user.id, "email": user.email,

@@ -45,7 +45,7 @@ def index():
     """The initiatives the organisation sees, open ones first by title, or as the visitor
     filtered and sorted them (the query string: engage.common.listing)."""
     page = current_page()
-    themes = queries.themes()
+    themes = render_cache.value("initiatives:themes", (), queries.themes)
     shown = listing.read("initiatives.index", request.args, queries.list_filters(themes),
                          queries.LIST_ORDERS, "usual")
 
