@@ -298,6 +298,10 @@ def _load_principal() -> Principal | None:
                                "member of its organisation; create a new token.")
         session.clear()  # deactivated, deleted or moved: the session ends here
         return None
+    # The principal's objects stay as they were read for the whole request, whatever the
+    # request commits (a commit would expire them) or whichever scope it enters next.
+    db.session.expunge(row.User)
+    db.session.expunge(row.Organisation)
     if token is not None:
         return Principal(user=row.User, organisation=row.Organisation,
                          role=token.cap(row.role), token=token, own_role=row.role,
