@@ -293,15 +293,19 @@ def flow_runs(stack: Stack, state: str | None = None, deployment: str = "apply-d
     return response.json()
 
 
-def kill_the_worker_mid_decision(stack: Stack) -> dict:
-    """Wait for an apply-decision flow run to be RUNNING, then SIGKILL the worker that
-    started it and the run's own process, as a host that dies would."""
+def kill_the_worker_mid_decision(stack: Stack, decision_id: int) -> dict:
+    """Wait for the apply-decision flow run of ``decision_id`` to be RUNNING, then SIGKILL
+    the worker that runs it (a run started in its own process: that process too), as a host
+    that dies would. A run in a worker's own process (workflows/warm.py) has no process of
+    its own; its worker is the one whose log says it runs it."""
     workers = {stack.processes[n].pid: n for n in ("worker-a", "worker-b")}
 
     def running_on_a_worker():
         for run in flow_runs(stack, "RUNNING"):
+            if run["parameters"].get("decision_id") != decision_id:
+                continue
             pid = int(str(run.get("infrastructure_pid") or "0").rsplit(":", 1)[-1] or 0)
-            owner = _owner(pid, workers)
+            owner = _owner(pid, workers) if pid else _logged_by(stack, run["id"])
             if owner:
                 return run, pid, owner
         return None
@@ -309,14 +313,26 @@ def kill_the_worker_mid_decision(stack: Stack) -> dict:
     run, pid, owner = wait_for("an apply-decision run in progress", running_on_a_worker,
                                timeout=120, every=0.2)
     _signal_group(stack.processes[owner].pid, signal.SIGKILL)
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+    if pid:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
     stack.processes[owner].wait(timeout=10)
+    where = f"its process {pid}" if pid else "in the worker's own process"
     say(f"killed {owner} (SIGKILL) while flow run {run['name']} applied decision "
-        f"{run['parameters'].get('decision_id')}")
-    return {"worker": owner, "flow_run": run["id"], "decision_id": run["parameters"].get("decision_id")}
+        f"{decision_id} ({where})")
+    return {"worker": owner, "flow_run": run["id"], "decision_id": decision_id}
+
+
+def _logged_by(stack: Stack, flow_run_id: str) -> str | None:
+    """The worker whose log names ``flow_run_id`` as run in its own process."""
+    for name in ("worker-a", "worker-b"):
+        text = (stack.work / f"{name}.log").read_text(errors="replace")
+        if any(flow_run_id in line and "in the worker's process" in line
+               for line in text.splitlines()):
+            return name
+    return None
 
 
 def _owner(pid: int, workers: dict[int, str]) -> str | None:
@@ -415,6 +431,12 @@ def scenario(stack: Stack) -> None:
     decisions = {}
     started = time.monotonic()
     took = []
+    # The first decision's engagement row is held (as a slow database would), so that its
+    # run is still at work when its worker is killed: the claim commits, the effect waits.
+    # FOR NO KEY UPDATE: recording a decision (a foreign key to the row) is not held up.
+    held = psycopg.connect(stack.owner_url.replace("+psycopg", ""), autocommit=False)
+    held.execute("SELECT id FROM engagement WHERE id = %s FOR NO KEY UPDATE",
+                 [reviews[0]["engagement_id"]])
     for review in reviews:
         t = time.monotonic()
         decision = api("POST", f"/reviews/{review['id']}/decision", expect=(201,), json={
@@ -423,7 +445,11 @@ def scenario(stack: Stack) -> None:
         decisions[decision["id"]] = decision
     say(f"recorded {len(decisions)} decisions (escalate) in {time.monotonic() - started:.1f} s "
         f"({', '.join(f'{t:.1f}' for t in took)} s), each answered once Prefect accepted its run")
-    killed = kill_the_worker_mid_decision(stack)
+    try:
+        killed = kill_the_worker_mid_decision(stack, next(iter(decisions)))
+    finally:
+        held.rollback()
+        held.close()
 
     def all_applied():
         states = {d: api("GET", f"/reviews/{decisions[d]['review_id']}/decision")["apply_status"]

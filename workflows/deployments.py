@@ -1,5 +1,6 @@
 """The deployments a worker serves: the scheduled sweep, the on-demand apply-decision and the
-on-demand background import."""
+on-demand background import; and beside them, in the same process, the task worker that
+runs apply-decision at once when the web app rings (``workflows.warm``)."""
 
 from __future__ import annotations
 
@@ -37,13 +38,54 @@ def deployments(sweep_interval_seconds: int = 3600) -> list[RunnerDeployment]:
 
 
 def serve_deployments(sweep_interval_seconds: int = 3600, limit: int | None = None) -> None:
-    """Serve the deployments until stopped. pause_on_shutdown=False: a restarted worker
-    must not delete the sweep's scheduled runs."""
-    from prefect import serve
+    """Serve the deployments until stopped, and the warm task worker beside them.
+    pause_on_shutdown=False: a restarted worker must not delete the sweep's scheduled runs."""
+    import asyncio
+
+    from prefect import aserve
 
     served = deployments(sweep_interval_seconds)
     sweep_now(served[0].apply())
-    serve(*served, pause_on_shutdown=False, limit=limit)
+
+    async def main() -> None:
+        await _beside_task_worker(aserve(*served, pause_on_shutdown=False, limit=limit,
+                                         print_starting_message=False))
+
+    _run(main())
+
+
+async def _beside_task_worker(work) -> None:
+    """Run ``work`` (a runner, a pool worker) and the task worker of ``workflows.warm``
+    together; when either ends, so does the other."""
+    import asyncio
+
+    from prefect.task_worker import aserve as serve_tasks
+
+    from workflows.app import app
+    from workflows.warm import start_apply_runs
+
+    app()  # built now, not when the first decision is waiting for it
+    tasks = [asyncio.ensure_future(work), asyncio.ensure_future(serve_tasks(start_apply_runs))]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for finished in done:
+            finished.result()
+    finally:
+        for pending in tasks:
+            pending.cancel()
+
+
+def _run(coroutine) -> None:
+    """``asyncio.run``, ended quietly by Ctrl-C or SIGTERM (the task worker's handler
+    exits; Prefect's runner raises TerminationSignal)."""
+    import asyncio
+
+    from prefect.exceptions import TerminationSignal
+
+    try:
+        asyncio.run(coroutine)
+    except (KeyboardInterrupt, TerminationSignal):
+        pass
 
 
 def sweep_now(deployment_id) -> None:
@@ -72,10 +114,9 @@ async def register_on_pool(pool: str, built: list[RunnerDeployment]) -> list:
 
 
 def run_pool_worker(pool: str, sweep_interval_seconds: int = 3600) -> None:
-    """Register the deployments on the process work pool ``pool`` and work on it; start
-    this on as many hosts as needed, they share the pool's queue."""
-    import asyncio
-
+    """Register the deployments on the process work pool ``pool`` and work on it, with the
+    warm task worker beside; start this on as many hosts as needed, they share the pool's
+    queue (and the bell: Prefect gives each ring to one of them)."""
     from prefect.deployments import arun_deployment
     from prefect.workers.process import ProcessWorker
 
@@ -85,6 +126,6 @@ def run_pool_worker(pool: str, sweep_interval_seconds: int = 3600) -> None:
         ids = await register_on_pool(pool, built)
         await arun_deployment(ids[0], timeout=0, as_subflow=False)
         async with ProcessWorker(work_pool_name=pool) as worker:
-            await worker.start()
+            await _beside_task_worker(worker.start())
 
-    asyncio.run(main())
+    _run(main())

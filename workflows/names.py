@@ -11,6 +11,8 @@ from datetime import datetime, timezone
 SWEEP_FLOW = "escalation-sweep"
 APPLY_FLOW = "apply-decision"
 IMPORT_FLOW = "run-import"
+# The background task that runs waiting apply-decision flow runs in a worker (workflows.warm).
+START_APPLY_TASK = "start-apply-decision-runs"
 
 SWEEP_DEPLOYMENT_NAME = SWEEP_FLOW
 APPLY_DEPLOYMENT_NAME = APPLY_FLOW

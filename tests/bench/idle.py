@@ -25,6 +25,12 @@ Returns a dict:
 - ``decision_latency_seconds``: from recording a decision (``record_decision``, which asks
   Prefect for its run) to the decision being carried out (target ≤ 10); None if not
   within 120 s;
+- ``decision_timeline``: where those seconds went, each moment in seconds after
+  ``record_decision`` was called: ``run_created`` (Prefect holds the apply-decision flow
+  run), ``recorded`` (record_decision returned: committed, Prefect asked), ``run_pending``
+  (a worker took the run), ``run_running`` (the flow began: for a run in a new process,
+  once that process imported Prefect and the app), ``task_started`` (the apply-decision
+  task began), ``done_seen`` (this process saw the decision done), ``run_completed``;
 - ``log_dir``: where the demo's output and Prefect's logs were (deleted unless ``keep``).
 """
 
@@ -88,7 +94,8 @@ def measure_idle(seconds: float = 300, settle: float = 60, keep: bool = False) -
             load_average=os.getloadavg())
         print(json.dumps(result, default=str), file=sys.stderr)  # the window, come what may
         result["deadline_latency_seconds"] = _deadline_latency(app, milestone_id, midnight_real)
-        result["decision_latency_seconds"] = _decision_latency(app, milestone_id, shift)
+        result["decision_latency_seconds"], result["decision_timeline"] = _decision_latency(
+            app, milestone_id, shift)
     finally:
         try:
             os.killpg(demo.pid, signal.SIGTERM)
@@ -202,7 +209,7 @@ def _deadline_latency(app, milestone_id: int, midnight_real: datetime) -> float 
     return None
 
 
-def _decision_latency(app, milestone_id: int, shift: float) -> float | None:
+def _decision_latency(app, milestone_id: int, shift: float) -> tuple[float | None, dict]:
     """Record an "extend" decision on the milestone's review as a lead would, then wait
     for it to be carried out."""
     import sqlalchemy as sa
@@ -221,7 +228,7 @@ def _decision_latency(app, milestone_id: int, shift: float) -> float | None:
                 sa.select(EscalationReview.id, EscalationReview.engagement_id)
                 .where(EscalationReview.milestone_id == milestone_id)).first()
             if review is None:
-                return None
+                return None, {}
             leads = db.session.execute(
                 sa.select(OrgMembership.user_id, OrgMembership.organisation_id)
                 .join(EngagementParticipant,
@@ -233,7 +240,7 @@ def _decision_latency(app, milestone_id: int, shift: float) -> float | None:
                 .order_by(OrgMembership.user_id)).all()
             db.session.commit()
         now = datetime.now(timezone.utc) + timedelta(seconds=shift)
-        started = time.monotonic()
+        started, wall = time.monotonic(), datetime.now(timezone.utc)
         decision = None
         for user_id, organisation_id in leads:
             with system_scope("idle benchmark"):
@@ -247,19 +254,53 @@ def _decision_latency(app, milestone_id: int, shift: float) -> float | None:
                     new_due_on=(now + timedelta(days=30)).date())
                 break
             except DecisionError:
-                started = time.monotonic()
+                started, wall = time.monotonic(), datetime.now(timezone.utc)
         if decision is None:
-            return None
+            return None, {}
+        timeline = {"recorded": round(time.monotonic() - started, 2)}
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             with system_scope("idle benchmark"):
-                status = db.session.scalar(sa.select(Decision.apply_status)
-                                           .where(Decision.id == decision.id))
+                status, run_id = db.session.execute(
+                    sa.select(Decision.apply_status, Decision.flow_run_id)
+                    .where(Decision.id == decision.id)).one()
                 db.session.commit()
             if status == ApplyStatus.DONE:
-                return round(time.monotonic() - started, 1)
+                latency = round(time.monotonic() - started, 1)
+                timeline["done_seen"] = latency
+                timeline.update(_run_timeline(app, run_id, wall))
+                return latency, timeline
             time.sleep(0.2)
-    return None
+    return None, timeline
+
+
+def _run_timeline(app, run_id: str | None, wall: datetime) -> dict:
+    """The moments of the decision's flow run, from Prefect's record of its states."""
+    if not run_id:
+        return {}
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId, TaskRunFilter
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    def after(moment) -> float | None:
+        return None if moment is None else round((moment - wall).total_seconds(), 2)
+
+    found: dict = {}
+    try:
+        with temporary_settings({PREFECT_API_URL: app.config["PREFECT_API_URL"]}), \
+                get_client(sync_client=True) as client:
+            run = client.read_flow_run(run_id)
+            found["run_created"] = after(run.created)
+            for state in sorted(client.read_flow_run_states(run_id), key=lambda s: s.timestamp):
+                found.setdefault(f"run_{state.type.value.lower()}", after(state.timestamp))
+            tasks = client.read_task_runs(flow_run_filter=FlowRunFilter(
+                id=FlowRunFilterId(any_=[run.id])), task_run_filter=TaskRunFilter())
+            starts = [t.start_time for t in tasks if t.start_time]
+            if starts:
+                found["task_started"] = after(min(starts))
+    except Exception as exc:  # a timeline is a help, not the measurement
+        found["error"] = f"{type(exc).__name__}: {exc}"[:200]
+    return found
 
 
 # --- the production topology ------------------------------------------------------------

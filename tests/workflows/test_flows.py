@@ -217,3 +217,77 @@ def test_a_deadline_opens_its_review_when_midnight_passes(flow_app, prefect_api_
         assert midnight <= review.opened_at < midnight + timedelta(seconds=60), log.read_text()[-3000:]
     finally:
         stop([worker])
+
+
+def test_a_warm_worker_carries_out_a_decision_in_its_own_process(flow_app, prefect_api_url,
+                                                                 tmp_path):
+    """The bell (workflows.warm): with the worker polling for runs only every 10 minutes,
+    the decision's apply-decision run is still run at once, by the worker's task worker,
+    in the worker's process (no new process: no infrastructure pid), and once."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import TaskRunFilter, TaskRunFilterName
+
+    from workflows.names import START_APPLY_TASK
+
+    app, url, world = flow_app
+    _forget_apply_runs()
+    with app.app_context():
+        service.open_overdue_reviews(NOW)
+    worker = start_worker(tmp_path, prefect_api_url, env={
+        "DATABASE_URL": url, "PREFECT_RUNNER_POLL_FREQUENCY": "600",
+        "ENGAGE_SWEEP_INTERVAL_SECONDS": "3600", "ENGAGE_INSTANCE_PATH": str(tmp_path)})
+    log = tmp_path / "worker.log"
+    try:
+        app.config["PREFECT_API_URL"] = prefect_api_url
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and "Subscribing to runs of task" not in (
+                log.read_text() if log.exists() else ""):
+            time.sleep(0.5)  # the worker's task worker listens
+        decision = None
+        while time.monotonic() < deadline and decision is None:
+            decision = _record_when_deployed(app, world)
+            time.sleep(0.5)
+        assert decision is not None, log.read_text()[-3000:]
+        recorded = time.monotonic()
+        while time.monotonic() < deadline:
+            if _decision(app, decision.id).apply_status == ApplyStatus.DONE:
+                break
+            time.sleep(0.2)
+        took = time.monotonic() - recorded
+        done = _decision(app, decision.id)
+        with get_client(sync_client=True) as client:
+            run = client.read_flow_run(decision.flow_run_id)
+            deployment = client.read_deployment(run.deployment_id)
+        assert done.apply_status == ApplyStatus.DONE, (run, deployment, log.read_text()[-3000:])
+        # A ceiling far below the 600 s poll; seconds even on a loaded machine.
+        assert took < 120, took
+        assert done.flow_run_id == decision.flow_run_id
+        with get_client(sync_client=True) as client:
+            while time.monotonic() < deadline:  # the run ends after the decision: it
+                run = client.read_flow_run(done.flow_run_id)  # schedules the next sweep
+                bells = client.read_task_runs(task_run_filter=TaskRunFilter(
+                    name=TaskRunFilterName(any_=[START_APPLY_TASK])))
+                if run.state.is_final() and bells and all(b.state.is_final() for b in bells):
+                    break
+                time.sleep(0.5)
+        assert run.state.is_completed() and run.infrastructure_pid is None, run.state
+        assert bells and all(b.state.is_completed() for b in bells), [b.state for b in bells]
+        assert "in the worker's process" in log.read_text()
+    finally:
+        app.config["PREFECT_API_URL"] = None
+        stop([worker])
+
+
+def _forget_apply_runs() -> None:
+    """Delete the apply-decision runs earlier tests left in the session's Prefect server:
+    each test's database numbers its decisions from 1, and a run's idempotency key
+    (``decision-<id>``) would find an earlier test's run instead of starting one."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+
+    from workflows.names import APPLY_FLOW
+
+    with get_client(sync_client=True) as client:
+        for run in client.read_flow_runs(flow_filter=FlowFilter(
+                name=FlowFilterName(any_=[APPLY_FLOW]))):
+            client.delete_flow_run(run.id)
