@@ -46,7 +46,10 @@ def _never_cached(*_) -> None:
     return None
 
 
-@task(name=START_APPLY_TASK, cache_key_fn=_never_cached)
+# Retried when Prefect's API fails it (a busy server answering 503); a decision that fails
+# is retried by the outbox (``ENGAGE_APPLY_MAX_ATTEMPTS``), not here: its run ends Completed
+# with the decision marked failed.
+@task(name=START_APPLY_TASK, cache_key_fn=_never_cached, retries=2, retry_delay_seconds=2)
 def start_apply_runs() -> list[str]:
     """Run the ``apply-decision`` flow runs that wait in Prefect, in this process; the ids of
     those this process claimed."""
@@ -64,7 +67,7 @@ def start_apply_runs() -> list[str]:
     from prefect.client.schemas.sorting import FlowRunSort
     from prefect.flow_engine import run_flow
     from prefect.logging import get_run_logger
-    from prefect.server.schemas.responses import SetStateStatus
+    from prefect.client.schemas.responses import SetStateStatus
     from prefect.states import Pending
 
     from workflows.escalation import apply_decision

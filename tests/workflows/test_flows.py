@@ -74,8 +74,15 @@ def test_an_unreachable_prefect_leaves_the_decision_pending_for_the_sweep(flow_a
     assert _decision(app, decision.id).apply_status == ApplyStatus.DONE
 
 
-def test_a_recorded_decision_is_applied_by_the_worker(flow_app, prefect_api_url, tmp_path):
-    """End to end: record_decision -> run_deployment -> `engage worker` runs apply-decision."""
+def test_a_recorded_decision_is_applied_by_the_worker(flow_app, prefect_api_url, tmp_path,
+                                                      monkeypatch):
+    """End to end: record_decision -> run_deployment -> `engage worker` runs apply-decision.
+    Here nobody rings the bell (as when Prefect's server lost it): the worker's poll starts
+    the run when its head start is over, in a new process."""
+    import workflows.client
+
+    monkeypatch.setattr(workflows.client, "_ring", lambda key: None)
+    _forget_apply_runs()
     app, url, world = flow_app
     with app.app_context():
         service.open_overdue_reviews(NOW)
@@ -98,6 +105,10 @@ def test_a_recorded_decision_is_applied_by_the_worker(flow_app, prefect_api_url,
         assert done.apply_status == ApplyStatus.DONE, (tmp_path / "worker.log").read_text()[-3000:]
         assert done.flow_run_id == decision.flow_run_id
         assert flow_run_url(done.flow_run_id, prefect_api_url).endswith(done.flow_run_id)
+        from prefect.client.orchestration import get_client
+
+        with get_client(sync_client=True) as client:
+            assert client.read_flow_run(done.flow_run_id).infrastructure_pid  # a new process
     finally:
         app.config["PREFECT_API_URL"] = None
         stop([worker])
