@@ -59,13 +59,12 @@ async def _beside_task_worker(work) -> None:
     together; when either ends, so does the other."""
     import asyncio
 
-    from prefect.task_worker import aserve as serve_tasks
-
     from workflows.app import app
     from workflows.warm import start_apply_runs
 
     app()  # built now, not when the first decision is waiting for it
-    tasks = [asyncio.ensure_future(work), asyncio.ensure_future(serve_tasks(start_apply_runs))]
+    tasks = [asyncio.ensure_future(work),
+             asyncio.ensure_future(_task_worker_class()(start_apply_runs).astart())]
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for finished in done:
@@ -73,6 +72,22 @@ async def _beside_task_worker(work) -> None:
     finally:
         for pending in tasks:
             pending.cancel()
+
+
+def _task_worker_class():
+    """Prefect's TaskWorker, stopped by SIGTERM as the runner is: by leaving the event loop
+    (SystemExit). Its own handler asks the loop to stop by raising an exception in it, which
+    leaves a pool worker running when nothing else handles SIGTERM. A decision being carried
+    out is finished first: the task worker's threads are waited for on the way out."""
+    import sys
+
+    from prefect.task_worker import TaskWorker
+
+    class EngageTaskWorker(TaskWorker):
+        def handle_sigterm(self, signum: int, frame: object) -> None:
+            sys.exit(0)
+
+    return EngageTaskWorker
 
 
 def _run(coroutine) -> None:
