@@ -435,18 +435,20 @@ def scenario(stack: Stack) -> None:
     # run is still at work when its worker is killed: the claim commits, the effect waits.
     # FOR NO KEY UPDATE: recording a decision (a foreign key to the row) is not held up.
     held = psycopg.connect(stack.owner_url.replace("+psycopg", ""), autocommit=False)
-    for review in reviews:
-        if review is reviews[-1]:
-            held.execute("SELECT id FROM engagement WHERE id = %s FOR NO KEY UPDATE",
-                         [review["engagement_id"]])
-        t = time.monotonic()
-        decision = api("POST", f"/reviews/{review['id']}/decision", expect=(201,), json={
-            "kind": "escalate", "reason": "No grievance mechanism after 90 days: write to the board."})
-        took.append(time.monotonic() - t)
-        decisions[decision["id"]] = decision
-    say(f"recorded {len(decisions)} decisions (escalate) in {time.monotonic() - started:.1f} s "
-        f"({', '.join(f'{t:.1f}' for t in took)} s), each answered once Prefect accepted its run")
     try:
+        for review in reviews:
+            if review is reviews[-1]:
+                held.execute("SELECT id FROM engagement WHERE id = %s FOR NO KEY UPDATE",
+                             [review["engagement_id"]])
+            t = time.monotonic()
+            decision = api("POST", f"/reviews/{review['id']}/decision", expect=(201,), json={
+                "kind": "escalate",
+                "reason": "No grievance mechanism after 90 days: write to the board."})
+            took.append(time.monotonic() - t)
+            decisions[decision["id"]] = decision
+        say(f"recorded {len(decisions)} decisions (escalate) in "
+            f"{time.monotonic() - started:.1f} s ({', '.join(f'{t:.1f}' for t in took)} s), "
+            "each answered once Prefect accepted its run")
         killed = kill_the_worker_mid_decision(stack, list(decisions)[-1])
     finally:
         held.rollback()

@@ -9,6 +9,7 @@ decision is sent (``import prefect`` takes seconds; most web processes never nee
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import os
@@ -96,8 +97,10 @@ class PrefectOrchestrator:
                 flow_run = run_deployment(deployment, parameters=parameters, timeout=0,
                                           idempotency_key=key, as_subflow=False,
                                           scheduled_time=scheduled_time)
-                if ring:
-                    _ring(key)
+                if ring:  # in a thread: the person deciding does not wait for it
+                    context = contextvars.copy_context()  # Prefect's settings, as here
+                    threading.Thread(target=context.run, args=(_ring, key), daemon=True,
+                                     name=f"ring-{key}").start()
         except Exception as exc:  # any failure: the caller's fallback takes over
             log.warning("could not start %s for %s: %s", deployment, key, exc)
             return None
