@@ -325,6 +325,15 @@ def kill_the_worker_mid_decision(stack: Stack, decision_id: int) -> dict:
     return {"worker": owner, "flow_run": run["id"], "decision_id": decision_id}
 
 
+def _get_json(url: str) -> dict | None:
+    """A read of Prefect's API, or None when a server busy with others' load did not answer
+    in time (wait_for asks again)."""
+    try:
+        return requests.get(url, timeout=10).json()
+    except requests.Timeout:
+        return None
+
+
 def _logged_by(stack: Stack, flow_run_id: str) -> str | None:
     """The worker whose log names ``flow_run_id`` as run in its own process."""
     for name in ("worker-a", "worker-b"):
@@ -462,7 +471,8 @@ def scenario(stack: Stack) -> None:
     wait_for("every decision applied", all_applied, timeout=GRACE_SECONDS + STALE_SECONDS + 120,
              every=2)
     check_nothing_lost_or_doubled(stack, api, ids, decisions)
-    killed_run = requests.get(f"{stack.prefect_api}/flow_runs/{killed['flow_run']}", timeout=5).json()
+    killed_run = wait_for("Prefect's record of the killed run", lambda: _get_json(
+        f"{stack.prefect_api}/flow_runs/{killed['flow_run']}"), timeout=60, every=2)
     say(f"decision {killed['decision_id']}, whose run died with {killed['worker']}, is applied; "
         f"Prefect shows that run as {killed_run['state']['type']}")
     sweeps = flow_runs(stack, "COMPLETED", deployment="escalation-sweep")

@@ -75,17 +75,19 @@ async def _beside_task_worker(work) -> None:
 
 
 def _task_worker_class():
-    """Prefect's TaskWorker, stopped by SIGTERM as the runner is: by leaving the event loop
-    (SystemExit). Its own handler asks the loop to stop by raising an exception in it, which
-    leaves a pool worker running when nothing else handles SIGTERM. A decision being carried
-    out is finished first: the task worker's threads are waited for on the way out."""
-    import sys
+    """Prefect's TaskWorker, with SIGTERM left as it was for the worker: Prefect's handler
+    asks the event loop to stop by raising an exception in it, which leaves a pool worker
+    running. The process ends at once, as a pool worker always has; a decision it was
+    carrying out is taken over by the sweep when its claim goes stale."""
+    import os
+    import signal
 
     from prefect.task_worker import TaskWorker
 
     class EngageTaskWorker(TaskWorker):
         def handle_sigterm(self, signum: int, frame: object) -> None:
-            sys.exit(0)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
 
     return EngageTaskWorker
 
