@@ -68,7 +68,8 @@ def start_apply_runs() -> list[str]:
     from prefect.flow_engine import run_flow
     from prefect.logging import get_run_logger
     from prefect.client.schemas.responses import SetStateStatus
-    from prefect.states import Pending
+    from prefect.states import Pending, Scheduled
+    from prefect.types._datetime import now
 
     from workflows.escalation import apply_decision
 
@@ -83,6 +84,9 @@ def start_apply_runs() -> list[str]:
         logger = get_run_logger()
         logger.info("%d apply-decision run(s) waiting", len(waiting))
         for flow_run in waiting:
+            # Due now: Prefect holds back a run started before its scheduled time. No process
+            # worker has fetched it yet: it fetches runs at most 10 s ahead of their time.
+            client.set_flow_run_state(flow_run.id, Scheduled(scheduled_time=now("UTC")))
             claim = client.set_flow_run_state(flow_run.id, Pending())
             if claim.status != SetStateStatus.ACCEPT:
                 logger.info("%s (%s) is another worker's: %s", flow_run.name, flow_run.id,
