@@ -301,7 +301,11 @@ def kill_the_worker_mid_decision(stack: Stack, decision_id: int) -> dict:
     workers = {stack.processes[n].pid: n for n in ("worker-a", "worker-b")}
 
     def running_on_a_worker():
-        for run in flow_runs(stack, "RUNNING"):
+        try:
+            running = flow_runs(stack, "RUNNING")
+        except requests.Timeout:  # a server busy with others' load: ask again
+            return None
+        for run in running:
             if run["parameters"].get("decision_id") != decision_id:
                 continue
             pid = int(str(run.get("infrastructure_pid") or "0").rsplit(":", 1)[-1] or 0)
