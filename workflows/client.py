@@ -18,7 +18,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -62,11 +62,8 @@ class PrefectOrchestrator:
         """Start ``apply-decision`` for a committed decision and ring the workers' bell (a
         warm worker runs it at once, ``workflows.warm``); the flow run's id, or None when
         Prefect is not configured or not reachable (the sweep then applies it)."""
-        from workflows.warm import HEAD_START
-
         return self._start(APPLY_DEPLOYMENT, {"decision_id": decision_id},
-                           f"decision-{decision_id}", ring=True,
-                           scheduled_time=datetime.now(timezone.utc) + HEAD_START)
+                           f"decision-{decision_id}", ring=True)
 
     def request_import(self, job_id: int) -> str | None:
         """Start ``run-import`` for a committed import job; the flow run's id, or None when

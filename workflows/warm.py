@@ -11,12 +11,12 @@ background task (``.delay()``). Prefect's server pushes it over the websocket th
 
 Each run is claimed as a worker claims it (proposing *Pending*; Prefect accepts one
 proposal), so when two workers hear the bell the run still runs once; and the decision
-itself is claimed in the database (``service.apply_decision``). The run is scheduled
-:data:`HEAD_START` ahead, which the bell ignores: a process worker (or ``serve()``) fetches
-a run at most 10 s (its prefetch) before its time, so the warm worker has the run to itself
-for the first 10 s. If no worker hears the bell (none listens, Prefect's server restarted
-and lost its in-memory queue), a process worker starts the run then, in a new process; and
-without Prefect the sweep's outbox applies the decision.
+itself is claimed in the database (``service.apply_decision``). A process worker polling
+at that moment may claim the run first (it then runs in a new process, as before); if no
+worker hears the bell (none listens, Prefect's server restarted and lost its in-memory
+queue), the process workers' poll starts it; and without Prefect the sweep's outbox applies
+the decision. (Scheduling the run ahead to keep the process workers off it does not work:
+Prefect holds back a run started before its time, and moving it back to now races a claim.)
 
 The task takes no parameters on purpose: a background task's parameters are kept in
 Prefect's result storage (a local directory by default), which web and workers on other
@@ -25,15 +25,10 @@ hosts would have to share; the flow run's parameters live in Prefect's database.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from prefect import task
 
 from workflows.names import APPLY_DEPLOYMENT_NAME, APPLY_FLOW, START_APPLY_TASK
 
-# How far ahead an apply-decision run is scheduled: Prefect's prefetch (10 s by default for
-# process workers and serve()) plus the time the bell may take on a loaded machine.
-HEAD_START = timedelta(seconds=20)
 # At most this many waiting runs per bell; more wait for the next bell, a worker's poll,
 # or the sweep.
 BATCH = 20
@@ -68,8 +63,7 @@ def start_apply_runs() -> list[str]:
     from prefect.flow_engine import run_flow
     from prefect.logging import get_run_logger
     from prefect.client.schemas.responses import SetStateStatus
-    from prefect.states import Pending, Scheduled
-    from prefect.types._datetime import now
+    from prefect.states import Pending
 
     from workflows.escalation import apply_decision
 
@@ -84,9 +78,6 @@ def start_apply_runs() -> list[str]:
         logger = get_run_logger()
         logger.info("%d apply-decision run(s) waiting", len(waiting))
         for flow_run in waiting:
-            # Due now: Prefect holds back a run started before its scheduled time. No process
-            # worker has fetched it yet: it fetches runs at most 10 s ahead of their time.
-            client.set_flow_run_state(flow_run.id, Scheduled(scheduled_time=now("UTC")))
             claim = client.set_flow_run_state(flow_run.id, Pending())
             if claim.status != SetStateStatus.ACCEPT:
                 logger.info("%s (%s) is another worker's: %s", flow_run.name, flow_run.id,

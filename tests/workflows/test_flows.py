@@ -78,7 +78,7 @@ def test_a_recorded_decision_is_applied_by_the_worker(flow_app, prefect_api_url,
                                                       monkeypatch):
     """End to end: record_decision -> run_deployment -> `engage worker` runs apply-decision.
     Here nobody rings the bell (as when Prefect's server lost it): the worker's poll starts
-    the run when its head start is over, in a new process."""
+    the run, in a new process."""
     import workflows.client
 
     monkeypatch.setattr(workflows.client, "_ring", lambda key: None)
