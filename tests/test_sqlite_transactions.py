@@ -124,6 +124,9 @@ def test_reads_and_writes_do_not_wait_for_each_other(probe):
 
 def test_which_transactions_begin_immediate(app):
     assert engage.db.begins_immediate()  # commands, flows and scripts
+    with engage.db.reading():  # ... unless they say they only read
+        assert not engage.db.begins_immediate()
+    assert engage.db.begins_immediate()
     with app.test_request_context("/engagements", method="GET"):
         assert not engage.db.begins_immediate()
     with app.test_request_context("/engagements", method="POST"):

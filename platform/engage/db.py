@@ -7,7 +7,10 @@ see. :mod:`engage.tenancy` applies that criterion to every ORM statement.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import enum
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
@@ -28,6 +31,19 @@ NAMING_CONVENTION = {
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_READING = contextvars.ContextVar("engage.db.reading", default=False)
+
+
+@contextlib.contextmanager
+def reading() -> Iterator[None]:
+    """Outside a request, the transactions begun in this block only read: on SQLite they
+    begin deferred (:func:`begins_immediate`), beside a writer rather than queued behind it.
+    A block that writes after all may fail with "database is locked"; do not write in it."""
+    token = _READING.set(True)
+    try:
+        yield
+    finally:
+        _READING.reset(token)
 
 
 def configure_engine(engine: sa.Engine) -> None:
@@ -66,12 +82,13 @@ def begins_immediate() -> bool:
     transaction reads what it then writes over. Readers go on beside it (write-ahead log),
     but writers take turns: so a request with a safe method (GET, HEAD, OPTIONS) reads in a
     deferred transaction, unless its view is marked :func:`writes`; every other request,
-    command, flow task and script begins immediate.
+    command, flow task and script begins immediate, unless it says it only reads
+    (:func:`reading`).
     """
     from flask import current_app, has_request_context, request
 
     if not has_request_context():
-        return True
+        return not _READING.get()
     if request.method not in SAFE_METHODS:
         return True
     view = current_app.view_functions.get(request.endpoint or "")

@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from engage.db import reading
 from engage.escalations import service
 from engage.escalations.models import EscalationReview, MilestoneReminder
 from engage.extensions import db
@@ -45,7 +46,9 @@ def _add_milestones(app, world, overdue: int, upcoming: int = 0) -> list[int]:
 
 
 def _counts(app, milestone_ids):
-    with app.app_context(), system_scope("test"):
+    # Only reads: on SQLite it must not queue for the write lock behind the sweep it
+    # watches (it would see the sweep only once it has finished).
+    with reading(), app.app_context(), system_scope("test"):
         reviews = dict(db.session.execute(
             sa.select(EscalationReview.milestone_id, sa.func.count())
             .where(EscalationReview.milestone_id.in_(milestone_ids))

@@ -80,10 +80,13 @@ def test_inbox_query_count_does_not_grow(client, db_session, count_queries):
         _reviews(db_session, lead, n=1)
         db_session.commit()
         login_as(client, user, lead)
+        lead_id = lead.id
     db_session.commit()  # both requests then start a transaction (PostgreSQL: set_config)
     with count_queries() as small:
         _inbox(client)
     with system_scope("test", db_session):
+        # The request shared this session and left its objects detached: read afresh.
+        lead = db_session.get(type(lead), lead_id)
         _reviews(db_session, lead, n=10)
         db_session.commit()
     with count_queries() as large:
