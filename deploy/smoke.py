@@ -81,12 +81,15 @@ class Stack:
 
     def __post_init__(self) -> None:
         self.app_password = secrets.token_urlsafe(16)
+        # Every process of this run carries it, the flow runs the workers start included.
+        self.run_mark = secrets.token_hex(8)
         self.prefect_port, self.web_port = free_port(), free_port()
         self.prefect_api = f"http://127.0.0.1:{self.prefect_port}/api"
         self.web = f"http://127.0.0.1:{self.web_port}"
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("ENGAGE_", "PREFECT_"))},
             "ENGAGE_ENV": "production",
+            "ENGAGE_SMOKE_RUN": self.run_mark,
             "ENGAGE_SECRET_KEY": secrets.token_urlsafe(48),
             "ENGAGE_INSTANCE_PATH": str(self.work / "instance"),
             "ENGAGE_LOG_FORMAT": "json",
@@ -139,6 +142,36 @@ class Stack:
                 codes[name] = proc.wait()
                 say(f"{name} did not stop on SIGTERM within 30 s: killed")
         return codes
+
+    def stop_leftovers(self, grace: float = 10) -> int:
+        """End the processes of this run that outlived their group: Prefect starts a flow
+        run in a session of its own, so a worker's group signal misses it, and a flow run
+        whose worker was killed keeps running with no parent. Found by this run's mark in
+        their environment (/proc); SIGTERM, then SIGKILL after ``grace`` seconds. How many
+        there were."""
+        def marked() -> list[int]:
+            mark = f"ENGAGE_SMOKE_RUN={self.run_mark}".encode()
+            pids = []
+            for entry in Path("/proc").glob("[0-9]*"):
+                try:
+                    environ = (entry / "environ").read_bytes()
+                except OSError:  # ended meanwhile, or not ours to read
+                    continue
+                if int(entry.name) != os.getpid() and mark in environ.split(b"\0"):
+                    pids.append(int(entry.name))
+            return pids
+
+        found = marked()
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            for pid in marked():
+                try:
+                    os.kill(pid, sig)
+                except ProcessLookupError:
+                    pass
+            deadline = time.monotonic() + grace
+            while marked() and time.monotonic() < deadline:
+                time.sleep(0.2)
+        return len(found)
 
     def log_tails(self, lines: int = 40) -> str:
         out = []
@@ -515,6 +548,9 @@ def main() -> int:
     finally:
         codes = stack.stop_all()
         say("stopped: " + ", ".join(f"{n} (exit {c})" for n, c in codes.items()))
+        leftovers = stack.stop_leftovers()
+        if leftovers:
+            say(f"ended {leftovers} flow-run process(es) that outlived their worker")
         if not args.keep:
             reset_databases(stack, create=False)
     if failed:
