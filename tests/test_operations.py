@@ -137,7 +137,10 @@ def test_every_response_carries_its_request_id(app, db_session):
 
 
 @pytest.mark.parametrize("name, value", [("ENGAGE_LOG_FORMAT", "xml"),
-                                         ("ENGAGE_LOG_LEVEL", "loud")])
+                                         ("ENGAGE_LOG_LEVEL", "loud"),
+                                         ("ENGAGE_WARM_POLL_SECONDS", "soon"),
+                                         ("ENGAGE_WARM_POLL_SECONDS", "0"),
+                                         ("ENGAGE_WARM_POLL_SECONDS", "-1")])
 def test_a_bad_log_setting_is_refused_by_name(monkeypatch, name, value):
     from engage.config import from_environment
 

@@ -56,15 +56,17 @@ def worker_command(pool: str | None) -> None:
     # the 10 s it is promised. Every 3 s costs the Prefect server ~20 ms a question.
     os.environ.setdefault("PREFECT_WORKER_QUERY_SECONDS", "3")
     os.environ.setdefault("PREFECT_RUNNER_POLL_FREQUENCY", "3")
-    # The warm task worker (workflows.warm) runs outside any flow run: its own lines stay in
-    # the worker's log (the apply-decision runs it starts log to Prefect as usual).
+    # The watch (workflows.warm) runs outside any flow run: its own lines stay in the
+    # worker's log (the apply-decision runs it starts log to Prefect as usual).
     os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
     from workflows.deployments import run_pool_worker, serve_deployments
 
     interval = current_app.config["ENGAGE_SWEEP_INTERVAL_SECONDS"]
-    click.echo(f"Engage worker: sweep when work falls due, at least every {interval} s, "
+    poll = current_app.config["ENGAGE_WARM_POLL_SECONDS"]
+    click.echo(f"Engage worker: sweep when work falls due, at least every {interval} s; "
+               f"decisions carried out within {poll:g} s of being handed over; "
                f"Prefect API {api_url}")
     if pool:
-        run_pool_worker(pool, interval)
+        run_pool_worker(pool, interval, poll)
     else:
-        serve_deployments(interval)
+        serve_deployments(interval, poll_seconds=poll)

@@ -9,7 +9,6 @@ decision is sent (``import prefect`` takes seconds; most web processes never nee
 
 from __future__ import annotations
 
-import contextvars
 import json
 import logging
 import os
@@ -59,11 +58,11 @@ class PrefectOrchestrator:
     # --- decisions ---------------------------------------------------------------------
 
     def request_apply(self, decision_id: int) -> str | None:
-        """Start ``apply-decision`` for a committed decision and ring the workers' bell (a
-        warm worker runs it at once, ``workflows.warm``); the flow run's id, or None when
-        Prefect is not configured or not reachable (the sweep then applies it)."""
+        """Start ``apply-decision`` for a committed decision (a worker's watch runs it at
+        once when the run's id is on the decision, ``workflows.warm``); the flow run's id,
+        or None when Prefect is not configured or not reachable (the sweep then applies it)."""
         return self._start(APPLY_DEPLOYMENT, {"decision_id": decision_id},
-                           f"decision-{decision_id}", ring=True)
+                           f"decision-{decision_id}")
 
     def request_import(self, job_id: int) -> str | None:
         """Start ``run-import`` for a committed import job; the flow run's id, or None when
@@ -79,7 +78,7 @@ class PrefectOrchestrator:
         return self._start(SWEEP_DEPLOYMENT, {}, sweep_key(moment), scheduled_time=moment)
 
     def _start(self, deployment: str, parameters: dict, key: str,
-               scheduled_time: datetime | None = None, ring: bool = False) -> str | None:
+               scheduled_time: datetime | None = None) -> str | None:
         api_url = prefect_api_url()
         if not api_url:
             log.info("PREFECT_API_URL unset: %s waits for the sweep or runs inline", key)
@@ -94,10 +93,6 @@ class PrefectOrchestrator:
                 flow_run = run_deployment(deployment, parameters=parameters, timeout=0,
                                           idempotency_key=key, as_subflow=False,
                                           scheduled_time=scheduled_time)
-                if ring:  # in a thread: the person deciding does not wait for it
-                    context = contextvars.copy_context()  # Prefect's settings, as here
-                    threading.Thread(target=context.run, args=(_ring, key), daemon=True,
-                                     name=f"ring-{key}").start()
         except Exception as exc:  # any failure: the caller's fallback takes over
             log.warning("could not start %s for %s: %s", deployment, key, exc)
             return None
@@ -170,19 +165,6 @@ class PrefectOrchestrator:
         echo(f"Prefect UI: {local.api_url.removesuffix('/api')}  ({SWEEP_FLOW} when work "
              f"falls due, at least every {interval} s; logs in {home})")
         return local
-
-
-def _ring(key: str) -> None:
-    """Hand ``start-apply-decision-runs`` to Prefect as a background task, for a warm worker
-    to run the waiting apply-decision runs now. Unheard, the run still starts: the workers
-    poll for it (``PREFECT_WORKER_QUERY_SECONDS``)."""
-    try:
-        from workflows.warm import start_apply_runs
-
-        start_apply_runs.delay()
-    except Exception as exc:
-        log.warning("could not ring the workers for %s (a worker's poll will start it): %s",
-                    key, exc)
 
 
 def flow_run_url(flow_run_id: str | None, api_url: str | None = None) -> str | None:

@@ -1,6 +1,6 @@
 """The deployments a worker serves: the scheduled sweep, the on-demand apply-decision and the
-on-demand background import; and beside them, in the same process, the task worker that
-runs apply-decision at once when the web app rings (``workflows.warm``)."""
+on-demand background import; and beside them, in the same process, the watch that runs
+apply-decision at once (``workflows.warm``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,13 @@ from prefect.deployments.runner import EntrypointType, RunnerDeployment
 
 from workflows.escalation import apply_decision, escalation_sweep
 from workflows.imports import run_import
-from workflows.names import APPLY_DEPLOYMENT_NAME, IMPORT_DEPLOYMENT_NAME, SWEEP_DEPLOYMENT_NAME
+from workflows.names import (
+    APPLY_DEPLOYMENT_NAME,
+    APPLY_QUEUE,
+    DEFAULT_QUEUE,
+    IMPORT_DEPLOYMENT_NAME,
+    SWEEP_DEPLOYMENT_NAME,
+)
 
 
 def deployments(sweep_interval_seconds: int = 3600) -> list[RunnerDeployment]:
@@ -37,64 +43,38 @@ def deployments(sweep_interval_seconds: int = 3600) -> list[RunnerDeployment]:
     ]
 
 
-def serve_deployments(sweep_interval_seconds: int = 3600, limit: int | None = None) -> None:
-    """Serve the deployments until stopped, and the warm task worker beside them.
+def serve_deployments(sweep_interval_seconds: int = 3600, limit: int | None = None,
+                      poll_seconds: float = 1.0) -> None:
+    """Serve the deployments until stopped, with the watch beside them. apply-decision is
+    registered, not served: its runs are the watch's (``workflows.warm``).
     pause_on_shutdown=False: a restarted worker must not delete the sweep's scheduled runs."""
-    import asyncio
-
     from prefect import aserve
 
-    served = deployments(sweep_interval_seconds)
+    built = deployments(sweep_interval_seconds)
+    served = [d for d in built if d.name != APPLY_DEPLOYMENT_NAME]
+    for registered in built:
+        if registered.name == APPLY_DEPLOYMENT_NAME:
+            registered.apply()
     sweep_now(served[0].apply())
-
-    async def main() -> None:
-        await _beside_task_worker(aserve(*served, pause_on_shutdown=False, limit=limit,
-                                         print_starting_message=False))
-
-    _run(main())
-
-
-async def _beside_task_worker(work) -> None:
-    """Run ``work`` (a runner, a pool worker) and the task worker of ``workflows.warm``
-    together; when either ends, so does the other."""
-    import asyncio
-
-    from workflows.app import app
-    from workflows.warm import start_apply_runs
-
-    app()  # built now, not when the first decision is waiting for it
-    tasks = [asyncio.ensure_future(work),
-             asyncio.ensure_future(_task_worker_class()(start_apply_runs).astart())]
+    stop = _start_watch(poll_seconds)
     try:
-        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        for finished in done:
-            finished.result()
+        _run(aserve(*served, pause_on_shutdown=False, limit=limit, print_starting_message=False))
     finally:
-        for pending in tasks:
-            pending.cancel()
+        stop.set()
 
 
-def _task_worker_class():
-    """Prefect's TaskWorker, with SIGTERM left as it was for the worker: Prefect's handler
-    asks the event loop to stop by raising an exception in it, which leaves a pool worker
-    running. The process ends at once, as a pool worker always has; a decision it was
-    carrying out is taken over by the sweep when its claim goes stale."""
-    import os
-    import signal
+def _start_watch(poll_seconds: float):
+    """The app, built now rather than when the first decision waits for it, and the watch
+    over it in a thread of this process."""
+    from workflows.app import app
+    from workflows.warm import start_watch
 
-    from prefect.task_worker import TaskWorker
-
-    class EngageTaskWorker(TaskWorker):
-        def handle_sigterm(self, signum: int, frame: object) -> None:
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            os.kill(os.getpid(), signal.SIGTERM)
-
-    return EngageTaskWorker
+    return start_watch(app(), poll_seconds)
 
 
 def _run(coroutine) -> None:
-    """``asyncio.run``, ended quietly by Ctrl-C or SIGTERM (the task worker's handler
-    exits; Prefect's runner raises TerminationSignal)."""
+    """``asyncio.run``, ended quietly by Ctrl-C or SIGTERM (Prefect's runner raises
+    TerminationSignal)."""
     import asyncio
 
     from prefect.exceptions import TerminationSignal
@@ -116,8 +96,9 @@ def sweep_now(deployment_id) -> None:
 async def register_on_pool(pool: str, built: list[RunnerDeployment]) -> list:
     """Create the process work pool ``pool`` if it is missing and register the deployments
     (``deployments()``, built outside the event loop: ``to_deployment`` is sync only there)
-    on it. Idempotent: every worker does it at start, deploy/prefect_deployments.py too.
-    Returns the deployments' ids, in order."""
+    on it, apply-decision on its own work queue (:data:`APPLY_QUEUE`, which the pool's
+    process workers do not poll: its runs are the watch's). Idempotent: every worker does
+    it at start, deploy/prefect_deployments.py too. Returns the deployments' ids, in order."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import WorkPoolCreate
     from prefect.exceptions import ObjectAlreadyExists
@@ -127,13 +108,17 @@ async def register_on_pool(pool: str, built: list[RunnerDeployment]) -> list:
             await client.create_work_pool(WorkPoolCreate(name=pool, type="process"))
         except ObjectAlreadyExists:
             pass
+    for deployment in built:
+        if deployment.name == APPLY_DEPLOYMENT_NAME:
+            deployment.work_queue_name = APPLY_QUEUE
     return [await d.aapply(work_pool_name=pool) for d in built]
 
 
-def run_pool_worker(pool: str, sweep_interval_seconds: int = 3600) -> None:
-    """Register the deployments on the process work pool ``pool`` and work on it, with the
-    warm task worker beside; start this on as many hosts as needed, they share the pool's
-    queue (and the bell: Prefect gives each ring to one of them)."""
+def run_pool_worker(pool: str, sweep_interval_seconds: int = 3600,
+                    poll_seconds: float = 1.0) -> None:
+    """Register the deployments on the process work pool ``pool`` and work on its default
+    queue (the sweep, imports), with the watch beside for apply-decision; start this on as
+    many hosts as needed: they share the pool's queue, and each run is claimed once."""
     from prefect.deployments import arun_deployment
     from prefect.workers.process import ProcessWorker
 
@@ -142,7 +127,11 @@ def run_pool_worker(pool: str, sweep_interval_seconds: int = 3600) -> None:
     async def main() -> None:
         ids = await register_on_pool(pool, built)
         await arun_deployment(ids[0], timeout=0, as_subflow=False)
-        async with ProcessWorker(work_pool_name=pool) as worker:
-            await _beside_task_worker(worker.start())
+        async with ProcessWorker(work_pool_name=pool, work_queues=[DEFAULT_QUEUE]) as worker:
+            await worker.start()
 
-    _run(main())
+    stop = _start_watch(poll_seconds)
+    try:
+        _run(main())
+    finally:
+        stop.set()

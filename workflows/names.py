@@ -11,8 +11,11 @@ from datetime import datetime, timezone
 SWEEP_FLOW = "escalation-sweep"
 APPLY_FLOW = "apply-decision"
 IMPORT_FLOW = "run-import"
-# The background task that runs waiting apply-decision flow runs in a worker (workflows.warm).
-START_APPLY_TASK = "start-apply-decision-runs"
+# On a work pool, apply-decision's runs wait in a work queue of their own, which no process
+# worker polls: a worker's watch runs them in its own process (workflows.warm). The sweep
+# and imports are on the pool's default queue.
+APPLY_QUEUE = "decisions"
+DEFAULT_QUEUE = "default"
 
 SWEEP_DEPLOYMENT_NAME = SWEEP_FLOW
 APPLY_DEPLOYMENT_NAME = APPLY_FLOW

@@ -1,53 +1,57 @@
-"""Carrying out a decision in a process that is already running: the worker's task worker.
+"""Carrying out a decision in a process that is already running: the worker's watch.
 
 A worker started per flow run (Prefect's process worker, ``serve()``) starts a new Python
 process that imports Prefect and the app, seconds of CPU, after polling for the run every
-few seconds; on a loaded machine that took 15–25 s. So the web app, once it has created the
-decision's ``apply-decision`` flow run (``run_deployment``, as before: parameters, idempotency
-key and the page's link are Prefect's), also hands :func:`start_apply_runs` to Prefect as a
-background task (``.delay()``). Prefect's server pushes it over the websocket that every
-``engage worker`` holds open (``prefect.task_worker``), and the worker runs the waiting
-``apply-decision`` runs in its own process, at once.
+few seconds; on a loaded machine that took 15–25 s. So the ``apply-decision`` runs are not
+left to that poll: every ``engage worker`` watches, in a thread of its own process, for
+decisions the web app has handed to Prefect (pending, with the flow run's id on the row),
+and runs their flow runs there, at once.
 
-Each run is claimed as a worker claims it (proposing *Pending*; Prefect accepts one
-proposal), so when two workers hear the bell the run still runs once; and the decision
-itself is claimed in the database (``service.apply_decision``). A process worker polling
-at that moment may claim the run first (it then runs in a new process, as before); if no
-worker hears the bell (none listens, Prefect's server restarted and lost its in-memory
-queue), the process workers' poll starts it; and without Prefect the sweep's outbox applies
-the decision. (Scheduling the run ahead to keep the process workers off it does not work:
-Prefect holds back a run started before its time, and moving it back to now races a claim.)
+The watch asks Engage's database, not Prefect: one indexed read every
+``ENGAGE_WARM_POLL_SECONDS`` (1 s), which costs nothing measurable, where a standing
+Prefect task-worker subscription kept Prefect's server checking its queue a hundred times a
+second (2.4 % of two cores on an idle install). It asks Prefect only when there is a run to
+take, and once a minute (``SWEEP_SECONDS``) for any waiting ``apply-decision`` run whose
+decision it did not see (its id not written to the row; a decision the sweep's outbox
+applied first): such a run then ends at once, finding its decision done.
 
-The task takes no parameters on purpose: a background task's parameters are kept in
-Prefect's result storage (a local directory by default), which web and workers on other
-hosts would have to share; the flow run's parameters live in Prefect's database.
+The runs are the watch's alone: ``serve()`` does not serve the ``apply-decision``
+deployment (it is registered beside the served ones), and a pool worker does not poll its
+work queue (:data:`workflows.names.APPLY_QUEUE`), so no process worker races the watch to a
+run and starts it in a new process. Each run is claimed as a worker claims it (proposing
+*Pending*; Prefect accepts one proposal), so when the workers of several hosts see one run
+it still runs once; and the decision itself is claimed in the database
+(``service.apply_decision``). When no worker runs at all, or Prefect was unreachable when
+the decision was recorded, the sweep's outbox applies the decision.
 """
 
 from __future__ import annotations
 
-from prefect import task
+import logging
+import threading
+import time
+from collections.abc import Iterable
 
-from workflows.names import APPLY_DEPLOYMENT_NAME, APPLY_FLOW, START_APPLY_TASK
+from workflows.names import APPLY_DEPLOYMENT_NAME, APPLY_FLOW
 
-# At most this many waiting runs per bell; more wait for the next bell, a worker's poll,
-# or the sweep.
+# At most this many waiting runs per look; more wait for the next look.
 BATCH = 20
+# How often the watch asks Prefect for every waiting apply-decision run, whatever the
+# database says.
+SWEEP_SECONDS = 60.0
 
 
-def _never_cached(*_) -> None:
-    """No cache key: every bell reads Prefect afresh, and nothing is written to result
-    storage (a task worker would otherwise cache a task by its inputs, and this one has
-    none)."""
-    return None
+def _logger() -> logging.Logger:
+    """Prefect's logger (its console handler, the worker's log): these lines are the
+    worker's own, outside any flow run."""
+    from prefect.logging import get_logger
+
+    return get_logger("engage.warm")
 
 
-# Retried when Prefect's API fails it (a busy server answering 503); a decision that fails
-# is retried by the outbox (``ENGAGE_APPLY_MAX_ATTEMPTS``), not here: its run ends Completed
-# with the decision marked failed.
-@task(name=START_APPLY_TASK, cache_key_fn=_never_cached, retries=2, retry_delay_seconds=2)
-def start_apply_runs() -> list[str]:
-    """Run the ``apply-decision`` flow runs that wait in Prefect, in this process; the ids of
-    those this process claimed."""
+def start_apply_runs(run_ids: Iterable[str] | None = None) -> list[str]:
+    """Run waiting ``apply-decision`` flow runs in this process: those of ``run_ids``, or
+    (None) every waiting one, oldest first. The ids of those this process claimed."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import (
         DeploymentFilter,
@@ -55,28 +59,32 @@ def start_apply_runs() -> list[str]:
         FlowFilter,
         FlowFilterName,
         FlowRunFilter,
+        FlowRunFilterId,
         FlowRunFilterState,
         FlowRunFilterStateType,
     )
     from prefect.client.schemas.objects import StateType
+    from prefect.client.schemas.responses import SetStateStatus
     from prefect.client.schemas.sorting import FlowRunSort
     from prefect.flow_engine import run_flow
-    from prefect.logging import get_run_logger
-    from prefect.client.schemas.responses import SetStateStatus
     from prefect.states import Pending
 
     from workflows.escalation import apply_decision
 
+    logger = _logger()
+    wanted = FlowRunFilter(state=FlowRunFilterState(
+        type=FlowRunFilterStateType(any_=[StateType.SCHEDULED])))
+    if run_ids is not None:
+        ids = list(run_ids)
+        if not ids:
+            return []
+        wanted.id = FlowRunFilterId(any_=ids)
     ran: list[str] = []
     with get_client(sync_client=True) as client:
         waiting = client.read_flow_runs(
             flow_filter=FlowFilter(name=FlowFilterName(any_=[APPLY_FLOW])),
             deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=[APPLY_DEPLOYMENT_NAME])),
-            flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
-                type=FlowRunFilterStateType(any_=[StateType.SCHEDULED]))),
-            sort=FlowRunSort.EXPECTED_START_TIME_ASC, limit=BATCH)
-        logger = get_run_logger()
-        logger.info("%d apply-decision run(s) waiting", len(waiting))
+            flow_run_filter=wanted, sort=FlowRunSort.EXPECTED_START_TIME_ASC, limit=BATCH)
         for flow_run in waiting:
             claim = client.set_flow_run_state(flow_run.id, Pending())
             if claim.status != SetStateStatus.ACCEPT:
@@ -88,3 +96,55 @@ def start_apply_runs() -> list[str]:
                      return_type="state")
             ran.append(str(flow_run.id))
     return ran
+
+
+class Watch:
+    """The watch's state: which runs it has already tried (a run is tried once; a decision
+    whose run failed before claiming it is the outbox's), and when it last asked Prefect
+    for every waiting run."""
+
+    def __init__(self, app, sweep_seconds: float = SWEEP_SECONDS) -> None:
+        self.app = app
+        self.sweep_seconds = sweep_seconds
+        self.tried: set[str] = set()
+        self.swept_at: float | None = None
+
+    def look(self) -> list[str]:
+        """One look: the database's handed-over decisions, then Prefect if there is a run
+        to take or the minute is up. The ids of the runs this process ran."""
+        from engage.escalations.service import handed_over_runs
+
+        with self.app.app_context():
+            handed = handed_over_runs(BATCH)
+        new = [run_id for run_id in handed if run_id not in self.tried]
+        self.tried = set(handed)  # kept to the rows still pending: it does not grow
+        now = time.monotonic()
+        if self.swept_at is None or now - self.swept_at >= self.sweep_seconds:
+            self.swept_at = now
+            return start_apply_runs()
+        return start_apply_runs(new) if new else []
+
+
+def watch(app, poll_seconds: float, stop: threading.Event) -> None:
+    """Look every ``poll_seconds`` until ``stop`` is set; a look that fails (the database or
+    Prefect unreachable for a moment) is logged and the next one tries again."""
+    state = Watch(app)
+    logger = _logger()
+    logger.info("watching for decisions to carry out, every %s s", poll_seconds)
+    while not stop.is_set():
+        try:
+            state.look()
+        except Exception:
+            logger.exception("the watch for decisions failed; it looks again in %s s",
+                             poll_seconds)
+        stop.wait(poll_seconds)
+
+
+def start_watch(app, poll_seconds: float) -> threading.Event:
+    """The watch in a daemon thread: the worker's process ends on SIGTERM as it always has
+    (a decision being carried out is taken over by the sweep when its claim goes stale).
+    Set the returned event to stop it."""
+    stop = threading.Event()
+    threading.Thread(target=watch, args=(app, poll_seconds, stop), daemon=True,
+                     name="engage-warm-watch").start()
+    return stop

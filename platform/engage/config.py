@@ -118,6 +118,17 @@ def _minutes(name: str, default: str) -> int:
     return minutes
 
 
+def _positive_float(name: str, default: str) -> float:
+    raw = os.environ.get(name, default).strip()
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number of seconds, e.g. 1 or 0.5, not {raw!r}") from exc
+    if not 0 < value <= 3600:
+        raise ConfigError(f"{name} must be more than 0 and at most 3600 seconds")
+    return value
+
+
 def _rate_limit_storage() -> dict:
     """Flask-Limiter's storage: Redis when ENGAGE_REDIS_URL is set, so every gunicorn
     worker and host counts together; otherwise the process's memory (one web process)."""
@@ -214,6 +225,9 @@ def from_environment() -> dict:
         "ENGAGE_SWEEP_RETRY_SECONDS": int(os.environ.get("ENGAGE_SWEEP_RETRY_SECONDS", "60")),
         "ENGAGE_REMINDER_DAYS": _days("ENGAGE_REMINDER_DAYS", "14,3"),
         "ENGAGE_APPLY_GRACE_SECONDS": int(os.environ.get("ENGAGE_APPLY_GRACE_SECONDS", "120")),
+        # How often a worker looks in the database for decisions handed to Prefect, to carry
+        # them out in its own process (workflows.warm); one indexed read per look.
+        "ENGAGE_WARM_POLL_SECONDS": _positive_float("ENGAGE_WARM_POLL_SECONDS", "1"),
         "ENGAGE_APPLY_MAX_ATTEMPTS": int(os.environ.get("ENGAGE_APPLY_MAX_ATTEMPTS", "3")),
         "ENGAGE_APPLY_STALE_SECONDS": int(os.environ.get("ENGAGE_APPLY_STALE_SECONDS", "900")),
         "ENGAGE_PREFECT_RETRIES": int(os.environ.get("ENGAGE_PREFECT_RETRIES", "1")),

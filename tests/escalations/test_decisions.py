@@ -254,6 +254,21 @@ def test_a_claim_lost_with_its_worker_is_taken_over_when_stale(app, world, revie
     assert service.apply_outbox(NOW + timedelta(minutes=20)) == ([decision.id], [])
 
 
+def test_a_worker_is_shown_only_the_runs_handed_over_and_not_taken_up(app, world, review_id,
+                                                                      db_session):
+    """service.handed_over_runs (what a worker's watch runs, workflows.warm): pending with
+    the run's id written; not a pending decision Prefect never took, not one under way."""
+    decision = _decide(world, review_id, kind="close", close_outcome="success")
+    assert service.handed_over_runs(20) == []  # no orchestrator took it: the outbox's
+    with system_scope("test"):
+        db_session.execute(sa.update(Decision).values(flow_run_id="run-1"))
+        db_session.commit()
+    assert service.handed_over_runs(20) == ["run-1"]
+    assert service.handed_over_runs(0) == []
+    assert service.apply_decision(decision.id, NOW) == ApplyStatus.DONE
+    assert service.handed_over_runs(20) == []
+
+
 class _Recorder:
     """An orchestrator that takes every decision it is asked to apply (the real one, Prefect,
     is tested in tests/workflows/)."""

@@ -16,7 +16,7 @@ from engage.tenancy import enter_organisation, system_scope
 from tests.escalations.conftest import NOW
 from workflows.client import flow_run_url
 from workflows.escalation import apply_decision, escalation_sweep
-from workflows.names import APPLY_DEPLOYMENT, APPLY_DEPLOYMENT_NAME, SWEEP_DEPLOYMENT
+from workflows.names import APPLY_DEPLOYMENT, SWEEP_DEPLOYMENT
 
 
 def _decision(app, decision_id) -> Decision:
@@ -74,43 +74,111 @@ def test_an_unreachable_prefect_leaves_the_decision_pending_for_the_sweep(flow_a
     assert _decision(app, decision.id).apply_status == ApplyStatus.DONE
 
 
-def test_a_recorded_decision_is_applied_by_the_worker(flow_app, prefect_api_url, tmp_path,
-                                                      monkeypatch):
-    """End to end: record_decision -> run_deployment -> `engage worker` runs apply-decision.
-    Here nobody rings the bell (as when Prefect's server lost it): the worker's poll starts
-    the run, in a new process."""
-    import workflows.client
+def _register_deployments() -> None:
+    """The deployments registered and nobody serving them: a run just waits in Prefect (an
+    apply-decision run schedules the next sweep on the sweep's deployment)."""
+    from workflows.deployments import deployments
 
-    monkeypatch.setattr(workflows.client, "_ring", lambda key: None)
-    _forget_apply_runs()
-    app, url, world = flow_app
-    with app.app_context():
-        service.open_overdue_reviews(NOW)
-    worker = start_worker(tmp_path, prefect_api_url, env={
-        "DATABASE_URL": url, "PREFECT_RUNNER_POLL_FREQUENCY": "1",
-        "ENGAGE_SWEEP_INTERVAL_SECONDS": "3600", "ENGAGE_INSTANCE_PATH": str(tmp_path)})
+    for deployment in deployments():
+        deployment.apply()
+
+
+def _hand_over(app, world, prefect_api_url):
+    """A decision recorded with Prefect reachable: pending, its run's id on the row."""
+    app.config["PREFECT_API_URL"] = prefect_api_url
     try:
-        app.config["PREFECT_API_URL"] = prefect_api_url
-        # A ceiling, not a wait: the loop ends when the worker is done (seconds when the
-        # machine is idle; a minute and more was seen with the other suites running).
-        deadline = time.monotonic() + 180
-        decision = None
-        while time.monotonic() < deadline:  # the deployment exists once the worker serves it
-            decision = decision or _record_when_deployed(app, world)
-            if decision and _decision(app, decision.id).apply_status == ApplyStatus.DONE:
-                break
-            time.sleep(0.5)
-        assert decision is not None, (tmp_path / "worker.log").read_text()[-3000:]
-        done = _decision(app, decision.id)
-        assert done.apply_status == ApplyStatus.DONE, (tmp_path / "worker.log").read_text()[-3000:]
-        assert done.flow_run_id == decision.flow_run_id
-        assert flow_run_url(done.flow_run_id, prefect_api_url).endswith(done.flow_run_id)
-        log = (tmp_path / "worker.log").read_text()
-        assert "in the worker's process" not in log  # a new process ran it
-        assert f"Beginning flow run '{_run_name(done.flow_run_id)}'" in log
+        decision = _record(app, world, now=datetime.now(timezone.utc))
+        if not decision.flow_run_id:  # a busy test server may answer 503 twice
+            from engage.escalations.decisions import send_to_orchestrator
+
+            with app.app_context():
+                decision.flow_run_id = send_to_orchestrator(decision.id)
     finally:
         app.config["PREFECT_API_URL"] = None
-        stop([worker])
+    assert decision.flow_run_id, "run_deployment should have created a flow run"
+    return decision
+
+
+def _run_state(flow_run_id):
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        return client.read_flow_run(flow_run_id).state
+
+
+def test_the_watch_runs_a_handed_over_decision_once(flow_app, prefect_api_url):
+    """workflows.warm: the database names the run; the watch claims it in Prefect and runs
+    it in this process; the next look finds nothing (and does not ask again)."""
+    from workflows.warm import Watch
+
+    app, _, world = flow_app
+    _forget_apply_runs()
+    _register_deployments()
+    with app.app_context():
+        service.open_overdue_reviews(NOW)
+    decision = _hand_over(app, world, prefect_api_url)
+    with app.app_context():
+        assert service.handed_over_runs(20) == [decision.flow_run_id]
+    watch = Watch(app)
+    watch.swept_at = time.monotonic()  # the minute's sweep is not due: the database leads
+    assert watch.look() == [decision.flow_run_id]
+    done = _decision(app, decision.id)
+    assert done.apply_status == ApplyStatus.DONE
+    assert done.flow_run_id == decision.flow_run_id
+    assert _run_state(decision.flow_run_id).is_completed()
+    with app.app_context():
+        assert service.handed_over_runs(20) == []
+    assert watch.look() == []
+
+
+def test_the_watch_takes_a_waiting_run_the_database_does_not_name(flow_app, prefect_api_url):
+    """A run whose decision the outbox applied first (or whose id never reached the row) is
+    not left waiting in Prefect: the watch's minute sweep runs it, and it ends at once,
+    finding its decision done; the decision's effect happened once."""
+    from workflows.warm import Watch
+
+    app, _, world = flow_app
+    _forget_apply_runs()
+    _register_deployments()
+    with app.app_context():
+        service.open_overdue_reviews(NOW)
+    decision = _hand_over(app, world, prefect_api_url)
+    with app.app_context():
+        assert service.apply_decision(decision.id, datetime.now(timezone.utc)) == ApplyStatus.DONE
+        assert service.handed_over_runs(20) == []
+    watch = Watch(app)
+    watch.swept_at = time.monotonic()
+    assert watch.look() == []  # the database names nothing, the minute is not up
+    assert _run_state(decision.flow_run_id).is_scheduled()
+    watch.swept_at -= watch.sweep_seconds
+    assert watch.look() == [decision.flow_run_id]
+    assert _run_state(decision.flow_run_id).is_completed()
+    done = _decision(app, decision.id)
+    assert (done.apply_status, done.apply_attempts) == (ApplyStatus.DONE, 1)
+
+
+def test_a_failing_look_does_not_end_the_watch(flow_app, monkeypatch):
+    """The database or Prefect away for a moment: the watch logs it and looks again."""
+    import workflows.warm as warm
+
+    app, _, _ = flow_app
+    looks = []
+
+    def look(self):
+        looks.append(time.monotonic())
+        if len(looks) == 1:
+            raise OSError("connection refused")
+        return []
+
+    monkeypatch.setattr(warm.Watch, "look", look)
+    stop = warm.start_watch(app, 0.05)
+    try:
+        deadline = time.monotonic() + 30
+        while len(looks) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+    assert len(looks) >= 3  # the first look failed; the thread went on looking
 
 
 def _record_when_deployed(app, world):
@@ -134,19 +202,13 @@ def _record_when_deployed(app, world):
     return decision
 
 
-def test_a_decision_sent_to_prefect_comes_back_whole(flow_app, prefect_api_url, monkeypatch):
+def test_a_decision_sent_to_prefect_comes_back_whole(flow_app, prefect_api_url):
     """With Prefect reachable, recording the flow run switches the session's scope; the
     decision handed back (and shown by the API) must still load its relationships."""
-    import workflows.client
     from engage.escalations.schemas import DecisionSchema
-    from workflows.deployments import deployments
-
-    # No bell: none listens here, and Prefect's server would keep it for a later test's worker.
-    monkeypatch.setattr(workflows.client, "_ring", lambda key: None)
 
     app, _, world = flow_app
-    [apply_deployment] = [d for d in deployments() if d.name == APPLY_DEPLOYMENT_NAME]
-    apply_deployment.apply()  # registered, no worker: the run just waits in Prefect
+    _register_deployments()  # no worker: the run just waits in Prefect
     with app.app_context():
         service.open_overdue_reviews(NOW)
     app.config["PREFECT_API_URL"] = prefect_api_url
@@ -185,6 +247,8 @@ def test_the_deployment_definition_registers_both_flows_on_the_pool(prefect_api_
         pool = client.read_work_pool("deploy-test")
     assert pool.type == "process"
     assert sweep.work_pool_name == apply.work_pool_name == "deploy-test"
+    # apply-decision's runs are the watch's: on a queue the pool's process workers skip.
+    assert (sweep.work_queue_name, apply.work_queue_name) == ("default", "decisions")
     assert [s.schedule.interval for s in sweep.schedules] == [timedelta(seconds=120)]
     assert apply.schedules == []
 
@@ -233,16 +297,11 @@ def test_a_deadline_opens_its_review_when_midnight_passes(flow_app, prefect_api_
         stop([worker])
 
 
-def test_a_warm_worker_carries_out_a_decision_in_its_own_process(flow_app, prefect_api_url,
-                                                                 tmp_path):
-    """The bell (workflows.warm): with the worker polling for runs only every 10 minutes,
-    the decision's apply-decision run is still run at once, by the worker's task worker,
-    in the worker's own process, and once."""
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import TaskRunFilter, TaskRunFilterName
-
-    from workflows.names import START_APPLY_TASK
-
+def test_a_worker_carries_out_a_decision_in_its_own_process(flow_app, prefect_api_url,
+                                                            tmp_path):
+    """End to end: record_decision -> run_deployment -> `engage worker`'s watch runs the
+    apply-decision run in the worker's own process, once, though the worker polls Prefect
+    for runs only every 10 minutes."""
     app, url, world = flow_app
     _forget_apply_runs()
     with app.app_context():
@@ -253,10 +312,12 @@ def test_a_warm_worker_carries_out_a_decision_in_its_own_process(flow_app, prefe
     log = tmp_path / "worker.log"
     try:
         app.config["PREFECT_API_URL"] = prefect_api_url
+        # Ceilings, not waits: each loop ends when the worker is done (seconds when the
+        # machine is idle; a minute and more was seen with the other suites running).
         deadline = time.monotonic() + 180
-        while time.monotonic() < deadline and "Subscribing to runs of task" not in (
+        while time.monotonic() < deadline and "watching for decisions" not in (
                 log.read_text() if log.exists() else ""):
-            time.sleep(0.5)  # the worker's task worker listens
+            time.sleep(0.5)
         decision = None
         while time.monotonic() < deadline and decision is None:
             decision = _record_when_deployed(app, world)
@@ -269,24 +330,20 @@ def test_a_warm_worker_carries_out_a_decision_in_its_own_process(flow_app, prefe
             time.sleep(0.2)
         took = time.monotonic() - recorded
         done = _decision(app, decision.id)
-        with get_client(sync_client=True) as client:
-            run = client.read_flow_run(decision.flow_run_id)
-            deployment = client.read_deployment(run.deployment_id)
-        assert done.apply_status == ApplyStatus.DONE, (run, deployment, log.read_text()[-3000:])
+        assert done.apply_status == ApplyStatus.DONE, log.read_text()[-3000:]
         # A ceiling far below the 600 s poll; seconds even on a loaded machine.
         assert took < 120, took
         assert done.flow_run_id == decision.flow_run_id
-        with get_client(sync_client=True) as client:
-            while time.monotonic() < deadline:  # the run ends after the decision: it
-                run = client.read_flow_run(done.flow_run_id)  # schedules the next sweep
-                bells = client.read_task_runs(task_run_filter=TaskRunFilter(
-                    name=TaskRunFilterName(any_=[START_APPLY_TASK])))
-                if run.state.is_final() and bells and all(b.state.is_final() for b in bells):
-                    break
-                time.sleep(0.5)
-        assert run.state.is_completed(), run.state
-        assert bells and all(b.state.is_completed() for b in bells), [b.state for b in bells]
-        assert f"running {run.name} ({run.id}) in the worker's process" in log.read_text()
+        assert flow_run_url(done.flow_run_id, prefect_api_url).endswith(done.flow_run_id)
+        while time.monotonic() < deadline:  # the run ends after the decision: it
+            state = _run_state(done.flow_run_id)  # schedules the next sweep
+            if state.is_final():
+                break
+            time.sleep(0.5)
+        assert state.is_completed(), state
+        text = log.read_text()
+        name = _run_name(done.flow_run_id)
+        assert text.count(f"running {name} ({done.flow_run_id}) in the worker's process") == 1
     finally:
         app.config["PREFECT_API_URL"] = None
         stop([worker])

@@ -23,6 +23,7 @@ from engage.audit import service as audit
 from engage import clock
 from engage.clock import local_date
 from engage.common.writes import insert_if_absent, update_where
+from engage.db import reading
 from engage.companies import jobs as import_jobs
 from engage.engagements.models import Engagement, EngagementStatus, Milestone
 from engage.escalations import actions
@@ -299,6 +300,20 @@ def apply_outbox(now: datetime) -> tuple[list[int], list[int]]:
         elif outcome == ApplyStatus.FAILED:
             failed.append(decision_id)
     return applied, failed
+
+
+def handed_over_runs(limit: int) -> list[str]:
+    """The flow-run ids of decisions handed to the orchestrator and not yet taken up
+    (pending, the run's id written), oldest first: what a worker's watch runs
+    (``workflows.warm``). Only reads: on SQLite it does not queue for the write lock."""
+    with reading(), system_scope(APPLY):
+        ids = db.session.scalars(
+            sa.select(Decision.flow_run_id)
+            .where(Decision.apply_status == ApplyStatus.PENDING, Decision.flow_run_id.is_not(None))
+            .order_by(Decision.decided_at).limit(limit)
+        ).all()
+        db.session.commit()
+    return list(ids)
 
 
 def apply_and_deliver(decision_id: int, now: datetime, flow_run_id: str | None = None) -> str | None:
