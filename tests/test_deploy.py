@@ -14,7 +14,7 @@ import yaml
 from engage.config import PROJECT_ROOT
 
 DEPLOY = PROJECT_ROOT / "deploy"
-_READ = re.compile(r"""(?:environ(?:\.get)?\(\s*|environ\[|_bool\(|_days\(|_slugs\(|_megabytes\(|_limit\(|_minutes\()"((?:ENGAGE|DATABASE|PREFECT)_?[A-Z_]*)\"""")
+_READ = re.compile(r"""(?:environ(?:\.get)?\(\s*|environ\[|_bool\(|_days\(|_slugs\(|_megabytes\(|_limit\(|_minutes\(|_positive_float\()"((?:ENGAGE|DATABASE|PREFECT)_?[A-Z_]*)\"""")
 
 
 def _variables_read_by_the_code() -> set[str]:

@@ -51,11 +51,12 @@ def worker_command(pool: str | None) -> None:
         # Prefect configures logging when it is imported (below, and in every flow run's
         # process, which inherits this environment): its console lines in JSON too.
         os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_FORMATTER", "json")
-    # Prefect asks for new runs every 10 s by default (a pool worker, and a serving
-    # process): with the flow run's process start (~3 s), a decision would wait longer than
-    # the 10 s it is promised. Every 3 s costs the Prefect server ~20 ms a question.
-    os.environ.setdefault("PREFECT_WORKER_QUERY_SECONDS", "3")
-    os.environ.setdefault("PREFECT_RUNNER_POLL_FREQUENCY", "3")
+    # How often the process workers ask Prefect for runs: only the sweep (scheduled, fetched
+    # ahead of its time) and background imports are theirs; decisions are the watch's
+    # (workflows.warm). Prefect's default of 10 s: each question costs its server ~20 ms,
+    # which at every 3 s was a third of an idle install's CPU.
+    os.environ.setdefault("PREFECT_WORKER_QUERY_SECONDS", "10")
+    os.environ.setdefault("PREFECT_RUNNER_POLL_FREQUENCY", "10")
     # The watch (workflows.warm) runs outside any flow run: its own lines stay in the
     # worker's log (the apply-decision runs it starts log to Prefect as usual).
     os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")

@@ -30,7 +30,7 @@ def prefect_env(home: Path, api_url: str | None = None) -> dict[str, str]:
     env.update({
         "PREFECT_HOME": str(home),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_RUNNER_POLL_FREQUENCY": env.get("PREFECT_RUNNER_POLL_FREQUENCY", "3"),
+        "PREFECT_RUNNER_POLL_FREQUENCY": env.get("PREFECT_RUNNER_POLL_FREQUENCY", "10"),
     })
     env.pop("PREFECT_SERVER_EPHEMERAL_ENABLED", None)
     if api_url:
