@@ -57,6 +57,17 @@ def test_admin_changes_a_role_and_it_is_audited(client, db_session, people):
     assert changes[-1].after == {"role": "viewer"} and changes[-1].actor_id == people["admin_a"][0]
 
 
+def test_the_people_page_offers_no_one_to_deactivate_themselves(client, db_session, people):
+    """The service refuses it (tests/security/test_sessions.py); the page does not offer it:
+    the admin's own row says "you" where the others' rows have Deactivate."""
+    _as(client, db_session, people, "admin_a")
+    html = client.get("/organisation/users").get_data(as_text=True)
+    rows = dict(re.findall(r'<tr data-user="([^"]+)">(.*?)</tr>', html, re.S))
+    own, member = rows[people["admin_a"][1]], rows[people["member_a"][1]]
+    assert "/active" not in own and ">you<" in own
+    assert f'/organisation/users/{people["member_a"][0]}/active' in member and ">you<" not in member
+
+
 def test_viewer_cannot_change_anything(client, db_session, people):
     token = _as(client, db_session, people, "viewer_a")
     assert client.get("/organisation/users").status_code == 200  # reading is fine
