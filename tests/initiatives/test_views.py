@@ -73,6 +73,41 @@ def test_detail_shows_annex_ii_members_and_the_aum_total(client, db_session, coa
     assert 'id="commitment"' in page
 
 
+def test_the_aum_total_says_who_stated_it_and_is_never_a_total_of_nothing(client, db_session,
+                                                                         coalition):
+    """Members need not state their assets: the total is the sum of those stated, says how
+    many of the members stated one when not all did, and is "—" (not €0) when none did."""
+    from engage.initiatives.models import InitiativeMember
+
+    def aum(stated_by: dict) -> None:
+        with system_scope("test", db_session):
+            for org, amount in stated_by.items():
+                db_session.execute(sa.update(InitiativeMember)
+                                   .where(InitiativeMember.organisation_id == org.id)
+                                   .values(aum_committed_eur=amount))
+            db_session.commit()
+
+    def total() -> str:
+        page = client.get(f"/initiatives/{coalition.initiative.id}").get_data(as_text=True)
+        return re.search(r'<dd id="aum-total"(.*?)</dd>', page, re.S).group(1)
+
+    def listed() -> str:
+        page = client.get("/initiatives").get_data(as_text=True)
+        row = re.search(r'<tr[^>]*>(?:(?!</tr>).)*?' + re.escape(coalition.initiative.title)
+                        + r'.*?</tr>', page, re.S).group(0)
+        return re.sub(r"\s+", " ", row)
+
+    _as(client, coalition.member_user, coalition.member)
+    aum({coalition.member: None})
+    assert 'data-aum-total="500000000.00"' in total()
+    assert "stated by 1 of 2" in total() and "stated by 1 of 2" in listed()
+    aum({coalition.coordinator: None})
+    assert 'data-aum-total=""' in total() and "—" in total() and "€0" not in total()
+    assert "€0" not in listed()
+    aum({coalition.member: 1, coalition.coordinator: 2})
+    assert 'data-aum-total="3.00"' in total() and "stated by" not in total()
+
+
 def test_an_outsider_sees_the_totals_but_not_the_declarations_and_can_sign_on(client, db_session, coalition):
     token = _as(client, coalition.applicant_user, coalition.applicant)
     page = client.get(f"/initiatives/{coalition.initiative.id}").get_data(as_text=True)

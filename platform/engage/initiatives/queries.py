@@ -74,8 +74,11 @@ def overdue_engagements(today: date) -> sa.ScalarSelect:
 
 @dataclass(frozen=True)
 class Strength:
+    """Admitted members; the assets those who stated theirs committed (None when nobody
+    stated any: not a total of nothing), and how many stated."""
     members: int = 0
-    aum_eur: Decimal = Decimal(0)
+    aum_eur: Decimal | None = None
+    stated: int = 0
 
 
 def strength(initiative_ids: list[int]) -> dict[int, Strength]:
@@ -87,11 +90,12 @@ def strength(initiative_ids: list[int]) -> dict[int, Strength]:
         return {}
     m = Base.metadata.tables["initiative_member"]
     rows = db.session.execute(
-        sa.select(m.c.initiative_id, sa.func.count(), sa.func.coalesce(sa.func.sum(m.c.aum_committed_eur), 0))
+        sa.select(m.c.initiative_id, sa.func.count(), sa.func.sum(m.c.aum_committed_eur),
+                  sa.func.count(m.c.aum_committed_eur))
         .where(m.c.initiative_id.in_(initiative_ids), m.c.status == MemberStatus.ADMITTED.value)
         .group_by(m.c.initiative_id)
     ).all()
-    return {r[0]: Strength(r[1], Decimal(r[2])) for r in rows}
+    return {r[0]: Strength(r[1], None if r[2] is None else Decimal(r[2]), r[3]) for r in rows}
 
 
 def list_page(org_id: int, listing: Any, today: date, *, offset: int, limit: int):
