@@ -273,6 +273,64 @@ def _empty_render_cache(request):
         cache_of(request.getfixturevalue("app")).clear()
 
 
+# --- a GET that writes must say so (engage.db.writes) ----------------------------------------
+#
+# On SQLite a request with a safe method reads in a deferred transaction; one that then
+# writes in the same transaction fails at once with "database is locked" whenever another
+# connection committed meanwhile, so such a view must be marked @writes (its transaction
+# then begins immediate). Every request of the suite is watched: a write after a read, in
+# one transaction (on one connection) of a safe-method request whose view is not marked,
+# fails the test. (A write that begins a transaction of its own, after a commit, is safe.)
+
+_WRITE_STATEMENT = ("INSERT", "UPDATE", "DELETE")
+_unmarked_writes: list[str] = []
+
+
+def _in_unmarked_safe_request():
+    from flask import has_request_context, request
+
+    from engage.db import SAFE_METHODS, begins_immediate
+
+    return has_request_context() and request.method in SAFE_METHODS and not begins_immediate()
+
+
+@sa.event.listens_for(sa.Engine, "before_cursor_execute")
+def _watch_safe_requests(conn, cursor, statement, parameters, context, executemany):
+    if not _in_unmarked_safe_request():
+        return
+    from flask import request
+
+    verb = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else ""
+    if verb in _WRITE_STATEMENT:
+        if conn.info.get(_READ_KEY):
+            _unmarked_writes.append(f"{request.method} {request.path} ({request.endpoint}): "
+                                    f"{' '.join(statement.split())[:120]}")
+    elif verb in ("SELECT", "WITH"):
+        conn.info[_READ_KEY] = True
+
+
+_READ_KEY = "test_read_in_transaction"
+
+
+def _transaction_ended(conn, *args):
+    conn.info.pop(_READ_KEY, None)
+
+
+for _event in ("begin", "commit", "rollback", "release_savepoint", "rollback_savepoint"):
+    sa.event.listen(sa.Engine, _event, _transaction_ended)
+
+
+@pytest.fixture(autouse=True)
+def _gets_that_write_are_marked():
+    _unmarked_writes.clear()
+    yield
+    if _unmarked_writes:
+        found = sorted(set(_unmarked_writes))
+        _unmarked_writes.clear()
+        pytest.fail("a safe-method request wrote after reading, in one transaction, and its "
+                    "view is not marked @writes (engage.db.writes):\n" + "\n".join(found))
+
+
 @pytest.fixture
 def client(app, db_session):
     return app.test_client()

@@ -139,3 +139,35 @@ def test_which_transactions_begin_immediate(app):
             assert engage.db.begins_immediate(), path
     with app.test_request_context("/reports/download.csv", method="HEAD"):
         assert engage.db.begins_immediate()
+
+
+def _safe_request_writes(app, marked: bool, commit_between: bool) -> list[str]:
+    """What the suite's watch (tests/conftest.py) finds when a GET request reads, then
+    writes, in a view marked @writes or not; the list is emptied for the test's own end."""
+    from tests import conftest
+
+    endpoint = next(e for e, view in sorted(app.view_functions.items())
+                    if engage.db.is_marked_writes(view) is marked
+                    and not any(r.arguments for r in app.url_map.iter_rules(e))
+                    and "GET" in next(app.url_map.iter_rules(e)).methods)
+    path = next(app.url_map.iter_rules(endpoint)).rule
+    db.session.execute(sa.text("CREATE TABLE IF NOT EXISTS write_probe (n INTEGER)"))
+    db.session.commit()
+    with app.test_request_context(path, method="GET"):
+        db.session.execute(sa.text("SELECT count(*) FROM write_probe"))
+        if commit_between:
+            db.session.commit()
+        db.session.execute(sa.text("INSERT INTO write_probe (n) VALUES (1)"))
+        db.session.rollback()
+    found = list(conftest._unmarked_writes)
+    conftest._unmarked_writes.clear()
+    return found
+
+
+def test_the_suite_catches_a_get_that_writes_unmarked(app, db_session):
+    """The check in tests/conftest.py can fail: a read then a write in an unmarked GET is
+    reported; the same in a marked view, or with a commit between, is not."""
+    [found] = _safe_request_writes(app, marked=False, commit_between=False)
+    assert found.startswith("GET /") and "INSERT INTO write_probe" in found
+    assert _safe_request_writes(app, marked=True, commit_between=False) == []
+    assert _safe_request_writes(app, marked=False, commit_between=True) == []

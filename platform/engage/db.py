@@ -91,7 +91,11 @@ def begins_immediate() -> bool:
         return not _READING.get()
     if request.method not in SAFE_METHODS:
         return True
-    view = current_app.view_functions.get(request.endpoint or "")
+    return is_marked_writes(current_app.view_functions.get(request.endpoint or ""))
+
+
+def is_marked_writes(view: Any) -> bool:
+    """Whether ``view`` is marked :func:`writes`."""
     return bool(getattr(view, "engage_writes", False))
 
 
