@@ -8,9 +8,10 @@ decisions the web app has handed to Prefect (pending, with the flow run's id on 
 and runs their flow runs there, at once.
 
 The watch asks Engage's database, not Prefect: one indexed read every
-``ENGAGE_WARM_POLL_SECONDS`` (1 s), which costs nothing measurable, where a standing
-Prefect task-worker subscription kept Prefect's server checking its queue a hundred times a
-second (2.4 % of two cores on an idle install). It asks Prefect only when there is a run to
+``ENGAGE_WARM_POLL_SECONDS`` (1 s), about 0.8 s of the worker's CPU over five idle
+minutes, where a standing Prefect task-worker subscription kept Prefect's server checking
+its queue a hundred times a second (6 s more of the server's CPU over the same five
+minutes; docs/performance.md, "The watch instead of the bell"). It asks Prefect only when there is a run to
 take, and once a minute (``SWEEP_SECONDS``) for any waiting ``apply-decision`` run whose
 decision it did not see (its id not written to the row; a decision the sweep's outbox
 applied first): such a run then ends at once, finding its decision done.
