@@ -106,9 +106,9 @@ def _run_state(flow_run_id):
         return client.read_flow_run(flow_run_id).state
 
 
-def test_the_watch_runs_a_handed_over_decision_once(flow_app, prefect_api_url):
-    """workflows.warm: the database names the run; the watch claims it in Prefect and runs
-    it in this process; the next look finds nothing (and does not ask again)."""
+def _a_watch_and_a_handed_over_decision(flow_app, prefect_api_url):
+    """A review decided with Prefect reachable (its run waiting, nobody serving it), and a
+    watch over the app: (app, decision, watch)."""
     from workflows.warm import Watch
 
     app, _, world = flow_app
@@ -116,10 +116,15 @@ def test_the_watch_runs_a_handed_over_decision_once(flow_app, prefect_api_url):
     _register_deployments()
     with app.app_context():
         service.open_overdue_reviews(NOW)
-    decision = _hand_over(app, world, prefect_api_url)
+    return app, _hand_over(app, world, prefect_api_url), Watch(app)
+
+
+def test_the_watch_runs_a_handed_over_decision_once(flow_app, prefect_api_url):
+    """workflows.warm: the database names the run; the watch claims it in Prefect and runs
+    it in this process; the next look finds nothing (and does not ask again)."""
+    app, decision, watch = _a_watch_and_a_handed_over_decision(flow_app, prefect_api_url)
     with app.app_context():
         assert service.handed_over_runs(20) == [decision.flow_run_id]
-    watch = Watch(app)
     watch.swept_at = time.monotonic()  # the minute's sweep is not due: the database leads
     assert watch.look() == [decision.flow_run_id]
     done = _decision(app, decision.id)
@@ -135,18 +140,10 @@ def test_the_watch_takes_a_waiting_run_the_database_does_not_name(flow_app, pref
     """A run whose decision the outbox applied first (or whose id never reached the row) is
     not left waiting in Prefect: the watch's minute sweep runs it, and it ends at once,
     finding its decision done; the decision's effect happened once."""
-    from workflows.warm import Watch
-
-    app, _, world = flow_app
-    _forget_apply_runs()
-    _register_deployments()
-    with app.app_context():
-        service.open_overdue_reviews(NOW)
-    decision = _hand_over(app, world, prefect_api_url)
+    app, decision, watch = _a_watch_and_a_handed_over_decision(flow_app, prefect_api_url)
     with app.app_context():
         assert service.apply_decision(decision.id, datetime.now(timezone.utc)) == ApplyStatus.DONE
         assert service.handed_over_runs(20) == []
-    watch = Watch(app)
     watch.swept_at = time.monotonic()
     assert watch.look() == []  # the database names nothing, the minute is not up
     assert _run_state(decision.flow_run_id).is_scheduled()
