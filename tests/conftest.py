@@ -305,8 +305,8 @@ def _watch_safe_requests(conn, cursor, statement, parameters, context, executema
         if conn.info.get(_READ_KEY):
             _unmarked_writes.append(f"{request.method} {request.path} ({request.endpoint}): "
                                     f"{' '.join(statement.split())[:120]}")
-    elif verb in ("SELECT", "WITH"):
-        conn.info[_READ_KEY] = True
+    elif verb in ("SELECT", "WITH") and not statement.lstrip().startswith("SELECT set_config("):
+        conn.info[_READ_KEY] = True  # (PostgreSQL's per-transaction tenancy settings read nothing)
 
 
 _READ_KEY = "test_read_in_transaction"
